@@ -1,0 +1,50 @@
+# vasops — two commands: `make run` (demo on http://127.0.0.1:8000, SQLite) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
+export PYTHONPATH := src
+
+.PHONY: install run demo-reset test test-fast lint format bench-console clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=1 VASOPS_DEMO_SHOW_OTP=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 VASOPS_DEMO_SHOW_OTP=1 $(PY) manage.py seed_demo
+	DEBUG=1 VASOPS_DEMO_SHOW_OTP=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+demo-reset:
+	rm -f var/vasops.sqlite3
+	rm -rf var/media
+
+lint: install
+	$(BIN)/ruff check src e2e bench
+	$(BIN)/ruff format --check src e2e bench
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix src e2e bench
+	$(BIN)/ruff format src e2e bench
+
+test: lint
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:randomly
+
+test-fast: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -m "not browser" -x
+
+bench-console: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/console.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var

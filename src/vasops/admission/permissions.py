@@ -1,0 +1,1 @@
+"""permissions of admission."""

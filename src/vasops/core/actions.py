@@ -1,0 +1,51 @@
+"""State changes of the core context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from vasops.core import audit, calendar, permissions
+from vasops.core.errors import CoreError, DomainError
+from vasops.core.models import WorkCalendar
+
+
+@transaction.atomic
+def set_calendar_day(day: dt.date, *, actor: Any, is_working_day: bool, note: str, reason: str) -> WorkCalendar:
+    """Staff correct one date of the working-day calendar (e.g. a newly announced 调休)."""
+    permissions.require(actor, "core.manage_calendar")
+    if not reason.strip():
+        raise DomainError(CoreError.VALIDATION, "修改工作日历必须填写原因。", field="reason")
+    row = WorkCalendar.objects.select_for_update().filter(date=day).first()
+    before = audit.snapshot(row, ["is_working_day", "note"]) if row else None
+    if row is None:
+        row = WorkCalendar(date=day)
+    row.is_working_day = is_working_day
+    row.note = note
+    row.source = WorkCalendar.Source.MANUAL
+    row.save()
+    audit.record(
+        actor=actor,
+        action="core.calendar_day_set",
+        obj=row,
+        before=before,
+        after=audit.snapshot(row, ["is_working_day", "note"]),
+        reason=reason,
+    )
+    transaction.on_commit(calendar.invalidate)
+    return row
+
+
+@transaction.atomic
+def seed_calendar_year(year: int, *, actor: Any) -> int:
+    """Fill a year from chinesecalendar/holidays; manual edits are kept."""
+    permissions.require(actor, "core.manage_calendar")
+    count = calendar.seed_years([year])
+    marker = WorkCalendar.objects.filter(date__year=year).first()
+    if marker is not None:
+        audit.record(
+            actor=actor, action="core.calendar_year_seeded", obj=marker, after={"year": year, "rows": count}
+        )
+    return count

@@ -1,0 +1,75 @@
+"""Typed domain errors: a stable code for machines, a translated message for people."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class CoreError(StrEnum):
+    PERMISSION_DENIED = "core.permission_denied"
+    NOT_FOUND = "core.not_found"
+    INVALID_TRANSITION = "core.invalid_transition"
+    UPLOAD_TOO_LARGE = "core.upload_too_large"
+    UPLOAD_TYPE_REFUSED = "core.upload_type_refused"
+    UPLOAD_EMPTY = "core.upload_empty"
+    CALENDAR_MISSING = "core.calendar_missing"
+    VALIDATION = "core.validation"
+
+
+class DomainError(Exception):
+    """An action refused. ``code`` is a stable string; ``message`` is for people.
+
+    ``clause`` names the carrier standard's clause a refusal comes from, e.g.
+    "《日常事务办理规范》第三章 一、4"; it is appended to the message people read.
+    ``field`` names the input field that is wrong, when there is one.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        clause: str | None = None,
+        field: str | None = None,
+        **params: Any,
+    ) -> None:
+        self.code = str(code)
+        self.message = str(message)
+        self.status = status
+        self.clause = clause
+        self.field = field
+        self.params = params
+        super().__init__(self.full_message)
+
+    @property
+    def full_message(self) -> str:
+        if self.clause:
+            return f"{self.message}（依据：{self.clause}）"
+        return self.message
+
+    @property
+    def reason(self) -> str:
+        return self.code.split(".", 1)[-1].replace("_", " ")
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.code,
+            "reason": self.reason,
+            "message": self.full_message,
+            "status": str(self.status),
+        }
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, message: str = "您没有执行此操作的权限。", **params: Any) -> None:
+        super().__init__(CoreError.PERMISSION_DENIED, message, status=403, **params)
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str = "对象不存在或您无权查看。", **params: Any) -> None:
+        super().__init__(CoreError.NOT_FOUND, message, status=404, **params)

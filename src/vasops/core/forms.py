@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+
+
+class StyledFormMixin:
+    """Bootstrap classes on every widget, so templates can render fields generically."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                css = ""
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+class OtpForm(StyledFormMixin, forms.Form):
+    token = forms.CharField(
+        label="动态验证码",
+        min_length=6,
+        max_length=6,
+        help_text="打开身份验证器应用（如 Google Authenticator、Microsoft Authenticator），输入 6 位数字。",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class CalendarDayForm(StyledFormMixin, forms.Form):
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    is_working_day = forms.TypedChoiceField(
+        label="类型",
+        choices=[("1", "工作日（含调休上班）"), ("0", "休息日（含法定节假日）")],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label="说明", max_length=100, required=False)
+    reason = forms.CharField(label="修改原因", max_length=500, help_text="例如：国务院办公厅 2027 年放假安排通知。")
+

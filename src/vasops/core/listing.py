@@ -1,0 +1,189 @@
+"""One generic list page (the NetBox habit): filters, search, sortable columns, pagination
+with the total, CSV/Excel export and an empty state. Every list page subclasses it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from vasops.core import clock
+
+
+@dataclass
+class Column:
+    name: str
+    label: str
+    accessor: Callable[[Any], Any] | None = None
+    link: bool = False
+    sort: str | None = None  # ORM field to order by; None = not sortable
+    badge: bool = False  # render as a state badge (value must have get_<x>_display or be text)
+
+    def value(self, obj: Any) -> Any:
+        if self.accessor is not None:
+            return self.accessor(obj)
+        value: Any = obj
+        for part in self.name.split("__"):
+            display = getattr(value, f"get_{part}_display", None)
+            value = display() if callable(display) else getattr(value, part, None)
+            if value is None:
+                break
+        return value
+
+
+@dataclass
+class Filter:
+    name: str
+    label: str
+    choices: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]]
+    lookup: str | None = None
+
+    def options(self) -> list[tuple[str, str]]:
+        return self.choices() if callable(self.choices) else self.choices
+
+
+@dataclass
+class ListConfig:
+    columns: list[Column]
+    filters: list[Filter] = field(default_factory=list)
+    search_fields: list[str] = field(default_factory=list)
+    default_sort: str = "-pk"
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+class ObjectListView(TemplateView):
+    """Subclass and set ``title``, ``config``, and ``get_base_queryset``.
+
+    ``empty_text`` / ``empty_action`` tell the user what to do next when there is nothing."""
+
+    template_name = "core/list.html"
+    title = ""
+    config: ListConfig
+    paginate_by = 25
+    empty_text = "暂无数据。"
+    empty_action: tuple[str, str] | None = None  # (label, url)
+    create_url: tuple[str, str] | None = None
+    export_name = "export"
+
+    def get_base_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def detail_url(self, obj: Model) -> str | None:
+        get = getattr(obj, "get_absolute_url", None)
+        return get() if callable(get) else None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = self.get_base_queryset()
+        params = self.request.GET
+        for flt in self.config.filters:
+            value = params.get(flt.name, "").strip()
+            if value:
+                qs = qs.filter(**{flt.lookup or flt.name: value})
+        q = params.get("q", "").strip()
+        if q and self.config.search_fields:
+            cond = Q()
+            for f in self.config.search_fields:
+                cond |= Q(**{f"{f}__icontains": q})
+            qs = qs.filter(cond)
+        sort = params.get("sort", "")
+        allowed = {c.sort for c in self.config.columns if c.sort}
+        if sort.lstrip("-") in allowed:
+            qs = qs.order_by(sort, "-pk")
+        else:
+            qs = qs.order_by(self.config.default_sort)
+        return qs
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        export = request.GET.get("export")
+        if export in {"csv", "xlsx"}:
+            return self.export(export)
+        return super().get(request, *args, **kwargs)
+
+    def rows_for(self, objects: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "obj": obj,
+                "url": self.detail_url(obj),
+                "cells": [{"col": c, "value": c.value(obj)} for c in self.config.columns],
+            }
+            for obj in objects
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        qs = self.get_queryset()
+        paginator = Paginator(qs, self.paginate_by)
+        page = paginator.get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        sort_params = params.copy()
+        sort_params.pop("sort", None)
+        ctx.update(
+            title=self.title,
+            page_obj=page,
+            total=paginator.count,
+            rows=self.rows_for(page.object_list),
+            columns=self.config.columns,
+            filters=[
+                {"f": f, "value": self.request.GET.get(f.name, ""), "options": f.options()}
+                for f in self.config.filters
+            ],
+            q=self.request.GET.get("q", ""),
+            searchable=bool(self.config.search_fields),
+            querystring=params.urlencode(),
+            sort_querystring=sort_params.urlencode(),
+            current_sort=self.request.GET.get("sort", ""),
+            empty_text=self.empty_text,
+            empty_action=self.empty_action,
+            create_url=self.create_url,
+            has_filters=bool(params),
+        )
+        return ctx
+
+    def export(self, fmt: str) -> HttpResponse:
+        qs = self.get_queryset()[:100_000]
+        header = [c.label for c in self.config.columns]
+        stamp = clock.today().strftime("%Y%m%d")
+        filename = f"{self.export_name}-{stamp}.{fmt}"
+        if fmt == "csv":
+            buf = io.StringIO()
+            buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly
+            writer = csv.writer(buf)
+            writer.writerow(header)
+            for obj in qs.iterator(chunk_size=2000):
+                writer.writerow([_cell_text(c.value(obj)) for c in self.config.columns])
+            response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        else:
+            from openpyxl import Workbook
+
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet(self.title[:31] or "export")
+            ws.append(header)
+            for obj in qs.iterator(chunk_size=2000):
+                ws.append([_cell_text(c.value(obj)) for c in self.config.columns])
+            out = io.BytesIO()
+            wb.save(out)
+            response = HttpResponse(
+                out.getvalue(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person (partner staff, carrier staff, expert). Partner binding lives in ``partners``."""
+
+    display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        permissions = [
+            ("view_audit", "查看审计日志"),
+            ("manage_calendar", "维护工作日历"),
+            ("manage_users", "管理用户与角色"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_carrier_staff(self) -> bool:
+        """Carrier staff (any console role) must log in with a second factor."""
+        return self.is_staff or self.is_superuser
+
+
+class WorkCalendar(models.Model):
+    """One row per date: is it a working day? Seeded from chinesecalendar / holidays."""
+
+    class Source(models.TextChoices):
+        CHINESECALENDAR = "chinesecalendar", "chinesecalendar"
+        HOLIDAYS = "holidays", "holidays"
+        MANUAL = "manual", _("人工维护")
+
+    date = models.DateField(primary_key=True)
+    is_working_day = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_working_day else '休'}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every change of state. Never updated, never deleted."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    partner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("AuditEvent is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("AuditEvent is append-only")
+
+
+class Notification(models.Model):
+    """In-app inbox entry. Email copies are sent on commit."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(_("主题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class Document(models.Model):
+    """An uploaded file: stored under a generated name, served only through a checked view."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(_("类别"), max_length=60, blank=True)
+    partner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文档")
+        verbose_name_plural = _("文档")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Deadline(models.Model):
+    """A due date created by an action and swept by a periodic task (idempotently)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("进行中")
+        MET = "met", _("已按时完成")
+        MISSED = "missed", _("已逾期处理")
+        CANCELLED = "cancelled", _("已取消")
+
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    partner_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=60)
+    due_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("期限")
+        verbose_name_plural = _("期限")
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+
+class Sequence(models.Model):
+    """Business numbering (e.g. ZR2026110001): one counter per prefix, locked when used."""
+
+    prefix = models.CharField(max_length=40, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)

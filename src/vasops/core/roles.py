@@ -1,0 +1,92 @@
+"""Roles of DESIGN.md as Django groups. Each app lists what its roles may do in its own
+``permissions.py`` (``ROLE_PERMISSIONS = {role: ["app_label.codename", ...]}``); after every
+migrate the groups are brought in line with those lists."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from django.apps import apps as django_apps
+
+log = logging.getLogger(__name__)
+
+PARTNER_ADMIN = "partner_admin"
+PARTNER_USER = "partner_user"
+PRODUCT_STAFF = "product_staff"
+EXPERT = "expert"
+OM_ENGINEER = "om_engineer"
+FINANCE = "finance"
+CS_AGENT = "cs_agent"
+AUDITOR = "auditor"
+DEPARTMENT_HEAD = "department_head"
+
+ROLE_LABELS: dict[str, str] = {
+    PARTNER_ADMIN: "合作伙伴管理员",
+    PARTNER_USER: "合作伙伴用户",
+    PRODUCT_STAFF: "产品创新部",
+    EXPERT: "评审专家",
+    OM_ENGINEER: "运维工程师",
+    FINANCE: "结算",
+    CS_AGENT: "客服",
+    AUDITOR: "审计（只读）",
+    DEPARTMENT_HEAD: "部门负责人",
+}
+STAFF_ROLES = {PRODUCT_STAFF, OM_ENGINEER, FINANCE, CS_AGENT, AUDITOR, DEPARTMENT_HEAD}
+PARTNER_ROLES = {PARTNER_ADMIN, PARTNER_USER}
+
+CORE_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AUDITOR: ["core.view_audit"],
+    DEPARTMENT_HEAD: ["core.view_audit", "core.manage_calendar", "core.manage_users"],
+    PRODUCT_STAFF: ["core.manage_calendar"],
+}
+
+
+def collect_role_permissions() -> dict[str, set[str]]:
+    merged: dict[str, set[str]] = {role: set() for role in ROLE_LABELS}
+    for role, perms in CORE_ROLE_PERMISSIONS.items():
+        merged[role].update(perms)
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("vasops.") or config.name == "vasops.core":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.permissions")
+        except ModuleNotFoundError:
+            continue
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(role, set()).update(perms)
+    return merged
+
+
+def sync_role_groups(sender: Any = None, **kwargs: Any) -> None:
+    """post_migrate: create the role groups and give them exactly their permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    if sender is not None and getattr(sender, "name", "") != "vasops.core":
+        return
+    for role, perms in collect_role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in sorted(perms):
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is None:
+                log.warning("role %s: unknown permission %s", role, dotted)
+                continue
+            wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def roles_of(user: Any) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [name for name in user.groups.values_list("name", flat=True) if name in ROLE_LABELS]
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.groups.filter(name__in=roles).exists()

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vasops.core import actions, calendar, clock, documents, notify, roles
+from vasops.core.errors import DomainError
+from vasops.core.forms import CalendarDayForm, OtpForm
+from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.core.models import AuditEvent, Document, Notification, WorkCalendar
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each audience to its 'what needs me now' page."""
+    user_roles = set(roles.roles_of(request.user))
+    if request.user.is_superuser or user_roles & roles.STAFF_ROLES:  # type: ignore[union-attr]
+        target = "console:home"
+    elif roles.EXPERT in user_roles:
+        target = "admission:expert_home"
+    else:
+        target = "portal:home"
+    try:
+        return redirect(reverse(target))
+    except NoReverseMatch:
+        return render(request, "core/home_fallback.html")
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Staff second factor: enrol a TOTP device on first login, then verify every login."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[misc]
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()  # type: ignore[misc]
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)  # type: ignore[misc]
+    assert device is not None
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(request.GET.get("next") or "home")
+        form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")
+    ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": "两步验证"}
+    if enrolling:
+        import qrcode
+        import qrcode.image.svg
+
+        img = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+        buf = io.BytesIO()
+        img.save(buf)
+        ctx["qr_svg"] = buf.getvalue().decode()
+        ctx["secret"] = _base32(device.bin_key)
+    if settings.VASOPS_DEMO_SHOW_OTP:
+        from django_otp.oath import totp
+
+        ctx["demo_code"] = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+    return render(request, "core/two_factor.html", ctx)
+
+
+def _base32(raw: bytes) -> str:
+    import base64
+
+    return base64.b32encode(raw).decode().rstrip("=")
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    return render(request, "core/locked_out.html", status=429)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(recipient=request.user)
+    if request.method == "POST":
+        notify.mark_read(request.user)  # type: ignore[arg-type]
+        return redirect("core:inbox")
+    from django.core.paginator import Paginator
+
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page_obj": page, "title": "消息", "breadcrumbs": [("消息", None)]})
+
+
+@login_required
+def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notify.mark_read(request.user, [note.pk])  # type: ignore[arg-type]
+    return redirect(note.url or "core:inbox")
+
+
+@login_required
+def download(request: HttpRequest, uuid: str) -> HttpResponse:
+    doc = Document.objects.filter(uuid=uuid).first()
+    if doc is None or not documents.can_download(request.user, doc):
+        raise Http404("文档不存在或您无权查看。")
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(doc.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    if not request.user.has_perm("core.manage_calendar"):
+        raise DjangoPermissionDenied
+    year = year or clock.today().year
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST":
+        if "seed" in request.POST:
+            try:
+                n = actions.seed_calendar_year(year, actor=request.user)
+                messages.success(request, f"已生成 {year} 年日历（新增 {n} 天）。")
+            except DomainError as exc:
+                messages.error(request, exc.full_message)
+            return redirect("core:calendar_year", year=year)
+        if form.is_valid():
+            try:
+                actions.set_calendar_day(
+                    form.cleaned_data["date"],
+                    actor=request.user,
+                    is_working_day=form.cleaned_data["is_working_day"],
+                    note=form.cleaned_data["note"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, f"已更新 {form.cleaned_data['date']}。")
+                return redirect("core:calendar_year", year=form.cleaned_data["date"].year)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
+    rows = {r.date: r for r in WorkCalendar.objects.filter(date__year=year)}
+    months = []
+    for m in range(1, 13):
+        first = dt.date(year, m, 1)
+        weeks: list[list[Any]] = []
+        week: list[Any] = [None] * first.weekday()
+        day = first
+        while day.month == m:
+            row = rows.get(day)
+            working = row.is_working_day if row else day.weekday() < 5
+            week.append({"date": day, "working": working, "row": row, "special": (working and day.weekday() >= 5) or (not working and day.weekday() < 5)})
+            if len(week) == 7:
+                weeks.append(week)
+                week = []
+            day += dt.timedelta(days=1)
+        if week:
+            weeks.append(week + [None] * (7 - len(week)))
+        months.append({"month": m, "weeks": weeks})
+    ctx = {
+        "title": f"{year} 年工作日历",
+        "year": year,
+        "months": months,
+        "seeded": bool(rows),
+        "form": form,
+        "missing_next": calendar.missing_next_year(),
+        "breadcrumbs": [("工作日历", None)],
+    }
+    return render(request, "core/calendar.html", ctx)
+
+
+class AuditLogView(ObjectListView):
+    title = "审计日志"
+    export_name = "audit"
+    config = ListConfig(
+        columns=[
+            Column("at", "时间", sort="at"),
+            Column("actor_label", "操作人"),
+            Column("action", "动作", sort="action"),
+            Column("object_type", "对象类型"),
+            Column("object_id", "对象编号"),
+            Column("reason", "原因"),
+            Column("ip", "IP"),
+        ],
+        filters=[Filter("object_type", "对象类型", lambda: [(t, t) for t in AuditEvent.objects.values_list("object_type", flat=True).distinct().order_by("object_type")])],
+        search_fields=["action", "actor_label", "object_id", "reason"],
+        default_sort="-at",
+    )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("core.view_audit"):
+            raise DjangoPermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self) -> QuerySet[AuditEvent]:
+        return AuditEvent.objects.all()

@@ -1,0 +1,1 @@
+"""nav of partners."""

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from vasops.api.urls import api
+from vasops.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("vasops.core.urls")),
+    path("api/v1/", api.urls),
+    path("portal/", include("vasops.portal.urls")),
+    path("console/", include("vasops.console.urls")),
+    path("partners/", include("vasops.partners.urls")),
+    path("admission/", include("vasops.admission.urls")),
+    path("workorders/", include("vasops.workorders.urls")),
+]
