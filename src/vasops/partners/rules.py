@@ -1,1 +1,190 @@
-"""rules of partners."""
+"""Pure rules of the partner registry (seed chapter 2, DESIGN.md "Admission"). No ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from vasops.core.rules import add_months, add_years
+
+CLAUSE_QUALIFICATION = "《日常事务办理规范》第二章 准入条件（资质）"
+CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 准入条件（能力）"
+CLAUSE_RESTRICTION = "《日常事务办理规范》第二章 准入限制"
+
+# --- qualifications -----------------------------------------------------------------------
+
+SP_COMMON = [
+    "business_licence",
+    "tax_registration",
+    "bank_account_proof",
+    "sms_code_certificate",
+    "third_party_content_licence",
+]
+
+
+def required_qualifications(kind: str, locality: str) -> list[str]:
+    """Certificates a partner must hold (DESIGN.md "Admission"): a local SP the provincial VAS
+    licence; an out-of-province SP the cross-regional licence plus the provincial filing; every
+    SP the common set; a CP only the business licence and proof its content sources are lawful."""
+    if kind == "CP":
+        return ["business_licence", "content_source_proof"]
+    if locality == "local":
+        return ["vas_licence", *SP_COMMON]
+    return ["cross_regional_licence", "provincial_filing", *SP_COMMON]
+
+
+@dataclass(frozen=True)
+class QualificationFact:
+    kind: str
+    valid_until: dt.date | None
+    annual_inspection_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failing rule: ``code`` for machines, ``message`` for people, ``clause`` the source."""
+
+    code: str
+    message: str
+    clause: str = ""
+
+
+def is_expired(fact: QualificationFact, on: dt.date) -> bool:
+    """Valid through ``valid_until`` inclusive; expired from the next day."""
+    return fact.valid_until is not None and on > fact.valid_until
+
+
+def qualification_problems(
+    kind: str, locality: str, held: list[QualificationFact], on: dt.date, labels: dict[str, str]
+) -> list[Problem]:
+    by_kind = {f.kind: f for f in held}
+    problems = []
+    for needed in required_qualifications(kind, locality):
+        label = labels.get(needed, needed)
+        fact = by_kind.get(needed)
+        if fact is None:
+            problems.append(
+                Problem("partner.qualification_missing", f"缺少必备资质：{label}。", CLAUSE_QUALIFICATION)
+            )
+        elif is_expired(fact, on):
+            problems.append(
+                Problem(
+                    "partner.qualification_expired",
+                    f"资质已过期：{label}（有效期至 {fact.valid_until}）。",
+                    CLAUSE_QUALIFICATION,
+                )
+            )
+    return problems
+
+
+REMINDER_DAYS = (30, 7)
+
+
+def reminder_due(valid_until: dt.date | None, on: dt.date) -> int | None:
+    """Which expiry reminder (30 or 7 days before) is due on ``on``: the smallest threshold
+    whose window has been entered; ``None`` when no reminder applies or it already expired."""
+    if valid_until is None or on > valid_until:
+        return None
+    left = (valid_until - on).days
+    for days in sorted(REMINDER_DAYS):
+        if left <= days:
+            return days
+    return None
+
+
+# --- customer-service hotline -----------------------------------------------------------------
+
+_HOTLINE_PATTERNS = [
+    re.compile(r"^800\d{7}$"),  # 800-xxx-xxxx
+    re.compile(r"^400\d{7}$"),  # 400-xxx-xxxx
+    re.compile(r"^1010\d{4}$"),  # 1010xxxx
+]
+
+
+def normalise_hotline(text: str) -> str:
+    return re.sub(r"[\s\-()（）]", "", text or "")
+
+
+def hotline_problem(text: str) -> str | None:
+    """7×24 customer service must be on an 800/400/1010xxxx number; a plain landline or mobile
+    number is refused. Returns the message, or None when acceptable."""
+    number = normalise_hotline(text)
+    if not number:
+        return "请填写客服热线。"
+    if any(p.match(number) for p in _HOTLINE_PATTERNS):
+        return None
+    if re.match(r"^1[3-9]\d{9}$", number):
+        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxxx 号码。"
+    return f"客服热线“{text}”不是 800/400/1010xxxx 形式的号码（普通固话、手机不予受理）。"
+
+
+# --- restrictions -----------------------------------------------------------------------------
+
+LOCKOUT_MONTHS = 3  # rejected in the last 3 months
+BAN_YEARS = 1  # passed the exam but did not attend expert review
+VIOLATION_EXCLUSION_MONTHS = 6  # expelled from a business class for a violation
+BAD_CREDIT_MONTHS = 6
+
+
+def restriction_end(kind: str, starts_on: dt.date) -> dt.date | None:
+    """Last day the restriction applies (inclusive); None = until lifted (blacklist)."""
+    if kind == "lockout":
+        return add_months(starts_on, LOCKOUT_MONTHS) - dt.timedelta(days=1)
+    if kind == "ban":
+        return add_years(starts_on, BAN_YEARS) - dt.timedelta(days=1)
+    if kind == "violation_exclusion":
+        return add_months(starts_on, VIOLATION_EXCLUSION_MONTHS) - dt.timedelta(days=1)
+    return None
+
+
+@dataclass(frozen=True)
+class RestrictionFact:
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    lifted: bool = False
+    business_line: str = ""
+    reason: str = ""
+
+
+def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
+    if r.lifted or on < r.starts_on:
+        return False
+    return r.ends_on is None or on <= r.ends_on
+
+
+_RESTRICTION_TEXT = {
+    "blacklist": ("partner.blacklisted", "已列入黑名单（信用等级不合格或近 6 个月有不良信用记录）"),
+    "lockout": ("partner.locked_out", "准入申请被驳回未满 3 个月"),
+    "ban": ("partner.banned", "接入考核通过后未参加接入评审，1 年内禁止申请"),
+    "violation_exclusion": ("partner.violation_excluded", "因违规被清退的业务类别 6 个月内不得申请"),
+    "major_violation": ("partner.major_violation", "存在重大违规"),
+}
+
+
+def restriction_problems(
+    restrictions: list[RestrictionFact],
+    on: dt.date,
+    *,
+    credit_grade: str = "pass",
+    business_lines: list[str] | None = None,
+) -> list[Problem]:
+    """Every restriction in force on ``on`` that refuses an application. A violation exclusion
+    only refuses applications for the business line it names (any line when none is given)."""
+    problems = []
+    if credit_grade == "fail":
+        problems.append(
+            Problem("partner.credit_fail", "信用等级为“不合格”，不得申请准入。", CLAUSE_RESTRICTION)
+        )
+    for r in restrictions:
+        if not is_in_force(r, on):
+            continue
+        if r.kind == "violation_exclusion" and business_lines is not None and r.business_line:
+            if r.business_line not in business_lines:
+                continue
+        code, text = _RESTRICTION_TEXT.get(r.kind, ("partner.restricted", "存在限制"))
+        until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
+        line = f"（业务类别：{r.business_line}）" if r.business_line else ""
+        problems.append(Problem(code, f"{text}{line}{until}。", CLAUSE_RESTRICTION))
+    return problems
