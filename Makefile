@@ -29,7 +29,7 @@ demo-reset:
 lint: install
 	$(BIN)/ruff check src e2e bench
 	$(BIN)/ruff format --check src e2e bench
-	$(BIN)/mypy src
+	DEBUG=1 $(BIN)/mypy src
 	$(BIN)/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 

@@ -1,1 +1,171 @@
-"""models of admission."""
+"""Admission (准入): windows, applications and their lifecycle.
+
+The exam (``exam_models``) and expert review (``review_models``) live in their own modules and
+are imported at the bottom so Django sees one app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class AdmissionSettings(models.Model):
+    """Singleton (pk=1): which months are acceptance months. Default: first month of each quarter."""
+
+    acceptance_months = models.CharField(
+        _("受理月份"), max_length=40, default="1,4,7,10", help_text=_("逗号分隔的月份，例如 1,4,7,10")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("准入设置")
+        verbose_name_plural = _("准入设置")
+        permissions = [("manage_admission_settings", "维护准入受理月份与资源池")]
+
+    def months(self) -> list[int]:
+        return sorted({int(m) for m in self.acceptance_months.split(",") if m.strip()})
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交待初审")
+    RETURNED = "returned", _("退回修改")
+    INITIAL_REJECTED = "initial_rejected", _("初审不通过")
+    INITIAL_APPROVED = "initial_approved", _("初审通过待考核")
+    EXAM_PASSED = "exam_passed", _("考核通过待评审")
+    EXAM_FAILED = "exam_failed", _("考核未通过")
+    REVIEW_SCHEDULED = "review_scheduled", _("已安排评审")
+    REVIEWED = "reviewed", _("已评审待决定")
+    REVIEW_ABSENT = "review_absent", _("未参加评审")
+    ACCEPTED = "accepted", _("准入通过")
+    DEFERRED = "deferred", _("暂缓")
+    REJECTED = "rejected", _("驳回")
+    PREPARING = "preparing", _("系统准备中")
+    TESTING = "testing", _("接入测试中")
+    OPENED = "opened", _("已开通待签约")
+    CONTRACTED = "contracted", _("已签约")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+S = ApplicationState
+
+
+class AccessMethod(models.TextChoices):
+    LEASED_LINE = "leased_line", _("专线")
+    VPN = "vpn", _("VPN")
+
+
+class Application(FSMModelMixin, models.Model):
+    """One admission application of a partner in one acceptance month."""
+
+    number = models.CharField(_("申请编号"), max_length=30, unique=True)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="applications")
+    window_month = models.DateField(_("受理月份"), help_text=_("受理月的第一天"))
+    state = FSMField(
+        _("状态"), max_length=20, choices=ApplicationState.choices, default=S.DRAFT, protected=True
+    )
+    business_lines = models.JSONField(_("申请业务类别"), default=list)
+    # capability declarations (DESIGN.md "Admission")
+    access_method = models.CharField(_("接入方式"), max_length=20, choices=AccessMethod.choices, blank=True)
+    certified_om_staff = models.PositiveIntegerField(_("持证运维人员数"), default=0)
+    cs_hotline = models.CharField(_("7×24 客服热线"), max_length=20, blank=True)
+    call_centre_seats = models.PositiveIntegerField(_("呼叫中心席位数"), default=0)
+    call_centre_agents = models.PositiveIntegerField(_("客服人员数"), default=0)
+    connect_rate_bp = models.PositiveIntegerField(_("接通率（基点）"), default=0)
+    answered_20s_bp = models.PositiveIntegerField(_("20 秒应答率（基点）"), default=0)
+    # lifecycle facts
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(_("初审意见"), blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise_code = models.CharField(_("企业代码"), max_length=8, blank=True)
+    service_access_number = models.CharField(_("业务接入号"), max_length=21, blank=True)
+    prep_month = models.DateField(_("系统准备月份"), null=True, blank=True)
+    access_data_due_at = models.DateTimeField(_("接入资料截止"), null=True, blank=True)
+    access_data_submitted_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("准入申请")
+        verbose_name_plural = _("准入申请")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "window_month"]), models.Index(fields=["partner", "state"])]
+        permissions = [
+            ("review_application", "初审准入申请"),
+            ("decide_application", "作出准入决定"),
+            ("manage_preparation", "系统准备、接入测试、开通"),
+            ("manage_contract", "签订合同"),
+            ("manage_resources", "维护企业代码与接入号资源池"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("admission:application_detail", args=[self.pk])
+
+    # --- transitions (only ever called through actions.py / core.fsm.transition) -----------
+    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
+    def submit(self) -> None: ...
+
+    @transition(field=state, source=S.SUBMITTED, target=S.RETURNED)
+    def return_for_correction(self) -> None: ...
+
+    @transition(field=state, source=S.SUBMITTED, target=S.INITIAL_REJECTED)
+    def reject_initial(self) -> None: ...
+
+    @transition(field=state, source=S.SUBMITTED, target=S.INITIAL_APPROVED)
+    def approve_initial(self) -> None: ...
+
+    @transition(field=state, source=S.INITIAL_APPROVED, target=S.EXAM_PASSED)
+    def pass_exam(self) -> None: ...
+
+    @transition(field=state, source=S.INITIAL_APPROVED, target=S.EXAM_FAILED)
+    def fail_exam(self) -> None: ...
+
+    @transition(field=state, source=S.EXAM_PASSED, target=S.REVIEW_SCHEDULED)
+    def schedule_review(self) -> None: ...
+
+    @transition(field=state, source=S.REVIEW_SCHEDULED, target=S.REVIEWED)
+    def complete_review(self) -> None: ...
+
+    @transition(field=state, source=S.REVIEW_SCHEDULED, target=S.REVIEW_ABSENT)
+    def mark_review_absent(self) -> None: ...
+
+    @transition(field=state, source=S.REVIEWED, target=S.ACCEPTED)
+    def accept(self) -> None: ...
+
+    @transition(field=state, source=S.REVIEWED, target=S.DEFERRED)
+    def defer(self) -> None: ...
+
+    @transition(field=state, source=S.REVIEWED, target=S.REJECTED)
+    def reject(self) -> None: ...
+
+    @transition(field=state, source=S.ACCEPTED, target=S.PREPARING)
+    def start_preparation(self) -> None: ...
+
+    @transition(field=state, source=S.PREPARING, target=S.TESTING)
+    def start_testing(self) -> None: ...
+
+    @transition(field=state, source=S.TESTING, target=S.OPENED)
+    def open(self) -> None: ...
+
+    @transition(field=state, source=S.OPENED, target=S.CONTRACTED)
+    def sign_contract(self) -> None: ...
+
+    @transition(field=state, source=[S.DRAFT, S.RETURNED, S.SUBMITTED], target=S.WITHDRAWN)
+    def withdraw(self) -> None: ...
+
+
+# Exam and expert-review models live in their own modules of this app.
+from vasops.admission.exam_models import *  # noqa: E402, F403
+from vasops.admission.review_models import *  # noqa: E402, F403

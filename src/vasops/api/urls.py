@@ -30,7 +30,12 @@ api = NinjaAPI(
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
-    body = {"code": code, "reason": code.split(".", 1)[-1].replace("_", " "), "message": message, "status": str(status)}
+    body = {
+        "code": code,
+        "reason": code.split(".", 1)[-1].replace("_", " "),
+        "message": message,
+        "status": str(status),
+    }
     body.update(extra)
     return api.create_response(request, body, status=status)
 

@@ -13,7 +13,9 @@ from vasops.core.models import WorkCalendar
 
 
 @transaction.atomic
-def set_calendar_day(day: dt.date, *, actor: Any, is_working_day: bool, note: str, reason: str) -> WorkCalendar:
+def set_calendar_day(
+    day: dt.date, *, actor: Any, is_working_day: bool, note: str, reason: str
+) -> WorkCalendar:
     """Staff correct one date of the working-day calendar (e.g. a newly announced 调休)."""
     permissions.require(actor, "core.manage_calendar")
     if not reason.strip():

@@ -60,9 +60,9 @@ def record(
 
 
 def history_of(obj: models.Model) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        object_type=object_type_of(obj), object_id=str(obj.pk)
-    ).select_related("actor")
+    return AuditEvent.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).select_related(
+        "actor"
+    )
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:

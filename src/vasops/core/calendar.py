@@ -18,9 +18,7 @@ def invalidate() -> None:
 
 @lru_cache(maxsize=64)
 def _year(year: int) -> dict[dt.date, bool]:
-    return dict(
-        WorkCalendar.objects.filter(date__year=year).values_list("date", "is_working_day")
-    )
+    return dict(WorkCalendar.objects.filter(date__year=year).values_list("date", "is_working_day"))
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -93,11 +91,10 @@ def seed_years(years: list[int], *, overwrite: bool = False) -> int:
         rows = [r for r in generate_year(year) if overwrite or r.date not in existing]
         if overwrite:
             WorkCalendar.objects.filter(
-                date__year=year, source__in=[WorkCalendar.Source.CHINESECALENDAR, WorkCalendar.Source.HOLIDAYS]
+                date__year=year,
+                source__in=[WorkCalendar.Source.CHINESECALENDAR, WorkCalendar.Source.HOLIDAYS],
             ).delete()
-            manual = set(
-                WorkCalendar.objects.filter(date__year=year).values_list("date", flat=True)
-            )
+            manual = set(WorkCalendar.objects.filter(date__year=year).values_list("date", flat=True))
             rows = [r for r in rows if r.date not in manual]
         WorkCalendar.objects.bulk_create(rows, ignore_conflicts=True)
         created += len(rows)

@@ -108,7 +108,4 @@ def can_download(user: Any, doc: Document) -> bool:
         return False
     if user.has_perm("core.view_document"):
         return True
-    for rule in _access_rules:
-        if rule(user, doc):
-            return True
-    return False
+    return any(rule(user, doc) for rule in _access_rules)

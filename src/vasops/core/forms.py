@@ -28,7 +28,9 @@ class OtpForm(StyledFormMixin, forms.Form):
         min_length=6,
         max_length=6,
         help_text="打开身份验证器应用（如 Google Authenticator、Microsoft Authenticator），输入 6 位数字。",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -40,5 +42,6 @@ class CalendarDayForm(StyledFormMixin, forms.Form):
         coerce=lambda v: v == "1",
     )
     note = forms.CharField(label="说明", max_length=100, required=False)
-    reason = forms.CharField(label="修改原因", max_length=500, help_text="例如：国务院办公厅 2027 年放假安排通知。")
-
+    reason = forms.CharField(
+        label="修改原因", max_length=500, help_text="例如：国务院办公厅 2027 年放假安排通知。"
+    )

@@ -17,9 +17,7 @@ from vasops.core.models import Notification, User
 log = logging.getLogger(__name__)
 
 
-def send(
-    recipients: Iterable[Any], *, subject: str, body: str = "", url: str = ""
-) -> list[Notification]:
+def send(recipients: Iterable[Any], *, subject: str, body: str = "", url: str = "") -> list[Notification]:
     users = {u.pk: u for u in recipients if u is not None and getattr(u, "pk", None)}
     rows = [
         Notification.objects.create(recipient=u, subject=subject[:200], body=body, url=url)

@@ -37,9 +37,12 @@ STAFF_ROLES = {PRODUCT_STAFF, OM_ENGINEER, FINANCE, CS_AGENT, AUDITOR, DEPARTMEN
 PARTNER_ROLES = {PARTNER_ADMIN, PARTNER_USER}
 
 CORE_ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AUDITOR: ["core.view_audit"],
-    DEPARTMENT_HEAD: ["core.view_audit", "core.manage_calendar", "core.manage_users"],
-    PRODUCT_STAFF: ["core.manage_calendar"],
+    AUDITOR: ["core.view_audit", "core.view_document"],
+    DEPARTMENT_HEAD: ["core.view_audit", "core.manage_calendar", "core.manage_users", "core.view_document"],
+    PRODUCT_STAFF: ["core.manage_calendar", "core.view_document"],
+    OM_ENGINEER: ["core.view_document"],
+    FINANCE: ["core.view_document"],
+    CS_AGENT: [],
 }
 
 
@@ -70,9 +73,7 @@ def sync_role_groups(sender: Any = None, **kwargs: Any) -> None:
         wanted = []
         for dotted in sorted(perms):
             app_label, codename = dotted.split(".", 1)
-            perm = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
             if perm is None:
                 log.warning("role %s: unknown permission %s", role, dotted)
                 continue

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django_otp import login as otp_login
@@ -93,14 +93,16 @@ def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwar
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(recipient=request.user)
+    qs = Notification.objects.filter(recipient_id=request.user.pk)
     if request.method == "POST":
         notify.mark_read(request.user)  # type: ignore[arg-type]
         return redirect("core:inbox")
     from django.core.paginator import Paginator
 
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "core/inbox.html", {"page_obj": page, "title": "消息", "breadcrumbs": [("消息", None)]})
+    return render(
+        request, "core/inbox.html", {"page_obj": page, "title": "消息", "breadcrumbs": [("消息", None)]}
+    )
 
 
 @login_required
@@ -111,7 +113,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, uuid: str) -> HttpResponse:
+def download(request: HttpRequest, uuid: str) -> HttpResponseBase:
     doc = Document.objects.filter(uuid=uuid).first()
     if doc is None or not documents.can_download(request.user, doc):
         raise Http404("文档不存在或您无权查看。")
@@ -164,7 +166,14 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
         while day.month == m:
             row = rows.get(day)
             working = row.is_working_day if row else day.weekday() < 5
-            week.append({"date": day, "working": working, "row": row, "special": (working and day.weekday() >= 5) or (not working and day.weekday() < 5)})
+            week.append(
+                {
+                    "date": day,
+                    "working": working,
+                    "row": row,
+                    "special": (working and day.weekday() >= 5) or (not working and day.weekday() < 5),
+                }
+            )
             if len(week) == 7:
                 weeks.append(week)
                 week = []
@@ -197,12 +206,23 @@ class AuditLogView(ObjectListView):
             Column("reason", "原因"),
             Column("ip", "IP"),
         ],
-        filters=[Filter("object_type", "对象类型", lambda: [(t, t) for t in AuditEvent.objects.values_list("object_type", flat=True).distinct().order_by("object_type")])],
+        filters=[
+            Filter(
+                "object_type",
+                "对象类型",
+                lambda: [
+                    (t, t)
+                    for t in AuditEvent.objects.values_list("object_type", flat=True)
+                    .distinct()
+                    .order_by("object_type")
+                ],
+            )
+        ],
         search_fields=["action", "actor_label", "object_id", "reason"],
         default_sort="-at",
     )
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm("core.view_audit"):
             raise DjangoPermissionDenied
         return super().dispatch(request, *args, **kwargs)

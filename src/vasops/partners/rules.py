@@ -180,9 +180,13 @@ def restriction_problems(
     for r in restrictions:
         if not is_in_force(r, on):
             continue
-        if r.kind == "violation_exclusion" and business_lines is not None and r.business_line:
-            if r.business_line not in business_lines:
-                continue
+        if (
+            r.kind == "violation_exclusion"
+            and business_lines is not None
+            and r.business_line
+            and r.business_line not in business_lines
+        ):
+            continue
         code, text = _RESTRICTION_TEXT.get(r.kind, ("partner.restricted", "存在限制"))
         until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
         line = f"（业务类别：{r.business_line}）" if r.business_line else ""

@@ -1,0 +1,3 @@
+from ninja import Router  # noqa: F401
+
+routers: list = []

@@ -1,0 +1,32 @@
+"""State transitions (django-fsm-2, ``protected=True``): an illegal transition becomes a
+``DomainError`` with a clear message, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_fsm import TransitionNotAllowed, can_proceed
+
+from vasops.core.errors import CoreError, DomainError
+
+
+def transition(obj: Any, name: str, *args: Any, label: str | None = None, **kwargs: Any) -> None:
+    """Call the transition method ``name`` on ``obj`` or refuse with core.invalid_transition."""
+    method = getattr(obj, name)
+    state_display = getattr(obj, "get_state_display", lambda: getattr(obj, "state", "?"))()
+    if not can_proceed(method):
+        raise DomainError(
+            CoreError.INVALID_TRANSITION,
+            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            status=409,
+            state=str(getattr(obj, "state", "")),
+            transition=name,
+        )
+    try:
+        method(*args, **kwargs)
+    except TransitionNotAllowed as exc:
+        raise DomainError(
+            CoreError.INVALID_TRANSITION,
+            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            status=409,
+        ) from exc
