@@ -57,6 +57,9 @@ if VASOPS_TODAY and not (DEBUG or TESTING):
         "tests; unset it in production."
     )
 
+# Demo only: staff can move the business date from the console (a file under var/).
+VASOPS_DEMO_CLOCK_FILE = str(VAR_DIR / "demo_today") if DEBUG and not TESTING else None
+
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
     "vasops.core",
     "vasops.partners",
     "vasops.workorders",
+    "vasops.catalog",
     "vasops.admission",
     "vasops.api",
     "vasops.portal",

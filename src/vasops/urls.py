@@ -14,4 +14,5 @@ urlpatterns = [
     path("partners/", include("vasops.partners.urls")),
     path("admission/", include("vasops.admission.urls")),
     path("workorders/", include("vasops.workorders.urls")),
+    path("catalog/", include("vasops.catalog.urls")),
 ]

@@ -40,7 +40,30 @@ def _frozen_day() -> dt.date | None:
     value = getattr(settings, "VASOPS_TODAY", None)
     if value:
         return dt.date.fromisoformat(value)
-    return None
+    return demo_day()
+
+
+def demo_day() -> dt.date | None:
+    """Demo only (DEBUG): the date set on the console's demo-clock page, kept in a file."""
+    path = getattr(settings, "VASOPS_DEMO_CLOCK_FILE", None)
+    if not path:
+        return None
+    try:
+        text = open(path, encoding="ascii").read().strip()  # noqa: SIM115
+    except FileNotFoundError:
+        return None
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def set_demo_day(day: dt.date | None) -> None:
+    path = getattr(settings, "VASOPS_DEMO_CLOCK_FILE", None)
+    if not path:
+        raise RuntimeError("the demo clock is only available with DEBUG=1")
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write(day.isoformat() if day else "")
 
 
 @contextlib.contextmanager
