@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 
 class PartnerKind(models.TextChoices):
@@ -16,7 +17,7 @@ class Locality(models.TextChoices):
     OUT_OF_PROVINCE = "out_of_province", _("外省")
 
 
-class Partner(models.Model):
+class Partner(FSMModelMixin, models.Model):
     class State(models.TextChoices):
         REGISTERED = "registered", _("已注册")
         ADMITTED = "admitted", _("已准入")
@@ -37,7 +38,9 @@ class Partner(models.Model):
     legal_representative = models.CharField(_("法定代表人"), max_length=50)
     address = models.CharField(_("地址"), max_length=300)
     cs_hotline = models.CharField(_("客服热线"), max_length=20, blank=True)
-    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.REGISTERED)
+    state = FSMField(
+        _("状态"), max_length=20, choices=State.choices, default=State.REGISTERED, protected=True
+    )
     credit_grade = models.CharField(
         _("信用等级"), max_length=12, choices=CreditGrade.choices, default=CreditGrade.PASS
     )
@@ -45,7 +48,10 @@ class Partner(models.Model):
     service_access_number = models.CharField(
         _("业务接入号"), max_length=21, unique=True, null=True, blank=True
     )
-    suspended_reason = models.TextField(blank=True)
+    suspended_reason = models.TextField(_("暂停原因"), blank=True)
+    suspended_from = models.CharField(
+        _("暂停前状态"), max_length=20, choices=State.choices, blank=True, help_text=_("恢复时回到该状态")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +69,27 @@ class Partner(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("partners:detail", args=[self.pk])
+
+    # --- transitions (only through actions.py / core.fsm.transition) ----------------------
+    @transition(field=state, source=[State.REGISTERED, State.ADMITTED], target=State.ADMITTED)
+    def admit(self) -> None: ...
+
+    @transition(field=state, source=State.ADMITTED, target=State.ACTIVE)
+    def activate(self) -> None: ...
+
+    @transition(field=state, source=[State.REGISTERED, State.ADMITTED, State.ACTIVE], target=State.SUSPENDED)
+    def suspend(self) -> None:
+        self.suspended_from = self.state
+
+    @transition(
+        field=state,
+        source=State.SUSPENDED,
+        target=RETURN_VALUE(State.REGISTERED, State.ADMITTED, State.ACTIVE),  # type: ignore[arg-type]
+    )
+    def resume(self) -> str:
+        previous = self.suspended_from or self.State.REGISTERED
+        self.suspended_from = ""
+        return previous
 
 
 class Membership(models.Model):
@@ -122,6 +149,9 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:qualification", args=[self.pk])
 
 
 class Contact(models.Model):
@@ -192,6 +222,9 @@ class Restriction(models.Model):
         verbose_name_plural = _("限制")
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["partner", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.partner}"
 
     def get_absolute_url(self) -> str:
         return reverse("partners:detail", args=[self.partner_id]) + "#restrictions"

@@ -192,3 +192,51 @@ def restriction_problems(
         line = f"（业务类别：{r.business_line}）" if r.business_line else ""
         problems.append(Problem(code, f"{text}{line}{until}。", CLAUSE_RESTRICTION))
     return problems
+
+
+# --- unified social credit code (GB 32100-2015) -------------------------------------------------
+
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code computed from the first 17."""
+    total = sum(_USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def credit_code_problem(text: str) -> str | None:
+    """An 18-character code of digits and capital letters (no I, O, Z, S, V) whose last
+    character is the GB 32100-2015 check character. Returns the message, or None when valid."""
+    code = (text or "").strip().upper()
+    if len(code) != 18:
+        return f"统一社会信用代码应为 18 位（当前 {len(code)} 位）。"
+    if any(c not in _USCC_CHARSET for c in code):
+        return "统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）。"
+    if credit_code_check_char(code[:17]) != code[17]:
+        return "统一社会信用代码校验位不正确，请核对营业执照上的代码。"
+    return None
+
+
+# --- qualification checklist ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QualificationStatus:
+    """``status``: missing / valid / expiring (within 30 days) / expired; ``days_left`` until
+    ``valid_until`` (0 on the last valid day), None when open-ended or missing."""
+
+    status: str
+    days_left: int | None = None
+
+
+def qualification_status(held: bool, valid_until: dt.date | None, on: dt.date) -> QualificationStatus:
+    if not held:
+        return QualificationStatus("missing")
+    if valid_until is None:
+        return QualificationStatus("valid")
+    if on > valid_until:
+        return QualificationStatus("expired", (valid_until - on).days)
+    left = (valid_until - on).days
+    return QualificationStatus("expiring" if left <= max(REMINDER_DAYS) else "valid", left)
