@@ -6,4 +6,5 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("demo-clock/", views.demo_clock, name="demo_clock"),
 ]

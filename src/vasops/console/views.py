@@ -1,12 +1,121 @@
-"""The console shell: its home page ("what needs me now")."""
+"""The staff console shell: the "what needs me now" home page and the demo clock."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from vasops.admission import queries as admission_queries
+from vasops.admission.models import Application, ApplicationState
+from vasops.core import calendar, clock, roles
+from vasops.core.models import Deadline
+from vasops.partners.models import Qualification, Restriction
+from vasops.workorders import queries as workorder_queries
+
+
+def _staff_only(request: HttpRequest) -> None:
+    user_roles = set(roles.roles_of(request.user))
+    if not (request.user.is_superuser or user_roles & roles.STAFF_ROLES):  # type: ignore[union-attr]
+        raise PermissionDenied
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/home.html", {"title": "待办首页"})
+    _staff_only(request)
+    today = clock.today()
+    user = request.user
+    apps = Application.objects.select_related("partner")
+    cards: list[dict[str, Any]] = []
+
+    def card(title: str, qs: Any, url: str, *, tone: str = "primary", hint: str = "") -> None:
+        cards.append(
+            {"title": title, "count": qs.count(), "items": list(qs[:5]), "url": url, "tone": tone, "hint": hint}
+        )
+
+    if user.has_perm("admission.review_application"):
+        card(
+            "待初审的准入申请",
+            apps.filter(state=ApplicationState.SUBMITTED).order_by("submitted_at"),
+            reverse("admission:application_list") + "?state=submitted",
+            tone="warning",
+            hint="初审结果须通过门户和邮件通知合作伙伴。",
+        )
+    if user.has_perm("admission.decide_application"):
+        card(
+            "评审完成待决定",
+            apps.filter(state=ApplicationState.REVIEWED),
+            reverse("admission:application_list") + "?state=reviewed",
+            tone="warning",
+        )
+        card(
+            "初审通过待考核",
+            apps.filter(state=ApplicationState.INITIAL_APPROVED),
+            reverse("admission:application_list") + "?state=initial_approved",
+        )
+        card(
+            "考核通过待评审",
+            apps.filter(state__in=[ApplicationState.EXAM_PASSED, ApplicationState.REVIEW_SCHEDULED]),
+            reverse("admission:application_list") + "?state=exam_passed",
+        )
+    if user.has_perm("admission.manage_preparation"):
+        card(
+            "系统准备 / 接入测试中",
+            apps.filter(state__in=[ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING]),
+            reverse("admission:application_list") + "?state=preparing",
+        )
+    deadlines = Deadline.objects.filter(state=Deadline.State.OPEN, object_type="admission.application").order_by(
+        "due_at"
+    )[:8]
+    my_orders = workorder_queries.queue(user, "mine")
+    overdue_orders = workorder_queries.queue(user, "overdue")
+    expiring = Qualification.objects.filter(
+        is_current=True, valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=30)
+    ).select_related("partner")
+    ctx = {
+        "title": "待办首页",
+        "today": today,
+        "window": admission_queries.window_status(today),
+        "cards": cards,
+        "deadlines": [
+            {"d": d, "remaining": calendar.remaining_working_days(d.due_at), "app": apps.filter(pk=d.object_id).first()}
+            for d in deadlines
+        ],
+        "my_orders": list(my_orders[:8]),
+        "my_orders_count": my_orders.count(),
+        "overdue_count": overdue_orders.count(),
+        "expiring": list(expiring.order_by("valid_until")[:8]),
+        "expiring_count": expiring.count(),
+        "restrictions_in_force": Restriction.objects.filter(lifted_at__isnull=True).count(),
+        "missing_next_year": calendar.missing_next_year() if user.has_perm("core.manage_calendar") else None,
+        "demo_clock": bool(settings.VASOPS_DEMO_CLOCK_FILE),
+    }
+    return render(request, "console/home.html", ctx)
+
+
+@login_required
+def demo_clock(request: HttpRequest) -> HttpResponse:
+    """DEBUG demos only: move the business date so a walk-through can reach the exam days,
+    the preparation days and deadlines without waiting for the calendar."""
+    from vasops.console.forms import DemoClockForm
+
+    if not settings.VASOPS_DEMO_CLOCK_FILE:
+        raise PermissionDenied
+    _staff_only(request)
+    form = DemoClockForm(request.POST or None, initial={"day": clock.demo_day()})
+    if request.method == "POST" and form.is_valid():
+        clock.set_demo_day(form.cleaned_data["day"])
+        messages.success(request, f"演示业务日期已设为 {clock.today()}。")
+        return redirect("console:demo_clock")
+    return render(
+        request,
+        "console/demo_clock.html",
+        {"form": form, "title": "演示时钟", "today": clock.today(), "breadcrumbs": [("演示时钟", None)]},
+    )
