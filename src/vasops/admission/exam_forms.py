@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from vasops.admission.exam_models import QuestionCategory, QuestionType
+from vasops.admission.exam_rules import OPTION_LETTERS
+from vasops.core.forms import StyledFormMixin
+
+
+class QuestionForm(StyledFormMixin, forms.Form):
+    category = forms.ChoiceField(label="类别", choices=QuestionCategory.choices)
+    qtype = forms.ChoiceField(label="题型", choices=QuestionType.choices)
+    text = forms.CharField(label="题目", widget=forms.Textarea(attrs={"rows": 3}))
+    option_a = forms.CharField(label="选项A", required=False)
+    option_b = forms.CharField(label="选项B", required=False)
+    option_c = forms.CharField(label="选项C", required=False)
+    option_d = forms.CharField(label="选项D", required=False)
+    option_e = forms.CharField(label="选项E", required=False)
+    option_f = forms.CharField(label="选项F", required=False)
+    answer = forms.CharField(
+        label="答案",
+        max_length=10,
+        help_text="单选填一个字母（如 B）；多选填多个字母（如 ACD）；判断填“对”或“错”。",
+    )
+
+    @staticmethod
+    def initial_for(question: Any) -> dict[str, Any]:
+        data = {"category": question.category, "qtype": question.qtype, "text": question.text}
+        answer = question.answer
+        if question.qtype == "truefalse":
+            answer = "对" if answer == "T" else "错"
+        data["answer"] = answer
+        for letter, text in zip(OPTION_LETTERS, question.options, strict=False):
+            data[f"option_{letter.lower()}"] = text
+        return data
+
+    def options(self) -> list[str]:
+        return [self.cleaned_data.get(f"option_{c.lower()}", "") or "" for c in OPTION_LETTERS]
+
+
+class RetireForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label="停用原因", max_length=500)
+
+
+class QuestionImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Excel 文件（.xlsx）",
+        help_text="列：类别、题型、题目、选项A–选项F、答案。任何一行有错误时整个文件都不会导入。",
+    )
+
+
+class SittingForm(StyledFormMixin, forms.Form):
+    application: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="准入申请", queryset=None, empty_label="请选择初审通过的申请"
+    )
+    date = forms.DateField(
+        label="考核日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="须为受理月的 11–15 日。"
+    )
+    duration_minutes = forms.IntegerField(label="考试时长（分钟）", min_value=1, max_value=600, initial=60)
+    questions_per_paper = forms.IntegerField(label="每卷题数", min_value=1, max_value=200, initial=20)
+    business_person = forms.CharField(label="业务考生姓名", max_length=50)
+    technical_person = forms.CharField(label="技术考生姓名", max_length=50)
+    seed = forms.CharField(
+        label="抽题种子",
+        max_length=40,
+        required=False,
+        help_text="留空则随机生成；相同种子和题库抽出相同试卷。",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from vasops.admission.models import Application, ApplicationState
+
+        field: Any = self.fields["application"]
+        field.queryset = Application.objects.filter(state=ApplicationState.INITIAL_APPROVED).select_related(
+            "partner"
+        )
+        field.label_from_instance = lambda a: f"{a.number} · {a.partner.name}"
+
+
+class RecordScoresForm(StyledFormMixin, forms.Form):
+    business_score = forms.IntegerField(label="业务成绩", min_value=0, max_value=100)
+    technical_score = forms.IntegerField(label="技术成绩", min_value=0, max_value=100)
+    reason = forms.CharField(label="说明", max_length=500, help_text="例如：纸质闭卷考试，试卷编号 …")
