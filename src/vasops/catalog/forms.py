@@ -1,0 +1,133 @@
+"""Forms of the catalogue pages (labels and help in Chinese; errors shown inline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from vasops.catalog.models import BillingMode, BusinessLine, ProductType
+from vasops.core.forms import StyledFormMixin
+from vasops.core.rules import format_fen, parse_yuan
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class YuanField(forms.CharField):
+    """Money typed in yuan (“12.50”), cleaned to integer fen."""
+
+    def clean(self, value: Any) -> Any:
+        text = super().clean(value)
+        if text in ("", None):
+            return None
+        try:
+            return parse_yuan(str(text))
+        except (ValueError, ArithmeticError) as exc:
+            raise forms.ValidationError("请输入金额（元），最多两位小数，例如 5 或 0.50。") from exc
+
+
+class ProductForm(StyledFormMixin, forms.Form):
+    """Attachment 2 — the common part plus the fields of the chosen business line."""
+
+    business_line = forms.ModelChoiceField(
+        label="业务线", queryset=BusinessLine.objects.filter(is_active=True), to_field_name="code"
+    )
+    name = forms.CharField(label="产品名称", max_length=255)
+    access_number = forms.CharField(
+        label="业务接入号", max_length=21, help_text="贵公司分配的业务接入号，或在其后扩展的子号码。"
+    )
+    product_type = forms.ChoiceField(label="产品类型", choices=ProductType.choices)
+    billing_mode = forms.ChoiceField(label="计费方式", choices=BillingMode.choices)
+    fee = YuanField(label="资费（元）", help_text="包月为每月费用；按条/按次为单价；免费填 0。")
+    description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))
+    materials = MultipleFileField(
+        label="申报材料",
+        required=False,
+        help_text="附件2《新增产品申请资料》及业务介绍、资费说明等（PDF/Word/Excel/图片）。",
+    )
+
+    def __init__(self, *args: Any, line: BusinessLine | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.extra_names: list[str] = []
+        for spec in (line.extra_fields if line else []) or []:
+            key = f"x_{spec['name']}"
+            self.fields[key] = forms.CharField(
+                label=spec.get("label", spec["name"]), required=bool(spec.get("required")), max_length=500
+            )
+            self.fields[key].widget.attrs["class"] = "form-control"
+            self.extra_names.append(spec["name"])
+
+    def details(self) -> dict[str, str]:
+        return {n: self.cleaned_data.get(f"x_{n}", "") for n in self.extra_names}
+
+    @staticmethod
+    def initial_from(product: Any) -> dict[str, Any]:
+        data = {
+            "business_line": product.business_line.code,
+            "name": product.name,
+            "access_number": product.access_number,
+            "product_type": product.product_type,
+            "billing_mode": product.billing_mode,
+            "fee": format_fen(product.fee_fen).replace(",", ""),
+            "description": product.description,
+        }
+        data.update({f"x_{k}": v for k, v in (product.details or {}).items()})
+        return data
+
+
+class ChangeRequestForm(StyledFormMixin, forms.Form):
+    """Attachment 3 — change of name, description or fee from a future date."""
+
+    name = forms.CharField(label="产品名称", max_length=255)
+    description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))
+    fee = YuanField(
+        label="资费（元）", help_text="包月产品不得提价；按次/按条产品提价需按产品新增流程重新审核。"
+    )
+    effective_on = forms.DateField(
+        label="生效日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="最早为明天。"
+    )
+    reason = forms.CharField(label="变更原因", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    materials = MultipleFileField(label="申报材料", required=False, help_text="附件3《变更产品申请资料》。")
+
+
+class ReviewForm(StyledFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="审核结论", choices=[("approve", "通过"), ("return", "退回修改"), ("reject", "驳回")]
+    )
+    product_code = forms.CharField(
+        label="产品代码",
+        max_length=10,
+        required=False,
+        help_text="10 位：业务类型代码开头的 8 位业务代码 + 2 位序号。",
+    )
+    reason = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BusinessLineForm(StyledFormMixin, forms.Form):
+    code = forms.CharField(label="代码", max_length=20)
+    name = forms.CharField(label="名称", max_length=50)
+    service_type = forms.CharField(label="业务类型代码", max_length=2, help_text="PRM 附录 A2，2 位数字。")
+    vas_systems = forms.MultipleChoiceField(label="涉及系统", choices=[], widget=forms.CheckboxSelectMultiple)
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from vasops.workorders.models import VAS_SYSTEMS
+
+        self.fields["vas_systems"].choices = VAS_SYSTEMS  # type: ignore[attr-defined]

@@ -1,0 +1,124 @@
+"""Read side of the catalogue. Everything a partner user reaches is scoped to their partner;
+another partner's product is simply not there (404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from vasops.catalog import rules
+from vasops.catalog.errors import CatalogError
+from vasops.catalog.models import BusinessLine, Product, ProductChangeRequest, ProductVersion
+from vasops.core.errors import NotFound
+
+VIEW = "catalog.view_product"
+
+
+def partner_of(user: Any) -> Any:
+    """The partner ``user`` belongs to, or None (staff, anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = getattr(user, "partner_membership", None)
+    return membership.partner if membership is not None else None
+
+
+def business_line_choices() -> list[tuple[str, str]]:
+    """(code, name) of the active business lines, in display order."""
+    return [(c, n) for c, n in BusinessLine.objects.filter(is_active=True).values_list("code", "name")]
+
+
+def active_business_lines() -> QuerySet[BusinessLine]:
+    return BusinessLine.objects.filter(is_active=True)
+
+
+def visible_products(user: Any) -> QuerySet[Product]:
+    """Staff holding catalog.view_product: all; a partner user: their own; anyone else: none."""
+    qs = Product.objects.select_related("partner", "business_line")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.has_perm(VIEW):
+        return qs
+    partner = partner_of(user)
+    if partner is None:
+        return qs.none()
+    return qs.filter(partner=partner)
+
+
+def visible_change_requests(user: Any) -> QuerySet[ProductChangeRequest]:
+    qs = ProductChangeRequest.objects.select_related("product", "partner", "product__business_line")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.has_perm(VIEW):
+        return qs
+    partner = partner_of(user)
+    if partner is None:
+        return qs.none()
+    return qs.filter(partner=partner)
+
+
+def get_product(user: Any, pk: int) -> Product:
+    product = visible_products(user).filter(pk=pk).first()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def get_change_request(user: Any, pk: int) -> ProductChangeRequest:
+    change = visible_change_requests(user).filter(pk=pk).first()
+    if change is None:
+        raise NotFound()
+    return change
+
+
+def review_queue_products() -> QuerySet[Product]:
+    return Product.objects.filter(state=Product.State.SUBMITTED).select_related("partner", "business_line")
+
+
+def review_queue_changes() -> QuerySet[ProductChangeRequest]:
+    return ProductChangeRequest.objects.filter(state=ProductChangeRequest.State.SUBMITTED).select_related(
+        "product", "partner"
+    )
+
+
+def version_at(product: Product | int, when: dt.datetime) -> ProductVersion:
+    """The version of ``product`` valid at the aware instant ``when`` (one query). Raises
+    DomainError catalog.no_version when none is (the product was not live then)."""
+    product_id = product if isinstance(product, int) else product.pk
+    version = (
+        ProductVersion.objects.filter(product_id=product_id, valid_from__lte=when)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=when))
+        .order_by("-valid_from")
+        .first()
+    )
+    if version is None:
+        raise NotFound(
+            f"该产品在 {when:%Y-%m-%d %H:%M} 没有生效的版本。", code_detail=CatalogError.NO_VERSION
+        )
+    return version
+
+
+def effective_status(product: Product) -> rules.EffectiveStatus:
+    """Effective status along partner → product (PRM.md §5.2): VAC reads this, never the
+    product row alone. A paused partner keeps existing subscribers but refuses new orders;
+    frozen or exited refuses all."""
+    partner = product.partner
+    partner_code = rules.partner_a7_code(getattr(partner, "unicom_status", None), partner.state)
+    return rules.effective_status(partner_code, product.unicom_status or "")
+
+
+def suggest_product_code(line: BusinessLine) -> str:
+    """A free product code for ``line``: the service type + 6-digit service number + '01'."""
+    codes = Product.objects.filter(product_code__startswith=line.service_type).values_list(
+        "product_code", flat=True
+    )
+    used = {int(c[2:8]) for c in codes if c}
+    n = max(used, default=440000) + 1
+    return f"{line.service_type}{n:06d}01"
+
+
+def pending_change(product: Product) -> ProductChangeRequest | None:
+    return product.change_requests.filter(
+        state__in=[ProductChangeRequest.State.SUBMITTED, ProductChangeRequest.State.APPROVED]
+    ).first()

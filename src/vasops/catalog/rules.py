@@ -1,0 +1,221 @@
+"""Pure rules of the product catalogue (seed chapter 3.2–3.4, PRM.md §3 and §5.2). No ORM, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from vasops.catalog.errors import CatalogError
+from vasops.core.errors import DomainError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+CLAUSE_PRODUCT_NEW = "《日常事务办理规范》第三章 二、产品新增规范"
+CLAUSE_PRODUCT_CHANGE = "《日常事务办理规范》第三章 三、产品变更规范"
+CLAUSE_PRM_CODES = "PRM 规范 附录A（A4 业务代码、A6 产品代码）"
+CLAUSE_PRM_ACCESS_NO = "PRM 规范 附录A（A3 接入号）"
+
+# billing modes (values of Product.BillingMode)
+MONTHLY = "monthly"
+PER_ITEM = "per_item"
+PER_USE = "per_use"
+FREE = "free"
+CAPPED = "capped"
+ON_DEMAND = {PER_ITEM, PER_USE}
+
+# review paths of a change request
+PATH_CHANGE = "change"  # 变更审核
+PATH_FULL = "full"  # 按产品新增流程审核
+
+PRODUCT_CODE_RE = re.compile(r"^[0-9]{10}$")
+SERVICE_TYPE_RE = re.compile(r"^[0-9]{2}$")
+ACCESS_NO_RE = re.compile(r"^[0-9]{1,21}$")
+
+# partner states (partners.Partner.State) from which products may be submitted
+SUBMITTING_PARTNER_STATES = {"active", "admitted"}
+
+
+# --- identifiers ----------------------------------------------------------------------------
+
+
+def product_code_problem(code: str, service_type: str) -> str | None:
+    """PRM A6: product code = 8-digit service code + 2-digit sequence = 10 digits, and the
+    service code begins with the 2-digit service type of the product's business line."""
+    if not PRODUCT_CODE_RE.match(code or ""):
+        return f"产品代码“{code}”无效：应为 10 位数字（8 位业务代码 + 2 位产品序号）。"
+    if code[:2] != service_type:
+        return f"产品代码“{code}”的前两位应为该业务线的业务类型代码“{service_type}”。"
+    return None
+
+
+def service_code_of(product_code: str) -> str:
+    """The 8-digit service code (业务代码) a 10-digit product code extends."""
+    return product_code[:8]
+
+
+def access_number_problem(number: str, partner_number: str | None) -> str | None:
+    """The product's access number is the partner's allocated 业务接入号 or a sub-number that
+    extends it (digits only, at most 21 digits — PRM tariff AccessNo CHAR 21)."""
+    if not partner_number:
+        return "贵公司尚未分配业务接入号，不能申报产品；请联系产品创新部。"
+    if not ACCESS_NO_RE.match(number or ""):
+        return f"接入号“{number}”无效：只能是数字，最长 21 位。"
+    if not number.startswith(partner_number):
+        return f"接入号“{number}”必须是贵公司的业务接入号 {partner_number} 或以其开头的子号码。"
+    return None
+
+
+def fee_problem(billing_mode: str, fee_fen: int) -> str | None:
+    if fee_fen < 0:
+        return "资费不能为负数。"
+    if billing_mode == FREE and fee_fen != 0:
+        return "免费产品的资费必须为 0。"
+    if billing_mode != FREE and fee_fen == 0:
+        return "收费产品的资费必须大于 0；不收费请选择“免费”计费方式。"
+    return None
+
+
+# --- product change -------------------------------------------------------------------------
+
+
+def change_review_path(billing_mode: str, old_fee_fen: int, new_fee_fen: int) -> str:
+    """Which approval a change needs (seed 3.3, DESIGN.md "Products and changes"):
+
+    * a monthly (包月) product may not raise its price → refused;
+    * any other price rise (按次/按条, 封顶, or from free to paid) goes through the full
+      product-new approval;
+    * a price cut, an unchanged price (text changes) → ordinary change review.
+    """
+    if new_fee_fen > old_fee_fen:
+        if billing_mode == MONTHLY:
+            raise DomainError(
+                CatalogError.MONTHLY_PRICE_RISE_FORBIDDEN,
+                f"包月产品不得提高资费（现 {old_fee_fen} 分，申请 {new_fee_fen} 分）。",
+                clause=CLAUSE_PRODUCT_CHANGE,
+                field="fee_fen",
+            )
+        return PATH_FULL
+    return PATH_CHANGE
+
+
+def effective_date_problem(effective_on: dt.date, today: dt.date) -> str | None:
+    """A change takes effect on a stated date that is in the future: tomorrow at the earliest
+    (business date, Asia/Shanghai)."""
+    if effective_on <= today:
+        return f"生效日期必须晚于今天（最早 {today + dt.timedelta(days=1):%Y-%m-%d}）。"
+    return None
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in Asia/Shanghai, aware — a version's valid_from."""
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=SHANGHAI)
+
+
+def periods_overlap(
+    a_from: dt.datetime, a_to: dt.datetime | None, b_from: dt.datetime, b_to: dt.datetime | None
+) -> bool:
+    """Half-open validity periods [from, to) overlap; ``None`` = open-ended."""
+    a_before_b_ends = b_to is None or a_from < b_to
+    b_before_a_ends = a_to is None or b_from < a_to
+    return a_before_b_ends and b_before_a_ends
+
+
+# --- effective status (PRM.md §3.9, §4.6, §5.2) ---------------------------------------------
+
+NORMAL = "normal"
+PAUSED = "paused"  # 暂停 / 暂停代收费: existing subscribers keep using (free CDRs), no new orders
+BLOCKED = "blocked"  # 冻结 / 暂停端口: nobody may use
+NOT_LIVE = "not_live"  # not yet in force (pending / testing / approved / published)
+OFFLINE = "offline"  # 注销 / 下线
+
+_RANK = {NORMAL: 0, PAUSED: 1, BLOCKED: 2, NOT_LIVE: 3, OFFLINE: 4}
+_LABEL = {
+    NORMAL: "正常",
+    PAUSED: "暂停（停止新订购）",
+    BLOCKED: "冻结/暂停端口",
+    NOT_LIVE: "未生效",
+    OFFLINE: "已下线",
+}
+
+# partner status A7: 0 待审批 1 测试中 2 正常 3 暂停 4 冻结 5 注销
+PARTNER_STATUS_LEVEL = {"0": NOT_LIVE, "1": NOT_LIVE, "2": NORMAL, "3": PAUSED, "4": BLOCKED, "5": OFFLINE}
+# product status A.10: 1 审核通过 2 预发布待测试 3 发布 4 生效 5 暂停代收费 6 暂停端口 7 下线
+PRODUCT_STATUS_LEVEL = {
+    "1": NOT_LIVE,
+    "2": NOT_LIVE,
+    "3": NOT_LIVE,
+    "4": NORMAL,
+    "5": PAUSED,
+    "6": BLOCKED,
+    "7": OFFLINE,
+}
+# vasops partner workflow state → A7 code, when the partner row carries no Unicom code
+PARTNER_STATE_TO_A7 = {"registered": "0", "admitted": "1", "active": "2", "suspended": "3", "exited": "5"}
+
+
+@dataclass(frozen=True)
+class EffectiveStatus:
+    level: str
+    source: str  # "partner" or "product": which link of the chain decided
+    partner_code: str
+    product_code: str
+
+    @property
+    def label(self) -> str:
+        return _LABEL[self.level]
+
+    @property
+    def accepts_new_orders(self) -> bool:
+        return self.level == NORMAL
+
+    @property
+    def existing_subscribers_served(self) -> bool:
+        return self.level in {NORMAL, PAUSED}
+
+    @property
+    def charging(self) -> bool:
+        """Paused: existing users keep using, but CDRs are free (Unicom stops collecting)."""
+        return self.level == NORMAL
+
+
+def effective_status(partner_code: str, product_code: str) -> EffectiveStatus:
+    """The most restrictive status along partner → product (capability and service links
+    are not modelled yet: they count as normal). Unknown/blank codes count as not live."""
+    partner_level = PARTNER_STATUS_LEVEL.get(partner_code, NOT_LIVE)
+    product_level = PRODUCT_STATUS_LEVEL.get(product_code, NOT_LIVE)
+    if _RANK[partner_level] >= _RANK[product_level]:
+        return EffectiveStatus(partner_level, "partner", partner_code, product_code)
+    return EffectiveStatus(product_level, "product", partner_code, product_code)
+
+
+def partner_a7_code(unicom_status: str | None, state: str) -> str:
+    """The partner's A7 code: kept verbatim when the partner row has one, else derived from
+    its workflow state."""
+    if unicom_status:
+        return unicom_status
+    return PARTNER_STATE_TO_A7.get(state, "0")
+
+
+# --- testing --------------------------------------------------------------------------------
+
+DEFAULT_TEST_CASES = [
+    "订购（含二次确认）",
+    "退订",
+    "业务使用 / 点播",
+    "计费与话单（资费与申报一致）",
+    "订购关系同步通知",
+    "客服查询与投诉受理",
+]
+
+
+def tests_problem(results: list[bool | None]) -> str | None:
+    """Testing completes only when there is at least one case and every case passed."""
+    if not results:
+        return "没有测试用例，不能完成测试。"
+    failed = sum(1 for r in results if r is False)
+    pending = sum(1 for r in results if r is None)
+    if failed or pending:
+        return f"测试未全部通过：{failed} 项不通过，{pending} 项未测试。"
+    return None
