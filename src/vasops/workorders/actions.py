@@ -1,1 +1,558 @@
-"""actions of workorders."""
+"""The only code that changes work orders. Every action is atomic, permission-checked,
+audited and notifies the people who must act next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from vasops.core import audit, calendar, clock, documents, fsm, notify
+from vasops.core.errors import DomainError, NotFound, PermissionDenied
+from vasops.core.numbering import next_number
+from vasops.core.permissions import has
+from vasops.partners.queries import partner_of, partner_users
+from vasops.workorders import queries, rules
+from vasops.workorders.errors import WorkOrderError as E
+from vasops.workorders.models import Attachment, Comment, WorkOrder, WorkOrderStage
+from vasops.workorders.permissions import HANDLE, MANAGE
+
+
+def _syncs_caller(fn: Callable[..., WorkOrder]) -> Callable[..., WorkOrder]:
+    """Actions lock and reload the row; bring the caller's instance up to date afterwards."""
+
+    @functools.wraps(fn)
+    def wrapper(wo: WorkOrder, *args: Any, **kwargs: Any) -> WorkOrder:
+        result = fn(wo, *args, **kwargs)
+        if result is not wo:
+            wo.refresh_from_db()
+        return result
+
+    return wrapper
+
+
+AUDIT_FIELDS = ["state", "stage_index", "due_at", "assignee_id", "group", "result", "overdue", "escalated_at"]
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _snap(wo: WorkOrder) -> dict[str, Any]:
+    return audit.snapshot(wo, AUDIT_FIELDS)
+
+
+def _authenticated(actor: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("请先登录。")
+
+
+def _is_own_partner(actor: Any, wo: WorkOrder) -> bool:
+    partner = partner_of(actor)
+    return bool(partner is not None and wo.partner_id == partner.pk)
+
+
+def _require_visible(actor: Any, wo: WorkOrder) -> None:
+    """Someone who cannot see the work order gets 'not found', not 'forbidden'."""
+    _authenticated(actor)
+    if not queries.visible_to(actor).filter(pk=wo.pk).exists():
+        raise NotFound()
+
+
+def _require(actor: Any, perm: str, wo: WorkOrder) -> None:
+    _require_visible(actor, wo)
+    if not has(actor, perm):
+        raise PermissionDenied("您没有执行此工单操作的权限。", perms=[perm])
+
+
+def _url(wo: WorkOrder) -> str:
+    return wo.get_absolute_url()
+
+
+def _stage_due(start: dt.datetime, working_days: int) -> dt.datetime:
+    return calendar.deadline_after(clock.local_date(start), working_days)
+
+
+def _begin_stage(wo: WorkOrder, index: int, *, now: dt.datetime, note: str = "") -> WorkOrderStage:
+    spec = wo.plan[index]
+    due = _stage_due(now, spec.working_days)
+    wo.stage_index = index
+    wo.due_at = due
+    wo.group = spec.group
+    wo.overdue = False
+    return WorkOrderStage.objects.create(
+        work_order=wo,
+        index=index,
+        stage=spec.code,
+        label=spec.label,
+        working_days=spec.working_days,
+        group=spec.group,
+        assignee=wo.assignee,
+        started_at=now,
+        due_at=due,
+        note=note,
+    )
+
+
+def _open_stage(wo: WorkOrder) -> WorkOrderStage | None:
+    return wo.stages.filter(finished_at__isnull=True).order_by("-started_at", "-id").first()
+
+
+def _finish_stage(wo: WorkOrder, *, now: dt.datetime, note: str = "") -> WorkOrderStage | None:
+    st = _open_stage(wo)
+    if st is None:
+        return None
+    st.finished_at = now
+    st.on_time = not rules.is_overdue(st.due_at, now)
+    if note:
+        st.note = (st.note + "\n" + note).strip()
+    st.save(update_fields=["finished_at", "on_time", "note"])
+    return st
+
+
+def _stage_recipients(wo: WorkOrder) -> list[Any]:
+    if wo.assignee_id:
+        return [wo.assignee]
+    return list(queries.group_users(wo.group)) if wo.group else []
+
+
+def _partner_recipients(wo: WorkOrder) -> list[Any]:
+    return list(partner_users(wo.partner)) if wo.partner is not None else []
+
+
+def _check_assignee(assignee: Any) -> None:
+    if assignee is None:
+        return
+    if not getattr(assignee, "is_active", False) or not assignee.has_perm(HANDLE):
+        raise DomainError(
+            E.ASSIGNEE_NOT_HANDLER, f"“{assignee}”不是可处理工单的人员。", field="assignee", status=400
+        )
+
+
+# --- open ---------------------------------------------------------------------------------
+@transaction.atomic
+def open_work_order(
+    *,
+    actor: Any,
+    type: str,
+    title: str,
+    description: str = "",
+    partner: Any = None,
+    system: str = "",
+    related: models.Model | None = None,
+    assignee: Any = None,
+    priority: str = "normal",
+) -> WorkOrder:
+    """Raise a work order. Staff holding manage_workorder may raise any type; a partner user may
+    raise the partner types (upgrade, O&M data query, O&M complaint) for their own partner only."""
+    _authenticated(actor)
+    if type not in rules.TYPE_LABELS:
+        raise DomainError(E.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
+    if priority not in rules.PRIORITY_LABELS:
+        raise DomainError(E.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
+    own_partner = partner_of(actor)
+    if has(actor, MANAGE):
+        pass
+    elif own_partner is not None:
+        if type not in rules.PARTNER_TYPES:
+            raise DomainError(
+                E.TYPE_NOT_FOR_PARTNER,
+                f"合作伙伴不能发起“{rules.TYPE_LABELS[type]}”工单，可发起：应用软件升级、运维数据查询、运维投诉。",
+                status=403,
+                field="type",
+            )
+        if partner is not None and partner.pk != own_partner.pk:
+            raise DomainError(E.OTHER_PARTNER, "只能为本企业发起工单。", status=403, field="partner")
+        if assignee is not None:
+            raise PermissionDenied("合作伙伴不能指定处理人。", field="assignee")
+        partner = own_partner
+    else:
+        raise PermissionDenied("您没有发起工单的权限。")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(E.TITLE_REQUIRED, "请填写工单标题。", field="title")
+    if system and system not in rules.SYSTEM_LABELS:
+        raise DomainError(E.UNKNOWN_SYSTEM, f"未知的系统“{system}”。", field="system")
+    if type in rules.SYSTEM_REQUIRED_TYPES and not system:
+        raise DomainError(
+            E.SYSTEM_REQUIRED,
+            "数据变更工单须指明目标系统（每个增值业务系统及信息化部各发一张）。",
+            field="system",
+            clause=rules.CLAUSE_DATA_CHANGE,
+        )
+    _check_assignee(assignee)
+
+    now = clock.now()
+    wo = WorkOrder(
+        number=next_number(f"GD{clock.today():%Y%m}-"),
+        type=type,
+        priority=priority,
+        title=title[:200],
+        description=description or "",
+        partner=partner,
+        system=system or "",
+        assignee=assignee,
+        created_by=actor,
+    )
+    if related is not None:
+        wo.object_type = audit.object_type_of(related)
+        wo.object_id = str(related.pk)
+        get_url = getattr(related, "get_absolute_url", None)
+        wo.object_url = str(get_url())[:300] if callable(get_url) else ""
+        wo.object_label = str(related)[:200]
+    wo.save()
+    _begin_stage(wo, 0, now=now)
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.open",
+        obj=wo,
+        partner_id=wo.partner_id,
+        after={**_snap(wo), "number": wo.number, "type": wo.type, "priority": wo.priority, "title": wo.title},
+    )
+    stage = wo.plan[0]
+    notify.send(
+        _stage_recipients(wo),
+        subject=f"新工单 {wo.number}：{wo.title}",
+        body=f"{rules.TYPE_LABELS[wo.type]}（{rules.PRIORITY_LABELS[wo.priority]}），"
+        f"当前环节“{stage.label}”，时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}。",
+        url=_url(wo),
+    )
+    return wo
+
+
+# --- handling -----------------------------------------------------------------------------
+@_syncs_caller
+@transaction.atomic
+def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkOrder:
+    """Hand the work order over to ``assignee`` (a handler)."""
+    wo = _locked(wo)
+    if actor is not None and assignee is not None and actor.pk == assignee.pk:
+        _require(actor, HANDLE, wo)  # taking it oneself
+    else:
+        _require(actor, MANAGE, wo)
+    if not wo.is_active:
+        raise DomainError("core.invalid_transition", "已解决或已关闭的工单不能再指派。", status=409)
+    if assignee is None:
+        raise DomainError(E.ASSIGNEE_NOT_HANDLER, "请选择处理人。", field="assignee")
+    _check_assignee(assignee)
+    before = _snap(wo)
+    wo.assignee = assignee
+    wo.save()
+    st = _open_stage(wo)
+    if st is not None:
+        st.assignee = assignee
+        st.save(update_fields=["assignee"])
+    audit.record(
+        actor=actor,
+        action="workorders.assign",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=note,
+    )
+    notify.send(
+        [assignee],
+        subject=f"工单 {wo.number} 已指派给您",
+        body=(note or wo.title),
+        url=_url(wo),
+    )
+    return wo
+
+
+@_syncs_caller
+@transaction.atomic
+def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
+    """The handler accepts the work order (open → in progress); unassigned, it becomes theirs."""
+    wo = _locked(wo)
+    _require(actor, HANDLE, wo)
+    before = _snap(wo)
+    fsm.transition(wo, "start", label="开始处理")
+    if wo.assignee_id is None:
+        wo.assignee = actor
+        st = _open_stage(wo)
+        if st is not None:
+            st.assignee = actor
+            st.save(update_fields=["assignee"])
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.start",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+    )
+    notify.send(
+        _partner_recipients(wo) + ([wo.created_by] if wo.created_by_id != actor.pk else []),
+        subject=f"工单 {wo.number} 已开始处理",
+        url=_url(wo),
+    )
+    return wo
+
+
+@_syncs_caller
+@transaction.atomic
+def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
+    """Finish the current stage; the next one starts with its own SLA. After the last stage the
+    work order is resolved (``note`` becomes the result)."""
+    wo = _locked(wo)
+    _require(actor, HANDLE, wo)
+    if not wo.is_active:
+        raise DomainError(
+            "core.invalid_transition", f"当前状态“{wo.get_state_display()}”下不能完成环节。", status=409
+        )
+    before = _snap(wo)
+    if wo.state == rules.OPEN:
+        fsm.transition(wo, "start", label="开始处理")
+    now = clock.now()
+    finished = _finish_stage(wo, now=now, note=note)
+    nxt = wo.stage_index + 1
+    if nxt >= len(wo.plan):
+        return _do_resolve(
+            wo,
+            actor=actor,
+            result=note or (finished.label + "完成" if finished else "已完成"),
+            before=before,
+            now=now,
+        )
+    previous_group = wo.group
+    _begin_stage_for_handover(wo, nxt, now=now, previous_group=previous_group)
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.advance",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=note,
+    )
+    spec = wo.plan[nxt]
+    notify.send(
+        _stage_recipients(wo),
+        subject=f"工单 {wo.number} 进入“{spec.label}”环节",
+        body=f"时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}（{spec.working_days} 个工作日）。{note}",
+        url=_url(wo),
+    )
+    return wo
+
+
+def _begin_stage_for_handover(wo: WorkOrder, index: int, *, now: dt.datetime, previous_group: str) -> None:
+    if wo.plan[index].group != previous_group:
+        wo.assignee = None  # a new group picks it up
+    _begin_stage(wo, index, now=now)
+
+
+def _do_resolve(
+    wo: WorkOrder, *, actor: Any, result: str, before: dict[str, Any], now: dt.datetime
+) -> WorkOrder:
+    fsm.transition(wo, "resolve", label="解决")
+    _finish_stage(wo, now=now)
+    wo.result = result
+    wo.resolved_at = now
+    wo.overdue = False
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.resolve",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=result,
+    )
+    notify.send(
+        [*_partner_recipients(wo), wo.created_by],
+        subject=f"工单 {wo.number} 已解决",
+        body=result,
+        url=_url(wo),
+    )
+    return wo
+
+
+@_syncs_caller
+@transaction.atomic
+def resolve(wo: WorkOrder, *, actor: Any, result: str) -> WorkOrder:
+    """Resolve directly with a result (finishes the current stage)."""
+    wo = _locked(wo)
+    _require(actor, HANDLE, wo)
+    result = (result or "").strip()
+    if not result:
+        raise DomainError(E.RESULT_REQUIRED, "请填写处理结果。", field="result")
+    return _do_resolve(wo, actor=actor, result=result, before=_snap(wo), now=clock.now())
+
+
+@_syncs_caller
+@transaction.atomic
+def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
+    """Close: staff with manage_workorder at any time (a reason is needed if not resolved); the
+    partner confirms its own resolved work order."""
+    wo = _locked(wo)
+    _require_visible(actor, wo)
+    result = (result or "").strip()
+    if has(actor, MANAGE) or (_is_own_partner(actor, wo) and wo.state == rules.RESOLVED):
+        pass
+    else:
+        raise PermissionDenied("您没有关闭此工单的权限。")
+    if wo.state != rules.RESOLVED and not result:
+        raise DomainError(E.RESULT_REQUIRED, "未解决的工单关闭时请说明原因。", field="result")
+    before = _snap(wo)
+    now = clock.now()
+    fsm.transition(wo, "close", label="关闭")
+    _finish_stage(wo, now=now)
+    if result:
+        wo.result = result if not wo.result else f"{wo.result}\n{result}"
+    wo.closed_at = now
+    wo.overdue = False
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.close",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=result,
+    )
+    notify.send(
+        [u for u in [wo.assignee, wo.created_by] if u is not None and u.pk != actor.pk],
+        subject=f"工单 {wo.number} 已关闭",
+        body=result,
+        url=_url(wo),
+    )
+    return wo
+
+
+@_syncs_caller
+@transaction.atomic
+def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
+    """Back to in progress at the last stage with a fresh SLA (staff, or the partner that owns
+    it when it is not solved)."""
+    wo = _locked(wo)
+    _require_visible(actor, wo)
+    if not (has(actor, MANAGE) or _is_own_partner(actor, wo)):
+        raise PermissionDenied("您没有重开此工单的权限。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(E.REASON_REQUIRED, "请说明重开原因。", field="reason")
+    before = _snap(wo)
+    fsm.transition(wo, "reopen", label="重开")
+    now = clock.now()
+    wo.resolved_at = None
+    wo.closed_at = None
+    _begin_stage(wo, len(wo.plan) - 1, now=now, note=f"重开：{reason}")
+    wo.save()
+    audit.record(
+        actor=actor,
+        action="workorders.reopen",
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=reason,
+    )
+    notify.send(_stage_recipients(wo), subject=f"工单 {wo.number} 已重开", body=reason, url=_url(wo))
+    return wo
+
+
+@transaction.atomic
+def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comment:
+    """A comment (optionally with one attachment) by anyone who can see the work order; partner
+    users only on their own partner's."""
+    _require_visible(actor, wo)
+    if not (
+        has(actor, HANDLE) or has(actor, MANAGE) or _is_own_partner(actor, wo) or wo.created_by_id == actor.pk
+    ):
+        raise PermissionDenied("您没有在此工单留言的权限。")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(E.TEXT_REQUIRED, "请填写留言内容。", field="text")
+    row = Comment.objects.create(work_order=wo, author=actor, text=text)
+    after: dict[str, Any] = {"comment": row.pk, "text": text[:500]}
+    if upload is not None:
+        doc = documents.store(upload, actor=actor, partner_id=wo.partner_id, kind="workorder", field="upload")
+        Attachment.objects.create(work_order=wo, comment=row, document=doc, added_by=actor)
+        after["document"] = str(doc.uuid)
+        after["file"] = doc.original_name
+    audit.record(actor=actor, action="workorders.comment", obj=wo, partner_id=wo.partner_id, after=after)
+    recipients = [wo.assignee, wo.created_by, *_partner_recipients(wo)]
+    notify.send(
+        [u for u in recipients if u is not None and u.pk != actor.pk],
+        subject=f"工单 {wo.number} 有新留言",
+        body=text[:500],
+        url=_url(wo),
+    )
+    return row
+
+
+def _locked(wo: WorkOrder) -> WorkOrder:
+    return (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("partner", "assignee", "created_by")
+        .get(pk=wo.pk)
+    )
+
+
+# --- for the sweep ----------------------------------------------------------------------------
+@transaction.atomic
+def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, int]:
+    """Mark overdue, remind once, escalate once. Idempotent; called by tasks.sweep_work_orders."""
+    counts = {"overdue": 0, "reminded": 0, "escalated": 0}
+    wo = WorkOrder.objects.select_for_update(of=("self",)).select_related("assignee").filter(pk=wo_id).first()
+    if wo is None or not wo.is_active:
+        return counts
+    st = _open_stage(wo)
+    if st is None:
+        return counts
+    overdue = rules.is_overdue(st.due_at, now)
+    remaining = calendar.working_days_between(clock.local_date(now), clock.local_date(st.due_at))
+    if overdue and not wo.overdue:
+        before = _snap(wo)
+        wo.overdue = True
+        wo.save(update_fields=["overdue", "updated_at"])
+        audit.record(
+            actor="system",
+            action="workorders.overdue",
+            obj=wo,
+            partner_id=wo.partner_id,
+            before=before,
+            after=_snap(wo),
+        )
+        counts["overdue"] = 1
+    if rules.should_remind(remaining, overdue=overdue, already_reminded=st.reminded_at is not None):
+        st.reminded_at = now
+        st.save(update_fields=["reminded_at"])
+        notify.send(
+            _stage_recipients(wo),
+            subject=f"工单 {wo.number} 即将到期",
+            body=f"“{st.label}”环节时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}。",
+            url=_url(wo),
+        )
+        counts["reminded"] = 1
+    if rules.should_escalate(overdue=overdue, already_escalated=st.escalated_at is not None):
+        before = _snap(wo)
+        st.escalated_at = now
+        st.save(update_fields=["escalated_at"])
+        wo.escalated_at = now
+        wo.save(update_fields=["escalated_at", "updated_at"])
+        audit.record(
+            actor="system",
+            action="workorders.escalate",
+            obj=wo,
+            partner_id=wo.partner_id,
+            before=before,
+            after=_snap(wo),
+            reason=f"“{st.label}”环节超期（时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}）",
+        )
+        notify.send(
+            heads,
+            subject=f"工单超期升级：{wo.number} {wo.title}",
+            body=f"“{st.label}”环节已超过时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}，处理人："
+            f"{wo.assignee or '未指派'}。",
+            url=_url(wo),
+        )
+        counts["escalated"] = 1
+    return counts

@@ -1,1 +1,19 @@
-"""errors of workorders."""
+"""Stable error codes of work orders."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class WorkOrderError(StrEnum):
+    UNKNOWN_TYPE = "workorders.unknown_type"
+    UNKNOWN_PRIORITY = "workorders.unknown_priority"
+    UNKNOWN_SYSTEM = "workorders.unknown_system"
+    SYSTEM_REQUIRED = "workorders.system_required"
+    TITLE_REQUIRED = "workorders.title_required"
+    TYPE_NOT_FOR_PARTNER = "workorders.type_not_for_partner"
+    OTHER_PARTNER = "workorders.other_partner"
+    ASSIGNEE_NOT_HANDLER = "workorders.assignee_not_handler"
+    RESULT_REQUIRED = "workorders.result_required"
+    REASON_REQUIRED = "workorders.reason_required"
+    TEXT_REQUIRED = "workorders.text_required"
