@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "vasops.workorders",
     "vasops.catalog",
     "vasops.admission",
+    "vasops.vac",
     "vasops.api",
     "vasops.portal",
     "vasops.console",

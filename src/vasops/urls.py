@@ -15,4 +15,5 @@ urlpatterns = [
     path("admission/", include("vasops.admission.urls")),
     path("workorders/", include("vasops.workorders.urls")),
     path("catalog/", include("vasops.catalog.urls")),
+    path("vac/", include("vasops.vac.urls")),
 ]
