@@ -1,6 +1,187 @@
-from vasops.admission import exam_api, review_api
+"""REST routes of admission (/api/v1/admission…). Thin: parse → query/action → schema. Every
+route is scoped: a partner user sees only its own applications; another partner's is a 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from vasops.admission import actions, exam_api, queries, review_api
+from vasops.admission.models import Application
+from vasops.core.apiutils import paginate
+
+router = Router(tags=["准入"])
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str = Field(..., description="申请编号，如 ZR202601-0001")
+    partner_id: int
+    partner_name: str
+    window_month: dt.date = Field(..., description="受理月份（当月 1 日）")
+    state: str = Field(..., description="状态（ApplicationState 取值）")
+    state_label: str
+    business_lines: list[str]
+    access_method: str
+    certified_om_staff: int
+    cs_hotline: str
+    call_centre_seats: int
+    call_centre_agents: int
+    connect_rate_bp: int = Field(..., description="接通率（基点，10000 = 100%）")
+    answered_20s_bp: int = Field(..., description="20 秒应答率（基点）")
+    review_reason: str
+    decision_reason: str
+    enterprise_code: str
+    service_access_number: str
+    prep_month: dt.date | None
+    access_data_due_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_partner_name(obj: Application) -> str:
+        return obj.partner.name
+
+    @staticmethod
+    def resolve_state_label(obj: Application) -> str:
+        return str(obj.get_state_display())
+
+
+class ApplicationIn(Schema):
+    business_lines: list[str] = Field(..., description="业务类别代码，如 sms、wap")
+    access_method: str = ""
+    certified_om_staff: int = 0
+    cs_hotline: str = ""
+    call_centre_seats: int = 0
+    call_centre_agents: int = 0
+    connect_rate_bp: int = 0
+    answered_20s_bp: int = 0
+
+
+class ReviewIn(Schema):
+    decision: Literal["approve", "return", "reject"]
+    reason: str
+
+
+class DecisionIn(Schema):
+    decision: Literal["accept", "defer", "reject"]
+    reason: str
+
+
+class AccessDataIn(Schema):
+    technical_contact: str
+    server_addresses: str
+    capability_summary: str = ""
+    business_summary: str
+
+
+class ResultIn(Schema):
+    business_line: str
+    case_code: str
+    passed: bool
+    note: str = ""
+
+
+class ResultOut(Schema):
+    id: int
+    business_line: str
+    case_code: str
+    passed: bool
+    note: str
+    tested_at: dt.datetime
+
+
+class ContractOut(Schema):
+    id: int
+    term_start: dt.date
+    term_end: dt.date
+    settlement_ratio_bp: int
+
+
+def _get(request: HttpRequest, app_id: int) -> Application:
+    return queries.application_for(request.user, app_id)
+
+
+@router.get("/applications", response=list[ApplicationOut], summary="准入申请列表")
+def list_applications(
+    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+) -> list[Application]:
+    qs = queries.applications_for(request.user).order_by("-created_at", "-id")
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs, response, offset, limit)
+
+
+@router.get("/applications/{app_id}", response=ApplicationOut, summary="准入申请详情")
+def get_application(request: HttpRequest, app_id: int) -> Application:
+    return _get(request, app_id)
+
+
+@router.post("/applications", response={201: ApplicationOut}, summary="新建准入申请（受理期内）")
+def create_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Application]:
+    return 201, actions.create_application(actor=request.user, **payload.model_dump())
+
+
+@router.post("/applications/{app_id}/submit", response=ApplicationOut, summary="提交申请")
+def submit_application(request: HttpRequest, app_id: int) -> Application:
+    return actions.submit_application(_get(request, app_id), actor=request.user)
+
+
+@router.post("/applications/{app_id}/review", response=ApplicationOut, summary="初审")
+def review_application(request: HttpRequest, app_id: int, payload: ReviewIn) -> Application:
+    return actions.review_application(
+        _get(request, app_id), actor=request.user, decision=payload.decision, reason=payload.reason
+    )
+
+
+@router.post("/applications/{app_id}/decision", response=ApplicationOut, summary="准入决定")
+def decide_application(request: HttpRequest, app_id: int, payload: DecisionIn) -> Application:
+    return actions.decide_application(
+        _get(request, app_id), actor=request.user, decision=payload.decision, reason=payload.reason
+    )
+
+
+@router.post("/applications/{app_id}/access-data", response=ApplicationOut, summary="提交接入资料")
+def submit_access_data(request: HttpRequest, app_id: int, payload: AccessDataIn) -> Application:
+    return actions.submit_access_data(_get(request, app_id), actor=request.user, data=payload.model_dump())
+
+
+@router.post("/applications/{app_id}/test-results", response={201: ResultOut}, summary="记录接入测试结果")
+def record_test_result(request: HttpRequest, app_id: int, payload: ResultIn) -> tuple[int, Any]:
+    return 201, actions.record_test_result(_get(request, app_id), actor=request.user, **payload.model_dump())
+
+
+@router.post("/applications/{app_id}/open", response=ApplicationOut, summary="开通")
+def open_application(request: HttpRequest, app_id: int) -> Application:
+    return actions.open_access(_get(request, app_id), actor=request.user)
+
+
+@router.post("/applications/{app_id}/contract", response={201: ContractOut}, summary="签订合同（multipart）")
+def sign_contract(
+    request: HttpRequest,
+    app_id: int,
+    term_start: Form[dt.date],
+    term_end: Form[dt.date],
+    settlement_ratio_bp: Form[int],
+    signed_copy: File[UploadedFile],
+) -> tuple[int, Any]:
+    contract = actions.sign_contract(
+        _get(request, app_id),
+        actor=request.user,
+        term_start=term_start,
+        term_end=term_end,
+        settlement_ratio_bp=settlement_ratio_bp,
+        signed_copy=signed_copy,
+    )
+    return 201, contract
+
 
 routers: list = [
+    ("/admission", router),
     *exam_api.routers,
     *review_api.routers,
 ]

@@ -28,6 +28,11 @@ class AdmissionSettings(models.Model):
     def months(self) -> list[int]:
         return sorted({int(m) for m in self.acceptance_months.split(",") if m.strip()})
 
+    @classmethod
+    def current(cls) -> AdmissionSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
 
 class ApplicationState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -90,6 +95,7 @@ class Application(FSMModelMixin, models.Model):
     access_data_due_at = models.DateTimeField(_("接入资料截止"), null=True, blank=True)
     access_data_submitted_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    access_data = models.JSONField(_("接入资料"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -164,6 +170,146 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=state, source=[S.DRAFT, S.RETURNED, S.SUBMITTED], target=S.WITHDRAWN)
     def withdraw(self) -> None: ...
+
+
+class ApplicationMaterial(models.Model):
+    """One uploaded attachment-1 document; a re-upload of the same kind supersedes the old one."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="materials")
+    kind = models.CharField(_("资料类型"), max_length=40)
+    document = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
+    is_current = models.BooleanField(default=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请资料")
+        verbose_name_plural = _("申请资料")
+        ordering = ["kind", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind"],
+                condition=models.Q(is_current=True),
+                name="admission_one_current_material_per_kind",
+            )
+        ]
+
+    def kind_label(self) -> str:
+        from vasops.admission.rules import MATERIAL_LABELS
+
+        return MATERIAL_LABELS.get(self.kind, self.kind)
+
+
+class ApplicationProduct(models.Model):
+    """Attachment 2: a product form per business line of the application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="products")
+    business_line = models.CharField(_("业务类别"), max_length=30)
+    name = models.CharField(_("产品名称"), max_length=100)
+    description = models.TextField(_("产品描述"), blank=True)
+    fee_fen = models.PositiveIntegerField(_("资费（分）"), default=0)
+    billing_mode = models.CharField(_("计费方式"), max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请产品")
+        verbose_name_plural = _("申请产品")
+        ordering = ["business_line", "id"]
+
+    def business_line_label(self) -> str:
+        from vasops.admission.rules import BUSINESS_LINE_LABELS
+
+        return BUSINESS_LINE_LABELS.get(self.business_line, self.business_line)
+
+    def billing_mode_label(self) -> str:
+        from vasops.admission.rules import BILLING_MODES
+
+        return dict(BILLING_MODES).get(self.billing_mode, self.billing_mode)
+
+
+class ResourceKind(models.TextChoices):
+    ENTERPRISE_CODE = "enterprise_code", _("企业代码")
+    SERVICE_ACCESS_NUMBER = "service_access_number", _("业务接入号")
+
+
+class ResourcePool(models.Model):
+    """Staff-managed pool of enterprise codes or service access numbers."""
+
+    kind = models.CharField(_("资源类型"), max_length=30, choices=ResourceKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    range_start = models.CharField(_("号段起"), max_length=21, blank=True)
+    range_end = models.CharField(_("号段止"), max_length=21, blank=True)
+    explicit_numbers = models.TextField(_("指定号码"), blank=True, help_text=_("逗号或换行分隔"))
+    capacity = models.PositiveIntegerField(
+        _("容量"), default=0, help_text=_("最多可分配的号码数；0 表示号段内全部号码")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("资源池")
+        verbose_name_plural = _("资源池")
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name}"
+
+
+class AllocatedNumber(models.Model):
+    """A number taken from a pool. Unique per kind: the database refuses a double allocation."""
+
+    pool = models.ForeignKey(ResourcePool, on_delete=models.PROTECT, related_name="allocations")
+    kind = models.CharField(max_length=30, choices=ResourceKind.choices)
+    number = models.CharField(max_length=21)
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    allocated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已分配号码")
+        verbose_name_plural = _("已分配号码")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="admission_unique_allocated_number")
+        ]
+
+
+class AccessTestResult(models.Model):
+    """One run of an attachment-4 test case; retests add rows, the latest counts."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="test_results")
+    business_line = models.CharField(_("业务类别"), max_length=30)
+    case_code = models.CharField(_("测试用例"), max_length=40)
+    passed = models.BooleanField(_("通过"))
+    note = models.TextField(_("说明"), blank=True)
+    tested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    tested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("接入测试结果")
+        verbose_name_plural = _("接入测试结果")
+        ordering = ["-tested_at", "-id"]
+
+
+class Contract(models.Model):
+    """Attachment 8: the signed cooperation contract of an opened application."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="contract")
+    term_start = models.DateField(_("合同起始日"))
+    term_end = models.DateField(_("合同终止日"))
+    settlement_ratio_bp = models.PositiveIntegerField(_("结算比例（基点）"))
+    signed_copy = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(settlement_ratio_bp__lte=10000), name="admission_contract_ratio_bp"
+            )
+        ]
 
 
 # Exam and expert-review models live in their own modules of this app.

@@ -1,6 +1,22 @@
 from vasops.admission import exam_permissions, review_permissions
 
-_OWN: dict[str, list[str]] = {}
+_STAFF_VIEW = ["admission.view_application", "admission.view_resourcepool", "admission.view_contract"]
+
+_OWN: dict[str, list[str]] = {
+    "product_staff": [
+        *_STAFF_VIEW,
+        "admission.review_application",
+        "admission.decide_application",
+        "admission.manage_preparation",
+        "admission.manage_contract",
+        "admission.manage_resources",
+        "admission.manage_admission_settings",
+    ],
+    "department_head": [*_STAFF_VIEW, "admission.decide_application", "admission.manage_admission_settings"],
+    "om_engineer": [*_STAFF_VIEW, "admission.manage_preparation"],
+    "finance": [*_STAFF_VIEW],
+    "auditor": [*_STAFF_VIEW],
+}
 
 
 def _merge(*parts: dict[str, list[str]]) -> dict[str, list[str]]:

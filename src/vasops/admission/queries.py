@@ -1,1 +1,335 @@
-"""queries of admission."""
+"""Read side of admission: every query reachable by a partner user is scoped to its partner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from vasops.admission import rules
+from vasops.admission.models import (
+    AccessTestResult,
+    AdmissionSettings,
+    AllocatedNumber,
+    Application,
+    ApplicationMaterial,
+    ApplicationState,
+    ResourcePool,
+)
+from vasops.core import audit, clock, roles
+from vasops.core.errors import NotFound
+from vasops.core.models import Deadline
+from vasops.partners import queries as partner_queries
+from vasops.partners.rules import Problem
+
+S = ApplicationState
+VIEW_PERM = "admission.view_application"
+DEADLINE_ACCESS_DATA = "access_data"
+DONE_WORK_ORDER_STATES = frozenset({"closed", "resolved"})
+
+
+def partner_of(user: Any) -> Any:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return partner_queries.partner_of(user)
+
+
+def acceptance_months() -> list[int]:
+    return AdmissionSettings.current().months() or list(rules.DEFAULT_ACCEPTANCE_MONTHS)
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    today: dt.date
+    phase: rules.Phase
+    is_open: bool
+    window_month: dt.date
+    closes_on: dt.date
+    next_opening: dt.date
+    months: list[int]
+
+    @property
+    def phase_label(self) -> str:
+        return rules.PHASE_LABELS[self.phase]
+
+
+def window_status(on: dt.date | None = None) -> WindowStatus:
+    day = on or clock.today()
+    months = acceptance_months()
+    opening = rules.next_window_opening(day, months)
+    return WindowStatus(
+        today=day,
+        phase=rules.phase_of(day, months),
+        is_open=rules.is_application_open(day, months),
+        window_month=rules.month_start(day),
+        closes_on=rules.window_closes(opening),
+        next_opening=opening,
+        months=months,
+    )
+
+
+def applications_for(user: Any) -> QuerySet[Application]:
+    """Staff with the view permission see all; a partner user only its partner's; others none."""
+    qs = Application.objects.select_related("partner")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.has_perm(VIEW_PERM):
+        return qs
+    partner = partner_of(user)
+    if partner is None:
+        return qs.none()
+    return qs.filter(partner=partner)
+
+
+def application_for(user: Any, pk: Any) -> Application:
+    app = applications_for(user).filter(pk=pk).first()
+    if app is None:
+        raise NotFound("准入申请不存在或您无权查看。")
+    return app
+
+
+def is_partner_side(user: Any, app: Application) -> bool:
+    partner = partner_of(user)
+    return partner is not None and partner.pk == app.partner_id
+
+
+def open_application_of(partner: Any, *, exclude_pk: int | None = None) -> Application | None:
+    qs = Application.objects.filter(partner=partner, state__in=rules.OPEN_STATES)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def current_materials(app: Application) -> dict[str, ApplicationMaterial]:
+    rows = app.materials.filter(is_current=True).select_related("document")
+    return {m.kind: m for m in rows}
+
+
+def capability_of(app: Application) -> rules.Capability:
+    return rules.Capability(
+        access_method=app.access_method,
+        certified_om_staff=app.certified_om_staff,
+        cs_hotline=app.cs_hotline,
+        call_centre_seats=app.call_centre_seats,
+        call_centre_agents=app.call_centre_agents,
+        connect_rate_bp=app.connect_rate_bp,
+        answered_20s_bp=app.answered_20s_bp,
+    )
+
+
+def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Problem]:
+    """EVERY failing rule for submitting ``app`` on ``on``: partner eligibility (qualifications,
+    restrictions), capability, materials, product forms, window, one open application."""
+    day = on or clock.today()
+    problems: list[Problem] = list(
+        partner_queries.eligibility_problems(app.partner, day, business_lines=list(app.business_lines))
+    )
+    problems += rules.capability_problems(capability_of(app))
+    problems += rules.material_problems(current_materials(app).keys())
+    problems += rules.product_problems(
+        list(app.business_lines), list(app.products.values_list("business_line", flat=True))
+    )
+    if app.state == S.RETURNED:
+        if not rules.in_own_window(day, app.window_month):
+            problems.append(
+                Problem(
+                    "admission.window_closed",
+                    f"退回修改的申请须在原受理期内（{app.window_month:%Y年%m月}1–10 日）重新提交。",
+                    rules.CLAUSE_WINDOW,
+                )
+            )
+    else:
+        months = acceptance_months()
+        wp = rules.window_problem(day, months)
+        if wp is None and not rules.in_own_window(day, app.window_month):
+            wp = Problem(
+                "admission.window_closed",
+                f"本申请属于 {app.window_month:%Y年%m月} 受理期，该受理期已结束；请在下一受理期重新申请。",
+                rules.CLAUSE_WINDOW,
+            )
+        if wp is not None:
+            problems.append(wp)
+    other = open_application_of(app.partner, exclude_pk=app.pk)
+    if other is not None:
+        problems.append(
+            Problem(
+                "admission.open_application_exists",
+                f"已有未结束的准入申请 {other.number}，同一合作伙伴同时只能有一个申请。",
+                rules.CLAUSE_WINDOW,
+            )
+        )
+    return problems
+
+
+def latest_test_results(app: Application) -> dict[tuple[str, str], AccessTestResult]:
+    latest: dict[tuple[str, str], AccessTestResult] = {}
+    for row in app.test_results.order_by("tested_at", "id"):
+        latest[(row.business_line, row.case_code)] = row
+    return latest
+
+
+def access_checklist(app: Application) -> list[dict[str, Any]]:
+    latest = latest_test_results(app)
+    history: dict[tuple[str, str], list[AccessTestResult]] = {}
+    for row in app.test_results.select_related("tested_by").order_by("-tested_at", "-id"):
+        history.setdefault((row.business_line, row.case_code), []).append(row)
+    return [
+        {
+            "business_line": line,
+            "business_line_label": rules.BUSINESS_LINE_LABELS.get(line, line),
+            "code": code,
+            "title": title,
+            "latest": latest.get((line, code)),
+            "history": history.get((line, code), []),
+        }
+        for line, code, title in rules.access_cases_for(app.business_lines)
+    ]
+
+
+def work_orders_of(app: Application) -> list[Any]:
+    from vasops.workorders import queries as wo_queries
+
+    return list(wo_queries.for_object(app))
+
+
+def deadlines_of(app: Application) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(object_type=audit.object_type_of(app), object_id=str(app.pk)).order_by(
+        "created_at", "id"
+    )
+
+
+def open_deadline(app: Application, kind: str = DEADLINE_ACCESS_DATA) -> Deadline | None:
+    return deadlines_of(app).filter(kind=kind, state=Deadline.State.OPEN).first()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # audit | deadline | work_order
+    title: str
+    detail: str = ""
+    actor: str = ""
+
+
+_ACTION_LABELS = {
+    "admission.application_created": "创建申请",
+    "admission.application_updated": "修改申请",
+    "admission.material_uploaded": "上传资料",
+    "admission.product_added": "添加产品",
+    "admission.product_removed": "删除产品",
+    "admission.application_submitted": "提交申请",
+    "admission.application_withdrawn": "撤回申请",
+    "admission.initial_approved": "初审通过",
+    "admission.initial_returned": "初审退回修改",
+    "admission.initial_rejected": "初审不通过",
+    "admission.accepted": "准入通过（分配企业代码与业务接入号）",
+    "admission.deferred": "暂缓接入",
+    "admission.rejected": "驳回（3 个月内不得申请）",
+    "admission.access_data_submitted": "提交接入资料",
+    "admission.preparation_postponed": "未按时提交接入资料，推迟到下月",
+    "admission.data_change_raised": "发起数据修改工单",
+    "admission.testing_started": "开始接入测试",
+    "admission.test_result_recorded": "记录接入测试结果",
+    "admission.opened": "开通",
+    "admission.contract_signed": "签订合同",
+}
+
+
+def timeline(app: Application) -> list[TimelineEntry]:
+    """Everything that happened to ``app``: audit history (incl. exam and review milestones
+    recorded on the application), deadlines and data-change work orders, oldest first."""
+    entries: list[TimelineEntry] = []
+    for ev in audit.history_of(app):
+        entries.append(
+            TimelineEntry(
+                at=ev.at,
+                kind="audit",
+                title=_ACTION_LABELS.get(ev.action, ev.action),
+                detail=ev.reason,
+                actor=ev.actor_label,
+            )
+        )
+    for d in deadlines_of(app):
+        label = "接入资料提交期限" if d.kind == DEADLINE_ACCESS_DATA else d.kind
+        entries.append(
+            TimelineEntry(
+                at=d.created_at,
+                kind="deadline",
+                title=f"{label}：{clock.local_date(d.due_at):%Y-%m-%d} 下班前",
+                detail=d.get_state_display(),
+            )
+        )
+    try:
+        orders = work_orders_of(app)
+    except (ImportError, AttributeError):
+        orders = []
+    for wo in orders:
+        entries.append(
+            TimelineEntry(
+                at=getattr(wo, "created_at", None) or app.created_at,
+                kind="work_order",
+                title=f"数据修改工单 {getattr(wo, 'number', wo.pk)}：{getattr(wo, 'title', '')}",
+                detail=_state_label(wo),
+            )
+        )
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def _state_label(obj: Any) -> str:
+    display = getattr(obj, "get_state_display", None)
+    return str(display() if callable(display) else getattr(obj, "state", ""))
+
+
+def available_actions(user: Any, app: Application) -> set[str]:
+    """Names of the actions ``user`` may take on ``app`` now (drives the detail page buttons)."""
+    out: set[str] = set()
+    state = app.state
+    if is_partner_side(user, app):
+        if state in (S.DRAFT, S.RETURNED):
+            out |= {"edit", "materials", "products", "check", "submit", "withdraw"}
+        if state == S.SUBMITTED:
+            out.add("withdraw")
+        if state == S.ACCEPTED:
+            out.add("access_data")
+    if user.has_perm("admission.review_application") and state == S.SUBMITTED:
+        out.add("review")
+    if user.has_perm("admission.decide_application") and state == S.REVIEWED:
+        out.add("decide")
+    if user.has_perm("admission.manage_preparation"):
+        if state == S.PREPARING:
+            out |= {"work_orders", "start_testing"}
+        if state == S.TESTING:
+            out |= {"test_results", "open"}
+    if user.has_perm("admission.manage_contract") and state == S.OPENED:
+        out.add("contract")
+    return out
+
+
+def pool_usage(pool: ResourcePool) -> tuple[int, int]:
+    """(allocated, capacity) of ``pool``; capacity 0 in the row means every number it lists."""
+    used = pool.allocations.count()
+    return used, pool_capacity(pool)
+
+
+def pool_capacity(pool: ResourcePool) -> int:
+    size = len(rules.parse_numbers(pool.explicit_numbers))
+    if pool.range_start and pool.range_end:
+        size += rules.range_size(pool.range_start, pool.range_end)
+    return min(pool.capacity, size) if pool.capacity else size
+
+
+def allocated_numbers(kind: str) -> set[str]:
+    return set(AllocatedNumber.objects.filter(kind=kind).values_list("number", flat=True))
+
+
+def staff_to_notify() -> list[Any]:
+    user_model = get_user_model()
+    return list(user_model.objects.filter(groups__name=roles.PRODUCT_STAFF, is_active=True).distinct())
+
+
+def partner_users(partner: Any) -> list[Any]:
+    return list(partner_queries.partner_users(partner))

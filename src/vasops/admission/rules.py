@@ -1,1 +1,465 @@
-"""rules of admission."""
+"""Pure admission rules (seed 《日常事务办理规范》 chapter 2 and 3.1; DESIGN.md "Admission").
+
+No ORM, no I/O: windows and phases of a date, capability and material checks, enterprise-code
+format, resource ranges, access-test catalogue, contract checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from vasops.core.rules import add_months
+from vasops.partners.rules import Problem, hotline_problem
+
+CLAUSE_WINDOW = "《日常事务办理规范》第三章 一、1 受理时间"
+CLAUSE_MATERIALS = "《日常事务办理规范》第三章 一、1 附件1、附件2"
+CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 一、基本准入条件"
+CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
+CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
+CLAUSE_RESOURCE = "《日常事务办理规范》第二章 二、4 接入资源已满"
+CLAUSE_ACCESS_DATA = "《日常事务办理规范》第三章 一、4"
+CLAUSE_DATA_CHANGE = "《日常事务办理规范》第三章 一、4 数据修改工单"
+CLAUSE_TESTING = "《日常事务办理规范》附件4 接入测试流程"
+CLAUSE_OPENING = "《日常事务办理规范》附件5 开通资料"
+CLAUSE_CONTRACT = "《日常事务办理规范》附件8 合同签署指南"
+
+DEFAULT_ACCEPTANCE_MONTHS: tuple[int, ...] = (1, 4, 7, 10)
+APPLICATION_DAYS = (1, 10)
+EXAM_DAYS = (11, 15)
+PREPARATION_DAYS = (21, 30)
+ACCESS_DATA_WORKING_DAYS = 2
+DATA_CHANGE_WORKING_DAYS = 7
+CONTRACT_REMINDER_DAYS = 30
+
+
+# --- windows ----------------------------------------------------------------------------------
+
+
+class Phase(StrEnum):
+    APPLICATION = "application"  # days 1-10 of an acceptance month
+    EXAM = "exam"  # days 11-15
+    REVIEW = "review"  # days 16-20 (expert review, no fixed date)
+    PREPARATION = "preparation"  # days 21-30
+    CLOSED = "closed"  # day 31, or a month that is not an acceptance month
+
+
+PHASE_LABELS = {
+    Phase.APPLICATION: "申请受理期（1–10 日）",
+    Phase.EXAM: "接入考核期（11–15 日）",
+    Phase.REVIEW: "接入评审期（16–20 日）",
+    Phase.PREPARATION: "系统准备期（21–30 日）",
+    Phase.CLOSED: "非受理期",
+}
+
+
+def parse_months(text: str) -> list[int]:
+    """ "1,4,7,10" → [1, 4, 7, 10]; refuses anything that is not a month 1..12 or an empty list."""
+    parts = [p for p in re.split(r"[,，\s]+", text or "") if p]
+    if not parts:
+        raise ValueError("至少需要一个受理月份。")
+    months: set[int] = set()
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= 12:
+            raise ValueError(f"“{part}”不是 1–12 之间的月份。")
+        months.add(int(part))
+    return sorted(months)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def is_acceptance_month(day: dt.date, months: Iterable[int]) -> bool:
+    return day.month in set(months)
+
+
+def phase_of(day: dt.date, months: Iterable[int]) -> Phase:
+    if not is_acceptance_month(day, months):
+        return Phase.CLOSED
+    d = day.day
+    if APPLICATION_DAYS[0] <= d <= APPLICATION_DAYS[1]:
+        return Phase.APPLICATION
+    if EXAM_DAYS[0] <= d <= EXAM_DAYS[1]:
+        return Phase.EXAM
+    if d < PREPARATION_DAYS[0]:
+        return Phase.REVIEW
+    if d <= PREPARATION_DAYS[1]:
+        return Phase.PREPARATION
+    return Phase.CLOSED
+
+
+def is_application_open(day: dt.date, months: Iterable[int]) -> bool:
+    return phase_of(day, months) == Phase.APPLICATION
+
+
+def next_window_opening(day: dt.date, months: Iterable[int]) -> dt.date:
+    """The first day of the next acceptance window that has not closed yet: ``day``'s own month
+    when it is an acceptance month and ``day`` is within days 1–10, else day 1 of the next
+    acceptance month (crossing into the next year when needed)."""
+    wanted = set(months)
+    if not wanted:
+        raise ValueError("no acceptance months configured")
+    if is_application_open(day, wanted):
+        return month_start(day)
+    candidate = add_months(month_start(day), 1)
+    for _ in range(12):
+        if candidate.month in wanted:
+            return candidate
+        candidate = add_months(candidate, 1)
+    raise AssertionError("unreachable: some month is wanted")  # pragma: no cover
+
+
+def window_closes(window_month: dt.date) -> dt.date:
+    """Last day applications of ``window_month`` are accepted (day 10)."""
+    return window_month.replace(day=APPLICATION_DAYS[1])
+
+
+def in_own_window(day: dt.date, window_month: dt.date) -> bool:
+    """A returned application may be resubmitted only within days 1–10 of its own window."""
+    return month_start(day) == window_month and day.day <= APPLICATION_DAYS[1]
+
+
+def window_problem(day: dt.date, months: Iterable[int]) -> Problem | None:
+    if is_application_open(day, months):
+        return None
+    opens = next_window_opening(day, months)
+    return Problem(
+        "admission.window_closed",
+        f"当前不在准入申请受理期（受理月 1–10 日）；下一次受理期自 {opens:%Y年%m月%d日} 开始。",
+        CLAUSE_WINDOW,
+    )
+
+
+def preparation_days(prep_month: dt.date) -> tuple[dt.date, dt.date]:
+    return prep_month.replace(day=PREPARATION_DAYS[0]), prep_month.replace(day=PREPARATION_DAYS[1])
+
+
+def postponed_prep_month(prep_month: dt.date) -> dt.date:
+    """Missing the 2-working-day access-data deadline moves the access to next month."""
+    return add_months(month_start(prep_month), 1)
+
+
+def postponed_access_data_day(prep_month: dt.date) -> dt.date:
+    """After a postponement the access data are due before that month's preparation starts
+    (end of day 20 of the new preparation month)."""
+    return prep_month.replace(day=PREPARATION_DAYS[0] - 1)
+
+
+# --- business lines, materials, products ------------------------------------------------------
+
+BUSINESS_LINES: list[tuple[str, str]] = [
+    ("sms", "短信"),
+    ("mms", "彩信"),
+    ("wap", "手机上网（WAP）"),
+    ("ivr", "语音增值（IVR）"),
+    ("streaming", "流媒体"),
+    ("kjava", "手机游戏（KJava）"),
+]
+BUSINESS_LINE_LABELS = dict(BUSINESS_LINES)
+
+BILLING_MODES: list[tuple[str, str]] = [
+    ("monthly", "包月"),
+    ("per_item", "按条"),
+    ("per_use", "按次"),
+    ("free", "免费"),
+]
+
+# attachment 1 湖北联通接入申请资料
+MATERIALS: list[tuple[str, str]] = [
+    ("business_plan", "商业计划书"),
+    ("technical_plan", "接入技术方案"),
+    ("product_guide", "业务介绍及用户操作指南"),
+    ("cooperation_application", "合作业务申请资料"),
+    ("access_form", "增值业务接入申请表"),
+]
+MATERIAL_LABELS = dict(MATERIALS)
+
+
+def material_problems(present: Iterable[str]) -> list[Problem]:
+    have = set(present)
+    return [
+        Problem("admission.material_missing", f"缺少申请资料：{label}。", CLAUSE_MATERIALS)
+        for kind, label in MATERIALS
+        if kind not in have
+    ]
+
+
+def product_problems(business_lines: list[str], product_lines: list[str]) -> list[Problem]:
+    """At least one business line; every chosen line has at least one product form (attachment 2)."""
+    problems = []
+    if not business_lines:
+        problems.append(
+            Problem("admission.business_line_missing", "请至少选择一个申请业务类别。", CLAUSE_MATERIALS)
+        )
+    have = set(product_lines)
+    for line in business_lines:
+        if line not in have:
+            label = BUSINESS_LINE_LABELS.get(line, line)
+            problems.append(
+                Problem(
+                    "admission.product_missing",
+                    f"业务类别“{label}”尚未填写新增产品申请表（附件2）。",
+                    CLAUSE_MATERIALS,
+                )
+            )
+    return problems
+
+
+# --- capability -------------------------------------------------------------------------------
+
+MIN_OM_STAFF = 1
+MIN_SEATS = 1
+MIN_AGENTS = 4
+MIN_CONNECT_RATE_BP = 9900
+MIN_ANSWERED_20S_BP = 8000
+ACCESS_METHODS = ("leased_line", "vpn")
+
+
+@dataclass(frozen=True)
+class Capability:
+    access_method: str
+    certified_om_staff: int
+    cs_hotline: str
+    call_centre_seats: int
+    call_centre_agents: int
+    connect_rate_bp: int
+    answered_20s_bp: int
+
+
+def capability_problems(c: Capability) -> list[Problem]:
+    """Every unmet capability condition, each with its own code."""
+    p: list[Problem] = []
+    if c.access_method not in ACCESS_METHODS:
+        p.append(Problem("admission.access_method", "接入方式须为专线或 VPN。", CLAUSE_CAPABILITY))
+    if c.certified_om_staff < MIN_OM_STAFF:
+        p.append(
+            Problem("admission.om_staff", "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_CAPABILITY)
+        )
+    hotline = hotline_problem(c.cs_hotline)
+    if hotline:
+        p.append(Problem("admission.hotline", hotline, CLAUSE_CAPABILITY))
+    if c.call_centre_seats < MIN_SEATS or c.call_centre_agents < MIN_AGENTS:
+        p.append(
+            Problem(
+                "admission.call_centre",
+                f"呼叫中心须至少 {MIN_SEATS} 个席位、{MIN_AGENTS} 名客服人员"
+                f"（申报 {c.call_centre_seats} 席、{c.call_centre_agents} 人）。",
+                CLAUSE_CAPABILITY,
+            )
+        )
+    if c.connect_rate_bp < MIN_CONNECT_RATE_BP:
+        p.append(
+            Problem(
+                "admission.connect_rate",
+                f"客服接通率须不低于 99%（申报 {c.connect_rate_bp / 100:.2f}%）。",
+                CLAUSE_CAPABILITY,
+            )
+        )
+    if c.answered_20s_bp < MIN_ANSWERED_20S_BP:
+        p.append(
+            Problem(
+                "admission.answer_rate",
+                f"20 秒内应答率须不低于 80%（申报 {c.answered_20s_bp / 100:.2f}%）。",
+                CLAUSE_CAPABILITY,
+            )
+        )
+    return p
+
+
+# --- states ----------------------------------------------------------------------------------
+
+OPEN_STATES = frozenset(
+    {
+        "draft",
+        "submitted",
+        "returned",
+        "initial_approved",
+        "exam_passed",
+        "review_scheduled",
+        "reviewed",
+        "accepted",
+        "preparing",
+        "testing",
+        "opened",
+    }
+)
+
+STATE_FAMILIES: dict[str, str] = {
+    "draft": "draft",
+    "submitted": "waiting",
+    "initial_approved": "waiting",
+    "review_scheduled": "waiting",
+    "preparing": "waiting",
+    "testing": "waiting",
+    "returned": "action",
+    "exam_passed": "action",
+    "reviewed": "action",
+    "accepted": "action",
+    "opened": "action",
+    "deferred": "action",
+    "contracted": "done",
+    "rejected": "refused",
+    "initial_rejected": "refused",
+    "exam_failed": "refused",
+    "review_absent": "refused",
+    "withdrawn": "refused",
+}
+
+
+# --- resources ---------------------------------------------------------------------------------
+
+ENTERPRISE_CODE_BLOCK = "44"  # Hubei (protocols/PRM.md §3.1)
+_ENTERPRISE_CODE = re.compile(r"^\d{8}$")
+
+
+def enterprise_code_problem(code: str) -> str | None:
+    if not _ENTERPRISE_CODE.match(code or ""):
+        return f"企业代码“{code}”须为 8 位数字。"
+    if not code.startswith(ENTERPRISE_CODE_BLOCK):
+        return f"企业代码“{code}”须以本省号段 {ENTERPRISE_CODE_BLOCK} 开头。"
+    return None
+
+
+def access_number_problem(number: str) -> str | None:
+    if not re.match(r"^\d{4,21}$", number or ""):
+        return f"业务接入号“{number}”须为 4–21 位数字。"
+    return None
+
+
+def number_problem(kind: str, number: str) -> str | None:
+    return enterprise_code_problem(number) if kind == "enterprise_code" else access_number_problem(number)
+
+
+def parse_numbers(text: str) -> list[str]:
+    """Explicit numbers, separated by commas, blanks or new lines; order kept, duplicates dropped."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,，;\s]+", text or ""):
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def range_size(start: str, end: str) -> int:
+    if not (start.isdigit() and end.isdigit()) or len(start) != len(end):
+        raise ValueError("号段起止须为等长的数字。")
+    if int(end) < int(start):
+        raise ValueError("号段结束不能小于开始。")
+    return int(end) - int(start) + 1
+
+
+def range_numbers(start: str, end: str) -> Iterable[str]:
+    width = len(start)
+    for value in range(int(start), int(end) + 1):
+        yield f"{value:0{width}d}"
+
+
+def pool_problems(kind: str, start: str, end: str, explicit: list[str], capacity: int) -> list[str]:
+    """Validation of a staff-entered pool definition; returns messages."""
+    msgs: list[str] = []
+    size = 0
+    if start or end:
+        try:
+            size = range_size(start, end)
+        except ValueError as exc:
+            msgs.append(str(exc))
+        else:
+            for bound in (start, end):
+                msg = number_problem(kind, bound)
+                if msg:
+                    msgs.append(msg)
+    for n in explicit:
+        msg = number_problem(kind, n)
+        if msg:
+            msgs.append(msg)
+    size += len(explicit)
+    if size == 0:
+        msgs.append("请填写号段起止或逐个列出号码。")
+    if capacity < 0:
+        msgs.append("容量不能为负数。")
+    elif capacity and capacity > size:
+        msgs.append(f"容量 {capacity} 超过号段内号码数 {size}。")
+    return msgs
+
+
+# --- access testing (attachment 4) -------------------------------------------------------------
+
+ACCESS_TEST_CASES: dict[str, list[tuple[str, str]]] = {
+    "sms": [
+        ("sms_bind", "网关连接与登录（Bind）"),
+        ("sms_mo", "上行点播（MO）"),
+        ("sms_mt", "下行发送与状态报告（MT）"),
+        ("sms_subscribe", "订购与二次确认"),
+        ("sms_unsubscribe", "退订（含全部退订）"),
+        ("sms_billing", "计费话单核对"),
+    ],
+    "mms": [
+        ("mms_connect", "彩信网关连接"),
+        ("mms_mt", "彩信下发与状态报告"),
+        ("mms_subscribe", "订购与退订"),
+        ("mms_billing", "计费话单核对"),
+    ],
+    "wap": [
+        ("wap_access", "页面访问与响应时间"),
+        ("wap_subscribe", "订购确认页与二次确认"),
+        ("wap_unsubscribe", "退订"),
+        ("wap_billing", "计费话单核对"),
+    ],
+    "ivr": [
+        ("ivr_trunk", "中继接通"),
+        ("ivr_flow", "语音流程与按键"),
+        ("ivr_billing", "计费话单核对"),
+    ],
+    "streaming": [
+        ("stream_play", "点播播放"),
+        ("stream_subscribe", "订购与退订"),
+        ("stream_billing", "计费话单核对"),
+    ],
+    "kjava": [
+        ("kjava_download", "下载与安装"),
+        ("kjava_subscribe", "订购与退订"),
+        ("kjava_billing", "计费话单核对"),
+    ],
+}
+_GENERIC_CASES = [("generic_connect", "系统对接"), ("generic_billing", "计费话单核对")]
+
+
+def access_cases_for(business_lines: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(business_line, case_code, title) for every case the application must pass."""
+    out = []
+    for line in business_lines:
+        for code, title in ACCESS_TEST_CASES.get(line, _GENERIC_CASES):
+            out.append((line, code, title))
+    return out
+
+
+def untested_or_failed(
+    required: Iterable[tuple[str, str]], latest: Mapping[tuple[str, str], bool]
+) -> list[str]:
+    """Case codes whose latest result is missing or failed; keys are (business_line, case_code)."""
+    return [f"{line}:{code}" for line, code in required if not latest.get((line, code), False)]
+
+
+# --- contract ---------------------------------------------------------------------------------
+
+
+def contract_problems(term_start: dt.date, term_end: dt.date, ratio_bp: int) -> list[Problem]:
+    p = []
+    if term_end <= term_start:
+        p.append(Problem("admission.contract_term", "合同终止日期须晚于起始日期。", CLAUSE_CONTRACT))
+    if not 0 <= ratio_bp <= 10000:
+        p.append(
+            Problem(
+                "admission.settlement_ratio",
+                "结算比例须在 0–10000 基点（0%–100%）之间。",
+                CLAUSE_CONTRACT,
+            )
+        )
+    return p
+
+
+def contract_reminder_due(term_end: dt.date, on: dt.date) -> bool:
+    """The expiry reminder is due from 30 days before the end through the end date."""
+    return term_end - dt.timedelta(days=CONTRACT_REMINDER_DAYS) <= on <= term_end

@@ -1,0 +1,90 @@
+"""Contract signing and expiry reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from vasops.admission import actions, rules, tasks
+from vasops.admission.tests.conftest import pdf
+from vasops.admission.tests.test_preparation import _close_orders
+from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.models import AuditEvent, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def opened(partner_a, staff, pools, freeze):
+    from vasops.admission.tests.conftest import complete_application, to_reviewed
+    from vasops.workorders.models import VAS_SYSTEMS
+
+    freeze("2026-01-05")
+    _partner, user = partner_a
+    app = to_reviewed(complete_application(user))
+    app = actions.decide_application(app, actor=staff, decision="accept", reason="ok")
+    app = actions.submit_access_data(
+        app, actor=user, data={"technical_contact": "a", "server_addresses": "b", "business_summary": "c"}
+    )
+    actions.raise_data_change_orders(app, actor=staff, systems=[str(VAS_SYSTEMS[0][0])])
+    _close_orders(app)
+    app = actions.start_access_testing(app, actor=staff)
+    for line, code, _t in rules.access_cases_for(app.business_lines):
+        actions.record_test_result(app, actor=staff, business_line=line, case_code=code, passed=True)
+    return actions.open_access(app, actor=staff), user
+
+
+def test_contract_moves_to_contracted_and_is_audited(opened, staff):
+    app, _user = opened
+    contract = actions.sign_contract(
+        app,
+        actor=staff,
+        term_start=dt.date(2026, 2, 1),
+        term_end=dt.date(2027, 1, 31),
+        settlement_ratio_bp=7000,
+        signed_copy=pdf("contract.pdf"),
+    )
+    app.refresh_from_db()
+    assert app.state == "contracted"
+    assert contract.signed_copy.original_name == "contract.pdf"
+    ev = AuditEvent.objects.get(action="admission.contract_signed", object_id=str(app.pk))
+    assert ev.after["settlement_ratio_bp"] == 7000
+
+
+def test_contract_needs_permission_and_valid_terms(opened, outsider, staff):
+    app, user = opened
+    args = {"term_start": dt.date(2026, 2, 1), "term_end": dt.date(2027, 1, 31), "signed_copy": pdf()}
+    with pytest.raises(PermissionDenied):
+        actions.sign_contract(app, actor=outsider, settlement_ratio_bp=5000, **args)
+    with pytest.raises(PermissionDenied):
+        actions.sign_contract(app, actor=user, settlement_ratio_bp=5000, **args)
+    with pytest.raises(DomainError) as exc:
+        actions.sign_contract(app, actor=staff, settlement_ratio_bp=10001, **args)
+    assert exc.value.code == "admission.contract_invalid" and exc.value.field == "settlement_ratio_bp"
+    with pytest.raises(DomainError) as exc:
+        actions.sign_contract(
+            app,
+            actor=staff,
+            settlement_ratio_bp=5000,
+            term_start=dt.date(2026, 2, 1),
+            term_end=dt.date(2026, 2, 1),
+            signed_copy=pdf(),
+        )
+    assert exc.value.field == "term_end"
+
+
+def test_expiry_reminder_is_sent_once_30_days_before_end(opened, staff):
+    app, user = opened
+    actions.sign_contract(
+        app,
+        actor=staff,
+        term_start=dt.date(2026, 2, 1),
+        term_end=dt.date(2026, 12, 31),
+        settlement_ratio_bp=7000,
+        signed_copy=pdf(),
+    )
+    assert tasks.remind_contract_expiry(dt.date(2026, 11, 30)) == 0
+    assert tasks.remind_contract_expiry(dt.date(2026, 12, 1)) == 1
+    assert tasks.remind_contract_expiry(dt.date(2026, 12, 2)) == 0
+    assert Notification.objects.filter(recipient=user, subject__contains="合同即将到期").count() == 1
