@@ -8,10 +8,11 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
 from vasops.api.auth import BearerToken, StaffVerifiedSession
+from vasops.core import roles
 from vasops.core.errors import DomainError
 
 api = NinjaAPI(
@@ -62,6 +63,28 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "core.not_found", "对象不存在或您无权查看。")
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    is_staff: bool
+    roles: list[str]
+    partner_id: int | None
+
+
+@api.get("/me", response=MeOut, summary="当前用户", tags=["core"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the session or bearer token authenticates as, with role groups and partner."""
+    user: Any = request.user
+    membership = getattr(user, "partner_membership", None)
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "is_staff": user.is_staff,
+        "roles": roles.roles_of(user),
+        "partner_id": getattr(membership, "partner_id", None),
+    }
 
 
 def _mount() -> None:

@@ -70,7 +70,7 @@ def generate_year(year: int) -> list[WorkCalendar]:
         try:
             working = bool(chinese_calendar.is_workday(day))
             _, name = chinese_calendar.get_holiday_detail(day)
-            note = str(name or "")
+            note = _chinese_holiday_name(name)
             if working and day.weekday() >= 5:
                 note = f"调休上班{('（' + note + '）') if note else ''}"
             source = WorkCalendar.Source.CHINESECALENDAR
@@ -82,6 +82,18 @@ def generate_year(year: int) -> list[WorkCalendar]:
         rows.append(WorkCalendar(date=day, is_working_day=working, note=note, source=source))
         day += dt.timedelta(days=1)
     return rows
+
+
+def _chinese_holiday_name(name: object) -> str:
+    """chinesecalendar names holidays in English ("Spring Festival"); show the Chinese name."""
+    import chinese_calendar
+
+    if not name:
+        return ""
+    try:
+        return str(chinese_calendar.Holiday(name).chinese)
+    except ValueError:
+        return str(name)
 
 
 def seed_years(years: list[int], *, overwrite: bool = False) -> int:

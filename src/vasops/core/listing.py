@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -44,11 +45,12 @@ class Column:
 class Filter:
     name: str
     label: str
-    choices: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]]
+    # (value, label) pairs; labels may be lazy translations (``Model.State.choices``).
+    choices: Sequence[tuple[str, Any]] | Callable[[], Sequence[tuple[str, Any]]]
     lookup: str | None = None
 
-    def options(self) -> list[tuple[str, str]]:
-        return self.choices() if callable(self.choices) else self.choices
+    def options(self) -> list[tuple[str, Any]]:
+        return list(self.choices() if callable(self.choices) else self.choices)
 
 
 @dataclass
@@ -67,6 +69,18 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _export_cell(value: Any) -> str:
+    """Cell text for CSV/Excel. Text that a spreadsheet would run as a formula (a partner could
+    type ``=HYPERLINK(...)`` into a name) is prefixed with an apostrophe; numbers are kept."""
+    text = _cell_text(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 class ObjectListView(TemplateView):
@@ -96,7 +110,10 @@ class ObjectListView(TemplateView):
         for flt in self.config.filters:
             value = params.get(flt.name, "").strip()
             if value:
-                qs = qs.filter(**{flt.lookup or flt.name: value})
+                try:
+                    qs = qs.filter(**{flt.lookup or flt.name: value})
+                except (ValueError, ValidationError):
+                    qs = qs.none()  # a hand-edited URL with a value the field cannot hold
         q = params.get("q", "").strip()
         if q and self.config.search_fields:
             cond = Q()
@@ -169,16 +186,17 @@ class ObjectListView(TemplateView):
             writer = csv.writer(buf)
             writer.writerow(header)
             for obj in qs.iterator(chunk_size=2000):
-                writer.writerow([_cell_text(c.value(obj)) for c in self.config.columns])
+                writer.writerow([_export_cell(c.value(obj)) for c in self.config.columns])
             response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         else:
             from openpyxl import Workbook
 
             wb = Workbook(write_only=True)
-            ws = wb.create_sheet(self.title[:31] or "export")
+            sheet = "".join("_" if ch in "[]:*?/\\" else ch for ch in self.title)[:31]
+            ws = wb.create_sheet(sheet or "export")
             ws.append(header)
             for obj in qs.iterator(chunk_size=2000):
-                ws.append([_cell_text(c.value(obj)) for c in self.config.columns])
+                ws.append([_export_cell(c.value(obj)) for c in self.config.columns])
             out = io.BytesIO()
             wb.save(out)
             response = HttpResponse(

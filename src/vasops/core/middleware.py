@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from vasops.core import request_context
 
@@ -32,7 +33,10 @@ class StaffTwoFactorMiddleware:
         token = request_context.set_ip(request.META.get("REMOTE_ADDR"))
         try:
             if needs_second_factor(request.user) and not request.path.startswith(EXEMPT_PREFIXES):
-                return redirect("core:two_factor")
+                target = reverse("core:two_factor")
+                if request.method == "GET" and request.path != "/":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(target)
             return self.get_response(request)
         finally:
             request_context.reset(token)

@@ -55,6 +55,16 @@ class WorkCalendar(models.Model):
         return f"{self.date} {'班' if self.is_working_day else '休'}"
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Bulk update/delete would bypass the model's guards: refuse them too."""
+
+    def update(self, **kwargs: object) -> int:
+        raise RuntimeError("AuditEvent is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("AuditEvent is append-only")
+
+
 class AuditEvent(models.Model):
     """Append-only record of every change of state. Never updated, never deleted."""
 
@@ -71,6 +81,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计事件")

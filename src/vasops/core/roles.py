@@ -62,11 +62,19 @@ def collect_role_permissions() -> dict[str, set[str]]:
     return merged
 
 
+def _last_migrated_app() -> Any:
+    configs = [c for c in django_apps.get_app_configs() if c.models_module is not None]
+    return configs[-1] if configs else None
+
+
 def sync_role_groups(sender: Any = None, **kwargs: Any) -> None:
     """post_migrate: create the role groups and give them exactly their permissions."""
     from django.contrib.auth.models import Group, Permission
 
-    if sender is not None and getattr(sender, "name", "") != "vasops.core":
+    # post_migrate is sent once per app, in INSTALLED_APPS order, and each app's permissions are
+    # created by its own signal. Sync on the last app's signal, when every permission exists
+    # (syncing on core's signal would miss the permissions of the apps installed after it).
+    if sender is not None and sender is not _last_migrated_app():
         return
     for role, perms in collect_role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -62,7 +63,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_safe_next(request) or "home")
         form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")
     ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": "两步验证"}
     if enrolling:
@@ -79,6 +80,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
         ctx["demo_code"] = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
     return render(request, "core/two_factor.html", ctx)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The ``next`` parameter, only when it points back into this site (no open redirect)."""
+    target = request.GET.get("next") or request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def _base32(raw: bytes) -> str:

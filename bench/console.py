@@ -1,0 +1,444 @@
+"""Console page latency benchmark (`make bench-console`, BENCH_ARGS="--size tiny|medium|full").
+
+On PostgreSQL (DATABASE_URL; the benchmark creates and migrates its own database, default
+``vasops_bench``) it bulk-creates partners, admission applications and work orders, then measures
+console pages with Django's test Client in-process — logged in as a staff user holding every
+console role — and a bare Django view (same middleware, trivial view) in the same run. It prints
+p50/p95/p99 per page, the ratio to the bare view and PASS/FAIL against p95 ≤ 150 ms, and writes
+bench/results/console.json. The staff second factor is switched off for the benchmark
+(VASOPS_STAFF_2FA=0): the TOTP check costs one session read, it is not what is measured here.
+
+Exit status: 0 when every measured page passes, 1 otherwise (a page that errors also fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+SIZES = {
+    "tiny": (50, 200, 200),
+    "small": (500, 5_000, 5_000),
+    "medium": (2_000, 20_000, 20_000),
+    "full": (5_000, 50_000, 50_000),
+}
+P95_BUDGET_MS = 150.0
+RESULTS = ROOT / "bench" / "results" / "console.json"
+
+# (label, URL name, kind): kind "list" takes no argument, "detail:<model key>" takes a pk.
+PAGES = [
+    ("合作伙伴列表", "partners:list", "list"),
+    ("合作伙伴详情", "partners:detail", "detail:partner"),
+    ("准入申请列表", "admission:application_list", "list"),
+    ("准入申请详情", "admission:application_detail", "detail:application"),
+    ("工单队列", "workorders:queue", "list"),
+    ("工单详情", "workorders:detail", "detail:workorder"),
+    ("控制台首页", "console:home", "list"),
+    ("审计日志", "core:audit_log", "list"),
+]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
+    parser.add_argument("--partners", type=int, help="override the size's partner count")
+    parser.add_argument("--applications", type=int, help="override the size's application count")
+    parser.add_argument("--workorders", type=int, help="override the size's work-order count")
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--database", default="vasops_bench")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing bench database and its data")
+    parser.add_argument("--output", default=str(RESULTS))
+    return parser.parse_args()
+
+
+def prepare_database(args: argparse.Namespace) -> str:
+    """Point DATABASE_URL at the bench database, (re)creating it. Returns the new URL."""
+    source = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vasops")
+    parts = urlparse(source)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit(f"bench-console needs PostgreSQL, DATABASE_URL is {source!r}")
+    import psycopg
+
+    admin_url = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+        if exists and not args.reuse:
+            conn.execute(f'DROP DATABASE "{args.database}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    return urlunparse(parts._replace(path=f"/{args.database}"))
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["VASOPS_STAFF_2FA"] = "0"  # the benchmark measures pages, not the TOTP step
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.pop("DEBUG", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vasops.settings")
+    import warnings
+
+    import django
+    from django.conf import settings
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static not collected
+    django.setup()
+    settings.ROOT_URLCONF = "bench.bench_urls"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _model(app_label: str, name: str) -> Any:
+    from django.apps import apps
+
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def _fill_required(model: Any, values: dict[str, Any], i: int) -> dict[str, Any]:
+    """Give every required concrete field the generator did not set a plausible value, so the
+    benchmark keeps working while the models grow."""
+    from django.db import models
+
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name in values or f.attname in values or f.has_default() or f.null:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            continue
+        if f.choices:
+            values[f.name] = f.choices[i % len(f.choices)][0]
+        elif isinstance(f, models.ForeignKey):
+            raise RuntimeError(f"{model.__name__}.{f.name}: required foreign key the benchmark does not know")
+        elif isinstance(f, models.CharField | models.TextField):
+            if f.blank and not f.unique:
+                continue
+            text = f"b{i}" if f.unique else f"基准{f.name}"
+            values[f.name] = text[: f.max_length] if f.max_length else text
+        elif isinstance(f, models.BooleanField):
+            values[f.name] = False
+        elif isinstance(f, models.IntegerField):
+            values[f.name] = i if f.unique else 1
+        elif isinstance(f, models.DateTimeField):
+            values[f.name] = dt.datetime.now(dt.UTC)
+        elif isinstance(f, models.DateField):
+            values[f.name] = dt.date(2026, 1, 1)
+        elif isinstance(f, models.JSONField):
+            values[f.name] = {}
+    return values
+
+
+def _choices(model: Any, field: str) -> list[str]:
+    try:
+        return [c[0] for c in model._meta.get_field(field).choices or []]
+    except Exception:
+        return []
+
+
+@contextlib.contextmanager
+def _skip_on_database_error(what: str, notes: list[str]) -> Iterator[None]:
+    """A model whose table does not match (a migration not written yet) is skipped with a note."""
+    from django.db import DatabaseError
+
+    try:
+        yield
+    except DatabaseError as exc:
+        first_line = str(exc).splitlines()[0]
+        notes.append(f"{what} 的表与模型不一致，未生成该数据：{first_line}")
+
+
+def generate(n_partners: int, n_apps: int, n_orders: int, notes: list[str]) -> dict[str, list[int]]:
+    """bulk_create the data set; returns the pks per model key for detail pages."""
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+
+    from vasops.core import roles
+    from vasops.core.models import User
+
+    rng = random.Random(20260105)
+    user, _ = User.objects.get_or_create(
+        username="bench_staff", defaults={"is_staff": True, "display_name": "基准测试员"}
+    )
+    user.groups.set(Group.objects.filter(name__in=roles.STAFF_ROLES))
+    pks: dict[str, list[int]] = {"partner": [], "application": [], "workorder": []}
+
+    Partner = _model("partners", "Partner")
+    if Partner is None:
+        notes.append("partners.Partner 不存在：未生成合作伙伴，依赖它的数据也跳过。")
+        return pks
+    with transaction.atomic():
+        if Partner.objects.count() < n_partners:
+            states = _choices(Partner, "state") or [None]
+            kinds = _choices(Partner, "kind")
+            batch = []
+            for i in range(n_partners):
+                values: dict[str, Any] = {
+                    "name": f"基准测试伙伴{i:05d}科技有限公司",
+                    "credit_code": f"91420100{i:010d}",
+                    "legal_representative": f"法人{i}",
+                    "address": f"湖北省武汉市洪山区测试路{i}号",
+                    "cs_hotline": f"400{i:07d}",
+                }
+                if kinds:
+                    values["kind"] = kinds[i % len(kinds)]
+                if states[0] is not None:
+                    values["state"] = rng.choice(states)
+                batch.append(Partner(**_fill_required(Partner, values, i)))
+            Partner.objects.bulk_create(batch, batch_size=2000)
+    partner_ids = list(Partner.objects.values_list("pk", flat=True))
+    pks["partner"] = partner_ids
+
+    Application = _model("admission", "Application")
+    if Application is None:
+        notes.append("admission.Application 不存在：未生成准入申请。")
+    else:
+        with _skip_on_database_error("admission.Application", notes), transaction.atomic():
+            if Application.objects.count() < n_apps:
+                states = _choices(Application, "state")
+                batch = []
+                for i in range(n_apps):
+                    values = {
+                        "number": f"ZRB{i:08d}",
+                        "partner_id": rng.choice(partner_ids),
+                        "window_month": dt.date(2025 + (i % 8) // 4, 1 + 3 * (i % 4), 1),
+                        "state": rng.choice(states),
+                        "created_by": user,
+                    }
+                    batch.append(Application(**_fill_required(Application, values, i)))
+                Application.objects.bulk_create(batch, batch_size=2000)
+            pks["application"] = list(Application.objects.values_list("pk", flat=True))
+
+    WorkOrder = _model("workorders", "WorkOrder")
+    if WorkOrder is None:
+        notes.append("workorders.WorkOrder 不存在：未生成工单。")
+    else:
+        with _skip_on_database_error("workorders.WorkOrder", notes), transaction.atomic():
+            if WorkOrder.objects.count() < n_orders:
+                now = dt.datetime.now(dt.UTC)
+                states = _choices(WorkOrder, "state")
+                types = _choices(WorkOrder, "type")
+                priorities = _choices(WorkOrder, "priority")
+                batch = []
+                for i in range(n_orders):
+                    values = {
+                        "number": f"GDB{i:08d}",
+                        "title": f"基准测试工单 {i}：短信网关数据变更",
+                        "partner_id": rng.choice(partner_ids),
+                        "state": rng.choice(states),
+                        "created_by": user,
+                        "due_at": now + dt.timedelta(hours=rng.randint(-200, 400)),
+                    }
+                    if types:
+                        values["type"] = rng.choice(types)
+                    if priorities:
+                        values["priority"] = rng.choice(priorities)
+                    batch.append(WorkOrder(**_fill_required(WorkOrder, values, i)))
+                WorkOrder.objects.bulk_create(batch, batch_size=2000)
+            pks["workorder"] = list(WorkOrder.objects.values_list("pk", flat=True))
+    return pks
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def measure(client: Any, urls: list[str], n: int, warmup: int) -> dict[str, Any]:
+    from django.db import connection
+
+    for i in range(warmup):
+        client.get(urls[i % len(urls)])
+    executed: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        first = client.get(urls[0])
+    samples = []
+    errors = 0
+    statuses: dict[int, int] = {}
+    for i in range(n):
+        url = urls[i % len(urls)]
+        start = time.perf_counter()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        else:
+            _ = response.content
+        samples.append((time.perf_counter() - start) * 1000)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if response.status_code != 200:
+            errors += 1
+    return {
+        "requests": n,
+        "p50_ms": round(percentile(samples, 50), 2),
+        "p95_ms": round(percentile(samples, 95), 2),
+        "p99_ms": round(percentile(samples, 99), 2),
+        "mean_ms": round(statistics.fmean(samples), 2),
+        "queries": len(executed),
+        "status": statuses,
+        "errors": errors,
+        "first_status": first.status_code,
+        "bytes": len(first.content) if not hasattr(first, "streaming_content") else None,
+    }
+
+
+def machine() -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import django
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": pg,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    n_partners, n_apps, n_orders = SIZES[args.size]
+    n_partners = args.partners if args.partners is not None else n_partners
+    n_apps = args.applications if args.applications is not None else n_apps
+    n_orders = args.workorders if args.workorders is not None else n_orders
+
+    url = prepare_database(args)
+    setup_django(url)
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from vasops.core.models import User
+
+    notes = ["两步验证在基准中关闭（VASOPS_STAFF_2FA=0）：测量的是页面本身，不含 TOTP 校验。"]
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    t_migrate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pks = generate(n_partners, n_apps, n_orders, notes)
+    t_generate = time.perf_counter() - t0
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    counts = {k: len(v) for k, v in pks.items()}
+    print(
+        f"数据集（{args.size}）：合作伙伴 {counts['partner']}，准入申请 {counts['application']}，"
+        f"工单 {counts['workorder']}；迁移 {t_migrate:.1f}s，生成 {t_generate:.1f}s"
+    )
+    for note in notes:
+        print(f"注：{note}")
+
+    client = Client(raise_request_exception=False)  # a broken page is reported, not fatal
+    client.force_login(User.objects.get(username="bench_staff"))
+    rng = random.Random(7)
+
+    results: dict[str, Any] = {}
+    bare = measure(client, ["/__bench__/bare/"], args.requests, args.warmup)
+    results["bare"] = {"label": "裸 Django 视图", "url_name": "bench_bare", **bare}
+    skipped: list[dict[str, str]] = []
+    for label, name, kind in PAGES:
+        try:
+            if kind == "list":
+                urls = [reverse(name)]
+            else:
+                ids = pks.get(kind.split(":", 1)[1]) or []
+                if not ids:
+                    skipped.append({"url_name": name, "reason": "没有可用的对象"})
+                    continue
+                sample = rng.sample(ids, min(50, len(ids)))
+                urls = [reverse(name, args=[pk]) for pk in sample]
+        except NoReverseMatch:
+            skipped.append({"url_name": name, "reason": "URL 名称无法解析（页面尚未实现）"})
+            continue
+        stats = measure(client, urls, args.requests, args.warmup)
+        stats["ratio_to_bare"] = round(stats["p95_ms"] / max(bare["p95_ms"], 0.001), 1)
+        stats["pass"] = stats["errors"] == 0 and stats["p95_ms"] <= P95_BUDGET_MS
+        results[name] = {"label": label, "url_name": name, "url": urls[0], **stats}
+
+    print(f"\n{'页面':<28}{'p50':>9}{'p95':>9}{'p99':>9}  {'查询':>4}  {'对裸视图(p95)':>12}  结果")
+    for key, r in results.items():
+        verdict = "" if key == "bare" else ("PASS" if r["pass"] else "FAIL")
+        if key != "bare" and r["errors"]:
+            verdict += f"（{r['errors']} 个非 200 响应：{r['status']}）"
+        ratio = "1.0×" if key == "bare" else f"{r['ratio_to_bare']}×"
+        print(
+            f"{r['label'] + ' ' + r['url_name']:<28}{r['p50_ms']:>8.1f}ms{r['p95_ms']:>7.1f}ms"
+            f"{r['p99_ms']:>7.1f}ms  {r['queries']:>4}  {ratio:>12}  {verdict}"
+        )
+    for s in skipped:
+        print(f"SKIPPED {s['url_name']}：{s['reason']}")
+    measured = [r for k, r in results.items() if k != "bare"]
+    ok = bool(measured) and all(r["pass"] for r in measured)
+    print(f"\n预算：每个页面 p95 ≤ {P95_BUDGET_MS:.0f} ms → {'PASS' if ok else 'FAIL'}")
+
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "console",
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "size": args.size,
+                "dataset": counts,
+                "requests_per_page": args.requests,
+                "budget_p95_ms": P95_BUDGET_MS,
+                "staff_2fa": False,
+                "machine": machine(),
+                "timings_s": {"migrate": round(t_migrate, 1), "generate": round(t_generate, 1)},
+                "pages": results,
+                "skipped": skipped,
+                "notes": notes,
+                "pass": ok,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"结果已写入 {out}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
