@@ -37,7 +37,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
     def card(title: str, qs: Any, url: str, *, tone: str = "primary", hint: str = "") -> None:
         cards.append(
-            {"title": title, "count": qs.count(), "items": list(qs[:5]), "url": url, "tone": tone, "hint": hint}
+            {
+                "title": title,
+                "count": qs.count(),
+                "items": list(qs[:5]),
+                "url": url,
+                "tone": tone,
+                "hint": hint,
+            }
         )
 
     if user.has_perm("admission.review_application"):
@@ -68,12 +75,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("admission.manage_preparation"):
         card(
             "系统准备 / 接入测试中",
-            apps.filter(state__in=[ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING]),
+            apps.filter(
+                state__in=[ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING]
+            ),
             reverse("admission:application_list") + "?state=preparing",
         )
-    deadlines = Deadline.objects.filter(state=Deadline.State.OPEN, object_type="admission.application").order_by(
-        "due_at"
-    )[:8]
+    deadlines = Deadline.objects.filter(
+        state=Deadline.State.OPEN, object_type="admission.application"
+    ).order_by("due_at")[:8]
     my_orders = workorder_queries.queue(user, "mine")
     overdue_orders = workorder_queries.queue(user, "overdue")
     expiring = Qualification.objects.filter(
@@ -85,7 +94,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "window": admission_queries.window_status(today),
         "cards": cards,
         "deadlines": [
-            {"d": d, "remaining": calendar.remaining_working_days(d.due_at), "app": apps.filter(pk=d.object_id).first()}
+            {
+                "d": d,
+                "remaining": calendar.remaining_working_days(d.due_at),
+                "app": apps.filter(pk=d.object_id).first(),
+            }
             for d in deadlines
         ],
         "my_orders": list(my_orders[:8]),
