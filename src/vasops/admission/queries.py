@@ -235,6 +235,11 @@ _ACTION_LABELS = {
     "admission.test_result_recorded": "记录接入测试结果",
     "admission.opened": "开通",
     "admission.contract_signed": "签订合同",
+    "admission.exam_passed": "接入考核通过（两项均 ≥ 80 分）",
+    "admission.exam_failed": "接入考核未通过",
+    "admission.review_scheduled": "安排接入评审会",
+    "admission.review_completed": "接入评审完成",
+    "admission.review_absent": "未参加接入评审（1 年内禁止申请）",
 }
 
 

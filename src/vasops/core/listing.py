@@ -29,6 +29,15 @@ class Column:
     sort: str | None = None  # ORM field to order by; None = not sortable
     badge: bool = False  # render as a state badge (value must have get_<x>_display or be text)
 
+    def raw(self, obj: Any) -> Any:
+        """The stored value (a state code), used for the badge colour."""
+        value: Any = obj
+        for part in self.name.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        return value
+
     def value(self, obj: Any) -> Any:
         if self.accessor is not None:
             return self.accessor(obj)
@@ -139,7 +148,10 @@ class ObjectListView(TemplateView):
             {
                 "obj": obj,
                 "url": self.detail_url(obj),
-                "cells": [{"col": c, "value": c.value(obj)} for c in self.config.columns],
+                "cells": [
+                    {"col": c, "value": c.value(obj), "raw": c.raw(obj) if c.badge else None}
+                    for c in self.config.columns
+                ],
             }
             for obj in objects
         ]

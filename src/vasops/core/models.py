@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vasops.core import clock
+
 
 class User(AbstractUser):
     """A person (partner staff, carrier staff, expert). Partner binding lives in ``partners``."""
@@ -68,7 +70,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """Append-only record of every change of state. Never updated, never deleted."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The business clock's "now": the same instant in production; in demos and tests with a
+    # frozen date the history reads in business time, consistent with the rules.
+    at = models.DateTimeField(default=clock.now, db_index=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

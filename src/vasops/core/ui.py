@@ -37,6 +37,13 @@ class NavItem:
     section: str = ""
 
 
+SECTION_ORDER = ["", "企业", "准入", "合作伙伴", "产品", "VAC", "运维", "系统"]
+
+
+def _section_key(item: NavItem) -> int:
+    return SECTION_ORDER.index(item.section) if item.section in SECTION_ORDER else len(SECTION_ORDER) - 1
+
+
 @lru_cache(maxsize=1)
 def collect_nav() -> dict[str, list[NavItem]]:
     """Each app may have ``nav.py`` with PORTAL_NAV / CONSOLE_NAV / EXPERT_NAV lists."""
@@ -51,4 +58,4 @@ def collect_nav() -> dict[str, list[NavItem]]:
         merged["portal"] += getattr(module, "PORTAL_NAV", [])
         merged["console"] += getattr(module, "CONSOLE_NAV", [])
         merged["expert"] += getattr(module, "EXPERT_NAV", [])
-    return merged
+    return {audience: sorted(items, key=_section_key) for audience, items in merged.items()}

@@ -29,6 +29,16 @@ NEXT_STEP = {
 }
 
 
+CLOSED_WITHOUT_ADMISSION = {
+    "rejected",
+    "deferred",
+    "withdrawn",
+    "initial_rejected",
+    "exam_failed",
+    "review_absent",
+}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     partner = partner_queries.partner_of(request.user)
@@ -52,5 +62,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "checklist": checklist,
         "orders": list(orders[:5]),
         "orders_count": orders.count(),
+        "can_apply": current is None or current.state in CLOSED_WITHOUT_ADMISSION,
     }
     return render(request, "portal/home.html", ctx)
