@@ -62,7 +62,7 @@ class ApplicationIn(Schema):
     answered_20s_bp: int = 0
 
 
-class ReviewIn(Schema):
+class InitialReviewIn(Schema):
     decision: Literal["approve", "return", "reject"]
     reason: str
 
@@ -79,7 +79,7 @@ class AccessDataIn(Schema):
     business_summary: str
 
 
-class ResultIn(Schema):
+class AccessTestResultIn(Schema):
     business_line: str
     case_code: str
     passed: bool
@@ -132,7 +132,7 @@ def submit_application(request: HttpRequest, app_id: int) -> Application:
 
 
 @router.post("/applications/{app_id}/review", response=ApplicationOut, summary="初审")
-def review_application(request: HttpRequest, app_id: int, payload: ReviewIn) -> Application:
+def review_application(request: HttpRequest, app_id: int, payload: InitialReviewIn) -> Application:
     return actions.review_application(
         _get(request, app_id), actor=request.user, decision=payload.decision, reason=payload.reason
     )
@@ -151,7 +151,7 @@ def submit_access_data(request: HttpRequest, app_id: int, payload: AccessDataIn)
 
 
 @router.post("/applications/{app_id}/test-results", response={201: ResultOut}, summary="记录接入测试结果")
-def record_test_result(request: HttpRequest, app_id: int, payload: ResultIn) -> tuple[int, Any]:
+def record_test_result(request: HttpRequest, app_id: int, payload: AccessTestResultIn) -> tuple[int, Any]:
     return 201, actions.record_test_result(_get(request, app_id), actor=request.user, **payload.model_dump())
 
 

@@ -80,7 +80,10 @@ def remind_contract_expiry(today: dt.date | None = None) -> int:
 
 
 def run_all() -> dict[str, int]:
+    from vasops.admission import exam_tasks
+
     return {
         "preparation_postponed": sweep_preparation_deadlines(),
         "contract_reminders": remind_contract_expiry(),
+        "exam_papers_closed": exam_tasks.close_expired_exam_papers(),
     }

@@ -4,18 +4,28 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps as django_apps
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from vasops.api.auth import BearerToken, StaffVerifiedSession
 from vasops.core import roles
 from vasops.core.errors import DomainError
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\uXXXX escapes, so curl output is readable."""
+
+    json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="vasops API",
     version="1.0.0",
     description=(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -106,7 +107,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "overdue_count": overdue_orders.count(),
         "expiring": list(expiring.order_by("valid_until")[:8]),
         "expiring_count": expiring.count(),
-        "restrictions_in_force": Restriction.objects.filter(lifted_at__isnull=True).count(),
+        "restrictions_in_force": Restriction.objects.filter(lifted_at__isnull=True, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .count(),
         "missing_next_year": calendar.missing_next_year() if user.has_perm("core.manage_calendar") else None,
         "demo_clock": bool(settings.VASOPS_DEMO_CLOCK_FILE),
     }

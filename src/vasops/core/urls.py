@@ -7,6 +7,7 @@ from vasops.core import views
 app_name = "core"
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", views.two_factor, name="two_factor"),

@@ -240,3 +240,12 @@ class AuditLogView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.all()
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness + database check for load balancers (no login)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

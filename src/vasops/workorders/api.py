@@ -106,7 +106,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ResultIn(Schema):
+class WorkOrderResultIn(Schema):
     result: str = ""
 
 
@@ -216,12 +216,12 @@ def advance(request: HttpRequest, wo_id: int, payload: NoteIn) -> WorkOrder:
 
 
 @router.post("/{wo_id}/resolve", response=WorkOrderDetailOut, summary="解决")
-def resolve(request: HttpRequest, wo_id: int, payload: ResultIn) -> WorkOrder:
+def resolve(request: HttpRequest, wo_id: int, payload: WorkOrderResultIn) -> WorkOrder:
     return actions.resolve(_get(request, wo_id), actor=request.user, result=payload.result)
 
 
 @router.post("/{wo_id}/close", response=WorkOrderDetailOut, summary="关闭")
-def close(request: HttpRequest, wo_id: int, payload: ResultIn) -> WorkOrder:
+def close(request: HttpRequest, wo_id: int, payload: WorkOrderResultIn) -> WorkOrder:
     return actions.close(_get(request, wo_id), actor=request.user, result=payload.result)
 
 
