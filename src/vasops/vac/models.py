@@ -1,0 +1,219 @@
+"""VAC — subscription and authentication centre: order relations, their history, user blocks,
+CRM accounts, usage records (CDRs), the SP-notification outbox and the SP endpoints
+(DESIGN.md "VAC", protocols/VAC.md)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("短信")
+    WAP = "wap", _("WAP")
+    IVR = "ivr", _("IVR")
+    WEB = "web", _("网站")
+    CRM = "crm", _("CRM 营业厅")
+    TRUSTED_PORTAL = "trusted_portal", _("可信门户")
+
+
+LIVE_STATES = ("pending_confirmation", "active")
+
+
+class Subscription(FSMModelMixin, models.Model):
+    """订购关系: user (MSISDN) × product × SP."""
+
+    class State(models.TextChoices):
+        PENDING_CONFIRMATION = "pending_confirmation", _("待二次确认")
+        ACTIVE = "active", _("已订购")
+        UNSUBSCRIBED = "unsubscribed", _("已退订")
+        BLOCKED = "blocked", _("已屏蔽")
+        DROPPED = "dropped", _("未确认作废")
+
+    msisdn = models.CharField(_("手机号码"), max_length=20)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="subscriptions")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="subscriptions")
+    state = FSMField(
+        _("状态"), max_length=24, choices=State.choices, default=State.PENDING_CONFIRMATION, protected=True
+    )
+    channel = models.CharField(_("订购渠道"), max_length=20, choices=Channel.choices)
+    link_id = models.CharField(_("LinkID"), max_length=20, blank=True)
+    requested_at = models.DateTimeField(_("申请时间"))
+    effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    expiry_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    last_charged_month = models.CharField(_("最近扣费月份"), max_length=6, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("订购关系")
+        verbose_name_plural = _("订购关系")
+        ordering = ["-id"]
+        permissions = [("manage_subscription", "代用户办理订购、退订、屏蔽与销户")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["msisdn", "product"],
+                condition=Q(state__in=LIVE_STATES),
+                name="vac_subscription_one_live_per_user_product",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["msisdn", "state"]),
+            models.Index(fields=["partner", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.msisdn} × {self.product_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @transition(field=state, source=State.PENDING_CONFIRMATION, target=State.ACTIVE)
+    def confirm(self) -> None: ...
+
+    @transition(field=state, source=State.PENDING_CONFIRMATION, target=State.DROPPED)
+    def drop(self) -> None: ...
+
+    @transition(field=state, source=[State.ACTIVE, State.PENDING_CONFIRMATION], target=State.UNSUBSCRIBED)
+    def unsubscribe(self) -> None: ...
+
+    @transition(field=state, source=[State.ACTIVE, State.PENDING_CONFIRMATION], target=State.BLOCKED)
+    def block(self) -> None: ...
+
+
+class SubscriptionHistory(models.Model):
+    """Append-only log of every change of a subscription."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="history")
+    event = models.CharField(_("事件"), max_length=30)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24)
+    channel = models.CharField(max_length=20, blank=True)
+    actor_label = models.CharField(_("操作方"), max_length=150)
+    reason = models.CharField(_("原因"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("订购关系变更记录")
+        verbose_name_plural = _("订购关系变更记录")
+        ordering = ["subscription", "id"]
+
+
+class UserBlock(models.Model):
+    """屏蔽业务能力 (op 7) / 恢复 (op 8) of one user; service_type "00" = every service type."""
+
+    class State(models.TextChoices):
+        BLOCKED = "blocked", _("已屏蔽")
+        RESTORED = "restored", _("已恢复")
+
+    msisdn = models.CharField(_("手机号码"), max_length=20)
+    service_type = models.CharField(_("业务类型"), max_length=2, default="00")
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.BLOCKED)
+    blocked_at = models.DateTimeField(_("屏蔽时间"))
+    restored_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("用户屏蔽")
+        verbose_name_plural = _("用户屏蔽")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["msisdn", "service_type"],
+                condition=Q(state="blocked"),
+                name="vac_userblock_one_active",
+            )
+        ]
+
+
+class Account(models.Model):
+    """The user's account as CRM reports it (开户 / 销户)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("正常")
+        CLOSED = "closed", _("已销户")
+
+    msisdn = models.CharField(_("手机号码"), max_length=20, unique=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("开户时间"))
+    closed_at = models.DateTimeField(_("销户时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户帐户")
+        verbose_name_plural = _("用户帐户")
+
+
+class UsageRecord(models.Model):
+    """话单 (CDR). ``cdr_id`` is unique; writes are idempotent (ON CONFLICT DO NOTHING)."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("包月")
+        PER_USE = "per_use", _("按次")
+
+    cdr_id = models.CharField(_("话单号"), max_length=40, unique=True)
+    msisdn = models.CharField(_("手机号码"), max_length=20)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    fee_fen = models.PositiveIntegerField(_("费用（分）"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("话单")
+        verbose_name_plural = _("话单")
+        indexes = [models.Index(fields=["partner", "at"]), models.Index(fields=["msisdn", "at"])]
+
+
+class SpEndpoint(models.Model):
+    """Where and how the SP receives orderRelationUpdateNotify (SPOrderUrl + OrderKey)."""
+
+    partner = models.OneToOneField("partners.Partner", on_delete=models.PROTECT, related_name="vac_endpoint")
+    url = models.URLField(_("通知地址"), max_length=500)
+    order_key = models.CharField(_("OrderKey"), max_length=64, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("SP 通知地址")
+        verbose_name_plural = _("SP 通知地址")
+
+
+class NotifyOutbox(models.Model):
+    """One SP notification (VAC.md B.3, the 15 fields), delivered at least once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("发送失败")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    record_sequence_id = models.CharField(max_length=18, unique=True, null=True)
+    user_id_type = models.PositiveSmallIntegerField(default=1)
+    user_id = models.CharField(max_length=36)
+    service_type = models.CharField(max_length=2)
+    sp_id = models.CharField(max_length=21)
+    product_id = models.CharField(max_length=21)
+    update_type = models.PositiveSmallIntegerField()
+    update_time = models.CharField(max_length=14)
+    update_desc = models.CharField(max_length=100, blank=True)
+    link_id = models.CharField(max_length=20, blank=True)
+    content = models.CharField(max_length=140, blank=True)
+    effective_date = models.CharField(max_length=14, blank=True)
+    expire_date = models.CharField(max_length=14, blank=True)
+    time_stamp = models.CharField(max_length=10)
+    encode_str = models.CharField(max_length=32, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    last_error = models.TextField(_("最近错误"), blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("SP 通知")
+        verbose_name_plural = _("SP 通知")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
