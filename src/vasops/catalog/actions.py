@@ -4,13 +4,17 @@ permission and rules, changes rows, writes the audit row and notifies (email on 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import tempfile
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from vasops.catalog import queries, rules
+from vasops.catalog import hooks, queries, rules
 from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import (
     BillingMode,
@@ -20,16 +24,21 @@ from vasops.catalog.models import (
     ProductTestCase,
     ProductType,
     ProductVersion,
+    ResourceAllocation,
+    ResourcePool,
     UnicomProductStatus,
 )
 from vasops.core import audit, clock, documents, fsm, notify
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.models import Document
 from vasops.core.permissions import require
+from vasops.core.rules import format_fen
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 from vasops.workorders import actions as workorder_actions
 
 REVIEW_PRODUCT = "catalog.review_product"
+MANAGE_RESOURCES = "catalog.manage_resources"
 REVIEW_CHANGE = "catalog.review_change"
 MANAGE_PRODUCT = "catalog.manage_product"
 
@@ -267,6 +276,7 @@ def submit_product(product: Product, *, actor: Any) -> Product:
     product.submitted_at = clock.now()
     product.review_reason = ""
     product.save()
+    _take_channel(product, actor=actor)
     audit.record(
         actor=actor,
         action="catalog.product_submitted",
@@ -350,6 +360,7 @@ def review_product(
         else:
             fsm.transition(product, "reject", label="驳回")
             action, subject = "catalog.product_rejected", f"产品“{product.name}”申请被驳回"
+            _release_product_resources(product, actor=actor, reason="产品申请被驳回")
         product.review_reason = text
         product.save()
         after = _snap(product)
@@ -549,6 +560,7 @@ def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
     before = _snap(product)
     fsm.transition(product, "retire", label="下线")
     product.save()
+    _release_product_resources(product, actor=actor, reason="产品下线")
     now = clock.now()
     product.versions.filter(valid_to__isnull=True, valid_from__lte=now).update(valid_to=now)
     audit.record(
@@ -781,6 +793,8 @@ def apply_due_changes(*, actor: Any = "system", today: dt.date | None = None) ->
         change.save()
         product.name, product.description, product.fee_fen = change.name, change.description, change.fee_fen
         product.save()
+        if change.fee_fen != change.old_fee_fen:
+            _produce_fee_notice(change, product, actor=actor)
         audit.record(
             actor=actor,
             action="catalog.change_effective",
@@ -814,6 +828,7 @@ def save_business_line(
     extra_fields: list[dict[str, Any]] | None = None,
     is_active: bool = True,
     sort_order: int = 0,
+    needs_channel: bool | None = None,
 ) -> BusinessLine:
     require(actor, "catalog.change_businessline")
     if not rules.SERVICE_TYPE_RE.match(service_type or ""):
@@ -831,17 +846,349 @@ def save_business_line(
             CatalogError.INVALID_BUSINESS_LINE, f"未知的系统：{'、'.join(unknown)}。", field="vas_systems"
         )
     line = BusinessLine.objects.filter(code=code).first()
-    before = audit.snapshot(line, ["name", "service_type", "vas_systems", "is_active"]) if line else None
+    line_fields = ["name", "service_type", "vas_systems", "needs_channel", "is_active"]
+    before = audit.snapshot(line, line_fields) if line else None
     line = line or BusinessLine(code=code)
     line.name, line.service_type, line.vas_systems = name, service_type, vas_systems
     line.extra_fields = extra_fields if extra_fields is not None else line.extra_fields
     line.is_active, line.sort_order = is_active, sort_order
+    if needs_channel is not None:
+        line.needs_channel = needs_channel
     line.save()
     audit.record(
         actor=actor,
         action="catalog.business_line_saved",
         obj=line,
         before=before,
-        after=audit.snapshot(line, ["name", "service_type", "vas_systems", "is_active"]),
+        after=audit.snapshot(line, line_fields),
     )
     return line
+
+
+# --- resource pools: 通道配额 and E1 lines ---------------------------------------------------
+
+POOL_FIELDS = ["business_line_id", "kind", "name", "capacity", "note", "is_active"]
+ALLOCATION_FIELDS = ["pool_id", "partner_id", "product_id", "quantity", "reason", "released_at"]
+
+
+def _actor_user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _locked_pool(pool: ResourcePool | int) -> ResourcePool:
+    """The pool row locked: allocations of one pool are serialised on it."""
+    pk = pool if isinstance(pool, int) else pool.pk
+    return ResourcePool.objects.select_for_update().select_related("business_line").get(pk=pk)
+
+
+def _grant(
+    pool: ResourcePool, *, actor: Any, partner: Partner, quantity: int, product: Product | None, reason: str
+) -> ResourceAllocation:
+    """Take ``quantity`` from the locked ``pool`` or refuse with catalog.resource_pool_full."""
+    used = queries.pool_used(pool)
+    problem = rules.pool_full_problem(str(pool), pool.capacity, used, quantity)
+    if problem:
+        raise DomainError(CatalogError.RESOURCE_POOL_FULL, problem, status=409, field="quantity")
+    allocation = ResourceAllocation.objects.create(
+        pool=pool,
+        partner=partner,
+        product=product,
+        quantity=quantity,
+        reason=reason,
+        allocated_by=_actor_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action="catalog.resource_allocated",
+        obj=pool,
+        partner_id=partner.pk,
+        before={"used": used},
+        after={**audit.snapshot(allocation, ALLOCATION_FIELDS), "used": used + quantity},
+        reason=reason,
+    )
+    return allocation
+
+
+def _take_channel(product: Product, *, actor: Any) -> ResourceAllocation | None:
+    """A product of a line that needs a channel holds one channel of the line's 通道配额 pool
+    from its submission (kept across return-and-resubmit; released on rejection/retirement)."""
+    line = product.business_line
+    if not line.needs_channel:
+        return None
+    held = product.resource_allocations.filter(
+        pool__kind=ResourcePool.Kind.CHANNEL, released_at__isnull=True
+    ).first()
+    if held is not None:
+        return held
+    pool = ResourcePool.objects.filter(
+        business_line=line, kind=ResourcePool.Kind.CHANNEL, is_active=True
+    ).first()
+    if pool is None:
+        raise DomainError(
+            CatalogError.RESOURCE_POOL_MISSING,
+            f"业务线“{line.name}”需要通道，但尚未配置可用的通道配额资源池；请联系产品创新部。",
+            status=409,
+        )
+    return _grant(
+        _locked_pool(pool),
+        actor=actor,
+        partner=product.partner,
+        quantity=1,
+        product=product,
+        reason=f"产品“{product.name}”提交审核占用通道",
+    )
+
+
+def _release(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
+    pool = _locked_pool(allocation.pool_id)
+    used = queries.pool_used(pool)
+    allocation.released_at = clock.now()
+    allocation.released_by = _actor_user(actor)
+    allocation.release_reason = reason[:500]
+    allocation.save(update_fields=["released_at", "released_by", "release_reason"])
+    audit.record(
+        actor=actor,
+        action="catalog.resource_released",
+        obj=pool,
+        partner_id=allocation.partner_id,
+        before={"used": used},
+        after={**audit.snapshot(allocation, ALLOCATION_FIELDS), "used": used - allocation.quantity},
+        reason=reason,
+    )
+    return allocation
+
+
+def _release_product_resources(product: Product, *, actor: Any, reason: str) -> None:
+    for allocation in ResourceAllocation.objects.select_for_update().filter(
+        product=product, released_at__isnull=True
+    ):
+        _release(allocation, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def save_resource_pool(
+    *,
+    actor: Any,
+    business_line: BusinessLine,
+    kind: str,
+    name: str,
+    capacity: int,
+    note: str = "",
+    is_active: bool = True,
+    pool: ResourcePool | None = None,
+) -> ResourcePool:
+    """Create a pool (one per business line and kind) or change an existing one's name,
+    capacity, note or active flag. The capacity never drops below what is held."""
+    require(actor, MANAGE_RESOURCES)
+    if kind not in ResourcePool.Kind.values:
+        raise DomainError(CatalogError.INVALID_POOL, "未知的资源类型。", field="kind")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(CatalogError.INVALID_POOL, "请填写资源池名称。", field="name")
+    if pool is None:
+        if ResourcePool.objects.filter(business_line=business_line, kind=kind).exists():
+            raise DomainError(
+                CatalogError.INVALID_POOL,
+                f"业务线“{business_line.name}”已有{rules.POOL_KIND_LABELS[kind]}资源池，请修改它的容量。",
+                field="kind",
+            )
+        used, before = 0, None
+        pool = ResourcePool(business_line=business_line, kind=kind)
+    else:
+        pool = _locked_pool(pool)
+        used = queries.pool_used(pool)
+        before = audit.snapshot(pool, POOL_FIELDS)
+    problem = rules.capacity_problem(capacity, used)
+    if problem:
+        raise DomainError(CatalogError.INVALID_POOL, problem, field="capacity")
+    pool.name, pool.capacity, pool.note, pool.is_active = name, capacity, (note or "").strip(), is_active
+    pool.save()
+    audit.record(
+        actor=actor,
+        action="catalog.pool_saved",
+        obj=pool,
+        before=before,
+        after=audit.snapshot(pool, POOL_FIELDS),
+    )
+    return pool
+
+
+@transaction.atomic
+def allocate_resource(
+    pool: ResourcePool,
+    *,
+    actor: Any,
+    partner: Partner,
+    quantity: int = 1,
+    reason: str = "",
+    product: Product | None = None,
+) -> ResourceAllocation:
+    """Staff allocate ``quantity`` channels / E1 lines of ``pool`` to ``partner``. A full pool
+    refuses with catalog.resource_pool_full naming the pool and its capacity."""
+    require(actor, MANAGE_RESOURCES)
+    pool = _locked_pool(pool)
+    if not pool.is_active:
+        raise DomainError(CatalogError.INVALID_POOL, f"资源池“{pool}”已停用。", status=409)
+    if quantity < 1:
+        raise DomainError(CatalogError.INVALID_POOL, "分配数量至少为 1。", field="quantity")
+    if product is not None and product.partner_id != partner.pk:
+        raise DomainError(CatalogError.INVALID_POOL, "所选产品不属于该合作伙伴。", field="product")
+    return _grant(
+        pool, actor=actor, partner=partner, quantity=quantity, product=product, reason=(reason or "").strip()
+    )
+
+
+@transaction.atomic
+def release_resource(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
+    """Staff give an allocation back to its pool (with a reason)."""
+    require(actor, MANAGE_RESOURCES)
+    text = _reason(reason, "释放资源")
+    allocation = ResourceAllocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.released_at is not None:
+        raise DomainError(CatalogError.ALLOCATION_RELEASED, "该分配已释放。", status=409)
+    return _release(allocation, actor=actor, reason=text)
+
+
+# --- fee-change notification file for the SMS platform --------------------------------------
+
+FEE_NOTICE_HEADER = ["MSISDN", "产品代码", "原资费（元）", "新资费（元）", "生效日期"]
+
+
+def _yuan(fen: int) -> str:
+    return format_fen(fen).replace(",", "")
+
+
+def _produce_fee_notice(change: ProductChangeRequest, product: Product, *, actor: Any) -> Document:
+    """Write the GBK CSV the SMS platform sends from: a header line, then one line per
+    subscriber MSISDN (from :data:`hooks.subscriber_provider`) with product code, old fee, new
+    fee (yuan) and effective date. Streams to a temporary file (a product may have millions)."""
+    digest = hashlib.sha256()
+    size = count = 0
+    code = product.product_code or ""
+    tail = f",{code},{_yuan(change.old_fee_fen)},{_yuan(change.fee_fen)},{change.effective_on:%Y-%m-%d}\r\n"
+    with tempfile.TemporaryFile() as tmp:
+
+        def write(line: str) -> None:
+            nonlocal size
+            data = line.encode("gbk")
+            digest.update(data)
+            size += len(data)
+            tmp.write(data)
+
+        write(",".join(FEE_NOTICE_HEADER) + "\r\n")
+        seen: set[str] = set()
+        for raw in hooks.subscribers_of(product):
+            msisdn = str(raw).strip()
+            if not msisdn or msisdn in seen or not msisdn.isdigit():
+                continue
+            seen.add(msisdn)
+            write(msisdn + tail)
+            count += 1
+        tmp.seek(0)
+        name = f"资费变更通知-{code or product.pk}-{change.effective_on:%Y%m%d}.csv"
+        doc = Document(
+            original_name=name,
+            content_type="text/csv; charset=GBK",
+            size=size,
+            sha256=digest.hexdigest(),
+            kind="fee_change_notice",
+            partner_id=None,  # subscriber numbers: carrier staff only
+            uploaded_by=_actor_user(actor),
+        )
+        doc.file.save(f"{uuid.uuid4().hex}.csv", File(tmp), save=False)
+        doc.save()
+    ProductChangeRequest.objects.filter(pk=change.pk).update(notification_file=doc)
+    change.notification_file = doc
+    audit.record(
+        actor=actor,
+        action="catalog.fee_notice_produced",
+        obj=change,
+        partner_id=change.partner_id,
+        after={"document": str(doc.uuid), "subscribers": count, "file": name},
+    )
+    return doc
+
+
+# --- bulk import (staff) --------------------------------------------------------------------
+
+
+class ImportRefused(DomainError):
+    """Some rows are bad: nothing was imported; ``errors`` lists them all."""
+
+    def __init__(self, errors: list[rules.RowError]) -> None:
+        super().__init__(
+            CatalogError.IMPORT_INVALID,
+            f"有 {len({e.row for e in errors})} 行数据有误（共 {len(errors)} 处），整批未导入；"
+            "请按错误报告修改后重新上传。",
+            field="file",
+        )
+        self.errors = errors
+
+
+LIVE_PATH = [
+    ("submit", "提交审核"),
+    ("approve", "审核通过"),
+    ("start_configuration", "开始数据制作"),
+    ("finish_configuration", "数据制作完成"),
+    ("go_live", "测试通过上线"),
+]
+
+
+@transaction.atomic
+def import_products(*, actor: Any, upload: Any, already_live: bool = False) -> list[Product]:
+    """Staff bulk import from the Excel template. Every row is validated first; if any is bad
+    nothing is imported (:class:`ImportRefused` carries the per-row errors). Imported products
+    are drafts, or — ``already_live``: products already running in the network — active with
+    version 1 from now. Each product gets its own audit row."""
+    from vasops.catalog import importing
+
+    require(actor, MANAGE_PRODUCT)
+    require(actor, REVIEW_PRODUCT)
+    try:
+        header, raw_rows = importing.read_sheet(upload)
+    except ValueError as exc:
+        raise DomainError(CatalogError.IMPORT_INVALID, str(exc), field="file") from exc
+    rows, errors = importing.validate(header, raw_rows)
+    if errors:
+        raise ImportRefused(errors)
+    now = clock.now()
+    created: list[Product] = []
+    for row in rows:
+        product = Product(
+            partner=row.partner,
+            business_line=row.business_line,
+            name=row.name,
+            access_number=row.access_number,
+            product_code=row.product_code,
+            description=row.description,
+            product_type=row.product_type,
+            fee_fen=row.fee_fen,
+            billing_mode=row.billing_mode,
+            created_by=_actor_user(actor),
+        )
+        if already_live:
+            for method, label in LIVE_PATH:
+                fsm.transition(product, method, label=label)
+            product.submitted_at = product.activated_at = now
+        product.save()
+        after = _snap(product)
+        if already_live:
+            version = ProductVersion.objects.create(
+                product=product,
+                number=1,
+                name=product.name,
+                description=product.description,
+                fee_fen=product.fee_fen,
+                billing_mode=product.billing_mode,
+                valid_from=now,
+            )
+            after["version"] = version.number
+        audit.record(
+            actor=actor,
+            action="catalog.product_imported",
+            obj=product,
+            partner_id=product.partner_id,
+            after={**after, "row": row.row, "already_live": already_live},
+        )
+        created.append(product)
+    return created

@@ -22,3 +22,8 @@ class CatalogError(StrEnum):
     TESTS_NOT_PASSED = "catalog.tests_not_passed"
     PRODUCT_NOT_ACTIVE = "catalog.product_not_active"
     INVALID_BUSINESS_LINE = "catalog.invalid_business_line"
+    RESOURCE_POOL_FULL = "catalog.resource_pool_full"
+    RESOURCE_POOL_MISSING = "catalog.resource_pool_missing"
+    INVALID_POOL = "catalog.invalid_pool"
+    ALLOCATION_RELEASED = "catalog.allocation_released"
+    IMPORT_INVALID = "catalog.import_invalid"

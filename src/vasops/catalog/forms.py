@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from vasops.catalog.models import BillingMode, BusinessLine, ProductType
+from vasops.catalog.models import BillingMode, BusinessLine, ProductType, ResourcePool
 from vasops.core.forms import StyledFormMixin
 from vasops.core.rules import format_fen, parse_yuan
 
@@ -123,6 +123,9 @@ class BusinessLineForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="名称", max_length=50)
     service_type = forms.CharField(label="业务类型代码", max_length=2, help_text="PRM 附录 A2，2 位数字。")
     vas_systems = forms.MultipleChoiceField(label="涉及系统", choices=[], widget=forms.CheckboxSelectMultiple)
+    needs_channel = forms.BooleanField(
+        label="需要通道", required=False, help_text="产品提交审核时占用本业务线通道配额资源池的 1 个通道。"
+    )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
     sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
 
@@ -131,3 +134,35 @@ class BusinessLineForm(StyledFormMixin, forms.Form):
         from vasops.workorders.models import VAS_SYSTEMS
 
         self.fields["vas_systems"].choices = VAS_SYSTEMS  # type: ignore[attr-defined]
+
+
+class PoolForm(StyledFormMixin, forms.Form):
+    business_line = forms.ModelChoiceField(
+        label="业务线", queryset=BusinessLine.objects.all(), to_field_name="code"
+    )
+    kind = forms.ChoiceField(label="资源类型", choices=ResourcePool.Kind.choices)
+    name = forms.CharField(label="名称", max_length=100)
+    capacity = forms.IntegerField(label="容量", min_value=0, help_text="最多可分配的通道数 / E1 线路数。")
+    note = forms.CharField(label="说明", max_length=500, required=False)
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+
+class AllocateForm(StyledFormMixin, forms.Form):
+    partner: forms.ModelChoiceField = forms.ModelChoiceField(label="合作伙伴", queryset=None)  # type: ignore[arg-type,type-arg,var-annotated]
+    quantity = forms.IntegerField(label="数量", min_value=1, initial=1)
+    reason = forms.CharField(label="说明", max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from vasops.partners.models import Partner
+
+        self.fields["partner"].queryset = Partner.objects.order_by("name")  # type: ignore[attr-defined]
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label="Excel 文件", help_text="按模板填写的 .xlsx 文件；任一行有误则整批不导入。")
+    already_live = forms.BooleanField(
+        label="已在网运行",
+        required=False,
+        help_text="勾选：这些产品已在网络中上线，导入后直接为“已上线”并生成版本 1；不勾选：导入为草稿。",
+    )

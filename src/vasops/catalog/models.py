@@ -32,6 +32,11 @@ class BusinessLine(models.Model):
             '附件2 中该业务线表格的附加项：[{"name": "order_cmd", "label": "订购指令", "required": true}]'
         ),
     )
+    needs_channel = models.BooleanField(
+        _("需要通道"),
+        default=False,
+        help_text=_("该业务线的产品提交审核时占用本业务线“通道配额”资源池的 1 个通道"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -264,6 +269,15 @@ class ProductChangeRequest(FSMModelMixin, models.Model):
     materials = models.ManyToManyField(
         "core.Document", blank=True, related_name="+", verbose_name=_("申报材料")
     )
+    notification_file = models.ForeignKey(
+        "core.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("资费变更用户通知文件"),
+        help_text=_("生效时生成，供短信平台向订购用户发送资费变更通知"),
+    )
     state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
     review_reason = models.TextField(_("审核意见"), blank=True)
     reviewed_by = models.ForeignKey(
@@ -301,3 +315,75 @@ class ProductChangeRequest(FSMModelMixin, models.Model):
 
     @transition(field=state, source=State.APPROVED, target=State.EFFECTIVE)
     def take_effect(self) -> None: ...
+
+
+class ResourcePool(models.Model):
+    """资源池 of one business line: 通道配额 (channels) or E1 线路 (E1 lines), with a capacity.
+    Used = the sum of the quantities of its allocations not yet released."""
+
+    class Kind(models.TextChoices):
+        CHANNEL = "channel", _("通道配额")
+        E1 = "e1", _("E1 线路")
+
+    business_line = models.ForeignKey(BusinessLine, on_delete=models.PROTECT, related_name="resource_pools")
+    kind = models.CharField(_("资源类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    capacity = models.PositiveIntegerField(_("容量"))
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通道/E1 资源池")
+        verbose_name_plural = _("通道/E1 资源池")
+        ordering = ["business_line__sort_order", "kind", "id"]
+        permissions = [("manage_resources", "管理通道配额与 E1 线路")]
+        constraints = [
+            models.UniqueConstraint(fields=["business_line", "kind"], name="catalog_pool_line_kind_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_line.name} · {self.get_kind_display()} · {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:pool_detail", args=[self.pk])
+
+
+class ResourceAllocation(models.Model):
+    """A quantity of channels or E1 lines of a pool held by a partner (and, for a channel
+    taken at product submission, by that product) until released."""
+
+    pool = models.ForeignKey(ResourcePool, on_delete=models.PROTECT, related_name="allocations")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="resource_allocations"
+    )
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    reason = models.CharField(_("说明"), max_length=500, blank=True)
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    allocated_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+    released_at = models.DateTimeField(_("释放时间"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release_reason = models.CharField(_("释放原因"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("资源分配")
+        verbose_name_plural = _("资源分配")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="catalog_allocation_quantity_positive"
+            )
+        ]
+        indexes = [models.Index(fields=["pool", "released_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.pool} × {self.quantity}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.released_at is None

@@ -6,11 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from vasops.catalog import rules
 from vasops.catalog.errors import CatalogError
-from vasops.catalog.models import BusinessLine, Product, ProductChangeRequest, ProductVersion
+from vasops.catalog.models import (
+    BusinessLine,
+    Product,
+    ProductChangeRequest,
+    ProductVersion,
+    ResourceAllocation,
+    ResourcePool,
+)
 from vasops.core.errors import NotFound
 
 VIEW = "catalog.view_product"
@@ -122,3 +129,33 @@ def pending_change(product: Product) -> ProductChangeRequest | None:
     return product.change_requests.filter(
         state__in=[ProductChangeRequest.State.SUBMITTED, ProductChangeRequest.State.APPROVED]
     ).first()
+
+
+# --- resource pools -------------------------------------------------------------------------
+
+
+def pool_used(pool: ResourcePool) -> int:
+    """Channels / E1 lines of ``pool`` held now (allocations not released)."""
+    total = ResourceAllocation.objects.filter(pool=pool, released_at__isnull=True).aggregate(
+        n=Sum("quantity")
+    )
+    return int(total["n"] or 0)
+
+
+def pools_with_usage() -> QuerySet[ResourcePool]:
+    """Every pool with ``used`` annotated (staff page)."""
+    return ResourcePool.objects.select_related("business_line").annotate(
+        used=Sum("allocations__quantity", filter=Q(allocations__released_at__isnull=True), default=0)
+    )
+
+
+def pool_allocations(pool: ResourcePool) -> QuerySet[ResourceAllocation]:
+    return pool.allocations.select_related("partner", "product", "allocated_by", "released_by").order_by(
+        "released_at", "-allocated_at"
+    )
+
+
+def products_by_code(codes: list[str]) -> set[str]:
+    """Which of ``codes`` are already taken by a product."""
+    taken = Product.objects.filter(product_code__in=codes).values_list("product_code", flat=True)
+    return {c for c in taken if c}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from vasops.catalog.errors import CatalogError
@@ -218,4 +219,103 @@ def tests_problem(results: list[bool | None]) -> str | None:
     pending = sum(1 for r in results if r is None)
     if failed or pending:
         return f"测试未全部通过：{failed} 项不通过，{pending} 项未测试。"
+    return None
+
+
+# --- resource pools: 通道配额 and E1 lines per business line -------------------------------
+
+POOL_KIND_LABELS = {"channel": "通道配额", "e1": "E1 线路"}
+
+
+def pool_full_problem(pool_name: str, capacity: int, used: int, requested: int = 1) -> str | None:
+    """A pool grants ``requested`` more only while used + requested ≤ capacity. ``used`` may
+    exceed the capacity when staff lowered it below what is held: still full."""
+    if requested < 1:
+        return "分配数量至少为 1。"
+    if used + requested > capacity:
+        free = max(capacity - used, 0)
+        return (
+            f"资源池“{pool_name}”已满：容量 {capacity}，已占用 {used}，剩余 {free}，"
+            f"无法再分配 {requested}。请释放不用的资源或扩容后再试。"
+        )
+    return None
+
+
+def capacity_problem(capacity: int, used: int) -> str | None:
+    """Capacity is at least 1 and never below what is currently held."""
+    if capacity < 1:
+        return "容量至少为 1。"
+    if capacity < used:
+        return f"容量不能小于当前已占用的数量 {used}；请先释放资源。"
+    return None
+
+
+# --- bulk import of products (staff, Excel) -------------------------------------------------
+
+# (key, Chinese header) in template order; the header row of the uploaded sheet must match.
+IMPORT_COLUMNS: list[tuple[str, str]] = [
+    ("enterprise_code", "企业代码"),
+    ("business_line", "业务线代码"),
+    ("product_code", "产品代码"),
+    ("name", "产品名称"),
+    ("access_number", "业务接入号"),
+    ("product_type", "产品类型"),
+    ("fee", "资费（元）"),
+    ("billing_mode", "计费方式"),
+    ("description", "产品描述"),
+]
+IMPORT_HEADERS = [h for _, h in IMPORT_COLUMNS]
+IMPORT_MAX_ROWS = 5000
+ENTERPRISE_CODE_RE = re.compile(r"^([0-9]{8}|[0-9]{5})$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row number (the header is row 1)
+    column: str  # Chinese header, or "" for the whole row
+    message: str
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: numbers typed as numbers lose no digits ("9044000101",
+    not "9044000101.0"); blanks are ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def yuan_to_fen(text: str) -> int:
+    """'12.5' → 1250; refuses negatives, more than two decimals and non-numbers (ValueError)."""
+    try:
+        value = Decimal(text.replace(",", "").replace("，", "").strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"“{text}”不是金额") from exc
+    if not value.is_finite():
+        raise ValueError(f"“{text}”不是金额")
+    if value < 0:
+        raise ValueError("资费不能为负数")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"“{text}”超过两位小数（资费以元为单位，精确到分）")
+    return int(value * 100)
+
+
+def choice_by_label(text: str, choices: list[tuple[str, str]]) -> str | None:
+    """The value whose Chinese label (or value) is ``text``."""
+    text = text.strip()
+    for value, label in choices:
+        if text in (str(label), value):
+            return value
+    return None
+
+
+def header_problem(header: list[str]) -> str | None:
+    got = [h.strip() for h in header[: len(IMPORT_HEADERS)]]
+    if got != IMPORT_HEADERS:
+        return "表头与模板不一致：应为 " + "、".join(IMPORT_HEADERS) + "。请下载最新模板。"
     return None

@@ -16,9 +16,26 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from vasops.catalog import actions, queries
-from vasops.catalog.forms import BusinessLineForm, ChangeRequestForm, ProductForm, ReviewForm
-from vasops.catalog.models import BillingMode, BusinessLine, Product, ProductTestCase, ProductType
+from vasops.catalog import actions, importing, queries
+from vasops.catalog.forms import (
+    AllocateForm,
+    BusinessLineForm,
+    ChangeRequestForm,
+    ImportForm,
+    PoolForm,
+    ProductForm,
+    ReviewForm,
+)
+from vasops.catalog.models import (
+    BillingMode,
+    BusinessLine,
+    Product,
+    ProductTestCase,
+    ProductType,
+    ResourceAllocation,
+    ResourcePool,
+)
+from vasops.core import documents
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
@@ -54,6 +71,7 @@ COLUMNS = [
     Column("billing_mode", "计费方式"),
     Column("fee", "资费（元）", accessor=lambda p: format_fen(p.fee_fen)),
     Column("state", "状态", badge=True, accessor=lambda p: p.get_state_display()),
+    Column("effective", "生效状态", accessor=lambda p: queries.effective_status(p).label),
 ]
 
 
@@ -365,6 +383,9 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "title": f"产品变更 #{change.pk}",
         "can_review": request.user.has_perm(perm) and change.state == change.State.SUBMITTED,
         "materials": change.materials.all(),
+        "notice": change.notification_file
+        if change.notification_file and documents.can_download(request.user, change.notification_file)
+        else None,
         "breadcrumbs": [
             (change.product.name, change.product.get_absolute_url()),
             (f"变更 #{change.pk}", None),
@@ -420,6 +441,8 @@ class ProductListView(ObjectListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["breadcrumbs"] = [("产品目录", None)]
+        if self.request.user.has_perm("catalog.manage_product"):
+            ctx["create_url"] = ("批量导入", reverse("catalog:product_import"))
         return ctx
 
 
@@ -487,6 +510,7 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
             "name": line.name,
             "service_type": line.service_type,
             "vas_systems": line.vas_systems,
+            "needs_channel": line.needs_channel,
             "is_active": line.is_active,
             "sort_order": line.sort_order,
         }
@@ -516,3 +540,220 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
             ],
         },
     )
+
+
+# --- bulk import (staff) --------------------------------------------------------------------
+
+IMPORT_ERRORS_KEY = "catalog_import_errors"
+
+
+def _require_perm(request: HttpRequest, *perms: str) -> None:
+    if not all(request.user.has_perm(p) for p in perms):
+        raise DjangoPermissionDenied
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=importing.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def product_import(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "catalog.manage_product", "catalog.review_product")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.import_products(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                already_live=form.cleaned_data["already_live"],
+            )
+        except actions.ImportRefused as exc:
+            errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
+            request.session[IMPORT_ERRORS_KEY] = errors
+            form.add_error(None, exc.full_message)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            request.session.pop(IMPORT_ERRORS_KEY, None)
+            state = "已上线" if form.cleaned_data["already_live"] else "草稿"
+            messages.success(request, f"已导入 {len(created)} 个产品（{state}）。")
+            return redirect("catalog:products")
+    return render(
+        request,
+        "catalog/product_import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": "产品批量导入",
+            "breadcrumbs": [("产品目录", reverse("catalog:products")), ("批量导入", None)],
+        },
+    )
+
+
+@login_required
+def product_import_template(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "catalog.manage_product")
+    return _xlsx(importing.template_bytes(), "product-import-template.xlsx")
+
+
+@login_required
+def product_import_errors(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "catalog.manage_product")
+    errors = request.session.get(IMPORT_ERRORS_KEY)
+    if not errors:
+        raise Http404("没有错误报告。")
+    return _xlsx(importing.error_report_bytes(errors), "product-import-errors.xlsx")
+
+
+# --- resource pools: 通道配额 and E1 lines (staff) -------------------------------------------
+
+
+@method_decorator(login_required, name="dispatch")
+class PoolListView(ObjectListView):
+    title = "通道与 E1 资源"
+    export_name = "resource-pools"
+    empty_text = "还没有资源池。点击“新增资源池”为业务线配置通道配额或 E1 线路及其容量。"
+    config = ListConfig(
+        columns=[
+            Column("name", "名称", link=True, sort="name"),
+            Column("business_line__name", "业务线", sort="business_line__sort_order"),
+            Column("kind", "资源类型", sort="kind"),
+            Column("capacity", "容量", sort="capacity"),
+            Column("used", "已占用", sort="used"),
+            Column("free", "剩余", accessor=lambda p: max(p.capacity - p.used, 0)),
+            Column("is_active", "启用", accessor=lambda p: "是" if p.is_active else "否"),
+        ],
+        filters=[Filter("kind", "资源类型", list(ResourcePool.Kind.choices))],
+        search_fields=["name", "business_line__name", "business_line__code"],
+    )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not request.user.has_perm("catalog.view_resourcepool"):
+            raise DjangoPermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self) -> QuerySet[ResourcePool]:
+        return queries.pools_with_usage()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        if self.request.user.has_perm("catalog.manage_resources"):
+            ctx["create_url"] = ("新增资源池", reverse("catalog:pool_new"))
+            ctx["empty_action"] = ctx["create_url"]
+        ctx["breadcrumbs"] = [("通道与 E1 资源", None)]
+        return ctx
+
+
+def _pool_or_404(pk: int) -> ResourcePool:
+    pool = queries.pools_with_usage().filter(pk=pk).first()
+    if pool is None:
+        raise Http404
+    return pool
+
+
+def _render_pool(request: HttpRequest, pool: ResourcePool, form: AllocateForm | None = None) -> HttpResponse:
+    used = getattr(pool, "used", queries.pool_used(pool))
+    return render(
+        request,
+        "catalog/pool_detail.html",
+        {
+            "pool": pool,
+            "used": used,
+            "free": max(pool.capacity - used, 0),
+            "allocations": queries.pool_allocations(pool),
+            "can_manage": request.user.has_perm("catalog.manage_resources"),
+            "form": form or AllocateForm(),
+            "title": str(pool),
+            "breadcrumbs": [("通道与 E1 资源", reverse("catalog:pools")), (pool.name, None)],
+        },
+    )
+
+
+@login_required
+def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_perm(request, "catalog.view_resourcepool")
+    return _render_pool(request, _pool_or_404(pk))
+
+
+@login_required
+def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_perm(request, "catalog.manage_resources")
+    pool = _pool_or_404(pk) if pk else None
+    initial = (
+        {
+            "business_line": pool.business_line.code,
+            "kind": pool.kind,
+            "name": pool.name,
+            "capacity": pool.capacity,
+            "note": pool.note,
+            "is_active": pool.is_active,
+        }
+        if pool
+        else {"is_active": True}
+    )
+    form = PoolForm(request.POST or None, initial=initial)
+    if pool:
+        form.fields["business_line"].disabled = True
+        form.fields["kind"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = actions.save_resource_pool(actor=request.user, pool=pool, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "资源池已保存。")
+            return redirect(saved)
+    return render(
+        request,
+        "catalog/pool_form.html",
+        {
+            "form": form,
+            "pool": pool,
+            "title": f"修改资源池：{pool.name}" if pool else "新增资源池",
+            "breadcrumbs": [
+                ("通道与 E1 资源", reverse("catalog:pools")),
+                (pool.name if pool else "新增", None),
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def pool_allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_perm(request, "catalog.manage_resources")
+    pool = _pool_or_404(pk)
+    form = AllocateForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.allocate_resource(
+                pool,
+                actor=request.user,
+                partner=form.cleaned_data["partner"],
+                quantity=form.cleaned_data["quantity"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "已分配。")
+            return redirect(pool)
+    return _render_pool(request, pool, form)
+
+
+@login_required
+@require_POST
+def allocation_release(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_perm(request, "catalog.manage_resources")
+    allocation = ResourceAllocation.objects.filter(pk=pk).select_related("pool").first()
+    if allocation is None:
+        raise Http404
+    try:
+        actions.release_resource(allocation, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, "已释放。")
+    except DomainError as exc:
+        messages.error(request, exc.full_message)
+    return redirect(allocation.pool)
