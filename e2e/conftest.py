@@ -86,3 +86,160 @@ def login_staff(page: Any, live_server: Any, user: Any, password: str) -> None:
     page.get_by_label("动态验证码").fill(totp_now(device))
     page.get_by_role("button", name="验证").click()
     page.wait_for_load_state()
+
+
+# --- admission flow helpers (e2e/test_admission_*.py) ---------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def pdf_file(directory: Path, name: str) -> Path:
+    """A small valid PDF on disk, for ``set_input_files``."""
+    path = directory / name
+    path.write_bytes(PDF_BYTES)
+    return path
+
+
+def new_person_page(browser: Any) -> Any:
+    """A fresh browser context (one person) in Chinese; JS confirm() dialogs are accepted.
+    Close it with ``page.context.close()``."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
+
+
+def field(page_or_locator: Any, label: str) -> Any:
+    """The form control labelled exactly ``label`` (a trailing required-marker ``*`` allowed)."""
+    return page_or_locator.get_by_label(re.compile(rf"^\s*{re.escape(label)}(\s*\*)?\s*$"))
+
+
+def credit_code(seq: int) -> str:
+    """A valid unified social credit code (GB 32100-2015 check character)."""
+    from vasops.partners import rules
+
+    first17 = f"91420100MA4K{seq:05d}"
+    return first17 + rules.credit_code_check_char(first17)
+
+
+def seed_admission_setup(staff: Any, *, questions: bool = True) -> None:
+    """Pre-conditions outside the flow: working-day calendar, resource pools, review indicators
+    and (optionally) a small question bank of five business and five technical questions."""
+    from vasops.admission import actions, exam_actions, review_actions
+    from vasops.core import calendar
+
+    calendar.seed_years([2026, 2027])
+    review_actions.ensure_default_indicators()
+    actions.create_resource_pool(
+        actor=staff,
+        kind="enterprise_code",
+        name="企业代码 44 号段",
+        range_start="44100001",
+        range_end="44100050",
+    )
+    actions.create_resource_pool(
+        actor=staff,
+        kind="service_access_number",
+        name="106 业务接入号",
+        range_start="1065518800",
+        range_end="1065518849",
+    )
+    if not questions:
+        return
+    bank = [
+        ("single", "短信业务包月订购须经用户几次确认？", ["零次", "一次", "二次确认", "无需确认"], "C"),
+        ("single", "SP 客服热线须为哪类号码？", ["手机号", "普通固话", "400/800 号码", "任意号码"], "C"),
+        ("truefalse", "退订指令 TD 应立即生效。", [], "对"),
+        ("multiple", "下列哪些属于增值业务类别？", ["短信", "彩信", "固话月租", "WAP"], "ABD"),
+        ("truefalse", "可以向未订购用户发送包月扣费短信。", [], "错"),
+    ]
+    for category in ("business", "technical"):
+        for qtype, text, options, answer in bank:
+            exam_actions.create_question(
+                actor=staff,
+                category=category,
+                qtype=qtype,
+                text=f"（{'业务' if category == 'business' else '技术'}）{text}",
+                options=options,
+                answer=answer,
+            )
+
+
+def register_partner_in_db(seq: int, username: str, name: str, password: str) -> Any:
+    """A local SP registered with every required certificate (for tests where that is not the
+    step under test). Returns the partner."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vasops.core.models import User
+    from vasops.partners import actions
+    from vasops.partners import rules as partner_rules
+
+    partner = actions.register_partner(
+        name=name,
+        kind="SP",
+        locality="local",
+        credit_code=credit_code(seq),
+        legal_representative="测试法人",
+        address="湖北省武汉市洪山区光谷大道 1 号",
+        cs_hotline=f"4008002{seq:03d}",
+        username=username,
+        password=password,
+        display_name=f"{name}管理员",
+        email=f"{username}@partner.example",
+        phone="13800000000",
+    )
+    user = User.objects.get(username=username)
+    for kind in partner_rules.required_qualifications("SP", "local"):
+        actions.upload_qualification(
+            partner,
+            actor=user,
+            kind=kind,
+            number=f"{kind[:3].upper()}-{seq:04d}",
+            issuer="湖北省通信管理局",
+            valid_from=dt.date(2025, 1, 1),
+            valid_until=dt.date(2029, 12, 31),
+            annual_inspection_date=None,
+            scan=SimpleUploadedFile(f"{kind}.pdf", PDF_BYTES, content_type="application/pdf"),
+        )
+    return partner
+
+
+def submit_application_in_db(partner: Any) -> Any:
+    """A complete SMS application, submitted (the business date must be inside a window)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vasops.admission import actions, rules
+    from vasops.partners import queries
+
+    user = queries.partner_users(partner).first()
+    app = actions.create_application(
+        actor=user,
+        business_lines=["sms"],
+        access_method="leased_line",
+        certified_om_staff=2,
+        cs_hotline=partner.cs_hotline,
+        call_centre_seats=2,
+        call_centre_agents=8,
+        connect_rate_bp=9950,
+        answered_20s_bp=8600,
+    )
+    for kind, label in rules.MATERIALS:
+        actions.upload_material(
+            app,
+            actor=user,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{label}.pdf", PDF_BYTES, content_type="application/pdf"),
+        )
+    actions.add_product(
+        app,
+        actor=user,
+        business_line="sms",
+        name="天气早知道",
+        description="",
+        fee_fen=300,
+        billing_mode="monthly",
+    )
+    return actions.submit_application(app, actor=user)

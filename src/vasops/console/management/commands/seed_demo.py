@@ -90,6 +90,7 @@ class Command(BaseCommand):
         self.new_partner()
         self.blacklisted_partner(pi)
         self.seed_work_orders(p1, staff)
+        self.seed_products(p1, pi)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -376,6 +377,12 @@ class Command(BaseCommand):
                 system="vac",
                 assignee=staff["wang.om"],
             )
+
+    def seed_products(self, partner: Any, pi: User) -> None:
+        from vasops.catalog import demo
+
+        with clock.frozen(DEMO_TODAY):
+            demo.seed_products(partner, staff_user=pi)
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
