@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from vasops.core.apiutils import get_or_404, paginate
-from vasops.partners import actions, queries
-from vasops.partners.models import Partner, Qualification, Restriction
+from vasops.core.errors import DomainError
+from vasops.partners import actions, change_queries, queries
+from vasops.partners.models import Partner, PartnerChangeRequest, Qualification, Restriction
 
 router = Router(tags=["合作伙伴"])
 
@@ -162,4 +163,128 @@ def add_restriction(request: HttpRequest, partner_id: int, payload: RestrictionI
     return 201, r
 
 
-routers = [("/partners", router)]
+# --- basic-info change requests 基本信息变更 (/api/v1/partner-change-requests) ---------------
+
+change_router = Router(tags=["基本信息变更"])
+
+
+class ChangeRequestOut(Schema):
+    id: int
+    number: str = Field(..., description="申请编号")
+    partner_id: int
+    kind: str = Field(
+        ...,
+        description="contacts 联系人 / cs_hotline 客服热线 / bank_account 银行账户 / company 企业名称地址",
+    )
+    state: str = Field(
+        ...,
+        description=(
+            "submitted 待审核 / approved 已初审（待复核）/ second_approved 已复核（待生效）/ "
+            "applied 已生效 / returned 已退回 / rejected 已驳回"
+        ),
+    )
+    proposed: dict[str, Any] = Field(..., description="变更后")
+    current: dict[str, Any] = Field(..., description="提交时的现值（变更前）")
+    note: str
+    reason: str = Field(..., description="审核意见/退回或驳回原因")
+    first_approver: str | None = None
+    second_approver: str | None = None
+    effective_from: dt.date | None = Field(None, description="生效日期（银行账户变更为次月 1 日）")
+    applied_at: dt.datetime | None = None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_first_approver(obj: PartnerChangeRequest) -> str | None:
+        return obj.first_approver.username if obj.first_approver_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_second_approver(obj: PartnerChangeRequest) -> str | None:
+        return obj.second_approver.username if obj.second_approver_id else None  # type: ignore[union-attr]
+
+
+class ChangeRequestIn(Schema):
+    kind: str = Field(
+        ..., description="contacts / cs_hotline / bank_account（企业名称/地址须附营业执照，请在门户提交）"
+    )
+    values: dict[str, str] = Field(
+        ...,
+        description=(
+            "contacts: role,name,phone,email；cs_hotline: cs_hotline；"
+            "bank_account: bank_name,account_name,account_number"
+        ),
+    )
+    note: str = ""
+
+
+class ReviewIn(Schema):
+    reason: str = Field("", description="审核意见；退回/驳回时必填")
+
+
+@change_router.get("", response=list[ChangeRequestOut], summary="变更申请列表")
+def list_change_requests(
+    request: HttpRequest,
+    response: HttpResponse,
+    offset: int = 0,
+    limit: int = 50,
+    kind: str = "",
+    state: str = "",
+) -> list[PartnerChangeRequest]:
+    qs = change_queries.visible_change_requests(request.user).order_by("-created_at", "-pk")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs, response, offset, limit)
+
+
+@change_router.get("/{cr_id}", response=ChangeRequestOut, summary="变更申请详情")
+def get_change_request(request: HttpRequest, cr_id: int) -> PartnerChangeRequest:
+    return get_or_404(change_queries.visible_change_requests(request.user), pk=cr_id)
+
+
+@change_router.post("", response={201: ChangeRequestOut}, summary="提交变更申请（合作伙伴管理员）")
+def create_change_request(request: HttpRequest, payload: ChangeRequestIn) -> Any:
+    partner = queries.partner_of(request.user)
+    if partner is None:
+        raise DomainError("core.validation", "只有合作伙伴用户可以提交变更申请。", status=403)
+    if payload.kind == "company":
+        raise DomainError(
+            "partners.scan_required", "企业名称/地址变更须上传新营业执照，请在门户“变更申请”页面提交。"
+        )
+    cr = actions.submit_change_request(
+        partner, actor=request.user, kind=payload.kind, values=payload.values, note=payload.note
+    )
+    return 201, cr
+
+
+def _review(request: HttpRequest, cr_id: int) -> PartnerChangeRequest:
+    return get_or_404(change_queries.visible_change_requests(request.user), pk=cr_id)
+
+
+@change_router.post("/{cr_id}/approve", response=ChangeRequestOut, summary="审核通过（银行账户为初审）")
+def approve_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+    return actions.approve_change_request(_review(request, cr_id), actor=request.user, comment=payload.reason)
+
+
+@change_router.post(
+    "/{cr_id}/second-approve", response=ChangeRequestOut, summary="复核通过（银行账户，须另一人）"
+)
+def second_approve_change_request(
+    request: HttpRequest, cr_id: int, payload: ReviewIn
+) -> PartnerChangeRequest:
+    return actions.second_approve_change_request(
+        _review(request, cr_id), actor=request.user, comment=payload.reason
+    )
+
+
+@change_router.post("/{cr_id}/return", response=ChangeRequestOut, summary="退回修改")
+def return_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+    return actions.return_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
+
+
+@change_router.post("/{cr_id}/reject", response=ChangeRequestOut, summary="驳回")
+def reject_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+    return actions.reject_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
+
+
+routers = [("/partners", router), ("/partner-change-requests", change_router)]

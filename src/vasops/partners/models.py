@@ -139,6 +139,8 @@ class Qualification(models.Model):
         verbose_name = _("资质证书")
         verbose_name_plural = _("资质证书")
         ordering = ["partner", "kind"]
+        # the console home's "expiring within 30 days" card
+        indexes = [models.Index(fields=["valid_until"], name="partners_qual_valid_until")]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "kind"],
@@ -228,3 +230,109 @@ class Restriction(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("partners:detail", args=[self.partner_id]) + "#restrictions"
+
+
+class ChangeKind(models.TextChoices):
+    CONTACTS = "contacts", _("联系人")
+    CS_HOTLINE = "cs_hotline", _("客服热线")
+    BANK_ACCOUNT = "bank_account", _("银行账户")
+    COMPANY = "company", _("企业名称/地址（须附新营业执照）")
+
+
+class PartnerChangeRequest(FSMModelMixin, models.Model):
+    """基本信息变更申请（附件6）: proposed values, a snapshot of the current ones, the review.
+
+    submitted → approved → applied; a bank account needs a second approval by another person
+    (approved → second_approved) and is applied from the next settlement period (the first day
+    of next month) by ``actions.apply_due_bank_changes``. submitted/approved → returned/rejected."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已初审（待复核）")
+        SECOND_APPROVED = "second_approved", _("已复核（待生效）")
+        APPLIED = "applied", _("已生效")
+        RETURNED = "returned", _("已退回")
+        REJECTED = "rejected", _("已驳回")
+
+    number = models.CharField(_("申请编号"), max_length=20, unique=True)
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("合作伙伴"), on_delete=models.PROTECT, related_name="change_requests"
+    )
+    kind = models.CharField(_("变更类型"), max_length=20, choices=ChangeKind.choices, db_index=True)
+    proposed = models.JSONField(_("变更后"), default=dict)
+    current = models.JSONField(_("变更前"), default=dict)
+    note = models.TextField(_("变更说明"), blank=True)
+    licence_document = models.ForeignKey(
+        "core.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    first_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("初审人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    first_approved_at = models.DateTimeField(_("初审时间"), null=True, blank=True)
+    second_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    second_approved_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("退回/驳回人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("审核意见/原因"), blank=True)
+    effective_from = models.DateField(_("生效日期"), null=True, blank=True)
+    bank_account = models.ForeignKey(
+        BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="change_requests"
+    )
+    applied_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("基本信息变更申请")
+        verbose_name_plural = _("基本信息变更申请")
+        ordering = ["-created_at", "-id"]
+        permissions = [("review_change_request", "审核基本信息变更")]
+        indexes = [models.Index(fields=["state", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:change_detail", args=[self.pk])
+
+    @property
+    def needs_second_approval(self) -> bool:
+        return self.kind == ChangeKind.BANK_ACCOUNT
+
+    # --- transitions (only through actions.py / core.fsm.transition) ----------------------
+    @transition(field=state, source=State.SUBMITTED, target=State.APPROVED)
+    def approve(self) -> None: ...
+
+    @transition(field=state, source=State.APPROVED, target=State.SECOND_APPROVED)
+    def second_approve(self) -> None: ...
+
+    @transition(field=state, source=[State.APPROVED, State.SECOND_APPROVED], target=State.APPLIED)
+    def mark_applied(self) -> None: ...
+
+    @transition(field=state, source=[State.SUBMITTED, State.APPROVED], target=State.RETURNED)
+    def send_back(self) -> None: ...
+
+    @transition(field=state, source=[State.SUBMITTED, State.APPROVED], target=State.REJECTED)
+    def reject(self) -> None: ...

@@ -240,3 +240,47 @@ def qualification_status(held: bool, valid_until: dt.date | None, on: dt.date) -
         return QualificationStatus("expired", (valid_until - on).days)
     left = (valid_until - on).days
     return QualificationStatus("expiring" if left <= max(REMINDER_DAYS) else "valid", left)
+
+
+# --- basic-info change 基本信息变更 (附件6) -------------------------------------------------
+
+CLAUSE_CHANGE = "《日常事务办理规范》第三章 四、基本信息变更规范（附件6）"
+# once admitted, company data changes only through a reviewed change request
+CHANGE_REQUEST_STATES: frozenset[str] = frozenset({"admitted", "active", "suspended"})
+CHANGE_OPEN_STATES: frozenset[str] = frozenset({"submitted", "approved", "second_approved"})
+
+
+def change_request_required(partner_state: str) -> bool:
+    """True when the company's basic information may change only through a change request."""
+    return partner_state in CHANGE_REQUEST_STATES
+
+
+def bank_account_number_problem(text: str) -> str | None:
+    """Digits only (spaces ignored), 6–40 of them."""
+    number = re.sub(r"\s", "", text or "")
+    if re.fullmatch(r"\d{6,40}", number):
+        return None
+    return "银行账号应为 6–40 位数字。"
+
+
+def normalise_bank_account_number(text: str) -> str:
+    return re.sub(r"\s", "", text or "")
+
+
+def next_settlement_period_start(day: dt.date) -> dt.date:
+    """Settlement is monthly: a bank-account change applies from the first day of next month."""
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+
+
+def four_eyes_problem(first_approver_id: int | None, second_approver_id: int | None) -> str | None:
+    """The second approval of a bank-account change must come from a different person."""
+    if first_approver_id is None:
+        return "尚无初审，不能复核。"
+    if first_approver_id == second_approver_id:
+        return "银行账户变更须由另一名工作人员复核，初审人不能同时复核（双人复核）。"
+    return None
+
+
+def changed_fields(current: dict[str, object], proposed: dict[str, object]) -> list[str]:
+    """Fields whose proposed value differs from the current one."""
+    return [k for k, v in proposed.items() if current.get(k) != v]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vasops.partners import views
+from vasops.partners import change_views, views
 
 app_name = "partners"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("me/bank/", views.me_bank, name="me_bank"),
     path("me/qualifications/new/", views.me_qualification, name="me_qualification"),
     path("me/users/new/", views.me_add_user, name="me_add_user"),
+    path("me/changes/", change_views.MyChangeListView.as_view(), name="change_list"),
+    path("me/changes/new/", change_views.change_new, name="change_new"),
+    path("changes/", change_views.ChangeQueueView.as_view(), name="change_queue"),
+    path("changes/<int:pk>/", change_views.change_detail, name="change_detail"),
     path("qualifications/<int:pk>/", views.qualification_detail, name="qualification"),
     path("", views.PartnerListView.as_view(), name="list"),
     path("<int:pk>/", views.partner_detail, name="detail"),

@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from vasops.core.apiutils import get_or_404, paginate
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, PermissionDenied
 from vasops.partners.models import Partner
-from vasops.workorders import actions, queries
+from vasops.workorders import actions, queries, reports
 from vasops.workorders.errors import WorkOrderError
 from vasops.workorders.models import WorkOrder
+from vasops.workorders.report_views import may_view_report
 
 router = Router(tags=["工单"])
 
@@ -169,6 +170,43 @@ def list_work_orders(
     }
     qs = qs.filter(**{k: v for k, v in filters.items() if v not in (None, "")}).order_by("-created_at", "-id")
     return paginate(qs, response, offset, limit)
+
+
+class SlaStageOut(Schema):
+    stage: str
+    label: str
+    count: int = Field(..., description="环节数")
+    decided: int = Field(..., description="已判定（已完成或已超时）")
+    on_time: int
+    on_time_pct: float | None = Field(None, description="按时率 %")
+    mean_days: float | None = Field(None, description="平均处理时长（工作日）")
+    p90_days: float | None = Field(None, description="P90 处理时长（工作日，最近秩法）")
+
+
+class SlaGroupOut(Schema):
+    type: str
+    priority: str
+    work_orders: int
+    decided: int
+    on_time: int
+    on_time_pct: float | None = Field(None, description="整体按时率 %（所有环节按时）")
+    overdue_now: int = Field(..., description="当前超期的进行中工单")
+    stages: list[SlaStageOut]
+
+
+class SlaReportOut(Schema):
+    period: str
+    unit: str = Field("working_days", description="处理时长单位：工作日")
+    groups: list[SlaGroupOut]
+
+
+@router.get("/sla-report", response=SlaReportOut, summary="工单时限报表（按类型、优先级）")
+def sla_report(request: HttpRequest, month: str = "") -> Any:
+    """``month`` = YYYY-MM; empty = the last 30 days."""
+    if not may_view_report(request.user):
+        raise PermissionDenied()
+    groups, label = reports.build(month or None)
+    return {"period": label, "unit": "working_days", "groups": groups}
 
 
 @router.get("/{wo_id}", response=WorkOrderDetailOut, summary="工单详情")
