@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
 export PYTHONPATH := src
 
-.PHONY: install run demo-reset test test-fast lint format bench-console clean
+.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac gateway clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ test-fast: install
 
 bench-console: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/console.py $(BENCH_ARGS)
+
+bench-vac: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/vac.py $(BENCH_ARGS)
+
+# The VAC hot path as its own ASGI service (JSON over HTTP on 8100, binary CheckPrice on 9999).
+gateway: install
+	$(PY) -m vasops.vac.gateway --workers 2 --port 8100 --tcp-port 9999
 
 clean:
 	rm -rf $(VENV) var

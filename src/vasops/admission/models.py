@@ -104,7 +104,13 @@ class Application(FSMModelMixin, models.Model):
         verbose_name = _("准入申请")
         verbose_name_plural = _("准入申请")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "window_month"]), models.Index(fields=["partner", "state"])]
+        indexes = [
+            models.Index(fields=["state", "window_month"]),
+            models.Index(fields=["partner", "state"]),
+            # the console list's default sort (newest first) and its month filter / choices
+            models.Index(fields=["-created_at"], name="admission_app_created_desc"),
+            models.Index(fields=["window_month"], name="admission_app_window_month"),
+        ]
         permissions = [
             ("review_application", "初审准入申请"),
             ("decide_application", "作出准入决定"),

@@ -243,9 +243,17 @@ _ACTION_LABELS = {
 }
 
 
-def timeline(app: Application) -> list[TimelineEntry]:
+def open_deadline_in(deadlines: list[Deadline], kind: str = DEADLINE_ACCESS_DATA) -> Deadline | None:
+    """``open_deadline`` over deadlines already read with ``deadlines_of``."""
+    return next((d for d in deadlines if d.kind == kind and d.state == Deadline.State.OPEN), None)
+
+
+def timeline(
+    app: Application, *, work_orders: list[Any] | None = None, deadlines: list[Deadline] | None = None
+) -> list[TimelineEntry]:
     """Everything that happened to ``app``: audit history (incl. exam and review milestones
-    recorded on the application), deadlines and data-change work orders, oldest first."""
+    recorded on the application), deadlines and data-change work orders, oldest first.
+    ``work_orders`` / ``deadlines``: already read by the caller (not read twice)."""
     entries: list[TimelineEntry] = []
     for ev in audit.history_of(app):
         entries.append(
@@ -257,7 +265,7 @@ def timeline(app: Application) -> list[TimelineEntry]:
                 actor=ev.actor_label,
             )
         )
-    for d in deadlines_of(app):
+    for d in deadlines if deadlines is not None else deadlines_of(app):
         label = "接入资料提交期限" if d.kind == DEADLINE_ACCESS_DATA else d.kind
         entries.append(
             TimelineEntry(
@@ -267,10 +275,12 @@ def timeline(app: Application) -> list[TimelineEntry]:
                 detail=d.get_state_display(),
             )
         )
-    try:
-        orders = work_orders_of(app)
-    except (ImportError, AttributeError):
-        orders = []
+    orders = work_orders
+    if orders is None:
+        try:
+            orders = work_orders_of(app)
+        except (ImportError, AttributeError):
+            orders = []
     for wo in orders:
         entries.append(
             TimelineEntry(

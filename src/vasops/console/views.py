@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,54 +36,67 @@ def home(request: HttpRequest) -> HttpResponse:
     apps = Application.objects.select_related("partner")
     cards: list[dict[str, Any]] = []
 
-    def card(title: str, qs: Any, url: str, *, tone: str = "primary", hint: str = "") -> None:
+    def card(
+        title: str, states: list[str], url: str, *, order: str = "", tone: str = "primary", hint: str = ""
+    ) -> None:
+        qs = apps.filter(state__in=states)
+        if order:
+            qs = qs.order_by(order)
+        # the count of every card comes from one GROUP BY state query below
         cards.append(
-            {
-                "title": title,
-                "count": qs.count(),
-                "items": list(qs[:5]),
-                "url": url,
-                "tone": tone,
-                "hint": hint,
-            }
+            {"title": title, "states": states, "items": list(qs[:5]), "url": url, "tone": tone, "hint": hint}
         )
 
     if user.has_perm("admission.review_application"):
         card(
             "待初审的准入申请",
-            apps.filter(state=ApplicationState.SUBMITTED).order_by("submitted_at"),
+            [ApplicationState.SUBMITTED],
             reverse("admission:application_list") + "?state=submitted",
+            order="submitted_at",
             tone="warning",
             hint="初审结果须通过门户和邮件通知合作伙伴。",
         )
     if user.has_perm("admission.decide_application"):
         card(
             "评审完成待决定",
-            apps.filter(state=ApplicationState.REVIEWED),
+            [ApplicationState.REVIEWED],
             reverse("admission:application_list") + "?state=reviewed",
             tone="warning",
         )
         card(
             "初审通过待考核",
-            apps.filter(state=ApplicationState.INITIAL_APPROVED),
+            [ApplicationState.INITIAL_APPROVED],
             reverse("admission:application_list") + "?state=initial_approved",
         )
         card(
             "考核通过待评审",
-            apps.filter(state__in=[ApplicationState.EXAM_PASSED, ApplicationState.REVIEW_SCHEDULED]),
+            [ApplicationState.EXAM_PASSED, ApplicationState.REVIEW_SCHEDULED],
             reverse("admission:application_list") + "?state=exam_passed",
         )
     if user.has_perm("admission.manage_preparation"):
         card(
             "系统准备 / 接入测试中",
-            apps.filter(
-                state__in=[ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING]
-            ),
+            [ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING],
             reverse("admission:application_list") + "?state=preparing",
         )
-    deadlines = Deadline.objects.filter(
-        state=Deadline.State.OPEN, object_type="admission.application"
-    ).order_by("due_at")[:8]
+    if cards:
+        wanted = {str(st) for c in cards for st in c["states"]}
+        per_state = dict(
+            Application.objects.filter(state__in=wanted)
+            .order_by()
+            .values("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+        for c in cards:
+            c["count"] = sum(per_state.get(str(st), 0) for st in c.pop("states"))
+    deadlines = list(
+        Deadline.objects.filter(state=Deadline.State.OPEN, object_type="admission.application").order_by(
+            "due_at"
+        )[:8]
+    )
+    # one query for the applications of the listed deadlines (was one per deadline)
+    deadline_apps = apps.in_bulk([int(d.object_id) for d in deadlines if d.object_id.isdigit()])
     my_orders = workorder_queries.queue(user, "mine")
     overdue_orders = workorder_queries.queue(user, "overdue")
     expiring = Qualification.objects.filter(
@@ -98,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "d": d,
                 "remaining": calendar.remaining_working_days(d.due_at),
-                "app": apps.filter(pk=d.object_id).first(),
+                "app": deadline_apps.get(int(d.object_id)) if d.object_id.isdigit() else None,
             }
             for d in deadlines
         ],

@@ -12,6 +12,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {}
     user_roles = roles.roles_of(user)
+    # one groups query per request: the nav tag reads the roles from here
+    request._vasops_roles = user_roles  # type: ignore[attr-defined]
     membership = getattr(user, "partner_membership", None)
     return {
         "shell_roles": [roles.ROLE_LABELS[r] for r in user_roles],

@@ -204,6 +204,21 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
     return render(request, "core/calendar.html", ctx)
 
 
+def _audited_model_choices() -> list[tuple[str, str]]:
+    """The object types an audit row can name: the project's models, from the app registry
+    (a DISTINCT over millions of audit rows cost ~150 ms per page view)."""
+    from django.apps import apps as django_apps
+
+    return sorted(
+        (
+            f"{m._meta.app_label}.{m._meta.model_name}",
+            f"{m._meta.verbose_name}（{m._meta.app_label}.{m._meta.model_name}）",
+        )
+        for m in django_apps.get_models()
+        if m.__module__.startswith("vasops.")
+    )
+
+
 class AuditLogView(ObjectListView):
     title = "审计日志"
     export_name = "audit"
@@ -221,12 +236,7 @@ class AuditLogView(ObjectListView):
             Filter(
                 "object_type",
                 "对象类型",
-                lambda: [
-                    (t, t)
-                    for t in AuditEvent.objects.values_list("object_type", flat=True)
-                    .distinct()
-                    .order_by("object_type")
-                ],
+                lambda: _audited_model_choices(),
             )
         ],
         search_fields=["action", "actor_label", "object_id", "reason"],

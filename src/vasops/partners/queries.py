@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from vasops.core import roles
 from vasops.core.models import Document, User
@@ -52,6 +52,32 @@ def visible_partners(user: Any) -> QuerySet[Partner]:
     return Partner.objects.filter(pk=partner.pk)
 
 
+def partner_for_detail(user: Any, pk: Any) -> Partner | None:
+    """A visible partner with what its detail page reads prefetched (restrictions with their
+    users, every qualification with its scan, contacts): one query each instead of one per
+    helper that reads them."""
+    return (
+        visible_partners(user)
+        .filter(pk=pk)
+        .prefetch_related(
+            Prefetch("restrictions", queryset=Restriction.objects.select_related("created_by", "lifted_by")),
+            Prefetch(
+                "qualifications",
+                queryset=Qualification.objects.select_related("document").order_by("kind", "-created_at"),
+            ),
+            "contacts",
+        )
+        .first()
+    )
+
+
+def _current(partner: Partner) -> list[Qualification]:
+    """Current qualifications, from the prefetched ones when the caller prefetched them."""
+    if "qualifications" in getattr(partner, "_prefetched_objects_cache", {}):
+        return [q for q in partner.qualifications.all() if q.is_current]
+    return list(current_qualifications(partner))
+
+
 def visible_qualifications(user: Any) -> QuerySet[Qualification]:
     return Qualification.objects.filter(partner__in=visible_partners(user)).select_related(
         "partner", "document"
@@ -85,8 +111,7 @@ def current_qualifications(partner: Partner) -> QuerySet[Qualification]:
 
 def qualification_facts(partner: Partner) -> list[rules.QualificationFact]:
     return [
-        rules.QualificationFact(q.kind, q.valid_until, q.annual_inspection_date)
-        for q in current_qualifications(partner)
+        rules.QualificationFact(q.kind, q.valid_until, q.annual_inspection_date) for q in _current(partner)
     ]
 
 
@@ -159,7 +184,7 @@ class ChecklistRow:
 
 def qualification_checklist(partner: Partner, on: dt.date) -> list[ChecklistRow]:
     """The required certificates of this partner's kind and locality with their status on ``on``."""
-    held = {q.kind: q for q in current_qualifications(partner)}
+    held = {q.kind: q for q in _current(partner)}
     rows = []
     for kind in rules.required_qualifications(partner.kind, partner.locality):
         q = held.get(kind)

@@ -421,10 +421,12 @@ def _visible_partner(request: HttpRequest, pk: int) -> Partner:
 
 @login_required
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = _visible_partner(request, pk)
+    partner = queries.partner_for_detail(request.user, pk)
+    if partner is None:
+        raise Http404
     today = clock.today()
     user = request.user
-    restrictions = list(partner.restrictions.select_related("created_by", "lifted_by"))
+    restrictions = list(partner.restrictions.all())  # prefetched with created_by / lifted_by
     in_force = {r.pk for r in queries.restrictions_in_force(partner, today)}
     ctx = {
         "title": partner.name,
@@ -434,7 +436,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partner": partner,
         "contact_rows": _contact_rows(partner),
         "checklist": [(row, _css(row.family)) for row in queries.qualification_checklist(partner, today)],
-        "qualifications": partner.qualifications.select_related("document").order_by("kind", "-created_at"),
+        "qualifications": list(partner.qualifications.all()),  # prefetched, ordered by kind, newest first
         "banks": partner.bank_accounts.order_by("-is_current", "-created_at"),
         "restrictions": [(r, r.pk in in_force) for r in restrictions],
         "members": partner.members.select_related("user").order_by("-is_admin", "pk"),

@@ -23,7 +23,7 @@ from vasops.core import audit, clock
 from vasops.core.errors import NotFound
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
-from vasops.vac import rules
+from vasops.vac import cache, rules
 from vasops.vac.errors import VacRefused
 from vasops.vac.models import (
     LIVE_STATES,
@@ -141,9 +141,15 @@ def _decide(op: rules.Op, facts: rules.Facts) -> rules.Decision:
     return decision
 
 
+def _changed(msisdn: str) -> None:
+    """The gateways' cached state of ``msisdn`` is dropped once this transaction commits."""
+    cache.invalidate_users_on_commit([msisdn])
+
+
 def _history(
     sub: Subscription, event: str, from_state: str, actor: Any, now: dt.datetime, reason: str = ""
 ) -> None:
+    _changed(sub.msisdn)
     SubscriptionHistory.objects.create(
         subscription=sub,
         event=event,
@@ -202,6 +208,7 @@ def _charge_month(sub: Subscription, fee_fen: int, now: dt.datetime) -> str:
     )
     sub.last_charged_month = month
     sub.save(update_fields=["last_charged_month", "updated_at"])
+    _changed(sub.msisdn)
     return cdr_id
 
 
@@ -469,6 +476,7 @@ def block_user(
     facts = rules.Facts(now=now, account_closed=_account_closed(msisdn), user_blocked=blocked)
     _decide(rules.Op.BLOCK, facts)
     block = UserBlock.objects.create(msisdn=msisdn, service_type=service_type, blocked_at=now, reason=reason)
+    _changed(msisdn)
     for sub in _scope(msisdn, service_type):
         _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, reason or "用户屏蔽业务能力", block=True)
     _audit(actor, "vac.user_blocked", block, partner_id=None, after={"service_type": service_type})
@@ -494,6 +502,7 @@ def restore_user(
     block.state = UserBlock.State.RESTORED
     block.restored_at = now
     block.save()
+    _changed(msisdn)
     _audit(actor, "vac.user_restored", block, partner_id=None, after={"service_type": service_type})
     return block
 
@@ -510,6 +519,7 @@ def open_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) -> 
         account.opened_at = now
         account.closed_at = None
         account.save()
+        _changed(msisdn)
     _audit(actor, "vac.account_opened", account, partner_id=None, after={"state": account.state})
     return account
 
@@ -524,6 +534,7 @@ def close_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) ->
     account.state = Account.State.CLOSED
     account.closed_at = now
     account.save()
+    _changed(msisdn)
     for sub in _scope(msisdn):
         _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, "销户")
     _audit(actor, "vac.account_closed", account, partner_id=None, after={"state": account.state})

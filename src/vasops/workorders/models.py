@@ -84,6 +84,9 @@ class WorkOrder(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["state", "due_at"]),
+            # default ordering (newest first: portal list, "all" exports) and the "mine" tab
+            models.Index(fields=["-created_at", "-id"], name="workorders_created_desc"),
+            models.Index(fields=["assignee", "state", "due_at"], name="workorders_assignee_state_due"),
         ]
 
     def __str__(self) -> str:

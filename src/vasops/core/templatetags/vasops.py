@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
+from django.utils.translation import gettext
 
 from vasops.core import audit, roles, rules, ui
 
@@ -36,12 +37,26 @@ def state_badge(value: Any, label: Any = None) -> dict[str, Any]:
     return {"cls": ui.badge_class(str(value)), "label": label if label is not None else value}
 
 
-@register.simple_tag(takes_context=True)
-def nav_items(context: dict[str, Any], audience: str) -> list[dict[str, Any]]:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    items = []
-    user_roles = set(roles.roles_of(user))
+# (audience, urlconf, active, superuser, permissions, roles) -> [(label, url, section)]: the nav
+# depends only on these, so it is built once per distinct set instead of on every request.
+_NAV_CACHE: dict[tuple[Any, ...], list[tuple[Any, str, str]]] = {}
+
+
+def _visible_nav(audience: str, user: Any, user_roles: set[str]) -> list[tuple[Any, str, str]]:
+    authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
+    perms = frozenset(user.get_all_permissions()) if authenticated else frozenset()
+    key = (
+        audience,
+        get_urlconf(),
+        authenticated and user.is_active,
+        authenticated and user.is_superuser,
+        perms,
+        frozenset(user_roles),
+    )
+    cached = _NAV_CACHE.get(key)
+    if cached is not None:
+        return cached
+    entries = []
     for item in ui.collect_nav().get(audience, []):
         if item.perm and not (user and user.has_perm(item.perm)):
             continue
@@ -51,6 +66,25 @@ def nav_items(context: dict[str, Any], audience: str) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = bool(request and request.path.startswith(url) and url != "/")
-        items.append({"label": item.label, "url": url, "section": item.section, "active": active})
-    return items
+        entries.append((item.label, url, item.section))
+    if len(_NAV_CACHE) > 512:
+        _NAV_CACHE.clear()
+    _NAV_CACHE[key] = entries
+    return entries
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context: dict[str, Any], audience: str) -> list[dict[str, Any]]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    cached_roles = getattr(request, "_vasops_roles", None)  # set by the shell context processor
+    user_roles = set(cached_roles if cached_roles is not None else roles.roles_of(user))
+    return [
+        {
+            "label": gettext(label),
+            "url": url,
+            "section": gettext(section) if section else "",
+            "active": bool(request and request.path.startswith(url) and url != "/"),
+        }
+        for label, url, section in _visible_nav(audience, user, user_roles)
+    ]
