@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
 export PYTHONPATH := src
 
-.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac gateway clean
+.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm gateway clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-console: install
 
 bench-vac: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/vac.py $(BENCH_ARGS)
+
+bench-crm: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/crm.py $(BENCH_ARGS)
 
 # The VAC hot path as its own ASGI service (JSON over HTTP on 8100, binary CheckPrice on 9999).
 gateway: install

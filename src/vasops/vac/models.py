@@ -217,3 +217,62 @@ class NotifyOutbox(models.Model):
         verbose_name_plural = _("SP 通知")
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+
+class CrmBatchFile(models.Model):
+    """A CRM batch order file (VAC.md C.3): received once (sha256, or file name + header sequence),
+    applied in committed chunks; ``committed_offset`` is the byte offset after the last committed
+    line, so a crash resumes there. The exception (receipt) file is a core Document."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("待处理")
+        APPLYING = "applying", _("处理中")
+        DONE = "done", _("已完成")
+        REJECTED = "rejected", _("文件被拒绝")
+
+    name = models.CharField(_("文件名"), max_length=255)
+    sequence = models.CharField(_("文件序号"), max_length=4, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    source = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(_("来源"), max_length=10, default="upload")  # upload / inbox
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RECEIVED)
+    lines_expected = models.PositiveIntegerField(_("文件头记录数"), default=0)
+    lines_total = models.PositiveIntegerField(_("已处理行数"), default=0)
+    lines_applied = models.PositiveIntegerField(_("成功行数"), default=0)
+    lines_failed = models.PositiveIntegerField(_("异常行数"), default=0)
+    committed_offset = models.PositiveBigIntegerField(default=0)
+    committed_line = models.PositiveIntegerField(default=0)
+    exception_offset = models.PositiveBigIntegerField(default=0)
+    file_error = models.CharField(_("文件级错误"), max_length=255, blank=True)
+    exception_file = models.ForeignKey(
+        "core.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("接收时间"))
+    started_at = models.DateTimeField(_("开始处理"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CRM 批量文件")
+        verbose_name_plural = _("CRM 批量文件")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "sequence"], condition=~Q(sequence=""), name="vac_crmbatch_name_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def progress_percent(self) -> int:
+        if self.state in (self.State.DONE, self.State.REJECTED):
+            return 100
+        if not self.lines_expected:
+            return 0
+        return min(99, self.lines_total * 100 // self.lines_expected)

@@ -123,3 +123,39 @@ def make_user(db):
 @pytest.fixture
 def cs_agent(make_user):
     return make_user(roles.CS_AGENT, is_staff=True)
+
+
+# --- pages and API: staff, partner users of two partners, a little data on each side ---------
+
+
+@pytest.fixture
+def partner_user(make_user):
+    from vasops.partners.models import Membership
+
+    def _make(partner: Partner, *, admin: bool = True) -> User:
+        user = make_user(roles.PARTNER_ADMIN if admin else roles.PARTNER_USER)
+        Membership.objects.create(user=user, partner=partner, is_admin=admin)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def two_sides(make_partner, make_product, partner_user):
+    """Partners A and B, each with one active subscription (and its outbox row) and a user."""
+    from vasops.vac import actions
+
+    a, b = make_partner("甲方", enterprise_code="91001"), make_partner("乙方", enterprise_code="91002")
+    pa = make_product(a, billing_mode="monthly", fee_fen=500, code="9091001001")
+    pb = make_product(b, billing_mode="monthly", fee_fen=500, code="9091002001")
+    sa = actions.subscribe(actor="crm", msisdn="13100000001", product=pa, channel="crm").subscription
+    sb = actions.subscribe(actor="crm", msisdn="13100000002", product=pb, channel="crm").subscription
+    return {
+        "a": a,
+        "b": b,
+        "sub_a": sa,
+        "sub_b": sb,
+        "user_a": partner_user(a),
+        "user_b": partner_user(b),
+        "user_a_plain": partner_user(a, admin=False),
+    }

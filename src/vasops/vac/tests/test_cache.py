@@ -61,6 +61,14 @@ def test_version_at_picks_the_version_valid_at_the_instant_like_catalog_queries(
     assert c.decode_product(c.encode_unknown(2100)) == 2100
 
 
+def run_in_fresh_loop(coro):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: independent of any loop an earlier test left set."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=30)
+
+
 def test_a_fill_that_read_before_an_invalidation_does_not_land(prefix):
     async def run() -> tuple[bool, bool, dict[bytes, bytes]]:
         cache = c.AsyncCache(REDIS_URL, prefix)
@@ -74,7 +82,7 @@ def test_a_fill_that_read_before_an_invalidation_does_not_land(prefix):
         finally:
             await cache.close()
 
-    stale, fresh, raw = asyncio.run(run())
+    stale, fresh, raw = run_in_fresh_loop(run())
     assert (stale, fresh) == (False, True) and c.decode_user(raw) == c.UserState()
 
 
@@ -91,7 +99,7 @@ def test_flush_catalog_drops_every_product_and_refuses_fills_read_before(prefix)
         finally:
             await cache.close()
 
-    late, flushed, product = asyncio.run(run())
+    late, flushed, product = run_in_fresh_loop(run())
     assert (late, flushed, product) == (False, 1, None)
 
 

@@ -1,0 +1,171 @@
+"""REST routes of the VAC (/api/v1/vac/…). Thin: parse → query/action → schema. Staff look users
+up by MSISDN; a partner user sees only its own products' subscriptions and its own notifications
+(another partner's row is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.permissions import has
+from vasops.partners.queries import partner_of
+from vasops.vac import outbox_actions, queries
+from vasops.vac.models import CrmBatchFile, NotifyOutbox, Subscription
+from vasops.vac.permissions import VIEW_CRM_BATCH
+
+router = Router(tags=["VAC"])
+
+
+class HistoryOut(Schema):
+    event: str
+    from_state: str
+    to_state: str
+    channel: str
+    actor_label: str
+    reason: str
+    at: dt.datetime
+
+
+class SubscriptionOut(Schema):
+    id: int
+    msisdn: str
+    product_id: int
+    product_code: str = Field(..., description="产品代码（SP_ProductID）")
+    product_name: str
+    partner_id: int
+    state: str = Field(..., description="pending_confirmation / active / unsubscribed / blocked / dropped")
+    channel: str
+    link_id: str
+    requested_at: dt.datetime
+    effective_at: dt.datetime | None
+    expiry_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_product_code(obj: Subscription) -> str:
+        return obj.product.product_code or ""
+
+    @staticmethod
+    def resolve_product_name(obj: Subscription) -> str:
+        return obj.product.name
+
+
+class SubscriptionDetailOut(SubscriptionOut):
+    history: list[HistoryOut]
+
+    @staticmethod
+    def resolve_history(obj: Subscription) -> list[object]:
+        return list(obj.history.all())
+
+
+class NotificationOut(Schema):
+    id: int
+    record_sequence_id: str | None
+    user_id: str
+    sp_id: str
+    product_id: str
+    update_type: int = Field(..., description="1 订购 / 2 退订 / 3 点播 / 5 号码变更")
+    update_time: str
+    state: str = Field(..., description="pending 待发送 / delivered 已送达 / failed 发送失败")
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+    delivered_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class CrmBatchOut(Schema):
+    id: int
+    name: str
+    sequence: str
+    sha256: str
+    size: int
+    origin: str
+    state: str = Field(..., description="received / applying / done / rejected")
+    lines_expected: int
+    lines_total: int
+    lines_applied: int
+    lines_failed: int
+    progress_percent: int
+    file_error: str
+    exception_file: str | None = Field(None, description="异常文件下载地址")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_exception_file(obj: CrmBatchFile) -> str | None:
+        from django.urls import reverse
+
+        return reverse("vac:crm_exception_file", args=[obj.pk]) if obj.exception_file_id else None
+
+
+@router.get("/subscriptions", response=list[SubscriptionOut], summary="订购关系查询")
+def list_subscriptions(
+    request: HttpRequest,
+    response: HttpResponse,
+    msisdn: str = "",
+    state: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> list[Subscription]:
+    """Staff: ``msisdn`` is required (user lookup). Partner: its own products' relations."""
+    if partner_of(request.user) is None:
+        if not queries.is_vac_staff(request.user):
+            raise PermissionDenied("您没有查询订购关系的权限。")
+        if not msisdn:
+            raise DomainError("vac.msisdn_required", "请提供要查询的手机号码 msisdn。", field="msisdn")
+    qs = queries.subscriptions(request.user)
+    if msisdn:
+        qs = qs.filter(msisdn=queries.normalise(msisdn))
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-id"), response, offset, limit)
+
+
+@router.get("/subscriptions/{sub_id}", response=SubscriptionDetailOut, summary="订购关系详情（含变更记录）")
+def get_subscription(request: HttpRequest, sub_id: int) -> Subscription:
+    return get_or_404(queries.subscriptions(request.user).prefetch_related("history"), pk=sub_id)
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="订购关系通知（投递状态）")
+def list_notifications(
+    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+) -> list[NotifyOutbox]:
+    qs = queries.notifications(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-id"), response, offset, limit)
+
+
+@router.get("/notifications/{notification_id}", response=NotificationOut, summary="通知详情")
+def get_notification(request: HttpRequest, notification_id: int) -> NotifyOutbox:
+    return get_or_404(queries.notifications(request.user), pk=notification_id)
+
+
+@router.post("/notifications/{notification_id}/resend", response=NotificationOut, summary="重新发送通知")
+def resend_notification(request: HttpRequest, notification_id: int) -> NotifyOutbox:
+    row = get_or_404(queries.notifications(request.user), pk=notification_id)
+    return outbox_actions.resend_notification(actor=request.user, notification=row)
+
+
+@router.get("/crm-batches", response=list[CrmBatchOut], summary="CRM 批量文件")
+def list_crm_batches(
+    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+) -> list[CrmBatchFile]:
+    if partner_of(request.user) is not None or not has(request.user, VIEW_CRM_BATCH):
+        raise PermissionDenied("您没有查看 CRM 批量文件的权限。")
+    qs = queries.crm_batches(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-id"), response, offset, limit)
+
+
+@router.get("/crm-batches/{batch_id}", response=CrmBatchOut, summary="CRM 批量文件详情与进度")
+def get_crm_batch(request: HttpRequest, batch_id: int) -> CrmBatchFile:
+    return get_or_404(queries.crm_batches(request.user), pk=batch_id)
+
+
+routers = [("/vac", router)]

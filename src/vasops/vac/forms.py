@@ -1,0 +1,50 @@
+"""Forms of the VAC pages (labels and help in Chinese)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from vasops.core.forms import StyledFormMixin
+
+
+class LookupForm(StyledFormMixin, forms.Form):
+    msisdn = forms.CharField(
+        label="手机号码", max_length=20, help_text="11 位手机号码，也可带 86 或 +86 前缀。"
+    )
+
+    def clean_msisdn(self) -> str:
+        value = self.cleaned_data["msisdn"].strip().removeprefix("+")
+        if len(value) == 13 and value.startswith("86"):
+            value = value[2:]
+        if not (len(value) == 11 and value.isdigit() and value.startswith("1")):
+            raise forms.ValidationError("请输入 11 位手机号码。")
+        return value
+
+
+class UnsubscribeForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="退订原因",
+        max_length=200,
+        help_text="将记入订购关系变更记录与审计日志，并随退订通知发给 SP。",
+        widget=forms.TextInput(attrs={"placeholder": "例如：用户来电要求退订"}),
+    )
+
+
+class CrmUploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(
+        label="CRM 批量文件",
+        help_text="GBK 文本：一行 105 字节的文件头，之后每行 15 个 TAB 分隔字段（VAC.md C.3）。"
+        "同一文件（内容相同，或文件名与文件序号相同）只处理一次。",
+    )
+
+
+class EndpointForm(StyledFormMixin, forms.Form):
+    url = forms.URLField(label="通知地址（SPOrderUrl）", max_length=500, assume_scheme="https")
+    order_key = forms.CharField(
+        label="OrderKey",
+        max_length=64,
+        required=False,
+        help_text="用于计算 encodeStr（MD5(userId + OrderKey + productId + time_stamp)）；留空则不签名。",
+        widget=forms.PasswordInput(render_value=True),
+    )
+    enabled = forms.BooleanField(label="启用", required=False, initial=True)
