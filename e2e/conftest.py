@@ -243,3 +243,79 @@ def submit_application_in_db(partner: Any) -> Any:
         billing_mode="monthly",
     )
     return actions.submit_application(app, actor=user)
+
+
+# --- catalogue / work-order / change-request flow helpers ------------------------------------
+
+
+def active_partner_in_db(
+    seq: int,
+    username: str,
+    name: str,
+    password: str,
+    *,
+    staff: Any,
+    enterprise_code: str,
+    access_number: str,
+    activate: bool = True,
+) -> Any:
+    """A registered SP with every certificate, admitted with its codes through
+    ``partners.actions.record_admission`` and (by default) activated. Returns the partner."""
+    from vasops.partners import actions
+
+    partner = register_partner_in_db(seq, username, name, password)
+    partner = actions.record_admission(
+        partner, actor=staff, enterprise_code=enterprise_code, service_access_number=access_number
+    )
+    if activate:
+        partner = actions.activate_partner(partner, actor=staff)
+    return partner
+
+
+def live_product_in_db(
+    partner: Any,
+    *,
+    staff: Any,
+    name: str,
+    fee_fen: int,
+    billing_mode: str = "monthly",
+    product_code: str,
+) -> Any:
+    """A SMS product of ``partner`` taken through the whole product-new path in the DB
+    (submitted, approved with ``product_code``, configured, every test passed): 已上线."""
+    from vasops.catalog import actions
+    from vasops.catalog.models import BusinessLine
+    from vasops.partners import queries
+
+    user = queries.partner_users(partner).first()
+    product = actions.create_product(
+        actor=user,
+        partner=partner,
+        business_line=BusinessLine.objects.get(code="SMS"),
+        name=name,
+        access_number=f"{partner.service_access_number}9",
+        description=f"{name}：每日推送",
+        product_type="information",
+        fee_fen=fee_fen,
+        billing_mode=billing_mode,
+        details={"order_cmd": "DY9", "cancel_cmd": "TD9"},
+    )
+    actions.submit_product(product, actor=user)
+    actions.review_product(product, actor=staff, decision="approve", product_code=product_code)
+    actions.finish_configuration(product, actor=staff)
+    for case in product.test_cases.all():
+        actions.record_test_result(case, actor=staff, passed=True)
+    return actions.complete_testing(product, actor=staff)
+
+
+def seed_business_lines() -> None:
+    """The standard business lines seeded by catalog migration 0002 (a transactional test's
+    flush removes them; idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion"
+    )
+    migration.seed(apps, None)
