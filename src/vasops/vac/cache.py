@@ -12,6 +12,11 @@ is invalidated on every change:
 * ``{p}g:{<msisdn>}`` — generation of the user, bumped on every invalidation (lives
   :data:`GEN_TTL` seconds): a fill only lands when the generation it read before querying
   PostgreSQL is still the current one, so a slow reader never caches a pre-commit state.
+* ``{p}d:{<msisdn>}`` — count of gateway writes in flight for the user (lives
+  :data:`DIRTY_TTL` seconds): set before a write transaction, decremented after its COMMIT and
+  invalidation; while it exists no fill lands. A gateway killed between COMMIT and invalidation
+  therefore leaves no stale hash behind: the mark expires and the next read loads the committed
+  state (tests/test_crash_safety.py).
 * ``{p}{cat}pd:<sp_id>:<product_code>`` — JSON of a product, its partner's status, its business
   line's service type and its price versions (or ``{"e": 2000|2100}`` when unknown); listed in
   ``{p}{cat}idx`` and guarded by the generation ``{p}{cat}gen``. Catalogue and partner changes are
@@ -37,6 +42,7 @@ from typing import Any
 import orjson
 
 GEN_TTL = 120
+DIRTY_TTL = 60  # > the longest write transaction (the gateway's command timeout is 30 s)
 EMPTY_USER_TTL = 3600
 UNKNOWN_PRODUCT_TTL = 300
 NOTIFY_CHANNEL = "vasops_vac_catalog"
@@ -74,6 +80,9 @@ class Keys:
 
     def gen(self, msisdn: str) -> str:
         return f"{self.prefix}g:{{{msisdn}}}"
+
+    def dirty(self, msisdn: str) -> str:
+        return f"{self.prefix}d:{{{msisdn}}}"
 
     def product(self, sp_id: str, product_code: str) -> str:
         return f"{self.prefix}{{cat}}pd:{sp_id}:{product_code}"
@@ -322,10 +331,11 @@ CREATE OR REPLACE TRIGGER vasops_vac_cache AFTER INSERT OR UPDATE OR DELETE OR T
 
 # --- Lua scripts -----------------------------------------------------------------------------
 
-# KEYS: user, gen. ARGV: expected gen ("" = none), ttl (0 = none), field, value, ...
+# KEYS: user, gen, dirty. ARGV: expected gen ("" = none), ttl (0 = none), field, value, ...
 FILL_USER_LUA = """
 local g = redis.call('GET', KEYS[2])
 if (g or '') ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -335,6 +345,19 @@ return 1
 INVALIDATE_USER_LUA = """
 redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
+"""
+# KEYS: dirty. ARGV: ttl — a gateway write begins
+MARK_DIRTY_LUA = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return n
+"""
+# KEYS: user, gen, dirty. ARGV: gen ttl — a gateway write ended (committed or not)
+END_WRITE_LUA = """
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if redis.call('DECR', KEYS[3]) <= 0 then redis.call('DEL', KEYS[3]) end
 return redis.call('DEL', KEYS[1])
 """
 # KEYS: product, index, catalog gen. ARGV: expected gen, json, ttl (0 = none)
@@ -536,7 +559,7 @@ class AsyncCache:
         return raw.decode() if raw else ""
 
     async def fill_user(self, msisdn: str, state: UserState, expected_gen: str) -> bool:
-        keys = [self.keys.user(msisdn), self.keys.gen(msisdn)]
+        keys = [self.keys.user(msisdn), self.keys.gen(msisdn), self.keys.dirty(msisdn)]
         return bool(await self.redis.script(FILL_USER_LUA, keys, _fill_args(state, expected_gen)))
 
     async def fill_product(
@@ -551,6 +574,16 @@ class AsyncCache:
         await self.redis.script(
             INVALIDATE_USER_LUA, [self.keys.user(msisdn), self.keys.gen(msisdn)], [GEN_TTL]
         )
+
+    async def begin_write(self, msisdn: str) -> None:
+        """Before a write transaction on ``msisdn``: no fill lands until :meth:`end_write` (or
+        :data:`DIRTY_TTL` seconds, if this process dies first)."""
+        await self.redis.script(MARK_DIRTY_LUA, [self.keys.dirty(msisdn)], [DIRTY_TTL])
+
+    async def end_write(self, msisdn: str) -> None:
+        """After the transaction (COMMIT or rollback): invalidate and drop this write's mark."""
+        keys = [self.keys.user(msisdn), self.keys.gen(msisdn), self.keys.dirty(msisdn)]
+        await self.redis.script(END_WRITE_LUA, keys, [GEN_TTL])
 
     async def flush_catalog(self) -> int:
         return int(
@@ -672,7 +705,14 @@ def rebuild(dsn: str, url: str, prefix: str = "vac:", *, batch: int = 20000) -> 
                 if row[0] != current:
                     if current is not None:
                         state = user_from_rows(group)
-                        pipe.evalsha(sha, 2, keys.user(current), keys.gen(current), *_fill_args(state, ""))
+                        pipe.evalsha(
+                            sha,
+                            3,
+                            keys.user(current),
+                            keys.gen(current),
+                            keys.dirty(current),
+                            *_fill_args(state, ""),
+                        )
                         written += 1
                     current, group = row[0], []
                 if row[0] is not None:

@@ -19,15 +19,22 @@ request is HTTP 400 with code 100):
 ``/v1/subscribe``      订购 (op 1), ``channel`` (sms | wap | ivr | web | crm | trusted_portal)
 ``/v1/unsubscribe``    退订 (op 2)
 ``/v1/on-demand``      点播 (op 4), ``link_id`` and ``cdr_id`` optional
+``/v1/unsubscribe-all`` 全部退订 (op 3): ``msisdn``, ``service_type`` ("00" = every type),
+                       ``sp_id`` ("" or "00000" = every SP), ``reason``; no ``product_id``
+``/v1/block``          屏蔽业务能力 (op 7): ``msisdn``, ``service_type``, ``reason``
+``/v1/restore``        恢复业务能力 (op 8): ``msisdn``, ``service_type``, ``reason``
 ``GET /health``        liveness
 =====================  ================================================================
 
 Every decision is :func:`vasops.vac.rules.decide` — the function ``vac.actions`` uses — on the
-same facts (tests/test_gateway_parity.py proves the answers equal). Reads come from Redis and
+same facts (tests/test_gateway.py proves the answers and the rows equal). Reads come from Redis and
 fall back to PostgreSQL (filling the cache); writes are one PostgreSQL transaction, answered
-only after COMMIT, then the user's cache entry is invalidated. Database access is asyncpg
-(binary protocol, statements prepared and cached per connection: about a third of the CPU of
-psycopg's async driver per query, which matters on the hot path).
+only after COMMIT, then the user's cache entry is invalidated (a write first marks the user
+"being written" in Redis, so a gateway killed between COMMIT and invalidation leaves no stale
+entry: see vac.cache). Concurrent on-demand uses are written by group commit: one multi-row
+statement (CDRs ``ON CONFLICT DO NOTHING`` + their notifications) and one COMMIT per batch.
+Database access is asyncpg (binary protocol, statements prepared and cached per connection:
+about a third of the CPU of psycopg's async driver per query, which matters on the hot path).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import functools
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +61,7 @@ from vasops.vac.protocol.codes import ResultCode
 log = logging.getLogger("vasops.vac.gateway")
 
 CHANNELS = frozenset({"sms", "wap", "ivr", "web", "crm", "trusted_portal"})
+WILDCARD_SP = "00000"  # op 3 over every SP
 ACTOR = "gateway"
 SHANGHAI = rules.SHANGHAI
 RC = ResultCode
@@ -211,27 +219,77 @@ SELECT n.id, $1 || lpad(n.id::text, 12, '0'), 1, $2, $3, $4, $5, $6, $7, $8, $9,
        $12, '', 'pending', 0, $13, '', $13, $14, $15
   FROM (SELECT nextval(pg_get_serial_sequence('vac_notifyoutbox', 'id')) AS id) n
 """
-# 点播 in one statement (one round trip, one commit): the CDR (idempotent on its id) and the SP
-# notification, which is written only when the CDR is new (a re-sent request notifies once).
+# 点播 for a whole batch of concurrent requests in one statement (one round trip, one COMMIT): the
+# CDRs (idempotent on their id) and the SP notifications, each written only when its CDR is new (a
+# re-sent request, even twice in the same batch, notifies once). Every parameter is an array with
+# one element per request, in the order of :func:`_outbox_args` + (cdr id, product, fee, charge).
 ON_DEMAND_SQL = """
-WITH cdr AS (
+WITH i AS (
+  SELECT t.*, row_number() OVER (PARTITION BY t.charge, t.cdr ORDER BY t.ord) AS rn
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
+                $14::bigint[], $15::bigint[], $16::text[], $17::bigint[], $18::int[], $19::bool[])
+         WITH ORDINALITY AS t(day, msisdn, st, sp, pc, ut, utime, udesc, link, eff, exp, ts, at,
+                              partner, sub, cdr, product, fee, charge, ord)
+),
+cdr AS (
   INSERT INTO vac_usagerecord (cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at)
-  SELECT $16, $2, $17, $14, $18, 'per_use', $13 WHERE $19::bool
-  ON CONFLICT DO NOTHING RETURNING 1
+  SELECT cdr, msisdn, product, partner, fee, 'per_use', at FROM i WHERE charge ORDER BY ord
+  ON CONFLICT DO NOTHING RETURNING cdr_id
+),
+n AS (
+  SELECT nextval(pg_get_serial_sequence('vac_notifyoutbox', 'id')) AS id, i.*
+    FROM i
+   WHERE NOT i.charge OR (i.rn = 1 AND i.cdr IN (SELECT cdr_id FROM cdr))
+   ORDER BY i.ord
 )
 INSERT INTO vac_notifyoutbox (id, record_sequence_id, user_id_type, user_id, service_type, sp_id,
     product_id, update_type, update_time, update_desc, link_id, content, effective_date,
     expire_date, time_stamp, encode_str, state, attempts, next_attempt_at, last_error, created_at,
     partner_id, subscription_id)
-SELECT n.id, $1 || lpad(n.id::text, 12, '0'), 1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11,
-       $12, '', 'pending', 0, $13, '', $13, $14, $15
-  FROM (SELECT nextval(pg_get_serial_sequence('vac_notifyoutbox', 'id')) AS id) n
- WHERE NOT $19::bool OR EXISTS (SELECT 1 FROM cdr)
+SELECT n.id, n.day || lpad(n.id::text, 12, '0'), 1, n.msisdn, n.st, n.sp, n.pc, n.ut, n.utime,
+       n.udesc, n.link, '', n.eff, n.exp, n.ts, '', 'pending', 0, n.at, '', n.at, n.partner, n.sub
+  FROM n
+"""
+# 全部退订 / 屏蔽: the user's live relations in scope, locked, with what their notification needs.
+SCOPE_SQL = """
+SELECT s.id, s.state, s.channel, s.link_id, s.effective_at, s.partner_id, p.product_code,
+       bl.service_type, pa.enterprise_code
+  FROM vac_subscription s
+  JOIN catalog_product p ON p.id = s.product_id
+  JOIN catalog_businessline bl ON bl.id = p.business_line_id
+  JOIN partners_partner pa ON pa.id = p.partner_id
+ WHERE s.msisdn = $1 AND s.state IN ('pending_confirmation', 'active')
+   AND ($2 = '00' OR bl.service_type = $2) AND ($3::bigint IS NULL OR s.partner_id = $3)
+ ORDER BY s.id
+   FOR UPDATE OF s
+"""
+CLOSED_SQL = "SELECT EXISTS (SELECT 1 FROM vac_account WHERE msisdn = $1 AND state = 'closed')"
+BLOCKED_SQL = """
+SELECT EXISTS (SELECT 1 FROM vac_userblock WHERE msisdn = $1 AND state = 'blocked'
+                  AND (service_type = $2 OR ($2 <> '00' AND service_type = '00')))
+"""
+INSERT_BLOCK_SQL = """
+INSERT INTO vac_userblock (msisdn, service_type, state, blocked_at, restored_at, reason)
+VALUES ($1, $2, 'blocked', $3, NULL, $4) ON CONFLICT DO NOTHING RETURNING id
+"""
+LOCK_BLOCK_SQL = """
+SELECT id FROM vac_userblock WHERE msisdn = $1 AND service_type = $2 AND state = 'blocked' FOR UPDATE
 """
 
 
+@dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """What a notification says about the product (the fields of ProductInfo it reads)."""
+
+    service_type: str
+    sp_id: str
+    product_code: str
+    partner_id: int
+
+
 def _outbox_args(
-    info: c.ProductInfo,
+    info: c.ProductInfo | NotifyTarget,
     msisdn: str,
     update_type: int,
     now: dt.datetime,
@@ -265,25 +323,32 @@ def _outbox_args(
 
 
 class GroupCommit:
-    """Group commit of one statement: concurrent callers' rows are written together in one
-    transaction (asyncpg executemany, pipelined) and each caller returns only after that COMMIT.
-    While a batch commits the next one gathers, so one fsync serves many CDRs. A failing batch is
-    retried row by row, so one bad row fails only its own caller."""
+    """Group commit of one multi-row statement: the rows of concurrent callers are written by
+    one statement taking one array per column (``unnest``), in one transaction, and each caller
+    returns only after that COMMIT. While a batch commits the next one gathers (up to
+    ``in_flight`` batches commit at once), so one fsync serves many CDRs. A failing batch is
+    retried row by row (the same statement with one-element arrays), so one bad row fails only
+    its own caller."""
 
-    def __init__(self, engine: Engine, sql: str, max_batch: int = 500) -> None:
+    def __init__(self, engine: Engine, sql: str, max_batch: int = 1000, in_flight: int = 2) -> None:
         self.engine, self.sql, self.max_batch = engine, sql, max_batch
         self.queue: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
-        self.running = False
+        self.running = 0
+        self.in_flight = in_flight
 
     async def submit(self, args: tuple[Any, ...]) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.queue.append((args, fut))
-        if not self.running:
-            self.running = True
+        if self.running < self.in_flight:
+            self.running += 1
             task = asyncio.get_running_loop().create_task(self._run())
             self.engine._tasks.add(task)
             task.add_done_callback(self.engine._tasks.discard)
         await fut
+
+    @staticmethod
+    def columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+        return [list(col) for col in zip(*rows, strict=True)]
 
     async def _run(self) -> None:
         try:
@@ -291,20 +356,23 @@ class GroupCommit:
                 batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
                 try:
                     async with self.engine.pool.acquire() as con, con.transaction():
-                        await con.executemany(self.sql, [args for args, _f in batch])
+                        await con.execute(self.sql, *self.columns([args for args, _f in batch]))
                 except Exception:
                     for args, fut in batch:
                         try:
-                            await self.engine.pool.execute(self.sql, *args)
+                            await self.engine.pool.execute(self.sql, *self.columns([args]))
                         except Exception as exc:
-                            fut.set_exception(exc)
+                            if not fut.done():
+                                fut.set_exception(exc)
                         else:
-                            fut.set_result(None)
+                            if not fut.done():
+                                fut.set_result(None)
                 else:
                     for _args, fut in batch:
-                        fut.set_result(None)
+                        if not fut.done():
+                            fut.set_result(None)
         finally:
-            self.running = False
+            self.running -= 1
 
 
 class Engine:
@@ -403,6 +471,17 @@ class Engine:
         await self.cache.fill_product(sp_id, product_code, info, gen)
         return info
 
+    @contextlib.asynccontextmanager
+    async def writing(self, msisdn: str) -> AsyncIterator[None]:
+        """Around a write transaction on ``msisdn``: the user's cache entry is marked before and
+        invalidated after (COMMIT, refusal or error alike)."""
+        assert self.cache is not None
+        await self.cache.begin_write(msisdn)
+        try:
+            yield
+        finally:
+            await self.cache.end_write(msisdn)
+
     def facts(self, info: c.ProductInfo, user: c.UserState, now: dt.datetime, **kw: Any) -> rules.Facts:
         return build_facts(info, user, now, confirm_interval=self.config.confirm_interval, **kw)
 
@@ -448,8 +527,7 @@ class Engine:
 
     async def _charge_month(self, info: c.ProductInfo, msisdn: str) -> dict[str, Any]:
         """First use in a calendar month of a monthly relation: decided again on the locked row."""
-        assert self.cache is not None
-        async with self.pool.acquire() as con, con.transaction():
+        async with self.writing(msisdn), self.pool.acquire() as con, con.transaction():
             now = dt.datetime.now(dt.UTC)
             user, rel, row = await self._locked(con, info, msisdn)
             decision = rules.decide(
@@ -468,7 +546,6 @@ class Engine:
                     month,
                     now,
                 )
-        await self.cache.invalidate_user(msisdn)
         extra = {"cdr_id": cdr} if cdr else {}
         return answer(decision.code, price_fen=decision.price_fen, charge=decision.charge, **extra)
 
@@ -487,14 +564,13 @@ class Engine:
         self, msisdn: str, sp_id: str, product_code: str, *, channel: str = "sms", link_id: str = ""
     ) -> dict[str, Any]:
         """订购 (op 1) — vac.actions.subscribe."""
-        assert self.cache is not None
         number = normalise_msisdn(msisdn)
         if number is None:
             return answer(RC.MSISDN_INVALID)
         info, _user = await self.load(sp_id, product_code, number)
         if isinstance(info, int):
             return answer(info)
-        async with self.pool.acquire() as con, con.transaction():
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
             now = dt.datetime.now(dt.UTC)
             user, rel, _row = await self._locked(con, info, number)
             facts = self.facts(info, user, now, channel=channel, relation=rel, use_cached_relation=False)
@@ -533,7 +609,6 @@ class Engine:
                     *_outbox_args(info, number, 1, now, sub_id=sub_id, link_id=link_id, effective_at=now),
                 )
             await con.execute(HISTORY_SQL, sub_id, channel, "", now, events, froms, tos)
-        await self.cache.invalidate_user(number)
         state = "pending_confirmation" if pending else "active"
         extra: dict[str, Any] = {"state": state, "subscription_id": sub_id}
         if cdr:
@@ -544,14 +619,13 @@ class Engine:
         self, msisdn: str, sp_id: str, product_code: str, *, reason: str = ""
     ) -> dict[str, Any]:
         """退订 (op 2) — vac.actions.unsubscribe (a pending relation is dropped, nobody told)."""
-        assert self.cache is not None
         number = normalise_msisdn(msisdn)
         if number is None:
             return answer(RC.MSISDN_INVALID)
         info, _user = await self.load(sp_id, product_code, number)
         if isinstance(info, int):
             return answer(info)
-        async with self.pool.acquire() as con, con.transaction():
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
             now = dt.datetime.now(dt.UTC)
             user, rel, row = await self._locked(con, info, number)
             facts = self.facts(info, user, now, relation=rel, use_cached_relation=False)
@@ -590,7 +664,6 @@ class Engine:
                     expiry_at=now,
                 )
                 await con.execute(OUTBOX_SQL, *args)
-        await self.cache.invalidate_user(number)
         return answer(decision.code, state=new_state)
 
     async def on_demand(
@@ -616,6 +689,120 @@ class Engine:
             extra["cdr_id"] = cdr
         return answer(decision.code, price_fen=decision.price_fen, charge=decision.charge, **extra)
 
+    # CRM / O&M acts on a user (ops 3, 7, 8)
+    async def _end_relations(
+        self, con: Any, msisdn: str, rows: list[Any], now: dt.datetime, reason: str, *, block: bool = False
+    ) -> None:
+        """vac.actions._end for each locked row: pending → dropped (nobody told); active →
+        unsubscribed (or blocked), history, and the SP is told (updateType 2)."""
+        for row in rows:
+            if row["state"] == "pending_confirmation":
+                new_state, event = "dropped", "dropped"
+            elif block:
+                new_state, event = "blocked", "blocked"
+            else:
+                new_state, event = "unsubscribed", "unsubscribed"
+            await con.execute(
+                "UPDATE vac_subscription SET state = $2, expiry_at = $3, updated_at = $3 WHERE id = $1",
+                row["id"],
+                new_state,
+                now,
+            )
+            await con.execute(
+                HISTORY_SQL,
+                row["id"],
+                row["channel"],
+                reason[:255],
+                now,
+                [event],
+                [row["state"]],
+                [new_state],
+            )
+            if new_state != "dropped":
+                target = NotifyTarget(
+                    row["service_type"],
+                    row["enterprise_code"] or "",
+                    row["product_code"] or "",
+                    row["partner_id"],
+                )
+                args = _outbox_args(
+                    target,
+                    msisdn,
+                    2,
+                    now,
+                    sub_id=row["id"],
+                    link_id=row["link_id"],
+                    desc=reason,
+                    effective_at=row["effective_at"],
+                    expiry_at=now,
+                )
+                await con.execute(OUTBOX_SQL, *args)
+
+    async def unsubscribe_all(
+        self, msisdn: str, *, service_type: str = "00", sp_id: str = "", reason: str = ""
+    ) -> dict[str, Any]:
+        """全部退订 (op 3) — vac.actions.unsubscribe_all: every live relation of the user in the
+        scope (service type "00" = all types; SP "" / "00000" = all SPs)."""
+        number = normalise_msisdn(msisdn)
+        if number is None:
+            return answer(RC.MSISDN_INVALID)
+        partner_id = None
+        if sp_id not in ("", WILDCARD_SP):
+            partner_id = await self.pool.fetchval(
+                "SELECT id FROM partners_partner WHERE enterprise_code = $1", sp_id
+            )
+            if partner_id is None:
+                return answer(RC.SP_NOT_FOUND)
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
+            now = dt.datetime.now(dt.UTC)
+            rows = await con.fetch(SCOPE_SQL, number, service_type, partner_id)
+            closed = await con.fetchval(CLOSED_SQL, number)
+            facts = rules.Facts(now=now, account_closed=closed, live_count=len(rows))
+            decision = rules.decide(rules.Op.UNSUBSCRIBE_ALL, facts)
+            if not decision.ok:
+                return answer(decision.code)
+            await self._end_relations(con, number, rows, now, reason or "全部退订")
+        return answer(decision.code, changed=len(rows))
+
+    async def block(self, msisdn: str, *, service_type: str = "00", reason: str = "") -> dict[str, Any]:
+        """屏蔽业务能力 (op 7) — vac.actions.block_user: the relations in scope end (blocked)."""
+        number = normalise_msisdn(msisdn)
+        if number is None:
+            return answer(RC.MSISDN_INVALID)
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
+            now = dt.datetime.now(dt.UTC)
+            closed = await con.fetchval(CLOSED_SQL, number)
+            blocked = await con.fetchval(BLOCKED_SQL, number, service_type)
+            facts = rules.Facts(now=now, account_closed=closed, user_blocked=blocked)
+            decision = rules.decide(rules.Op.BLOCK, facts)
+            if not decision.ok:
+                return answer(decision.code)
+            block_id = await con.fetchval(INSERT_BLOCK_SQL, number, service_type, now, reason[:255])
+            if block_id is None:  # a concurrent block won the partial unique index
+                return answer(RC.CANNOT_BLOCK_RESTORE)
+            rows = await con.fetch(SCOPE_SQL, number, service_type, None)
+            await self._end_relations(con, number, rows, now, reason or "用户屏蔽业务能力", block=True)
+        return answer(decision.code, changed=len(rows))
+
+    async def restore(self, msisdn: str, *, service_type: str = "00", reason: str = "") -> dict[str, Any]:
+        """恢复业务能力 (op 8) — vac.actions.restore_user (ended relations are not restored)."""
+        del reason  # kept in the request for the record; vac.actions stores none either
+        number = normalise_msisdn(msisdn)
+        if number is None:
+            return answer(RC.MSISDN_INVALID)
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
+            now = dt.datetime.now(dt.UTC)
+            block_id = await con.fetchval(LOCK_BLOCK_SQL, number, service_type)
+            closed = await con.fetchval(CLOSED_SQL, number)
+            facts = rules.Facts(now=now, account_closed=closed, user_blocked=block_id is not None)
+            decision = rules.decide(rules.Op.RESTORE, facts)
+            if not decision.ok:
+                return answer(decision.code)
+            await con.execute(
+                "UPDATE vac_userblock SET state = 'restored', restored_at = $2 WHERE id = $1", block_id, now
+            )
+        return answer(decision.code)
+
 
 # --- HTTP (plain ASGI) -----------------------------------------------------------------------
 
@@ -631,8 +818,24 @@ def _field(body: dict[str, Any], name: str, *, required: bool = True, size: int 
     return value
 
 
+def _service_type(body: dict[str, Any]) -> str:
+    value = _field(body, "service_type", required=False, size=2) or "00"
+    if len(value) != 2 or not value.isdigit():
+        raise BadRequest("service_type: two digits (00 = every service type)")
+    return value
+
+
 async def _route(engine: Engine, path: str, body: dict[str, Any]) -> dict[str, Any]:
     msisdn = _field(body, "msisdn")
+    if path in ("/v1/unsubscribe-all", "/v1/block", "/v1/restore"):
+        service_type = _service_type(body)
+        reason = _field(body, "reason", required=False, size=255)
+        if path == "/v1/block":
+            return await engine.block(msisdn, service_type=service_type, reason=reason)
+        if path == "/v1/restore":
+            return await engine.restore(msisdn, service_type=service_type, reason=reason)
+        sp_id = _field(body, "sp_id", required=False, size=21)
+        return await engine.unsubscribe_all(msisdn, service_type=service_type, sp_id=sp_id, reason=reason)
     sp_id = _field(body, "sp_id", size=21)
     product_id = _field(body, "product_id", size=21)
     if path == "/v1/auth":
@@ -781,8 +984,8 @@ CONFIRM_INTERVAL_SECONDS = 60
 
 
 async def check_price(engine: Engine, msg: Any, conn: TcpConnection) -> Any:
-    """CheckPrice → the operation of its Operation_Type, answered as vasops.vac.tcp_server does.
-    Ops 3 / 7 / 8 (unsubscribe-all, block, restore) are CRM/O&M acts served by ``run_vac_tcp``."""
+    """CheckPrice → the operation of its Operation_Type, answered as vasops.vac.tcp_server does
+    (ops 3 / 7 / 8 take the scope from ServiceType, "00" = all, and op 3 from SP_ID, "00000" = all)."""
     from vasops.vac.protocol import binary as b
 
     def resp(code: int, *, need_confirm: int = 0, link_id: str = "") -> b.CheckPriceResp:
@@ -802,17 +1005,18 @@ async def check_price(engine: Engine, msg: Any, conn: TcpConnection) -> Any:
         )
 
     op = rules.BINARY_OPS.get(msg.operation_type)
-    if op not in (
-        rules.Op.AUTH_CHARGE,
-        rules.Op.SUBSCRIBE,
-        rules.Op.UNSUBSCRIBE,
-        rules.Op.ON_DEMAND,
-        rules.Op.CHECK,
-    ):
+    if op is None:
         return resp(RC.FIELD_INVALID)
     msisdn = msg.fa.number or msg.oa.number
     sp_id, service_id = msg.sp_id, msg.service_id
-    if op is rules.Op.SUBSCRIBE:
+    service_type = msg.service_type or "00"
+    if op is rules.Op.BLOCK:
+        result = await engine.block(msisdn, service_type=service_type)
+    elif op is rules.Op.RESTORE:
+        result = await engine.restore(msisdn, service_type=service_type)
+    elif op is rules.Op.UNSUBSCRIBE_ALL:
+        result = await engine.unsubscribe_all(msisdn, service_type=service_type, sp_id=sp_id)
+    elif op is rules.Op.SUBSCRIBE:
         channel = (msg.order_method or "sms").strip().lower()
         result = await engine.subscribe(
             msisdn,

@@ -26,7 +26,7 @@ from vasops.partners.models import Partner
 from vasops.vac import actions
 from vasops.vac import cache as vac_cache
 from vasops.vac.errors import VacRefused
-from vasops.vac.models import NotifyOutbox, Subscription, SubscriptionHistory, UsageRecord
+from vasops.vac.models import NotifyOutbox, Subscription, SubscriptionHistory, UsageRecord, UserBlock
 from vasops.vac.protocol import binary as b
 from vasops.vac.protocol.codes import ResultCode as RC
 
@@ -492,3 +492,144 @@ def test_every_answer_and_every_row_equals_the_django_side(gateway, make_partner
     g_effects["states"] = sorted((g_names[n], s) for n, s in g_effects["states"])
     d_effects["states"] = sorted((d_names[n], s) for n, s in d_effects["states"])
     assert g_effects == d_effects
+
+
+# --- unsubscribe-all (3), block (7), restore (8) -------------------------------------------------
+
+
+def test_tcp_block_restore_and_unsubscribe_all_change_the_shared_state(gateway, monthly):
+    client = TcpClient(gateway.tcp_port)
+    client.bind()
+    assert client.check_price(1, monthly, "B1").result_code == RC.SUCCESS
+    assert client.check_price(7, monthly, "B2").result_code == RC.SUCCESS
+    assert Subscription.objects.get(msisdn="13012345678").state == "blocked"
+    assert client.check_price(7, monthly, "B3").result_code == RC.CANNOT_BLOCK_RESTORE
+    assert gateway.call("/v1/auth", **body(monthly, "13012345678"))["code"] == RC.CAPABILITY_BLOCKED
+    assert client.check_price(8, monthly, "B4").result_code == RC.SUCCESS
+    assert client.check_price(8, monthly, "B5").result_code == RC.CANNOT_BLOCK_RESTORE
+    assert client.check_price(1, monthly, "B6").result_code == RC.SUCCESS
+    assert client.check_price(3, monthly, "B7").result_code == RC.SUCCESS
+    assert client.check_price(3, monthly, "B8").result_code == RC.NOT_SUBSCRIBED
+    assert gateway.call("/v1/check", **body(monthly, "13012345678"))["code"] == RC.NOT_SUBSCRIBED
+    assert sorted(Subscription.objects.values_list("state", flat=True)) == ["blocked", "unsubscribed"]
+    assert list(NotifyOutbox.objects.order_by("id").values_list("update_type", "update_desc")) == [
+        (1, ""),
+        (2, "用户屏蔽业务能力"),
+        (1, ""),
+        (2, "全部退订"),
+    ]
+
+
+def test_json_block_restore_and_unsubscribe_all_validate_their_fields(gateway, monthly):
+    status, data = gateway.post("/v1/block", msisdn="13012345678", service_type="9x")
+    assert status == 400 and "service_type" in data["error"]
+    assert gateway.call("/v1/block", msisdn="123")["code"] == RC.MSISDN_INVALID
+    got = gateway.call("/v1/unsubscribe-all", msisdn="13012345678", sp_id="99999")
+    assert got["code"] == RC.SP_NOT_FOUND
+    assert gateway.call("/v1/restore", msisdn="13012345678")["code"] == RC.CANNOT_BLOCK_RESTORE
+    assert gateway.call("/v1/block", msisdn="13012345678", reason="投诉")["code"] == 0
+    assert UserBlock.objects.get().reason == "投诉"
+
+
+def django_user_answer(op: str, partner: Partner, msisdn: str, extra: dict[str, Any]) -> int:
+    st = extra.get("service_type", "00")
+    try:
+        if op == "block":
+            actions.block_user(actor="crm", msisdn=msisdn, service_type=st)
+        elif op == "restore":
+            actions.restore_user(actor="crm", msisdn=msisdn, service_type=st)
+        else:
+            scope = None
+            if extra.get("sp") == "own":
+                scope = partner
+            elif extra.get("sp") == "unknown":
+                return int(RC.SP_NOT_FOUND)  # tcp_server: the SP is looked up first
+            actions.unsubscribe_all(actor="crm", msisdn=msisdn, service_type=st, partner=scope)
+    except VacRefused as exc:
+        return int(exc.result_code)
+    return 0
+
+
+USER_ROUTES = {"block": "/v1/block", "restore": "/v1/restore", "unsubscribe_all": "/v1/unsubscribe-all"}
+USER_SCENARIO: list[tuple[str, str, dict[str, Any]]] = [
+    ("unsubscribe_all", "", {}),
+    ("subscribe", "M", {"channel": "crm"}),
+    ("subscribe", "P", {"channel": "crm"}),
+    ("subscribe", "Q", {"channel": "sms"}),  # service type 91, waits for confirmation
+    ("unsubscribe_all", "", {"service_type": "91"}),  # the pending relation is dropped
+    ("unsubscribe_all", "", {"service_type": "91"}),
+    ("unsubscribe_all", "", {"sp": "unknown"}),
+    ("subscribe", "Q", {"channel": "crm"}),
+    ("block", "", {"service_type": "90"}),  # M and P end as blocked; Q (91) stays
+    ("block", "", {"service_type": "90"}),
+    ("auth", "M", {}),
+    ("check", "Q", {}),
+    ("subscribe", "M", {"channel": "crm"}),
+    ("block", "", {}),  # everything: Q ends too
+    ("block", "", {"service_type": "91"}),  # covered by the 00 block
+    ("restore", "", {"service_type": "91"}),
+    ("restore", "", {"service_type": "90"}),
+    ("on_demand", "P", {}),
+    ("restore", "", {}),
+    ("on_demand", "P", {}),
+    ("subscribe", "M", {"channel": "crm"}),
+    ("subscribe", "Q", {"channel": "crm"}),
+    ("unsubscribe_all", "", {"sp": "own", "service_type": "90"}),
+    ("check", "Q", {}),
+    ("unsubscribe_all", "", {"sp": "own"}),
+    ("unsubscribe_all", "", {}),
+    ("setup:close", "M", {}),
+    ("block", "", {}),
+    ("restore", "", {}),
+    ("unsubscribe_all", "", {}),
+]
+
+
+def test_block_restore_unsubscribe_all_answers_and_rows_equal_the_django_side(
+    gateway, make_partner, make_product
+):
+    worlds = []
+    for code in ("95003", "95004"):
+        partner, products = world(make_partner, make_product, code)
+        products["Q"] = make_product(partner, billing_mode="monthly", fee_fen=300, service_type="91")
+        worlds.append((partner, products))
+    (g_partner, g_products), (d_partner, d_products) = worlds
+    g_msisdn, d_msisdn = "13100000003", "13100000004"
+    got, expected = [], []
+    for op, key, extra in USER_SCENARIO:
+        if op.startswith("setup:"):
+            setup_step(op, g_partner, g_products[key], g_msisdn)
+            setup_step(op, d_partner, d_products[key], d_msisdn)
+            continue
+        if op in USER_ROUTES:
+            request: dict[str, Any] = {"msisdn": g_msisdn, "service_type": extra.get("service_type", "00")}
+            if extra.get("sp"):
+                request["sp_id"] = g_partner.enterprise_code if extra["sp"] == "own" else "99999"
+            result = gateway.call(USER_ROUTES[op], **request)
+            got.append((op, extra, result["code"]))
+            expected.append((op, extra, django_user_answer(op, d_partner, d_msisdn, extra)))
+            continue
+        result = gateway.call(ROUTES[op], **body(g_products[key], g_msisdn, **extra))
+        got.append((op, extra, result["code"]))
+        expected.append((op, extra, django_answer(op, d_products[key], d_msisdn, extra)[0]))
+    assert got == expected
+    codes = [g[2] for g in got]
+    assert codes.count(0) >= 12 and len(set(codes)) >= 5
+
+    def rows(partner: Partner, products: dict[str, Product], msisdn: str) -> dict[str, Any]:
+        names = {p.name: k for k, p in products.items()}
+        out = effects(partner)
+        out["states"] = sorted((names[n], s) for n, s in out["states"])
+        out["reasons"] = sorted(
+            SubscriptionHistory.objects.filter(subscription__partner=partner).values_list("event", "reason")
+        )
+        out["notify_desc"] = sorted(
+            NotifyOutbox.objects.filter(partner=partner).values_list(
+                "update_type", "update_desc", "expire_date"
+            )
+        )
+        out["notify_desc"] = [(t, d, bool(e)) for t, d, e in out["notify_desc"]]
+        out["blocks"] = sorted(UserBlock.objects.filter(msisdn=msisdn).values_list("service_type", "state"))
+        return out
+
+    assert rows(g_partner, g_products, g_msisdn) == rows(d_partner, d_products, d_msisdn)
