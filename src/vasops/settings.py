@@ -6,6 +6,7 @@ Production: ``DATABASE_URL=postgres://...``, ``REDIS_URL=redis://...``, ``SECRET
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -208,6 +209,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# VAC (the gateway process reads the same variables from the environment).
+VASOPS_VAC_CONFIRM_INTERVAL_SECONDS = int(
+    os.environ.get("VASOPS_VAC_CONFIRM_INTERVAL_SECONDS", str(24 * 3600))
+)
+VASOPS_VAC_TCP_CLIENTS: dict[str, str] = json.loads(os.environ.get("VASOPS_VAC_TCP_CLIENTS", "{}") or "{}")
+VASOPS_CRM_INBOX = Path(os.environ.get("VASOPS_CRM_INBOX", VAR_DIR / "crm" / "inbox"))
+VASOPS_CRM_WORK = Path(os.environ.get("VASOPS_CRM_WORK", VAR_DIR / "crm" / "work"))
+VASOPS_CDR_DIR = Path(os.environ.get("VASOPS_CDR_DIR", VAR_DIR / "cdr"))
 
 LOGGING = {
     "version": 1,

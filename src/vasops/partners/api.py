@@ -216,7 +216,7 @@ class ChangeRequestIn(Schema):
     note: str = ""
 
 
-class ReviewIn(Schema):
+class ChangeRequestReasonIn(Schema):
     reason: str = Field("", description="审核意见；退回/驳回时必填")
 
 
@@ -262,7 +262,7 @@ def _review(request: HttpRequest, cr_id: int) -> PartnerChangeRequest:
 
 
 @change_router.post("/{cr_id}/approve", response=ChangeRequestOut, summary="审核通过（银行账户为初审）")
-def approve_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+def approve_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
     return actions.approve_change_request(_review(request, cr_id), actor=request.user, comment=payload.reason)
 
 
@@ -270,7 +270,7 @@ def approve_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) 
     "/{cr_id}/second-approve", response=ChangeRequestOut, summary="复核通过（银行账户，须另一人）"
 )
 def second_approve_change_request(
-    request: HttpRequest, cr_id: int, payload: ReviewIn
+    request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn
 ) -> PartnerChangeRequest:
     return actions.second_approve_change_request(
         _review(request, cr_id), actor=request.user, comment=payload.reason
@@ -278,12 +278,12 @@ def second_approve_change_request(
 
 
 @change_router.post("/{cr_id}/return", response=ChangeRequestOut, summary="退回修改")
-def return_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+def return_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
     return actions.return_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
 
 
 @change_router.post("/{cr_id}/reject", response=ChangeRequestOut, summary="驳回")
-def reject_change_request(request: HttpRequest, cr_id: int, payload: ReviewIn) -> PartnerChangeRequest:
+def reject_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
     return actions.reject_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
 
 
