@@ -262,7 +262,9 @@ def _review(request: HttpRequest, cr_id: int) -> PartnerChangeRequest:
 
 
 @change_router.post("/{cr_id}/approve", response=ChangeRequestOut, summary="审核通过（银行账户为初审）")
-def approve_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
+def approve_change_request(
+    request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn
+) -> PartnerChangeRequest:
     return actions.approve_change_request(_review(request, cr_id), actor=request.user, comment=payload.reason)
 
 
@@ -278,12 +280,16 @@ def second_approve_change_request(
 
 
 @change_router.post("/{cr_id}/return", response=ChangeRequestOut, summary="退回修改")
-def return_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
+def return_change_request(
+    request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn
+) -> PartnerChangeRequest:
     return actions.return_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
 
 
 @change_router.post("/{cr_id}/reject", response=ChangeRequestOut, summary="驳回")
-def reject_change_request(request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn) -> PartnerChangeRequest:
+def reject_change_request(
+    request: HttpRequest, cr_id: int, payload: ChangeRequestReasonIn
+) -> PartnerChangeRequest:
     return actions.reject_change_request(_review(request, cr_id), actor=request.user, reason=payload.reason)
 
 
