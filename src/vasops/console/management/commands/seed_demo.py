@@ -381,8 +381,41 @@ class Command(BaseCommand):
     def seed_products(self, partner: Any, pi: User) -> None:
         from vasops.catalog import demo
 
-        with clock.frozen(DEMO_TODAY):
-            demo.seed_products(partner, staff_user=pi)
+        with clock.frozen(dt.date(2026, 12, 1)):
+            products = demo.seed_products(partner, staff_user=pi)
+        self.seed_subscriptions([p for p in products if p.state == "active"])
+
+    def seed_subscriptions(self, products: list[Any]) -> None:
+        """A month of VAC traffic on the demo's live products: CRM orders (trusted channel),
+        some unsubscriptions, and daily on-demand uses — each writing its CDRs and SP notices."""
+        import random
+
+        from vasops.vac import actions as vac
+        from vasops.vac.errors import VacRefused
+
+        monthly = [p for p in products if p.billing_mode == "monthly"]
+        per_use = [p for p in products if p.billing_mode in ("per_use", "per_item")]
+        rng = random.Random(2026)  # reproducible demo
+        users = [f"1860271{n:04d}" for n in range(40)]
+        start = dt.datetime(2026, 12, 5, 9, 0, tzinfo=clock.SHANGHAI)
+        for i, msisdn in enumerate(users):
+            for product in monthly:
+                when = start + dt.timedelta(hours=7 * i)
+                vac.subscribe(actor="crm", msisdn=msisdn, product=product, channel="crm", now=when)
+                if i % 5 == 0:
+                    vac.unsubscribe(
+                        actor="crm", msisdn=msisdn, product=product, now=when + dt.timedelta(days=9)
+                    )
+        for day in range(30):
+            for product in per_use:
+                for msisdn in rng.sample(users, 8):
+                    when = start + dt.timedelta(
+                        days=day, hours=rng.randint(0, 12), minutes=rng.randint(0, 59)
+                    )
+                    try:
+                        vac.on_demand(actor="gateway", msisdn=msisdn, product=product, now=when)
+                    except VacRefused:
+                        continue
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
