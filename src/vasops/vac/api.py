@@ -9,13 +9,17 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
+from vasops.catalog.models import Product
 from vasops.core.apiutils import get_or_404, paginate
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.permissions import has
+from vasops.partners.models import Partner
 from vasops.partners.queries import partner_of
-from vasops.vac import outbox_actions, queries
+from vasops.vac import actions, outbox_actions, queries
+from vasops.vac.errors import VacRefused
 from vasops.vac.models import CrmBatchFile, NotifyOutbox, Subscription
-from vasops.vac.permissions import VIEW_CRM_BATCH
+from vasops.vac.permissions import MANAGE, VIEW_CRM_BATCH
+from vasops.vac.protocol.codes import ResultCode
 
 router = Router(tags=["VAC"])
 
@@ -123,6 +127,59 @@ def list_subscriptions(
     if state:
         qs = qs.filter(state=state)
     return paginate(qs.order_by("-id"), response, offset, limit)
+
+
+class ConfirmIn(Schema):
+    msisdn: str = Field(..., max_length=20, description="用户号码（11 位，可带 86 / +86）")
+    sp_id: str = Field(..., max_length=21, description="SP 企业代码")
+    product_id: str = Field(..., max_length=21, description="产品代码（SP_ProductID）")
+    link_id: str = Field("", max_length=20, description="可选，仅回显")
+
+
+class ConfirmOut(Schema):
+    result_code: int = Field(..., description="VAC 结果码（附录C），0 = 成功")
+    price_fen: int
+    charge: bool
+    cdr_id: str | None
+    link_id: str
+    subscription: SubscriptionDetailOut
+
+
+# registered before "/subscriptions/{sub_id}", whose pattern would otherwise take "confirm"
+@router.post("/subscriptions/confirm", response=ConfirmOut, summary="代用户办理二次确认")
+def confirm_subscription(request: HttpRequest, payload: ConfirmIn) -> dict[str, object]:
+    """The user's 二次确认 reply (vac.actions.confirm), for staff or a machine client holding
+    ``vac.manage_subscription``; partner users are refused. Too late → 409 ``vac.refused.8``
+    and the pending relation is dropped; nothing pending → 409 ``vac.refused.1201``."""
+    if partner_of(request.user) is not None or not has(request.user, MANAGE):
+        raise PermissionDenied("您没有代用户办理二次确认的权限。")
+    product = (
+        Product.objects.select_related("partner", "business_line")
+        .filter(partner__enterprise_code=payload.sp_id, product_code=payload.product_id)
+        .first()
+    )
+    if product is None:
+        sp_known = Partner.objects.filter(enterprise_code=payload.sp_id).exists()
+        raise VacRefused(ResultCode.SERVICE_NOT_FOUND if sp_known else ResultCode.SP_NOT_FOUND)
+    result = actions.confirm(actor=request.user, msisdn=payload.msisdn, product=product)
+    if not result.decision.ok:  # the late reply: the drop is committed, the caller is told why
+        raise VacRefused(result.code)
+    assert result.subscription is not None
+    # the caller may change this relation, so it may read the result (a machine client may hold
+    # manage_subscription without view_subscription)
+    sub = (
+        Subscription.objects.select_related("product")
+        .prefetch_related("history")
+        .get(pk=result.subscription.pk)
+    )
+    return {
+        "result_code": int(result.code),
+        "price_fen": result.decision.price_fen,
+        "charge": result.decision.charge,
+        "cdr_id": result.cdr_id,
+        "link_id": payload.link_id,
+        "subscription": sub,
+    }
 
 
 @router.get("/subscriptions/{sub_id}", response=SubscriptionDetailOut, summary="订购关系详情（含变更记录）")

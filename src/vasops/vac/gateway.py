@@ -19,6 +19,10 @@ request is HTTP 400 with code 100):
 ``/v1/subscribe``      订购 (op 1), ``channel`` (sms | wap | ivr | web | crm | trusted_portal)
 ``/v1/unsubscribe``    退订 (op 2)
 ``/v1/on-demand``      点播 (op 4), ``link_id`` and ``cdr_id`` optional
+``/v1/confirm``        the user's 二次确认 reply to a pending subscription (vac.actions.confirm):
+                       in the interval (inclusive) → active, charged and notified; later → 8
+                       and the relation is dropped; nothing pending → 1201. ``link_id``
+                       optional, only echoed back (the relation is msisdn × product)
 ``/v1/unsubscribe-all`` 全部退订 (op 3): ``msisdn``, ``service_type`` ("00" = every type),
                        ``sp_id`` ("" or "00000" = every SP), ``reason``; no ``product_id``
 ``/v1/block``          屏蔽业务能力 (op 7): ``msisdn``, ``service_type``, ``reason``
@@ -666,6 +670,70 @@ class Engine:
                 await con.execute(OUTBOX_SQL, *args)
         return answer(decision.code, state=new_state)
 
+    async def confirm(
+        self, msisdn: str, sp_id: str, product_code: str, *, now: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        """The user's 二次确认 reply — vac.actions.confirm: decided on the locked pending row; in
+        time it becomes active (first month charged, SP told, updateType 1), too late it is
+        dropped and the answer is 8 (the drop is kept). ``now`` is for tests; default wall clock."""
+        number = normalise_msisdn(msisdn)
+        if number is None:
+            return answer(RC.MSISDN_INVALID)
+        info, _user = await self.load(sp_id, product_code, number)
+        if isinstance(info, int):
+            return answer(info)
+        async with self.writing(number), self.pool.acquire() as con, con.transaction():
+            now = now or dt.datetime.now(dt.UTC)
+            user, rel, row = await self._locked(con, info, number)
+            facts = self.facts(info, user, now, channel="sms", relation=rel, use_cached_relation=False)
+            decision = rules.decide(rules.Op.CONFIRM, facts)
+            if decision.outcome is rules.Outcome.DROP and row is not None:
+                await con.execute(
+                    "UPDATE vac_subscription SET state = 'dropped', expiry_at = $2, updated_at = $2"
+                    " WHERE id = $1",
+                    row["id"],
+                    now,
+                )
+                await con.execute(
+                    HISTORY_SQL,
+                    row["id"],
+                    row["channel"],
+                    "二次确认超时",
+                    now,
+                    ["dropped"],
+                    [row["state"]],
+                    ["dropped"],
+                )
+                return answer(decision.code, state="dropped", subscription_id=row["id"])
+            if not decision.ok:
+                return answer(decision.code)
+            assert row is not None
+            month = rules.month_key(now) if decision.charge else None
+            await con.execute(
+                "UPDATE vac_subscription SET state = 'active', effective_at = $2, updated_at = $2,"
+                " last_charged_month = COALESCE($3, last_charged_month) WHERE id = $1",
+                row["id"],
+                now,
+                month,
+            )
+            cdr = None
+            if month is not None:
+                cdr = f"M{row['id']}-{month}"
+                await con.execute(
+                    CDR_SQL, cdr, number, info.id, info.partner_id, decision.price_fen, "monthly", now
+                )
+            args = _outbox_args(
+                info, number, 1, now, sub_id=row["id"], link_id=row["link_id"], effective_at=now
+            )
+            await con.execute(OUTBOX_SQL, *args)
+            await con.execute(
+                HISTORY_SQL, row["id"], row["channel"], "", now, ["activated"], [row["state"]], ["active"]
+            )
+        extra: dict[str, Any] = {"state": "active", "subscription_id": row["id"]}
+        if cdr:
+            extra["cdr_id"] = cdr
+        return answer(decision.code, price_fen=decision.price_fen, charge=decision.charge, **extra)
+
     async def on_demand(
         self, msisdn: str, sp_id: str, product_code: str, *, link_id: str = "", cdr_id: str | None = None
     ) -> dict[str, Any]:
@@ -856,6 +924,10 @@ async def _route(engine: Engine, path: str, body: dict[str, Any]) -> dict[str, A
         return await engine.unsubscribe(
             msisdn, sp_id, product_id, reason=_field(body, "reason", required=False, size=255)
         )
+    if path == "/v1/confirm":
+        link_id = _field(body, "link_id", required=False, size=20)
+        result = await engine.confirm(msisdn, sp_id, product_id)
+        return {**result, "link_id": link_id} if link_id else result
     if path == "/v1/on-demand":
         return await engine.on_demand(
             msisdn,
