@@ -307,6 +307,7 @@ def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | Non
     if decision.outcome is rules.Outcome.DROP and sub is not None:
         # the drop is kept: the answer carries the refusal code instead of raising
         _move(sub, "drop", "确认超时作废", "dropped", actor, now, reason="二次确认超时")
+        _audit(actor, "vac.confirm_too_late", sub, partner_id=product.partner_id, after={"state": sub.state})
         return Answer(decision, sub)
     if not decision.ok:
         raise VacRefused(decision.code)

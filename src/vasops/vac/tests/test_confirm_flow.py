@@ -380,6 +380,11 @@ def test_api_confirm_one_second_late_is_409_code_8_and_the_drop_is_kept(
         "二次确认超时",
         str(machine),
     )
+    from vasops.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="vac.confirm_too_late", object_id=str(pending.pk), actor=machine
+    ).exists()
     assert not UsageRecord.objects.filter(partner=monthly.partner).exists()
     assert not NotifyOutbox.objects.filter(subscription=pending).exists()
 
