@@ -33,11 +33,12 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+# (partners, admission applications, work orders, catalogue products)
 SIZES = {
-    "tiny": (50, 200, 200),
-    "small": (500, 5_000, 5_000),
-    "medium": (2_000, 20_000, 20_000),
-    "full": (5_000, 50_000, 50_000),
+    "tiny": (50, 200, 200, 200),
+    "small": (500, 5_000, 10_000, 5_000),
+    "medium": (2_000, 20_000, 40_000, 20_000),
+    "full": (5_000, 50_000, 100_000, 50_000),
 }
 P95_BUDGET_MS = 150.0
 RESULTS = ROOT / "bench" / "results" / "console.json"
@@ -52,6 +53,11 @@ PAGES = [
     ("工单详情", "workorders:detail", "detail:workorder"),
     ("控制台首页", "console:home", "list"),
     ("审计日志", "core:audit_log", "list"),
+    ("产品目录", "catalog:products", "list"),
+    ("产品详情", "catalog:product_detail", "detail:product"),
+    ("产品审核", "catalog:review_queue", "list"),
+    ("合作伙伴变更队列", "partners:change_queue", "list"),
+    ("工单 SLA 报表", "workorders:sla_report", "list"),
 ]
 
 
@@ -63,6 +69,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--partners", type=int, help="override the size's partner count")
     parser.add_argument("--applications", type=int, help="override the size's application count")
     parser.add_argument("--workorders", type=int, help="override the size's work-order count")
+    parser.add_argument("--products", type=int, help="override the size's catalogue product count")
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--database", default="vasops_bench")
@@ -193,6 +200,19 @@ APPLICATION_STATES = {
     "withdrawn": 8,
 }
 WORKORDER_STATES = {"closed": 55, "resolved": 15, "in_progress": 18, "open": 12}
+# A catalogue in steady state: most products live or retired, a thin pipeline under review.
+PRODUCT_STATES = {
+    "active": 50,
+    "retired": 12,
+    "suspended": 5,
+    "draft": 10,
+    "rejected": 8,
+    "submitted": 2,
+    "approved": 2,
+    "configuring": 6,
+    "testing": 5,
+}
+CHANGE_STATES = {"effective": 55, "rejected": 15, "returned": 10, "approved": 10, "submitted": 10}
 
 
 def _weighted(rng: random.Random, model: Any, field: str, weights: dict[str, int]) -> Any:
@@ -205,7 +225,9 @@ def _weighted(rng: random.Random, model: Any, field: str, weights: dict[str, int
     return lambda: rng.choices(known, w)[0]
 
 
-def generate(n_partners: int, n_apps: int, n_orders: int, notes: list[str]) -> dict[str, list[int]]:
+def generate(
+    n_partners: int, n_apps: int, n_orders: int, n_products: int, notes: list[str]
+) -> dict[str, list[int]]:
     """bulk_create the data set; returns the pks per model key for detail pages."""
     from django.contrib.auth.models import Group
     from django.db import transaction
@@ -218,7 +240,7 @@ def generate(n_partners: int, n_apps: int, n_orders: int, notes: list[str]) -> d
         username="bench_staff", defaults={"is_staff": True, "display_name": "基准测试员"}
     )
     user.groups.set(Group.objects.filter(name__in=roles.STAFF_ROLES))
-    pks: dict[str, list[int]] = {"partner": [], "application": [], "workorder": []}
+    pks: dict[str, list[int]] = {"partner": [], "application": [], "workorder": [], "product": []}
 
     Partner = _model("partners", "Partner")
     if Partner is None:
@@ -301,9 +323,129 @@ def generate(n_partners: int, n_apps: int, n_orders: int, notes: list[str]) -> d
                     batch.append(WorkOrder(**_fill_required(WorkOrder, values, i)))
                 WorkOrder.objects.bulk_create(batch, batch_size=2000)
             pks["workorder"] = list(WorkOrder.objects.order_by("pk").values_list("pk", flat=True))
+    Product = _model("catalog", "Product")
+    if Product is None:
+        notes.append("catalog.Product 不存在：未生成产品。")
+    else:
+        with _skip_on_database_error("catalog.Product", notes), transaction.atomic():
+            if Product.objects.count() < n_products:
+                _products(rng, Product, partner_ids, n_products, user.pk, notes)
+            pks["product"] = list(Product.objects.order_by("pk").values_list("pk", flat=True))
     with _skip_on_database_error("core.AuditEvent", notes), transaction.atomic():
         _background_history(user.pk)
     return pks
+
+
+def _products(
+    rng: random.Random, Product: Any, partner_ids: list[int], n: int, user_id: int, notes: list[str]
+) -> None:
+    """Products spread over partners (a few large catalogues, a long tail), business lines and
+    states; a product code once approved; one version per product that has been live, a second
+    one for about a third of them (a price change), and change requests on ~4 % of live ones."""
+    BusinessLine = _model("catalog", "BusinessLine")
+    lines = list(BusinessLine.objects.values_list("pk", "service_type", "code"))
+    if not lines:
+        notes.append("catalog.BusinessLine 为空：未生成产品。")
+        return
+    pick_state = _weighted(rng, Product, "state", PRODUCT_STATES)
+    types = _choices(Product, "product_type")
+    modes = _choices(Product, "billing_mode")
+    unicom = {
+        "approved": "1",
+        "configuring": "1",
+        "testing": "2",
+        "active": "4",
+        "suspended": "5",
+        "retired": "7",
+    }
+    coded = {"approved", "configuring", "testing", "active", "suspended", "retired"}
+    live = {"active", "suspended", "retired"}
+    # a skewed spread: every partner may have products, a fifth of them hold most of the catalogue
+    heavy = partner_ids[: max(1, len(partner_ids) // 5)]
+    now = dt.datetime.now(dt.UTC)
+    batch = []
+    for i in range(n):
+        line_pk, service_type, code = lines[i % len(lines)]
+        state = pick_state()
+        created = now - dt.timedelta(days=rng.randint(1, 1500), minutes=rng.randint(0, 1440))
+        values = {
+            "partner_id": rng.choice(heavy) if rng.random() < 0.7 else rng.choice(partner_ids),
+            "business_line_id": line_pk,
+            "name": f"基准{code}产品{i:06d}·天气资讯",
+            "access_number": f"10655{i:06d}",
+            "product_code": f"{service_type}{440001 + i:06d}01" if state in coded else None,
+            "description": "基准测试产品描述：每日推送天气与出行提示。",
+            "product_type": types[i % len(types)] if types else "",
+            "fee_fen": rng.choice([0, 100, 200, 300, 500, 800, 1000, 1500, 2000]),
+            "billing_mode": rng.choice(modes) if modes else "",
+            "state": state,
+            "unicom_status": unicom.get(state, ""),
+            "submitted_at": created + dt.timedelta(days=1) if state != "draft" else None,
+            "activated_at": created + dt.timedelta(days=20) if state in live else None,
+            "created_by_id": user_id,
+        }
+        batch.append(Product(**_fill_required(Product, values, i)))
+    Product.objects.bulk_create(batch, batch_size=2000)
+
+    Version = _model("catalog", "ProductVersion")
+    Change = _model("catalog", "ProductChangeRequest")
+    versions, changes = [], []
+    pick_change = _weighted(rng, Change, "state", CHANGE_STATES) if Change is not None else None
+    for p in batch:
+        if p.state not in live:
+            continue
+        start = p.activated_at
+        if rng.random() < 0.35:
+            switch = start + dt.timedelta(days=rng.randint(30, 400))
+            versions.append((p, 1, start, switch, p.fee_fen + 100))
+            versions.append((p, 2, switch, None, p.fee_fen))
+        else:
+            versions.append((p, 1, start, None, p.fee_fen))
+        if Change is not None and pick_change is not None and rng.random() < 0.04:
+            changes.append(
+                Change(
+                    **_fill_required(
+                        Change,
+                        {
+                            "product_id": p.pk,
+                            "partner_id": p.partner_id,
+                            "name": p.name,
+                            "description": p.description,
+                            "fee_fen": p.fee_fen + 100,
+                            "old_name": p.name,
+                            "old_description": p.description,
+                            "old_fee_fen": p.fee_fen,
+                            "billing_mode": p.billing_mode,
+                            "effective_on": dt.date(2026, 2, 1),
+                            "review_path": "full" if rng.random() < 0.3 else "change",
+                            "state": pick_change(),
+                            "created_by_id": user_id,
+                        },
+                        p.pk,
+                    )
+                )
+            )
+    if Version is not None:
+        with _skip_on_database_error("catalog.ProductVersion", notes):
+            Version.objects.bulk_create(
+                [
+                    Version(
+                        product_id=p.pk,
+                        number=number,
+                        name=p.name,
+                        description=p.description,
+                        fee_fen=fee,
+                        billing_mode=p.billing_mode,
+                        valid_from=start,
+                        valid_to=end,
+                    )
+                    for p, number, start, end, fee in versions
+                ],
+                batch_size=5000,
+            )
+    if changes:
+        with _skip_on_database_error("catalog.ProductChangeRequest", notes):
+            Change.objects.bulk_create(changes, batch_size=2000)
 
 
 def _partner_satellites(rng: random.Random, Partner: Any, notes: list[str]) -> None:
@@ -420,6 +562,7 @@ AUDIT_TYPES = {
     "partner": "partners.partner",
     "application": "admission.application",
     "workorder": "workorders.workorder",
+    "product": "catalog.product",
 }
 
 
@@ -450,6 +593,7 @@ def _background_history(actor_id: int) -> None:
             ("partner", "partners_partner", "10 + mod(o.id, 21)"),
             ("application", "admission_application", "2 + mod(o.id, 5)"),
             ("workorder", "workorders_workorder", "2 + mod(o.id, 5)"),
+            ("product", "catalog_product", "2 + mod(o.id, 5)"),
         ]:
             cur.execute(_history_sql(AUDIT_TYPES[key], table, per), [actor_id])
 
@@ -464,6 +608,7 @@ def ensure_detail_history(key: str, ids: list[int]) -> None:
         "partner": "partners_partner",
         "application": "admission_application",
         "workorder": "workorders_workorder",
+        "product": "catalog_product",
     }[key]
     actor = User.objects.get(username="bench_staff").pk
     with connection.cursor() as cur:
@@ -557,10 +702,11 @@ def machine() -> dict[str, Any]:
 
 def main() -> int:
     args = parse_args()
-    n_partners, n_apps, n_orders = SIZES[args.size]
+    n_partners, n_apps, n_orders, n_products = SIZES[args.size]
     n_partners = args.partners if args.partners is not None else n_partners
     n_apps = args.applications if args.applications is not None else n_apps
     n_orders = args.workorders if args.workorders is not None else n_orders
+    n_products = args.products if args.products is not None else n_products
 
     url = prepare_database(args)
     setup_django(url)
@@ -575,7 +721,7 @@ def main() -> int:
     call_command("migrate", verbosity=0, interactive=False)
     t_migrate = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pks = generate(n_partners, n_apps, n_orders, notes)
+    pks = generate(n_partners, n_apps, n_orders, n_products, notes)
     t_generate = time.perf_counter() - t0
     from django.db import connection
 
@@ -584,7 +730,7 @@ def main() -> int:
     counts = {k: len(v) for k, v in pks.items()}
     print(
         f"数据集（{args.size}）：合作伙伴 {counts['partner']}，准入申请 {counts['application']}，"
-        f"工单 {counts['workorder']}；迁移 {t_migrate:.1f}s，生成 {t_generate:.1f}s"
+        f"工单 {counts['workorder']}，产品 {counts['product']}；迁移 {t_migrate:.1f}s，生成 {t_generate:.1f}s"
     )
     for note in notes:
         print(f"注：{note}")

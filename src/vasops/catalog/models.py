@@ -133,7 +133,12 @@ class Product(FSMModelMixin, models.Model):
             ("review_change", "审核产品变更"),
             ("manage_product", "产品配置、测试、暂停与下线"),
         ]
-        indexes = [models.Index(fields=["partner", "state"]), models.Index(fields=["state"])]
+        indexes = [
+            models.Index(fields=["partner", "state"]),
+            models.Index(fields=["state"]),
+            # review queue: pending products, oldest submission first (catalog:review_queue)
+            models.Index(fields=["state", "submitted_at", "id"], name="catalog_product_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import IntegerField, Max, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr
 
 from vasops.catalog import rules
 from vasops.catalog.errors import CatalogError
@@ -117,11 +118,12 @@ def effective_status(product: Product) -> rules.EffectiveStatus:
 
 def suggest_product_code(line: BusinessLine) -> str:
     """A free product code for ``line``: the service type + 6-digit service number + '01'."""
-    codes = Product.objects.filter(product_code__startswith=line.service_type).values_list(
-        "product_code", flat=True
-    )
-    used = {int(c[2:8]) for c in codes if c}
-    n = max(used, default=440000) + 1
+    # The highest service number in use, computed in the database (one row back, not every code
+    # of the line: thousands at province scale).
+    used = Product.objects.filter(product_code__startswith=line.service_type).aggregate(
+        n=Max(Cast(Substr("product_code", 3, 6), IntegerField()))
+    )["n"]
+    n = (440000 if used is None else used) + 1
     return f"{line.service_type}{n:06d}01"
 
 

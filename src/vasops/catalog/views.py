@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -446,17 +447,28 @@ class ProductListView(ObjectListView):
         return ctx
 
 
+REVIEW_QUEUE_PAGE_SIZE = 25
+
+
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.has_perm("catalog.review_product") or user.has_perm("catalog.review_change")):
         raise DjangoPermissionDenied
+    # Oldest first, one page of each queue at a time: at province scale a thousand pending
+    # products would otherwise all be rendered on every visit.
+    products = Paginator(
+        queries.review_queue_products().order_by("submitted_at", "pk"), REVIEW_QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    changes = Paginator(
+        queries.review_queue_changes().order_by("created_at", "pk"), REVIEW_QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("cpage"))
     return render(
         request,
         "catalog/review_queue.html",
         {
-            "products": queries.review_queue_products().order_by("submitted_at"),
-            "changes": queries.review_queue_changes().order_by("created_at"),
+            "products": products,
+            "changes": changes,
             "title": "产品审核",
             "breadcrumbs": [("产品审核", None)],
         },
