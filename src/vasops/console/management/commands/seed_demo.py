@@ -71,7 +71,11 @@ class Command(BaseCommand):
         staff = {}
         for username, name, role in STAFF:
             user = User.objects.create_user(
-                username, f"{username}@carrier.example", DEMO_PASSWORD, display_name=name, is_staff=True
+                username,
+                f"{username}@carrier.example",
+                DEMO_PASSWORD,
+                display_name=name.split("（")[0],  # the role shows beside the name in the top bar
+                is_staff=True,
             )
             if role is None:
                 user.is_superuser = True
