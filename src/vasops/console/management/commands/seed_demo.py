@@ -95,6 +95,7 @@ class Command(BaseCommand):
         self.blacklisted_partner(pi)
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
+        self.seed_change_requests(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -381,6 +382,33 @@ class Command(BaseCommand):
                 system="vac",
                 assignee=staff["wang.om"],
             )
+
+    def seed_change_requests(self, partner: Any, staff: dict[str, User]) -> None:
+        """Basic-info changes waiting for staff: a hotline change, and a bank-account change
+        that has its first approval and needs a second, different approver (four eyes)."""
+        from vasops.partners import actions
+
+        user = User.objects.get(username="xingyun")
+        with clock.frozen(dt.date(2027, 1, 4)):
+            actions.submit_change_request(
+                partner,
+                actor=user,
+                kind="cs_hotline",
+                values={"cs_hotline": "4008009999"},
+                note="热线号码升级",
+            )
+            bank = actions.submit_change_request(
+                partner,
+                actor=user,
+                kind="bank_account",
+                values={
+                    "bank_name": "招商银行武汉分行",
+                    "account_name": partner.name,
+                    "account_number": "127905512310601",
+                },
+                note="更换结算账户",
+            )
+            actions.approve_change_request(bank, actor=staff["chen.pi"], comment="开户证明已核对")
 
     def seed_products(self, partner: Any, pi: User) -> None:
         from vasops.catalog import demo
