@@ -51,3 +51,13 @@ def seed_calendar_year(year: int, *, actor: Any) -> int:
             actor=actor, action="core.calendar_year_seeded", obj=marker, after={"year": year, "rows": count}
         )
     return count
+
+
+@transaction.atomic
+def confirm_totp_device(device: Any, *, actor: Any) -> None:
+    """A staff user finished two-factor enrolment: the device becomes their second factor."""
+    if device.user_id != getattr(actor, "pk", None):
+        raise DomainError(CoreError.PERMISSION_DENIED, "只能绑定自己的身份验证器。", status=403)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor=actor, action="core.totp_enrolled", obj=actor, after={"device": device.name})

@@ -60,8 +60,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             if enrolling:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                actions.confirm_totp_device(device, actor=user)
             otp_login(request, device)
             return redirect(_safe_next(request) or "home")
         form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")

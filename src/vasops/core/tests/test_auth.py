@@ -115,6 +115,9 @@ def test_right_code_confirms_the_device_and_opens_the_console(client, staff, pas
     assert response["Location"] == "/console/"
     assert TOTPDevice.objects.get(user=staff).confirmed is True
     assert client.get("/console/").status_code == 200
+    from vasops.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="core.totp_enrolled", actor=staff).count() == 1
 
 
 def test_enrolled_staff_is_asked_for_a_code_without_a_new_secret(client, staff, password):
