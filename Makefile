@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
 export PYTHONPATH := src
 
-.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm gateway clean
+.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm gateway worker clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-vac: install
 
 bench-crm: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/crm.py $(BENCH_ARGS)
+
+# The background worker: every periodic sweep at its own interval (idempotent).
+worker: install
+	$(PY) manage.py run_sweeps
 
 # The VAC hot path as its own ASGI service (JSON over HTTP on 8100, binary CheckPrice on 9999).
 gateway: install

@@ -1,0 +1,105 @@
+"""Every periodic sweep of the platform in one place, for the worker (`manage.py run_sweeps`).
+
+Each sweep is idempotent (DESIGN.md "Deadlines"): running it twice, late, or after a crash changes
+nothing twice, so the worker needs no exact schedule — only that it runs often enough."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    label: str
+    every: dt.timedelta
+    run: Callable[[], Any]
+
+
+def _qualification_reminders() -> Any:
+    from vasops.partners import tasks
+
+    return tasks.send_qualification_reminders()
+
+
+def _bank_changes() -> Any:
+    from vasops.partners import actions
+
+    return len(actions.apply_due_bank_changes())
+
+
+def _admission() -> Any:
+    from vasops.admission import tasks
+
+    return tasks.run_all()
+
+
+def _work_orders() -> Any:
+    from vasops.workorders import tasks
+
+    return tasks.sweep_work_orders()
+
+
+def _product_changes() -> Any:
+    from vasops.catalog import tasks
+
+    return tasks.apply_due_changes()
+
+
+def _notifications() -> Any:
+    from vasops.vac import tasks
+
+    report = tasks.deliver_notifications(500)
+    return {"delivered": report.delivered, "retried": report.retried, "failed": report.failed}
+
+
+def _unconfirmed() -> Any:
+    from vasops.vac import tasks
+
+    return tasks.drop_unconfirmed()
+
+
+def _crm_files() -> Any:
+    from vasops.vac import crm
+
+    return crm.sweep()
+
+
+MINUTE = dt.timedelta(minutes=1)
+SWEEPS: list[Sweep] = [
+    Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
+    Sweep("unconfirmed", "二次确认超时作废", 5 * MINUTE, _unconfirmed),
+    Sweep("crm_files", "CRM 批量文件", 5 * MINUTE, _crm_files),
+    Sweep("work_orders", "工单超期提醒与升级", 15 * MINUTE, _work_orders),
+    Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
+    Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
+    Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
+    Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),
+]
+
+
+def run_due(
+    last_run: dict[str, dt.datetime], now: dt.datetime, *, only: set[str] | None = None
+) -> dict[str, Any]:
+    """Run every sweep whose interval has passed since its last run; a failing sweep is logged
+    and retried next time, and never stops the others."""
+    results: dict[str, Any] = {}
+    for sweep in SWEEPS:
+        if only is not None and sweep.name not in only:
+            continue
+        previous = last_run.get(sweep.name)
+        if previous is not None and now - previous < sweep.every:
+            continue
+        try:
+            results[sweep.name] = sweep.run()
+        except Exception as exc:  # one broken sweep must not stop the worker
+            log.exception("sweep %s failed", sweep.name)
+            results[sweep.name] = f"error: {exc}"
+        last_run[sweep.name] = now
+    return results
