@@ -96,7 +96,8 @@ def snapshot(products=None):
             )
         ),
         sorted(
-            (u, names.get(s, s), t, e)
+            # the expiry is a wall-clock timestamp: compare whether it is set, not its second
+            (u, names.get(s, s), t, bool(e))
             for u, s, t, e in NotifyOutbox.objects.filter(subscription_id__in=ids).values_list(
                 "user_id", "subscription__product_id", "update_type", "expire_date"
             )
