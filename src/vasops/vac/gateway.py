@@ -210,6 +210,18 @@ INSERT INTO vac_subscriptionhistory (subscription_id, event, from_state, to_stat
                                      actor_label, reason, at)
 SELECT $1, e, f, t, $2, 'gateway', $3, $4 FROM unnest($5::text[], $6::text[], $7::text[]) AS x(e, f, t)
 """
+END_SQL = "UPDATE vac_subscription SET state = $2, expiry_at = $3, updated_at = $3 WHERE id = $1"
+
+
+async def _end_relation(con: Any, row: Any, new_state: str, event: str, reason: str, now: Any) -> None:
+    """Unsubscribe, block or drop one relation inside the caller's transaction: its new state and
+    expiry, and the history row, exactly as the Django actions write them."""
+    await con.execute(END_SQL, row["id"], new_state, now)
+    await con.execute(
+        HISTORY_SQL, row["id"], row["channel"], reason[:255], now, [event], [row["state"]], [new_state]
+    )
+
+
 CDR_SQL = """
 INSERT INTO vac_usagerecord (cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
@@ -639,22 +651,7 @@ class Engine:
             assert row is not None
             drop = row["state"] == "pending_confirmation" or decision.outcome is rules.Outcome.DROP
             new_state, event = ("dropped", "dropped") if drop else ("unsubscribed", "unsubscribed")
-            await con.execute(
-                "UPDATE vac_subscription SET state = $2, expiry_at = $3, updated_at = $3 WHERE id = $1",
-                row["id"],
-                new_state,
-                now,
-            )
-            await con.execute(
-                HISTORY_SQL,
-                row["id"],
-                row["channel"],
-                reason[:255],
-                now,
-                [event],
-                [row["state"]],
-                [new_state],
-            )
+            await _end_relation(con, row, new_state, event, reason, now)
             if not drop:
                 args = _outbox_args(
                     info,
@@ -688,22 +685,7 @@ class Engine:
             facts = self.facts(info, user, now, channel="sms", relation=rel, use_cached_relation=False)
             decision = rules.decide(rules.Op.CONFIRM, facts)
             if decision.outcome is rules.Outcome.DROP and row is not None:
-                await con.execute(
-                    "UPDATE vac_subscription SET state = 'dropped', expiry_at = $2, updated_at = $2"
-                    " WHERE id = $1",
-                    row["id"],
-                    now,
-                )
-                await con.execute(
-                    HISTORY_SQL,
-                    row["id"],
-                    row["channel"],
-                    "二次确认超时",
-                    now,
-                    ["dropped"],
-                    [row["state"]],
-                    ["dropped"],
-                )
+                await _end_relation(con, row, "dropped", "dropped", "二次确认超时", now)
                 return answer(decision.code, state="dropped", subscription_id=row["id"])
             if not decision.ok:
                 return answer(decision.code)
@@ -770,22 +752,7 @@ class Engine:
                 new_state, event = "blocked", "blocked"
             else:
                 new_state, event = "unsubscribed", "unsubscribed"
-            await con.execute(
-                "UPDATE vac_subscription SET state = $2, expiry_at = $3, updated_at = $3 WHERE id = $1",
-                row["id"],
-                new_state,
-                now,
-            )
-            await con.execute(
-                HISTORY_SQL,
-                row["id"],
-                row["channel"],
-                reason[:255],
-                now,
-                [event],
-                [row["state"]],
-                [new_state],
-            )
+            await _end_relation(con, row, new_state, event, reason, now)
             if new_state != "dropped":
                 target = NotifyTarget(
                     row["service_type"],
