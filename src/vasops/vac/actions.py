@@ -10,7 +10,6 @@ SubscriptionHistory only (the hot path writes no AuditEvent). A refusal raises
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ from vasops.core import audit, clock
 from vasops.core.errors import NotFound
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
-from vasops.vac import cache, rules
+from vasops.vac import cache, ids, rules
 from vasops.vac.errors import VacRefused
 from vasops.vac.models import (
     LIVE_STATES,
@@ -400,10 +399,10 @@ def on_demand(
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
     decision = _decide(rules.Op.ON_DEMAND, facts_for(msisdn, product, now, sub=_live(msisdn, product)))
-    link_id = link_id or uuid.uuid4().hex[:20]
+    link_id = link_id or ids.link_id()
     answer = Answer(decision)
     if decision.charge:
-        answer.cdr_id = cdr_id or f"U{uuid.uuid4().hex}"
+        answer.cdr_id = cdr_id or ids.cdr_id()
         record_usage(
             cdr_id=answer.cdr_id,
             msisdn=msisdn,
@@ -439,7 +438,7 @@ def authenticate_use(
         if sub is not None and facts.billing_mode == "monthly":
             answer.cdr_id = _charge_month(sub, decision.price_fen, now)
         else:
-            answer.cdr_id = cdr_id or f"U{uuid.uuid4().hex}"
+            answer.cdr_id = cdr_id or ids.cdr_id()
             record_usage(
                 cdr_id=answer.cdr_id,
                 msisdn=msisdn,

@@ -50,7 +50,6 @@ import datetime as dt
 import functools
 import logging
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +58,7 @@ import orjson
 
 from vasops.catalog import rules as catalog_rules
 from vasops.vac import cache as c
-from vasops.vac import rules
+from vasops.vac import ids, rules
 from vasops.vac.protocol.codes import ResultCode
 
 log = logging.getLogger("vasops.vac.gateway")
@@ -171,15 +170,30 @@ def build_facts(
     )
 
 
+_stamps: dict[tuple[str, int], str] = {}
+
+
 def stamp(when: dt.datetime | None, fmt: str = "%Y%m%d%H%M%S") -> str:
-    return when.astimezone(SHANGHAI).strftime(fmt) if when else ""
+    """``when`` in Beijing time as ``fmt`` (whole seconds). Memoised per second: every request of
+    the same second shares its stamps (strftime + astimezone were 11 % of an on-demand call)."""
+    if when is None:
+        return ""
+    key = (fmt, int(when.timestamp()))
+    text = _stamps.get(key)
+    if text is None:
+        if len(_stamps) > 4096:
+            _stamps.clear()
+        text = _stamps[key] = when.astimezone(SHANGHAI).strftime(fmt)
+    return text
+
+
+_MESSAGES = {int(rc): rc.zh for rc in RC}
 
 
 def answer(code: int, *, price_fen: int = 0, charge: bool = False, **extra: Any) -> dict[str, Any]:
-    rc = RC(code) if code in RC._value2member_map_ else None
     return {
         "code": int(code),
-        "message": rc.zh if rc is not None else "",
+        "message": _MESSAGES.get(code, ""),
         "price_fen": price_fen,
         "charge": charge,
         **extra,
@@ -225,6 +239,13 @@ async def _end_relation(con: Any, row: Any, new_state: str, event: str, reason: 
 CDR_SQL = """
 INSERT INTO vac_usagerecord (cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+"""
+# Per-use CDRs of concurrent requests in one statement (GroupCommit): one array per column.
+CDR_BATCH_SQL = """
+INSERT INTO vac_usagerecord (cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::text[],
+                     $7::timestamptz[])
+ON CONFLICT DO NOTHING
 """
 OUTBOX_SQL = """
 INSERT INTO vac_notifyoutbox (id, record_sequence_id, user_id_type, user_id, service_type, sp_id,
@@ -371,8 +392,9 @@ class GroupCommit:
             while self.queue:
                 batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
                 try:
-                    async with self.engine.pool.acquire() as con, con.transaction():
-                        await con.execute(self.sql, *self.columns([args for args, _f in batch]))
+                    # One statement is one implicit transaction: it commits as a whole or not at
+                    # all, in one round trip (no BEGIN / COMMIT of their own).
+                    await self.engine.pool.execute(self.sql, *self.columns([args for args, _f in batch]))
                 except Exception:
                     for args, fut in batch:
                         try:
@@ -391,6 +413,13 @@ class GroupCommit:
             self.running -= 1
 
 
+async def _reset_connection(con: Any) -> None:
+    """What the pool does to a connection it takes back, beyond asyncpg's own clean-up (which
+    already rolls back a transaction left open by a cancelled request): nothing. asyncpg's default
+    sends ``RESET ALL; UNLISTEN *; CLOSE ALL`` — one more round trip per query — for session state
+    this service never sets (it LISTENs on a connection of its own)."""
+
+
 class Engine:
     """Every VAC operation of the hot path; used by the HTTP app and the TCP server."""
 
@@ -401,6 +430,7 @@ class Engine:
         self._listener: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_demand_writes = GroupCommit(self, ON_DEMAND_SQL)
+        self.cdr_writes = GroupCommit(self, CDR_BATCH_SQL)
 
     # life cycle
     async def start(self) -> None:
@@ -408,7 +438,11 @@ class Engine:
 
         self.cache = c.AsyncCache(self.config.redis_url, self.config.prefix)
         self.pool = await asyncpg.create_pool(
-            self.config.dsn, min_size=2, max_size=self.config.db_pool, command_timeout=30
+            self.config.dsn,
+            min_size=2,
+            max_size=self.config.db_pool,
+            command_timeout=30,
+            reset=_reset_connection,
         )
         if self.config.install_triggers:
             async with self.pool.acquire() as con, con.transaction():
@@ -535,9 +569,9 @@ class Engine:
             return answer(decision.code, price_fen=decision.price_fen, charge=decision.charge)
         if facts.subscription_state is not None and facts.billing_mode == "monthly":
             return await self._charge_month(info, number)
-        cdr = cdr_id or f"U{uuid.uuid4().hex}"
-        await self.pool.execute(
-            CDR_SQL, cdr, number, info.id, info.partner_id, decision.price_fen, "per_use", now
+        cdr = cdr_id or ids.cdr_id()
+        await self.cdr_writes.submit(
+            (cdr, number, info.id, info.partner_id, decision.price_fen, "per_use", now)
         )
         return answer(decision.code, price_fen=decision.price_fen, charge=True, cdr_id=cdr)
 
@@ -730,8 +764,8 @@ class Engine:
         decision = rules.decide(rules.Op.ON_DEMAND, self.facts(info, user, now))
         if not decision.ok:
             return answer(decision.code)
-        link_id = link_id or uuid.uuid4().hex[:20]
-        cdr = (cdr_id or f"U{uuid.uuid4().hex}") if decision.charge else None
+        link_id = link_id or ids.link_id()
+        cdr = (cdr_id or ids.cdr_id()) if decision.charge else None
         args = _outbox_args(info, number, 3, now, sub_id=None, link_id=link_id)
         await self.on_demand_writes.submit((*args, cdr or "", info.id, decision.price_fen, decision.charge))
         extra: dict[str, Any] = {"link_id": link_id}
@@ -1003,7 +1037,8 @@ class GatewayApp:
 
 
 async def _reply(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
+    headers = [*JSON_HEADERS, (b"content-length", b"%d" % len(body))]  # not chunked
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -1209,6 +1244,10 @@ def main(argv: list[str] | None = None) -> None:
         access_log=False,
         log_level=args.log_level,
         backlog=4096,
+        # Gateways call this service directly; behind a proxy set VASOPS_VAC_GATEWAY_PROXY_HEADERS=1
+        # (the X-Forwarded-* rewrite is 3 % of a request's time when nothing needs it).
+        proxy_headers=c_setting_default("VASOPS_VAC_GATEWAY_PROXY_HEADERS", "0") in ("1", "true"),
+        server_header=False,
     )
 
 

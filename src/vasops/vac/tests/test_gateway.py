@@ -216,6 +216,38 @@ def test_on_demand_resent_with_the_same_cdr_id_writes_one_cdr_and_one_notificati
     assert NotifyOutbox.objects.filter(update_type=3, user_id="13012345678").count() == 1
 
 
+def test_concurrent_per_use_auths_each_get_their_own_durable_cdr(gateway, per_use):
+    """Per-use charges of concurrent callers share a group commit: every answer names its own
+    CDR, every CDR exists when its answer arrives, a re-sent cdr_id is written once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def charge(i: int) -> dict[str, Any]:
+        return gateway.call("/v1/auth", **body(per_use, f"1301234{i:04d}"))
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(charge, range(64)))
+    assert all(a["code"] == 0 and a["charge"] and a["price_fen"] == 100 for a in answers)
+    cdrs = {a["cdr_id"] for a in answers}
+    assert len(cdrs) == 64
+    assert set(UsageRecord.objects.filter(cdr_id__in=cdrs).values_list("cdr_id", flat=True)) == cdrs
+    assert gateway.call("/v1/auth", **body(per_use, "13012340000", cdr_id="R-1"))["cdr_id"] == "R-1"
+    assert gateway.call("/v1/auth", **body(per_use, "13012340000", cdr_id="R-1"))["cdr_id"] == "R-1"
+    assert UsageRecord.objects.filter(cdr_id="R-1").count() == 1
+
+
+def test_answers_carry_a_content_length_not_chunks(gateway, per_use):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{gateway.port}/v1/check",
+        data=json.dumps(body(per_use, "13012345678")).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        raw = r.read()
+        assert r.headers["content-length"] == str(len(raw))
+        assert r.headers.get("transfer-encoding") is None
+        assert r.headers.get("server") is None
+
+
 def test_block_by_django_action_is_seen_by_the_gateway_at_once(gateway, per_use):
     assert gateway.call("/v1/price-check", **body(per_use, "13012345678"))["code"] == 0  # cached
     actions.block_user(actor="crm", msisdn="13012345678", service_type="00")
