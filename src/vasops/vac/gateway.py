@@ -257,17 +257,17 @@ SELECT n.id, $1 || lpad(n.id::text, 12, '0'), 1, $2, $3, $4, $5, $6, $7, $8, $9,
   FROM (SELECT nextval(pg_get_serial_sequence('vac_notifyoutbox', 'id')) AS id) n
 """
 # 点播 for a whole batch of concurrent requests in one statement (one round trip, one COMMIT): the
-# CDRs (idempotent on their id) and the SP notifications, each written only when its CDR is new (a
-# re-sent request, even twice in the same batch, notifies once). Every parameter is an array with
-# one element per request, in the order of :func:`_outbox_args` + (cdr id, product, fee, charge).
+# CDRs (idempotent on their id) and the SP notifications (updateType 3), each written only when
+# its CDR is new (a re-sent request, even twice in the same batch, notifies once). Every parameter
+# is an array with one element per request, in the order of :func:`on_demand_row`; the Beijing-time
+# stamps of the notification are formatted here from ``at`` (fewer arrays to encode per row).
 ON_DEMAND_SQL = """
 WITH i AS (
-  SELECT t.*, row_number() OVER (PARTITION BY t.charge, t.cdr ORDER BY t.ord) AS rn
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
-                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
-                $14::bigint[], $15::bigint[], $16::text[], $17::bigint[], $18::int[], $19::bool[])
-         WITH ORDINALITY AS t(day, msisdn, st, sp, pc, ut, utime, udesc, link, eff, exp, ts, at,
-                              partner, sub, cdr, product, fee, charge, ord)
+  SELECT t.*, t.at AT TIME ZONE 'Asia/Shanghai' AS bj,
+         row_number() OVER (PARTITION BY t.charge, t.cdr ORDER BY t.ord) AS rn
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                $7::bigint[], $8::text[], $9::bigint[], $10::int[], $11::bool[])
+         WITH ORDINALITY AS t(msisdn, st, sp, pc, link, at, partner, cdr, product, fee, charge, ord)
 ),
 cdr AS (
   INSERT INTO vac_usagerecord (cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at)
@@ -284,10 +284,21 @@ INSERT INTO vac_notifyoutbox (id, record_sequence_id, user_id_type, user_id, ser
     product_id, update_type, update_time, update_desc, link_id, content, effective_date,
     expire_date, time_stamp, encode_str, state, attempts, next_attempt_at, last_error, created_at,
     partner_id, subscription_id)
-SELECT n.id, n.day || lpad(n.id::text, 12, '0'), 1, n.msisdn, n.st, n.sp, n.pc, n.ut, n.utime,
-       n.udesc, n.link, '', n.eff, n.exp, n.ts, '', 'pending', 0, n.at, '', n.at, n.partner, n.sub
+SELECT n.id, to_char(n.bj, 'YYMMDD') || lpad(n.id::text, 12, '0'), 1, n.msisdn, n.st, n.sp, n.pc, 3,
+       to_char(n.bj, 'YYYYMMDDHH24MISS'), '', n.link, '', '', '', to_char(n.bj, 'MMDDHH24MISS'), '',
+       'pending', 0, n.at, '', n.at, n.partner, NULL
   FROM n
 """
+
+
+def on_demand_row(
+    info: c.ProductInfo, msisdn: str, link_id: str, now: dt.datetime, cdr: str, fee: int, charge: bool
+) -> tuple[Any, ...]:
+    """One request's elements of :data:`ON_DEMAND_SQL`."""
+    return (msisdn, info.service_type, info.sp_id, info.product_code, link_id[:20], now, info.partner_id,
+            cdr, info.id, fee, charge)  # fmt: skip
+
+
 # 全部退订 / 屏蔽: the user's live relations in scope, locked, with what their notification needs.
 SCOPE_SQL = """
 SELECT s.id, s.state, s.channel, s.link_id, s.effective_at, s.partner_id, p.product_code,
@@ -766,8 +777,9 @@ class Engine:
             return answer(decision.code)
         link_id = link_id or ids.link_id()
         cdr = (cdr_id or ids.cdr_id()) if decision.charge else None
-        args = _outbox_args(info, number, 3, now, sub_id=None, link_id=link_id)
-        await self.on_demand_writes.submit((*args, cdr or "", info.id, decision.price_fen, decision.charge))
+        await self.on_demand_writes.submit(
+            on_demand_row(info, number, link_id, now, cdr or "", decision.price_fen, decision.charge)
+        )
         extra: dict[str, Any] = {"link_id": link_id}
         if cdr:
             extra["cdr_id"] = cdr
