@@ -21,7 +21,7 @@ from vasops.core import clock
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.ui import FAMILY_CLASS
-from vasops.partners import actions, queries
+from vasops.partners import actions, queries, rules
 from vasops.partners.forms import (
     AddUserForm,
     BankAccountForm,
@@ -146,10 +146,24 @@ def me(request: HttpRequest) -> HttpResponse:
     partner = _my_partner(request)
     today = clock.today()
     checklist = queries.qualification_checklist(partner, today)
+    # Once admitted, edits go through a reviewed change request: the links say so and lead there
+    # (the direct forms would only refuse on submit).
+    via_change = rules.change_request_required(partner.state)
+    change_url = reverse("partners:change_new")
     ctx = {
         "title": "我的企业",
         "breadcrumbs": [("我的企业", None)],
         "partner": partner,
+        "via_change": via_change,
+        "edit": {
+            kind: f"{change_url}?kind={kind}" if via_change else reverse(name)
+            for kind, name in (
+                ("company", "partners:me_profile"),
+                ("cs_hotline", "partners:me_hotline"),
+                ("bank_account", "partners:me_bank"),
+            )
+        },
+        "contacts_change_url": f"{change_url}?kind=contacts" if via_change else "",
         "is_admin": queries.is_partner_admin(request.user, partner),
         "contact_rows": _contact_rows(partner),
         "bank": partner.bank_accounts.filter(is_current=True).first(),

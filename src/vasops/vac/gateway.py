@@ -906,7 +906,15 @@ def _service_type(body: dict[str, Any]) -> str:
     return value
 
 
+ROUTES = frozenset(
+    {"/v1/auth", "/v1/price-check", "/v1/check", "/v1/subscribe", "/v1/unsubscribe", "/v1/confirm",
+     "/v1/on-demand", "/v1/unsubscribe-all", "/v1/block", "/v1/restore"}
+)  # fmt: skip
+
+
 async def _route(engine: Engine, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    if path not in ROUTES:  # before the body's fields are checked: an unknown route is a 404
+        raise LookupError(path)
     msisdn = _field(body, "msisdn")
     if path in ("/v1/unsubscribe-all", "/v1/block", "/v1/restore"):
         service_type = _service_type(body)

@@ -205,6 +205,8 @@ def sla_report(request: HttpRequest, month: str = "") -> Any:
     """``month`` = YYYY-MM; empty = the last 30 days."""
     if not may_view_report(request.user):
         raise PermissionDenied()
+    if month and not reports.valid_month(month):
+        raise DomainError(WorkOrderError.BAD_MONTH, f"月份“{month}”无效，应为 YYYY-MM。", field="month")
     groups, label = reports.build(month or None)
     return {"period": label, "unit": "working_days", "groups": groups}
 

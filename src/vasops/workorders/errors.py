@@ -17,3 +17,4 @@ class WorkOrderError(StrEnum):
     RESULT_REQUIRED = "workorders.result_required"
     REASON_REQUIRED = "workorders.reason_required"
     TEXT_REQUIRED = "workorders.text_required"
+    BAD_MONTH = "workorders.bad_month"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,9 @@ def sla_report(request: HttpRequest) -> HttpResponse:
     if not may_view_report(request.user):
         raise DjangoPermissionDenied
     month = request.GET.get("month", "").strip() or None
+    if month is not None and not reports.valid_month(month):
+        messages.error(request, f"月份“{month}”无效，应为 YYYY-MM（如 2026-11）；下面显示最近 30 天。")
+        month = None
     groups, period_label = reports.build(month)
     if request.GET.get("export") == "xlsx":
         response = HttpResponse(

@@ -164,6 +164,13 @@ def sla_report(facts: Iterable[StageFact], *, now: dt.datetime, count_days: Coun
 # --- period ----------------------------------------------------------------------------------
 
 
+def valid_month(month: str) -> bool:
+    """ "YYYY-MM" naming a real month (2026-11 yes; 2026-13, 2026-1, 11/2026 no)."""
+    if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
+        return False
+    return 1 <= int(month[5:]) <= 12 and int(month[:4]) >= 1
+
+
 def period_for(month: str | None, today: dt.date) -> tuple[dt.date, dt.date, str]:
     """``month`` "YYYY-MM" → that calendar month; otherwise the last 30 days up to today."""
     if month:

@@ -290,3 +290,15 @@ def test_staff_pages_need_second_factor_when_enabled(client, staff, settings):
     settings.VASOPS_STAFF_2FA = True
     client.force_login(staff)
     assert client.get(reverse("partners:list")).status_code == 302
+
+
+def test_me_page_links_edits_to_change_requests_once_admitted(client, admin_a, partner_a):
+    client.force_login(admin_a)
+    before = client.get(reverse("partners:me")).content.decode()
+    assert reverse("partners:me_hotline") in before and "申请变更" not in before
+    Partner.objects.filter(pk=partner_a.pk).update(state="admitted")
+    after = client.get(reverse("partners:me")).content.decode()
+    change = reverse("partners:change_new")
+    for kind in ("company", "cs_hotline", "bank_account", "contacts"):
+        assert f"{change}?kind={kind}" in after
+    assert reverse("partners:me_hotline") not in after and reverse("partners:me_bank") not in after

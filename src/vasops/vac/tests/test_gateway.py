@@ -166,6 +166,7 @@ def test_health_and_malformed_requests_are_answered_without_a_500(gateway, month
     assert status == 400 and "sp_id" in data["error"]
     status, data = gateway.post("/v1/nope", **body(monthly, "13012345678"))
     assert status == 404
+    assert gateway.post("/v1/nope")[0] == 404  # an unknown route, whatever its body lacks
     status, data = gateway.post("/v1/subscribe", **body(monthly, "13012345678", channel="carrier-pigeon"))
     assert status == 400 and "channel" in data["error"]
 

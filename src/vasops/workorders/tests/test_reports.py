@@ -142,6 +142,23 @@ def test_report_page_for_om_staff_with_chart_and_export(client, no_2fa, om, wo):
     assert r.status_code == 200 and "spreadsheetml" in r["Content-Type"]
 
 
+@pytest.mark.parametrize("bad", ["2026-13", "2026-1", "11/2026", "2026-00", "abcd-ef"])
+def test_an_invalid_month_is_said_not_silently_replaced(client, no_2fa, om, wo, bad):
+    client.force_login(om)
+    body = client.get(reverse("workorders:sla_report"), {"month": bad}).content.decode()
+    assert f"月份“{bad}”无效" in body and "最近 30 天" in body
+    _, secret = apps.get_model("api", "ApiToken").issue(om)
+    r = client.get(
+        "/api/v1/work-orders/sla-report", {"month": bad}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert r.status_code == 400 and r.json()["code"] == "workorders.bad_month"
+
+
+def test_valid_month_boundaries():
+    assert reports.valid_month("2026-01") and reports.valid_month("2026-12")
+    assert not reports.valid_month("2026-00") and not reports.valid_month("2026-13")
+
+
 def test_report_page_refused_to_partner_and_finance(client, no_2fa, user_a, finance):
     for user in (user_a, finance):
         client.force_login(user)

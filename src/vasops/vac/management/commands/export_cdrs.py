@@ -29,9 +29,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--day 格式应为 YYYY-MM-DD：{options['day']!r}") from exc
             result = export.export_day(day, root=root)
         else:
-            result = (
-                export.export_yesterday()
-                if root is None
-                else export.export_day(dt.date.today() - dt.timedelta(days=1), root=root)
-            )
+            from vasops.core import clock
+
+            result = export.export_day(clock.today() - dt.timedelta(days=1), root=root)
         self.stdout.write(f"{result.day}: {result.rows} 条话单，费用合计 {result.fee_fen} 分 → {result.path}")
