@@ -141,8 +141,9 @@ def _decide(op: rules.Op, facts: rules.Facts) -> rules.Decision:
 
 
 def _changed(msisdn: str) -> None:
-    """The gateways' cached state of ``msisdn`` is dropped once this transaction commits."""
-    cache.invalidate_users_on_commit([msisdn])
+    """The gateways' cached state of ``msisdn`` is dropped now and kept from refilling until this
+    transaction has committed (:func:`vasops.vac.cache.writing_in_transaction`)."""
+    cache.writing_in_transaction(msisdn)
 
 
 def _history(

@@ -629,6 +629,48 @@ def invalidate_users_on_commit(msisdns: Iterable[str]) -> None:
         transaction.on_commit(functools.partial(invalidate_user, msisdn))
 
 
+# KEYS: user, dirty. ARGV: ttl — a Django write begins: no fill lands, the cached state is gone
+BEGIN_WRITE_LUA = """
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
+"""
+
+
+def writing_in_transaction(msisdn: str) -> None:
+    """Inside a Django transaction that changes ``msisdn``'s relations, blocks or account: what
+    the gateway does around its own writes. Now: the user's cached state is dropped and no
+    gateway fill can land (the "dirty" mark); after COMMIT: the generation moves on and the mark
+    is dropped. So no gateway answers from the old state once the change is committed — not even
+    in the instant between COMMIT and an on-commit invalidation. After a rollback the mark
+    expires by itself (:data:`DIRTY_TTL`); until then the gateways read that user from
+    PostgreSQL. Redis errors are logged, never raised (the change itself must not fail)."""
+    from django.db import transaction
+
+    url, prefix = settings_config()
+    if not url:
+        return
+    keys = Keys(prefix)
+    try:
+        _client(url).eval(BEGIN_WRITE_LUA, 2, keys.user(msisdn), keys.dirty(msisdn), DIRTY_TTL)
+    except Exception:  # pragma: no cover - logged; the on-commit invalidation still runs
+        import logging
+
+        logging.getLogger(__name__).exception("vac cache: write mark of %s failed", msisdn)
+        transaction.on_commit(functools.partial(invalidate_user, msisdn))
+        return
+    transaction.on_commit(functools.partial(_end_write, url, keys, msisdn))
+
+
+def _end_write(url: str, keys: Keys, msisdn: str) -> None:
+    try:
+        _client(url).eval(END_WRITE_LUA, 3, keys.user(msisdn), keys.gen(msisdn), keys.dirty(msisdn), GEN_TTL)
+    except Exception:  # pragma: no cover - logged; the mark expires after DIRTY_TTL
+        import logging
+
+        logging.getLogger(__name__).exception("vac cache: end of write of %s failed", msisdn)
+
+
 def flush_catalog(url: str, prefix: str = "vac:") -> int:
     keys = Keys(prefix)
     return int(_client(url).eval(FLUSH_CATALOG_LUA, 2, keys.catalog_index, keys.catalog_gen))

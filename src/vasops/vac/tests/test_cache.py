@@ -122,3 +122,53 @@ def test_actions_invalidate_the_user_on_commit_and_rebuild_warms_live_relations(
     state = c.decode_user(client.hgetall(keys.user("13012345678")))
     assert state is not None and state.relations[monthly.pk].state == "active"
     assert client.ttl(keys.user("13012345678")) == -1  # users with relations do not expire
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_django_write_keeps_gateway_fills_out_until_after_its_commit(settings, prefix, monthly):
+    """Between the action's write and its COMMIT the cached state is already gone and a gateway
+    fill (read from PostgreSQL before the commit: the old state) is refused; after COMMIT the
+    mark is dropped and a fill with the new generation lands."""
+    import redis
+    from django.db import transaction
+
+    settings.VASOPS_VAC_REDIS_URL = REDIS_URL
+    settings.VASOPS_VAC_CACHE_PREFIX = prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = c.Keys(prefix)
+    msisdn = "13012345678"
+    client.hset(keys.user(msisdn), mapping={"_": "1"})  # cached: "no relations"
+
+    async def fill(gen: str) -> bool:
+        cache = c.AsyncCache(REDIS_URL, prefix)
+        try:
+            return await cache.fill_user(msisdn, c.UserState(), gen)
+        finally:
+            await cache.close()
+
+    def gen() -> str:
+        raw = client.get(keys.gen(msisdn))
+        return raw.decode() if raw else ""
+
+    with transaction.atomic():
+        actions.subscribe(actor="gateway", msisdn=msisdn, product=monthly, channel="crm")
+        assert not client.exists(keys.user(msisdn))  # gone before the commit
+        assert client.exists(keys.dirty(msisdn))
+        assert run_in_fresh_loop(fill(gen())) is False  # a gateway's stale fill does not land
+    assert not client.exists(keys.dirty(msisdn)) and not client.exists(keys.user(msisdn))
+    assert run_in_fresh_loop(fill(gen())) is True  # after COMMIT fills land again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_django_write_leaves_a_mark_that_expires(settings, prefix, monthly):
+    import redis
+    from django.db import transaction
+
+    settings.VASOPS_VAC_REDIS_URL = REDIS_URL
+    settings.VASOPS_VAC_CACHE_PREFIX = prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = c.Keys(prefix)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.subscribe(actor="gateway", msisdn="13012345679", product=monthly, channel="crm")
+        raise RuntimeError("rolled back")
+    assert 0 < client.ttl(keys.dirty("13012345679")) <= c.DIRTY_TTL
