@@ -218,6 +218,7 @@ VASOPS_VAC_TCP_CLIENTS: dict[str, str] = json.loads(os.environ.get("VASOPS_VAC_T
 VASOPS_CRM_INBOX = Path(os.environ.get("VASOPS_CRM_INBOX", VAR_DIR / "crm" / "inbox"))
 VASOPS_CRM_WORK = Path(os.environ.get("VASOPS_CRM_WORK", VAR_DIR / "crm" / "work"))
 VASOPS_CDR_DIR = Path(os.environ.get("VASOPS_CDR_DIR", VAR_DIR / "cdr"))
+VASOPS_VAC_SYNC_ROOT = Path(os.environ.get("VASOPS_VAC_SYNC_ROOT", VAR_DIR / "vac-sync"))
 
 LOGGING = {
     "version": 1,

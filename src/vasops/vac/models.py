@@ -239,6 +239,7 @@ class NotifyOutbox(models.Model):
         verbose_name = _("SP 通知")
         verbose_name_plural = _("SP 通知")
         ordering = ["id"]
+        # + on PostgreSQL a BRIN index on created_at (migration 0005) for the sync files' day scans
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
         constraints = [
             models.UniqueConstraint(fields=["record_sequence_id"], name="vac_notifyoutbox_rsid_uniq")
@@ -302,3 +303,48 @@ class CrmBatchFile(models.Model):
         if not self.lines_expected:
             return 0
         return min(99, self.lines_total * 100 // self.lines_expected)
+
+
+class SyncFile(models.Model):
+    """An order-relation sync file VAC wrote for an SP (VAC.md C.1): the daily incremental (``add``)
+    or the monthly full (``all``) file, one row per physical file, and what the SP's receipt said."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("增量")
+        ALL = "all", _("全量")
+
+    class State(models.TextChoices):
+        GENERATED = "generated", _("待回执")
+        CONFIRMED = "confirmed", _("已确认")
+        REFUSED = "refused", _("被拒绝")
+        PARTIAL = "partial", _("部分错误")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("类型"), max_length=3, choices=Kind.choices)
+    period = models.DateField(_("数据日期"))  # the day (add) or the first day of the month (all)
+    part = models.PositiveIntegerField(_("分卷"), default=1)
+    sequence = models.CharField(_("文件序号"), max_length=4)
+    name = models.CharField(_("文件名"), max_length=64, unique=True)
+    path = models.CharField(_("相对路径"), max_length=255)
+    records = models.PositiveIntegerField(_("记录数"))
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    first_record_time = models.CharField(_("首条记录时间"), max_length=14, blank=True)
+    last_record_time = models.CharField(_("末条记录时间"), max_length=14, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.GENERATED)
+    error_code = models.CharField(_("文件级错误码"), max_length=40, blank=True)
+    correct_records = models.PositiveIntegerField(_("正确记录数"), null=True, blank=True)
+    failing_ids = models.JSONField(_("错误记录流水号"), default=list, blank=True)
+    created_at = models.DateTimeField(_("生成时间"))
+    receipt_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定购关系同步文件")
+        verbose_name_plural = _("定购关系同步文件")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "kind", "period", "part"], name="vac_syncfile_part")
+        ]
+        indexes = [models.Index(fields=["partner", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,9 +24,9 @@ from vasops.core.permissions import has
 from vasops.core.ui import register_states
 from vasops.partners.models import Partner
 from vasops.partners.queries import is_partner_admin, partner_of
-from vasops.vac import actions, crm, outbox_actions, queries
+from vasops.vac import actions, crm, outbox_actions, queries, syncfiles
 from vasops.vac.forms import CrmUploadForm, EndpointForm, LookupForm, UnsubscribeForm
-from vasops.vac.models import Channel, CrmBatchFile, NotifyOutbox, Subscription
+from vasops.vac.models import Channel, CrmBatchFile, NotifyOutbox, Subscription, SyncFile
 from vasops.vac.permissions import ADD_CRM_BATCH, MANAGE, VIEW, VIEW_CRM_BATCH
 
 register_states(
@@ -42,6 +42,10 @@ register_states(
         "pending": "waiting",
         "delivered": "done",
         "failed": "refused",
+        "generated": "waiting",
+        "confirmed": "done",
+        "refused": "refused",
+        "partial": "action",
     }
 )
 
@@ -234,6 +238,88 @@ def crm_exception_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     return response
 
 
+# --- order-relation sync files (console and portal) ------------------------------------------
+
+
+def _failing(f: SyncFile) -> str:
+    ids = list(f.failing_ids or [])
+    return "、".join(ids[:5]) + (f" 等 {len(ids)} 条" if len(ids) > 5 else "")
+
+
+def _sync_columns(*, with_partner: bool) -> list[Column]:
+    columns = [
+        Column("name", "文件名", link=True, sort="name"),
+        Column("kind", "类型", accessor=lambda f: f.get_kind_display()),
+        Column("period", "数据日期", sort="period"),
+        Column("records", "记录数", sort="records"),
+        Column("state", "回执", sort="state", badge=True),
+        Column("error_code", "文件级错误码"),
+        Column("failing", "错误记录", accessor=_failing),
+        Column("created_at", "生成时间", sort="created_at"),
+        Column("receipt_at", "回执时间", sort="receipt_at"),
+    ]
+    if with_partner:
+        columns.insert(1, Column("partner__name", "SP", sort="partner__name"))
+    return columns
+
+
+def _sp_choices() -> list[tuple[str, str]]:
+    ids = SyncFile.objects.values("partner_id").distinct()
+    return [(str(p.pk), p.name) for p in Partner.objects.filter(pk__in=ids).order_by("name")]
+
+
+_SYNC_FILTERS = [
+    Filter("kind", "类型", _choices(SyncFile.Kind)),
+    Filter("state", "回执", _choices(SyncFile.State)),
+]
+
+
+@method_decorator(login_required, name="dispatch")
+class SyncFileListView(ObjectListView):
+    title = "定购关系同步文件"
+    export_name = "order-sync-files"
+    empty_text = (
+        "还没有生成同步文件。后台任务每天 01:00 后生成前一天的增量文件，每月 1 日 02:00 后生成全量文件。"
+    )
+    config = ListConfig(
+        columns=_sync_columns(with_partner=True),
+        filters=[Filter("partner", "SP", _sp_choices), *_SYNC_FILTERS],
+        search_fields=["name", "partner__name", "partner__enterprise_code"],
+        default_sort="-id",
+    )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            _staff(request, VIEW)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self) -> QuerySet[SyncFile]:
+        return syncfiles.visible_files(self.request.user)
+
+    def detail_url(self, obj: Any) -> str | None:
+        return reverse("vac:sync_file_download", args=[obj.pk])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["breadcrumbs"] = [VAC, ("定购关系同步文件", None)]
+        return ctx
+
+
+@login_required
+def sync_file_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The file as the SP fetches it (staff: any SP's; a partner user: only its own, else 404)."""
+    row = syncfiles.visible_files(request.user).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    path = syncfiles.file_path(row)
+    if not path.is_file():
+        raise Http404("文件已不在同步目录中。")
+    response = FileResponse(path.open("rb"), content_type="text/plain; charset=gbk")
+    response["Content-Disposition"] = f'attachment; filename="{row.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # --- portal ----------------------------------------------------------------------------------
 
 
@@ -402,3 +488,27 @@ def endpoint(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@method_decorator(login_required, name="dispatch")
+class PortalSyncFileListView(_PortalList):
+    title = "同步文件"
+    export_name = "order-sync-files"
+    empty_text = "还没有发给贵公司的定购关系同步文件。增量文件每天 01:00 后生成，全量文件每月 1 日生成。"
+    config = ListConfig(
+        columns=_sync_columns(with_partner=False),
+        filters=_SYNC_FILTERS,
+        search_fields=["name"],
+        default_sort="-id",
+    )
+
+    def get_base_queryset(self) -> QuerySet[SyncFile]:
+        return syncfiles.visible_files(self.request.user)
+
+    def detail_url(self, obj: Any) -> str | None:
+        return reverse("vac:portal_sync_file_download", args=[obj.pk])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["breadcrumbs"] = [VAC, ("同步文件", None)]
+        return ctx
