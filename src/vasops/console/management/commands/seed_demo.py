@@ -448,6 +448,14 @@ class Command(BaseCommand):
                         vac.on_demand(actor="gateway", msisdn=msisdn, product=product, now=when)
                     except VacRefused:
                         continue
+        # the order-relation sync files the SP would have collected (VAC.md C.1): the first
+        # orders' day, an unsubscription day, and the full file of the demo's business month
+        from vasops.vac import syncfiles
+
+        for day in (dt.date(2026, 12, 5), dt.date(2026, 12, 14)):
+            collected = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
+            syncfiles.generate_day(day, now=collected)
+        syncfiles.generate_month(clock.today())
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
