@@ -240,10 +240,9 @@ def ensure_database(url: str) -> None:
 
     parts = urlparse(url)
     admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [parts.path[1:]]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{parts.path[1:]}"')
+    with psycopg.connect(admin, autocommit=True) as conn:  # fresh: the schema is exactly the migrations'
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path[1:]}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{parts.path[1:]}"')
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "PYTHONPATH": str(ROOT / "src")}
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"], env=env, check=True
