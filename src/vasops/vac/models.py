@@ -212,6 +212,7 @@ class NotifyOutbox(models.Model):
         on_delete=models.PROTECT,
         related_name="notifications",
         db_constraint=False,
+        db_index=False,  # partial index below: on-demand notifications have none
     )
     record_sequence_id = models.CharField(max_length=18, null=True)
     user_id_type = models.PositiveSmallIntegerField(default=1)
@@ -240,7 +241,12 @@ class NotifyOutbox(models.Model):
         verbose_name_plural = _("SP 通知")
         ordering = ["id"]
         # + on PostgreSQL a BRIN index on created_at (migration 0005) for the sync files' day scans
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(
+                fields=["subscription"], condition=Q(subscription__isnull=False), name="vac_outbox_subscription"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["record_sequence_id"], name="vac_notifyoutbox_rsid_uniq")
         ]
