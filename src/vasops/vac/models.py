@@ -244,7 +244,9 @@ class NotifyOutbox(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(
-                fields=["subscription"], condition=Q(subscription__isnull=False), name="vac_outbox_subscription"
+                fields=["subscription"],
+                condition=Q(subscription__isnull=False),
+                name="vac_outbox_subscription",
             ),
         ]
         constraints = [
