@@ -452,9 +452,9 @@ class Command(BaseCommand):
         # orders' day, an unsubscription day, and the full file of the demo's business month
         from vasops.vac import syncfiles
 
-        for day in (dt.date(2026, 12, 5), dt.date(2026, 12, 14)):
-            collected = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
-            syncfiles.generate_day(day, now=collected)
+        for sync_day in (dt.date(2026, 12, 5), dt.date(2026, 12, 14)):
+            collected = dt.datetime.combine(sync_day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
+            syncfiles.generate_day(sync_day, now=collected)
         syncfiles.generate_month(clock.today())
 
     # -----------------------------------------------------------------------------------------
