@@ -4,6 +4,9 @@ file changes nothing twice; a crash resumes from the last committed chunk; both 
 from __future__ import annotations
 
 import io
+import os
+import random
+import uuid
 
 import pytest
 
@@ -301,3 +304,259 @@ def test_the_bulk_applier_does_not_fall_back_to_per_line_actions(monkeypatch, mo
     data = batch_bytes([rec(n, f"86130000000{n:02d}", monthly) for n in range(1, 6)])
     batch = crm.apply(receive(data), mode="bulk", chunk_lines=2)
     assert (batch.lines_applied, Subscription.objects.count()) == (5, 5)
+
+
+# --- the set-based, pipelined applier against the actions, on a file that mixes everything ---
+
+
+def _mixed_file(rng: random.Random, prefix: str, products: dict[str, object]) -> list[bytes]:
+    """Lines of subscribes and unsubscribes of a few numbers to a few products, in random order
+    (so chunks keep meeting relations the chunk before made or ended), with link ids that need
+    escaping, bad lines, unknown products, a pseudo-code user and accounts closed and opened."""
+    users = [f"86{prefix}{n:04d}" for n in range(12)]
+    letters = sorted(products)
+    lines = []
+    for n in range(1, 321):
+        roll = rng.random()
+        user = rng.choice(users)
+        product = products[rng.choice(letters)]
+        if roll < 0.04:
+            lines.append(b"bad\tline")
+        elif roll < 0.06:
+            lines.append(rec(n, user, product, pid="9099999999"))
+        elif roll < 0.07:
+            pseudo = b"\t2\tPSEUDO" + user[2:].encode()
+            lines.append(rec(n, user, product).replace(b"\t1\t" + user.encode(), pseudo, 1))
+        elif roll < 0.085:
+            kind = rng.choice([10, 11])
+            lines.append(rec(n, user, product, update_type=kind, sp="00000", pid="00000"))
+        else:
+            kind = 1 if rng.random() < 0.6 else 2
+            line = rec(n, user, product, update_type=kind)
+            link = rng.choice(["", "", "L" + str(n), "a\\b c", "长途"])
+            fields = line.rstrip(b"\n").split(b"\t")
+            fields[9] = link.encode("gbk")
+            lines.append(b"\t".join(fields))
+    return lines
+
+
+def _full_snapshot(prefix: str, products: dict[str, object], batch: CrmBatchFile):
+    """Everything the file did, run-independent: numbers without their run prefix, products as
+    letters, each relation's history in order, the notifications and CDRs it got."""
+    letter = {p.pk: name for name, p in products.items()}
+    codes = {p.product_code: name for name, p in products.items()}
+    sp = next(iter(products.values())).partner.enterprise_code
+
+    def norm(text):
+        text = text.replace(prefix, "<u>").replace(sp, "<sp>")
+        for code, name in codes.items():
+            text = text.replace(code, f"<{name}>")
+        return text
+
+    subs = Subscription.objects.filter(product__in=products.values()).order_by("id")
+    relations = []
+    for sub in subs:
+        history = [
+            (h.event, h.from_state, h.to_state, h.channel, h.actor_label, h.reason)
+            for h in sub.history.order_by("id")
+        ]
+        notes = [
+            (n.update_type, n.update_desc, n.link_id, bool(n.effective_date), bool(n.expire_date), n.state)
+            for n in sub.notifications.order_by("id")
+        ]
+        assert all(len(r) == 18 for r in sub.notifications.values_list("record_sequence_id", flat=True))
+        cdrs = sorted(
+            (c.fee_fen, c.kind, c.cdr_id == f"M{sub.pk}-{c.cdr_id.rsplit('-', 1)[1]}")
+            for c in UsageRecord.objects.filter(msisdn=sub.msisdn, product_id=sub.product_id)
+            if c.cdr_id.startswith(f"M{sub.pk}-")
+        )
+        relations.append(
+            (
+                norm(sub.msisdn),
+                letter[sub.product_id],
+                sub.state,
+                sub.channel,
+                sub.link_id,
+                sub.last_charged_month,
+                sub.effective_at is not None,
+                sub.expiry_at is not None,
+                history,
+                notes,
+                cdrs,
+            )
+        )
+    header, bad = exception_lines(batch)
+    accounts = sorted(
+        (norm(m), state)
+        for m, state in Account.objects.filter(msisdn__startswith=prefix).values_list("msisdn", "state")
+    )
+    return (
+        sorted(relations),
+        accounts,
+        [(norm(r.decode("gbk", "replace")), c, norm(reason)) for r, c, reason in bad],
+        header[26:46],
+        (batch.state, batch.lines_total, batch.lines_applied, batch.lines_failed),
+    )
+
+
+RUNS = [("actions", 0), ("bulk", 0), ("bulk", 2), ("bulk", 3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_applier_writes_what_the_actions_write(make_partner, make_product, settings, tmp_path):
+    """Per-line actions, set-based one chunk at a time, and set-based pipelined over two and
+    three connections: the same relations, history, notifications, CDRs, exception lines."""
+    results = []
+    for n, (mode, committers) in enumerate(RUNS):
+        partner = make_partner(enterprise_code=f"9600{n}")
+        products = {
+            "A": make_product(partner, billing_mode="monthly", fee_fen=500, code=f"909800{n}001"),
+            "B": make_product(partner, billing_mode="free", fee_fen=0, code=f"909800{n}002"),
+            "C": make_product(partner, billing_mode="per_use", fee_fen=100, code=f"909800{n}003"),
+            "D": make_product(
+                partner, billing_mode="monthly", fee_fen=300, code=f"909800{n}004", unicom_status="5"
+            ),
+        }
+        prefix = f"13{n}0000"
+        # what the numbers had before the file: an active and a pending relation, a closed
+        # account, a number blocked for every service type
+        actions.subscribe(actor="gateway", msisdn=f"{prefix}0001", product=products["A"], channel="crm")
+        actions.subscribe(actor="gateway", msisdn=f"{prefix}0002", product=products["A"], channel="sms")
+        actions.subscribe(actor="gateway", msisdn=f"{prefix}0003", product=products["B"], channel="crm")
+        actions.close_account(actor="system", msisdn=f"{prefix}0004")
+        actions.block_user(actor="system", msisdn=f"{prefix}0005", service_type="00")
+        lines = _mixed_file(random.Random(7), prefix, products)
+        batch = receive(batch_bytes(lines, sequence=f"00{n + 1:02d}"), name="crm_mixed.txt")
+        batch = crm.apply(batch, mode=mode, chunk_lines=9, committers=committers)
+        results.append(_full_snapshot(prefix, products, batch))
+    reference = results[0]
+    assert reference[4][0] == "done" and reference[4][3] > 30  # the file does refuse things
+    assert {code for _r, code, _x in reference[2]} >= {"500", "503", "506", "507"}
+    assert {state for _m, state in reference[1]} == {"open", "closed"}  # accounts came and went
+    for (mode, committers), result in zip(RUNS[1:], results[1:], strict=True):
+        assert result == reference, (mode, committers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relation_ended_meanwhile_is_decided_again_inside_the_transaction(monkeypatch, monthly):
+    """The pipelined applier plans a chunk before writing it: a relation the gateway ends in
+    between is seen when the chunk's transaction ends it (the row is no longer as planned), and
+    the chunk is decided again from the committed state — as the actions would have."""
+    actions.subscribe(actor="gateway", msisdn="13000000001", product=monthly, channel="crm")
+    lines = [rec(n, f"86130000001{n:02d}", monthly) for n in range(1, 7)]
+    lines += [rec(7, "8613000000001", monthly, update_type=2), rec(8, "8613000000001", monthly)]
+    lines += [rec(n, f"86130000002{n:02d}", monthly) for n in range(9, 15)]
+    original = crm._Bulk.writes
+    calls = []
+
+    def planned_then_ended(self, plan, now):
+        calls.append(len(plan.ended))
+        if plan.ended and len(calls) == 2:  # the gateway unsubscribes before the chunk commits
+            actions.unsubscribe(actor="gateway", msisdn="13000000001", product=monthly)
+        return original(self, plan, now)
+
+    monkeypatch.setattr(crm._Bulk, "writes", planned_then_ended)
+    batch = crm.apply(receive(batch_bytes(lines)), chunk_lines=4, committers=2)
+    assert (batch.state, batch.lines_total, batch.lines_applied, batch.lines_failed) == ("done", 14, 13, 1)
+    _header, bad = exception_lines(batch)
+    assert [(c, "结果码 1201" in reason, "第 8 行" in reason) for _r, c, reason in bad] == [
+        ("507", True, True)
+    ]
+    # the line-8 unsubscribe was refused (the gateway had ended it), the line-9 subscribe applied
+    ended, again = Subscription.objects.filter(msisdn="13000000001").order_by("id")
+    assert (ended.state, again.state) == ("unsubscribed", "active")
+    assert list(ended.history.values_list("actor_label", flat=True)) == ["gateway", "gateway", "gateway"]
+    assert Subscription.objects.filter(state="active").count() == 13
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relation_made_meanwhile_is_decided_again_inside_the_transaction(monkeypatch, monthly):
+    """A number the gateway subscribes between plan and commit: the chunk's insert meets it
+    (unique live relation) and the chunk is decided again — the line is refused (1200)."""
+    lines = [rec(n, f"86130000001{n:02d}", monthly) for n in range(1, 9)]
+    original = crm._Bulk.writes
+
+    def planned_then_subscribed(self, plan, now):
+        if any(rel.msisdn == "13000000106" for rel in plan.new):
+            actions.subscribe(actor="gateway", msisdn="13000000106", product=monthly, channel="crm")
+        return original(self, plan, now)
+
+    monkeypatch.setattr(crm._Bulk, "writes", planned_then_subscribed)
+    batch = crm.apply(receive(batch_bytes(lines)), chunk_lines=3, committers=2)
+    assert (batch.lines_applied, batch.lines_failed) == (7, 1)
+    assert [(c, "结果码 1200" in r) for _x, c, r in exception_lines(batch)[1]] == [("507", True)]
+    assert Subscription.objects.filter(msisdn="13000000106").count() == 1
+    assert Subscription.objects.filter(state="active").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pipelined_run_that_crashes_resumes_from_its_last_commit(monthly):
+    lines = [rec(n, f"86130000000{n:02d}", monthly) for n in range(1, 12)]
+    lines += [
+        rec(12, "8613000000001", monthly, update_type=2),
+        rec(13, "8613000000002", monthly, update_type=2),
+    ]
+    batch = receive(batch_bytes(lines))
+    with pytest.raises(crm.SimulatedCrash):
+        crm.apply(batch, chunk_lines=2, crash_after_chunks=3, committers=2)
+    batch.refresh_from_db()
+    assert (batch.state, batch.lines_total, Subscription.objects.count()) == ("applying", 6, 6)
+    done = crm.apply(batch.pk, chunk_lines=2, resume=True, committers=2)
+    assert (done.state, done.lines_total, done.lines_applied, done.lines_failed) == ("done", 13, 13, 0)
+    assert dict(
+        Subscription.objects.values_list("msisdn", "state").filter(msisdn__in=["13000000001", "13000000003"])
+    ) == {
+        "13000000001": "unsubscribed",
+        "13000000003": "active",
+    }
+    assert SubscriptionHistory.objects.count() == 11 * 2 + 2
+    assert NotifyOutbox.objects.count() == 13 and UsageRecord.objects.count() == 11
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gateways_cached_state_of_every_changed_number_is_dropped_on_commit(settings, monthly):
+    import redis
+
+    from vasops.vac import cache
+
+    url = os.environ.get("VASOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    prefix = f"crmtest:{uuid.uuid4().hex[:8]}:"
+    settings.VASOPS_VAC_REDIS_URL = url
+    settings.VASOPS_VAC_CACHE_PREFIX = prefix
+    client = redis.Redis.from_url(url)
+    keys = cache.Keys(prefix)
+    try:
+        actions.subscribe(actor="gateway", msisdn="13000000003", product=monthly, channel="crm")
+        for msisdn in ("13000000001", "13000000002", "13000000003", "13000000009"):
+            client.hset(keys.user(msisdn), mapping={"_": "1"})
+        lines = [
+            rec(1, "8613000000001", monthly),
+            rec(2, "8613000000002", monthly),
+            rec(3, "8613000000003", monthly),  # already subscribed: refused, nothing changes
+        ]
+        crm.apply(receive(batch_bytes(lines)), committers=2)
+        for changed in ("13000000001", "13000000002"):
+            assert not client.exists(keys.user(changed))
+            assert client.exists(keys.gen(changed)) and not client.exists(keys.dirty(changed))
+        for untouched in ("13000000003", "13000000009"):
+            assert client.hgetall(keys.user(untouched)) == {b"_": b"1"}
+    finally:
+        cache.clear(url, prefix)
+
+
+def test_the_cache_round_trip_loads_a_script_redis_does_not_know(settings):
+    """One EVALSHA per user, sent at once; a script Redis has not seen (restarted) goes through
+    redis-py's pipeline, which loads it — every user is handled either way."""
+    import redis
+
+    url = os.environ.get("VASOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    prefix = f"crmtest:{uuid.uuid4().hex[:8]}:"
+    client = redis.Redis.from_url(url)
+    script = f"-- {prefix}\nreturn redis.call('SET', KEYS[1], ARGV[1])"  # a script of its own
+    users = [f"130000{n:05d}" for n in range(300)]
+    try:
+        for ttl in (7, 8):  # not loaded yet, then loaded
+            crm._each_user(client, script, [lambda m: f"{prefix}{m}"], users, ttl)
+            assert {client.get(f"{prefix}{m}") for m in users} == {str(ttl).encode()}
+    finally:
+        client.delete(*[f"{prefix}{m}" for m in users])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from datetime import datetime
 
 import pytest
@@ -13,11 +14,13 @@ from vasops.vac.protocol.crm_batch import (
     BatchLineError,
     BatchReader,
     BatchRecord,
+    BatchRow,
     ErrorKind,
     ExceptionFileWriter,
     format_header,
     format_record,
     normalize_msisdn,
+    parse_line,
     read_batch,
     write_batch,
 )
@@ -186,7 +189,10 @@ class _CountingStream(io.BytesIO):
     largest = 0
 
     def read(self, size=-1):
-        raise AssertionError("read() of the whole stream")
+        assert size is not None and size > 0, "read() of the whole stream"
+        data = super().read(size)
+        self.largest = max(self.largest, len(data))
+        return data
 
     def readline(self, size=-1):
         assert size > 0, "readline without a limit"
@@ -195,15 +201,185 @@ class _CountingStream(io.BytesIO):
         return data
 
 
-def test_reader_streams_line_by_line():
+def test_reader_streams_block_by_block():
     lines = [GOOD[i % 3].replace("0001\t", f"{i:04d}\t", 1) for i in range(2000)]
     stream = _CountingStream(_file(lines).getvalue())
-    reader = read_batch(stream)
+    reader = iter(BatchReader(stream, block_bytes=4096))
     first = next(reader)
     assert isinstance(first, BatchRecord)
-    assert stream.tell() < 1000  # only the header and one line consumed so far
+    assert stream.tell() <= 4096  # one block read so far, of a 200 KB file
     assert sum(1 for _ in reader) == 1999
-    assert stream.largest < 300
+    assert stream.largest <= 4096
+
+
+# --- the reader against the line-by-line reference -------------------------------------------
+
+
+def reference_items(data: bytes, allowed=frozenset({1, 2}), max_line_bytes=8192):
+    """What the reader yielded before it read blocks: readline(limit) per line, parse_line per
+    body line (the field-by-field checks), the header and record-count rules of the module."""
+    stream = io.BytesIO(data)
+
+    def lines():
+        while chunk := stream.readline(max_line_bytes + 1):
+            if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
+                head = chunk[:max_line_bytes]
+                while chunk and not chunk.endswith(b"\n"):
+                    chunk = stream.readline(max_line_bytes)
+                yield head, True, stream.tell()
+            else:
+                yield chunk.removesuffix(b"\n").removesuffix(b"\r"), False, stream.tell()
+
+    out = []
+    source = lines()
+    first = next(source, None)
+    if first is None:
+        return [(BatchLineError(1, ErrorKind.HEADER, "160", "empty file: no header line"), 0)]
+    header = None
+    if first[1]:
+        out.append(
+            (BatchLineError(1, ErrorKind.HEADER, "160", "header line too long", None, first[0]), first[2])
+        )
+    else:
+        reader = BatchReader(io.BytesIO(first[0] + b"\n"))
+        head_items = list(reader)
+        header = reader.header
+        out += [(e, first[2]) for e in head_items if e.kind != ErrorKind.RECORD_COUNT]
+    body = 0
+    for line_no, (raw, too_long, offset) in enumerate(source, start=2):
+        if too_long:
+            body += 1
+            reason = f"line longer than {max_line_bytes} bytes"
+            out.append((BatchLineError(line_no, ErrorKind.LINE_TOO_LONG, "500", reason, None, raw), offset))
+        elif raw.strip():
+            body += 1
+            out.append((parse_line(line_no, raw, frozenset(allowed)), offset))
+    if header is not None and header.record_count != body:
+        reason = f"header says {header.record_count} records, the file has {body}"
+        out.append((BatchLineError(1, ErrorKind.RECORD_COUNT, "407", reason, "record count"), len(data)))
+    return out
+
+
+def _mutations(rng: random.Random, line: bytes) -> bytes:
+    """A line changed the ways real files go wrong (and some ways that are still right)."""
+    fields = line.split(b"\t")
+    kind = rng.randrange(16)
+    i = rng.randrange(len(fields))
+    if kind == 0:
+        fields[i] = b" " + fields[i] + b" "  # padded values are stripped
+    elif kind == 1:
+        fields[i] = fields[i][: rng.randrange(len(fields[i]) + 1)]
+    elif kind == 2:
+        fields[i] = fields[i] + bytes([rng.randrange(256)])
+    elif kind == 3:
+        fields[i] = "０１２".encode("gbk") + fields[i]  # full-width digits (\d takes them)
+    elif kind == 4:
+        fields[i] = "长".encode("gbk") * rng.choice([10, 50, 71, 141])
+    elif kind == 5:
+        fields.insert(i, b"x")
+    elif kind == 6 and len(fields) > 1:
+        del fields[i]
+    elif kind == 7:
+        fields[i] = b"\x81"  # a GBK lead byte alone
+    elif kind == 8:
+        fields[i] = fields[i] + b"\r"
+    elif kind == 9:
+        fields[11] = b"20250315093006"
+        fields[12] = rng.choice([b"20250315093005", b"20250315093006", b"20250230000000", b""])
+    elif kind == 10:
+        fields[13] = rng.choice([b"0229120000", b"0230120000", b"1231235959", b"123123595", b""])
+    elif kind == 11:
+        fields[6] = rng.choice([b"1", b"2", b"01", b"0002", b"10", b"3", b"00001", b""])
+    elif kind == 12:
+        fields[2] = rng.choice(
+            [b"8613012345678", b"13012345678", b"1301234567", b"86130123456789", b"+8613012345678"]
+        )
+    elif kind == 13:
+        fields[1] = rng.choice([b"1", b"2", b"3", b" 1"])
+    elif kind == 14:
+        fields[4] = rng.choice([b"96001", b"96001234", b"9600", b"960012", b"96001A"])
+    return b"\t".join(fields)
+
+
+def _random_file(seed: int, count: int = 600) -> bytes:
+    rng = random.Random(seed)
+    good = [line.encode("gbk") for line in GOOD]
+    body = []
+    for n in range(count):
+        line = good[n % 3]
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            line = _mutations(rng, line)
+        body.append(line)
+        if rng.random() < 0.03:
+            body.append(rng.choice([b"", b"   ", b"\t\t", b"\r"]))
+    end = rng.choice([b"\n", b"\r\n"])
+    data = format_header(_header(len(body) - rng.randrange(2))) + end.join(body)
+    return data + (end if rng.random() < 0.8 else b"")  # a last line without newline, sometimes
+
+
+def _same(items, expected):
+    assert [type(i).__name__ for i in items] == [type(e).__name__ for e in expected]
+    for got, want in zip(items, expected, strict=True):
+        assert got == want, (got, want)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_fast_reader_yields_what_the_line_by_line_reference_yields(seed):
+    data = _random_file(seed)
+    expected = reference_items(data, allowed={1, 2, 10, 11})
+    for block in (7, 100, 4096, 1 << 18):
+        reader = BatchReader(io.BytesIO(data), allowed_update_types={1, 2, 10, 11}, block_bytes=block)
+        items = []
+        for item in reader:
+            items.append((item, reader.offset))
+        _same([i for i, _ in items], [e for e, _ in expected])
+        # where a resumed reader would start: just after the line of each item
+        assert [o for _, o in items] == [o for _, o in expected]
+        rows = list(
+            BatchReader(io.BytesIO(data), allowed_update_types={1, 2, 10, 11}, block_bytes=block).rows()
+        )
+        _same(rows, [e if isinstance(e, BatchLineError) else BatchRow.of(e) for e, _ in expected])
+
+
+def test_overlong_lines_across_blocks_and_at_the_end():
+    long = b"9" * 300
+    data = format_header(_header(4)) + long + b"\n" + GOOD[0].encode("gbk") + b"\r\n" + long + b"\r\n" + long
+    for block in (1, 64, 299, 300, 301, 1024):
+        items = list(BatchReader(io.BytesIO(data), max_line_bytes=256, block_bytes=block))
+        _same(items, [e for e, _ in reference_items(data, max_line_bytes=256)])
+        assert [type(i).__name__ for i in items] == [
+            "BatchLineError",
+            "BatchRecord",
+            "BatchLineError",
+            "BatchLineError",
+        ]
+
+
+def test_a_resumed_reader_starts_at_an_offset_with_the_header_given():
+    data = _random_file(99, count=200)
+    header_line = data[: data.index(b"\n") + 1]
+    whole = BatchReader(io.BytesIO(data), allowed_update_types={1, 2})
+    items = []
+    for item in whole.rows():
+        items.append((item, whole.offset, whole.lines))
+    k = 77
+    _item, offset, lines = items[k]
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    resumed = BatchReader(stream, allowed_update_types={1, 2}, header=header_line, block_bytes=50)
+    rest = [
+        i for i in resumed.rows() if not (isinstance(i, BatchLineError) and i.kind == ErrorKind.RECORD_COUNT)
+    ]
+    expected = [
+        i
+        for i, _o, _l in items[k + 1 :]
+        if not (isinstance(i, BatchLineError) and i.kind == ErrorKind.RECORD_COUNT)
+    ]
+    # line numbers restart after the header: line 2 of the resumed reader is line lines + 1
+    shift = lines - 1
+    assert [i.line_no + shift for i in rest] == [i.line_no for i in expected]
+    assert [i.raw for i in rest] == [i.raw for i in expected]
+    assert resumed.offset == whole.offset == len(data)
 
 
 def test_gbk_chinese_text_round_trip():
