@@ -221,6 +221,9 @@ def _parse_fields(
     (seq, user_id_type, user_id, service_type, sp_id, product_id, update_type, update_time) = values[:8]
     (update_desc, link_id, content, effective, expire, time_stamp, encode_str) = values[8:]
 
+    for index, value in enumerate(values, start=1):
+        if "\x00" in value:  # PostgreSQL text cannot hold it: refused here, not at COPY time
+            raise _bad(index, "contains a NUL byte (0x00)")
     if not seq or not seq.isdigit() or not seq.isascii():
         raise _bad(1, f"record sequence id must be digits, got {seq!r}")
     if user_id_type not in ("1", "2"):
@@ -350,7 +353,7 @@ def _line_pattern(capture: set[str]) -> re.Pattern[str]:
     def field(name: str, body: str) -> str:
         return f"({body})" if name in capture else f"(?:{body})"
 
-    free = "[^\\t\\n\\ufffd]"
+    free = "[^\\t\\n\\ufffd\\x00]"
     parts = [
         field("record_sequence_id", "[0-9]{1,18}"),
         "1",

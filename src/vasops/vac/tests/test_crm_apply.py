@@ -206,6 +206,20 @@ def test_every_bad_line_is_in_the_exception_file_with_its_reason_and_nothing_is_
     assert Subscription.objects.count() == 1
 
 
+@pytest.mark.parametrize("mode", ["bulk", "actions"])
+def test_a_nul_byte_in_a_record_is_an_exception_line_not_a_crash(mode, monthly):
+    lines = [
+        rec(1, "8613000000001", monthly),
+        rec(2, "8613000000002", monthly).replace("营业厅办理".encode("gbk"), b"LK\x00X"),
+        rec(3, "8613000000003", monthly),
+    ]
+    batch = crm.apply(receive(batch_bytes(lines)), mode=mode)
+    assert (batch.lines_total, batch.lines_applied, batch.lines_failed) == (3, 2, 1)
+    _header, bad = exception_lines(batch)
+    assert len(bad) == 1 and "NUL byte" in bad[0][2]
+    assert sorted(Subscription.objects.values_list("msisdn", flat=True)) == ["13000000001", "13000000003"]
+
+
 def test_header_record_count_mismatch_is_reported_as_407(monthly):
     batch = crm.apply(receive(batch_bytes([rec(1, "8613000000001", monthly)], count=5)))
     assert batch.state == "done" and batch.file_error.startswith("407")

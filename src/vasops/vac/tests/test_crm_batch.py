@@ -108,6 +108,7 @@ BAD_LINES: list[tuple[bytes | str, ErrorKind, str, str | None, str]] = [
     (_bad(GOOD[0], sp="9600"), ErrorKind.FIELD, "505", "spId", "5 or 8 digits"),
     (_bad(GOOD[0], uid_type="3"), ErrorKind.FIELD, "502", "userIdType", "userIdType"),
     (_bad(GOOD[0], content="长" * 141), ErrorKind.FIELD, "511", "content", "longer than 140"),
+    (_bad(GOOD[0], link="LK\x001"), ErrorKind.FIELD, "510", "linkId", "NUL byte"),
 ]
 
 
