@@ -621,14 +621,6 @@ def invalidate_user(msisdn: str) -> None:
         logging.getLogger(__name__).exception("vac cache: invalidation of %s failed", msisdn)
 
 
-def invalidate_users_on_commit(msisdns: Iterable[str]) -> None:
-    """Schedule :func:`invalidate_user` for each number once the current transaction commits."""
-    from django.db import transaction
-
-    for msisdn in set(msisdns):
-        transaction.on_commit(functools.partial(invalidate_user, msisdn))
-
-
 # KEYS: user, dirty. ARGV: ttl — a Django write begins: no fill lands, the cached state is gone
 BEGIN_WRITE_LUA = """
 redis.call('INCR', KEYS[2])

@@ -110,10 +110,3 @@ def export_day(day: dt.date, *, root: Path | None = None, batch_rows: int = BATC
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return ExportResult(day, target / "part-0.parquet", rows, fee)
-
-
-def export_yesterday(today: dt.date | None = None) -> ExportResult:
-    """The daily job: export the previous business day."""
-    from vasops.core import clock
-
-    return export_day((today or clock.today()) - dt.timedelta(days=1))

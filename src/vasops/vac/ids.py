@@ -26,17 +26,11 @@ def _redraw() -> None:
 os.register_at_fork(after_in_child=_redraw)
 
 
-def _source() -> tuple[str, itertools.count[int]]:
-    return _prefix, _counter
-
-
 def cdr_id() -> str:
     """``U`` + 32 hex digits: 16 random per process, 16 of a counter."""
-    prefix, counter = _source()
-    return f"U{prefix}{next(counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+    return f"U{_prefix}{next(_counter) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def link_id() -> str:
     """20 hex digits (the LinkID field is 20 bytes): 8 random per process, 12 of a counter."""
-    prefix, counter = _source()
-    return f"{prefix[:8]}{next(counter) & 0xFFFFFFFFFFFF:012x}"
+    return f"{_prefix[:8]}{next(_counter) & 0xFFFFFFFFFFFF:012x}"
