@@ -367,6 +367,29 @@ def _outbox_args(
     ]
 
 
+async def _notify_ended(
+    con: Any,
+    target: c.ProductInfo | NotifyTarget,
+    msisdn: str,
+    row: Any,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    """The SP is told (updateType 2) that the relation ``row`` ended at ``now``."""
+    args = _outbox_args(
+        target,
+        msisdn,
+        2,
+        now,
+        sub_id=row["id"],
+        link_id=row["link_id"],
+        desc=reason,
+        effective_at=row["effective_at"],
+        expiry_at=now,
+    )
+    await con.execute(OUTBOX_SQL, *args)
+
+
 # --- the engine ------------------------------------------------------------------------------
 
 
@@ -698,18 +721,7 @@ class Engine:
             new_state, event = ("dropped", "dropped") if drop else ("unsubscribed", "unsubscribed")
             await _end_relation(con, row, new_state, event, reason, now)
             if not drop:
-                args = _outbox_args(
-                    info,
-                    number,
-                    2,
-                    now,
-                    sub_id=row["id"],
-                    link_id=row["link_id"],
-                    desc=reason,
-                    effective_at=row["effective_at"],
-                    expiry_at=now,
-                )
-                await con.execute(OUTBOX_SQL, *args)
+                await _notify_ended(con, info, number, row, reason, now)
         return answer(decision.code, state=new_state)
 
     async def confirm(
@@ -806,18 +818,7 @@ class Engine:
                     row["product_code"] or "",
                     row["partner_id"],
                 )
-                args = _outbox_args(
-                    target,
-                    msisdn,
-                    2,
-                    now,
-                    sub_id=row["id"],
-                    link_id=row["link_id"],
-                    desc=reason,
-                    effective_at=row["effective_at"],
-                    expiry_at=now,
-                )
-                await con.execute(OUTBOX_SQL, *args)
+                await _notify_ended(con, target, msisdn, row, reason, now)
 
     async def unsubscribe_all(
         self, msisdn: str, *, service_type: str = "00", sp_id: str = "", reason: str = ""
