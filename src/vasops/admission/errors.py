@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from vasops.core.vocabulary import ErrorCode
 
 
-class AdmissionError(StrEnum):
+class AdmissionError(ErrorCode):
     WINDOW_CLOSED = "admission.window_closed"
     OPEN_APPLICATION_EXISTS = "admission.open_application_exists"
     NOT_ELIGIBLE = "admission.not_eligible"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from vasops.core.vocabulary import ErrorCode
 
 
-class CatalogError(StrEnum):
+class CatalogError(ErrorCode):
     INVALID_PRODUCT_CODE = "catalog.invalid_product_code"
     PRODUCT_CODE_TAKEN = "catalog.product_code_taken"
     INVALID_ACCESS_NUMBER = "catalog.invalid_access_number"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
+from vasops.core.vocabulary import ErrorCode
 
-class CoreError(StrEnum):
+
+class CoreError(ErrorCode):
     PERMISSION_DENIED = "core.permission_denied"
     NOT_FOUND = "core.not_found"
     INVALID_TRANSITION = "core.invalid_transition"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from vasops.core.vocabulary import ErrorCode
 
 
-class PartnerError(StrEnum):
+class PartnerError(ErrorCode):
     DUPLICATE_NAME = "partner.duplicate_name"
     DUPLICATE_CREDIT_CODE = "partner.duplicate_credit_code"
     DUPLICATE_USERNAME = "partner.duplicate_username"

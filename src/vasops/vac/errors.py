@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from vasops.core.errors import DomainError
+from vasops.core.vocabulary import ErrorCode
 from vasops.vac.protocol.codes import ResultCode
 
 
-class VacError(StrEnum):
+class VacError(ErrorCode):
     REFUSED = "vac.refused"
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from vasops.core.vocabulary import ErrorCode
 
 
-class WorkOrderError(StrEnum):
+class WorkOrderError(ErrorCode):
     UNKNOWN_TYPE = "workorders.unknown_type"
     UNKNOWN_PRIORITY = "workorders.unknown_priority"
     UNKNOWN_SYSTEM = "workorders.unknown_system"
