@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_fsm",
+    "ninja",  # serves /api/v1/docs from its bundled static files (no CDN, passes the CSP)
     "vasops.core",
     "vasops.partners",
     "vasops.workorders",
@@ -89,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vasops.core.middleware.RequestIdMiddleware",
+    "vasops.core.middleware.ContentSecurityPolicyMiddleware",
+    "vasops.api.middleware.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,14 +205,36 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vasops@localhost")
 
-# Behind a TLS-terminating proxy (nginx, a load balancer): VASOPS_BEHIND_TLS_PROXY=1.
-if env_bool("VASOPS_BEHIND_TLS_PROXY", False):
+# Behind a TLS-terminating proxy (nginx, a load balancer): VASOPS_BEHIND_TLS_PROXY=1 trusts the
+# proxy's X-Forwarded-Proto, redirects plain HTTP to HTTPS and sends HSTS.
+VASOPS_BEHIND_TLS_PROXY = env_bool("VASOPS_BEHIND_TLS_PROXY", False)
+if VASOPS_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-HTTP health check
+    SECURE_HSTS_SECONDS = int(os.environ.get("VASOPS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("VASOPS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("VASOPS_HSTS_PRELOAD", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy of every response (core.middleware.ContentSecurityPolicyMiddleware):
+# scripts and styles only from this site (no inline script; inline style attributes allowed).
+VASOPS_CSP = os.environ.get(
+    "VASOPS_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+
+# REST API: requests per minute per user (0 = no limit); over it → 429 core.throttled.
+VASOPS_API_RATE_PER_MINUTE = int(os.environ.get("VASOPS_API_RATE_PER_MINUTE", "1200"))
+# Imports (catalogue, exam questions …, core.imports): file size checked before parsing.
+VASOPS_IMPORT_MAX_BYTES = int(float(os.environ.get("VASOPS_IMPORT_MAX_MB", "20")) * 1024 * 1024)
 
 # VAC (the gateway process reads the same variables from the environment).
 VASOPS_VAC_CONFIRM_INTERVAL_SECONDS = int(
@@ -223,7 +249,13 @@ VASOPS_VAC_SYNC_ROOT = Path(os.environ.get("VASOPS_VAC_SYNC_ROOT", VAR_DIR / "va
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "vasops.core.request_context.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

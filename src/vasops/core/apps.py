@@ -7,8 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_save
 
-        from vasops.core import roles
+        from vasops.core import inputs, roles
 
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="vasops.core.sync_roles")
+        # text and integers the database cannot hold → core.validation, never a DataError (500)
+        pre_save.connect(inputs.guard_pre_save, dispatch_uid="vasops.core.inputs_guard")

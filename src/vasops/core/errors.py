@@ -16,6 +16,14 @@ class CoreError(ErrorCode):
     UPLOAD_EMPTY = "core.upload_empty"
     CALENDAR_MISSING = "core.calendar_missing"
     VALIDATION = "core.validation"
+    # the API's answers that come from no action (api.urls, api.middleware)
+    UNAUTHENTICATED = "core.unauthenticated"
+    BAD_REQUEST = "core.bad_request"
+    CSRF_FAILED = "core.csrf_failed"
+    METHOD_NOT_ALLOWED = "core.method_not_allowed"
+    TOO_LARGE = "core.too_large"
+    THROTTLED = "core.throttled"
+    SERVER_ERROR = "core.server_error"
 
 
 class DomainError(Exception):
@@ -64,6 +72,22 @@ class DomainError(Exception):
         if self.field:
             body["field"] = self.field
         return body
+
+
+def error_body(code: str, message: str, status: int, **extra: Any) -> dict[str, Any]:
+    """The API's one error shape (TMF630 plus the request id):
+    ``{code, reason, message, status, request_id}`` and optionally ``field``/``errors``."""
+    from vasops.core.request_context import current_request_id
+
+    body: dict[str, Any] = {
+        "code": str(code),
+        "reason": str(code).split(".", 1)[-1].replace("_", " "),
+        "message": message,
+        "status": str(status),
+        "request_id": current_request_id(),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
 
 
 class PermissionDenied(DomainError):

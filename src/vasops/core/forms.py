@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django import forms
 
+from vasops.core.inputs import InputPolicyMixin
 
-class StyledFormMixin:
-    """Bootstrap classes on every widget, so templates can render fields generically."""
+
+class StyledFormMixin(InputPolicyMixin):
+    """Bootstrap classes on every widget, so templates can render fields generically; the input
+    policy (``core.inputs``) on every field, so every form of the project refuses what it refuses."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -21,6 +21,41 @@ def needs_second_factor(user: object) -> bool:
     )
 
 
+class RequestIdMiddleware:
+    """Gives every request an id (the client's ``X-Request-ID`` when plain, else a random one):
+    on ``request.request_id``, in every log line of the request, in the ``X-Request-ID``
+    response header and in every API error body, so a client's report finds the log line."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_context.new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_context.set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends ``settings.VASOPS_CSP`` as the Content-Security-Policy of every response that has
+    none: pages load scripts only from this site's static files (no inline script)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "VASOPS_CSP", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
+
 class StaffTwoFactorMiddleware:
     """Carrier staff must complete TOTP verification before any console page.
 
