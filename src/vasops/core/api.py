@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -41,8 +42,10 @@ def today(request: HttpRequest) -> TodayOut:
 
 @router.get("/calendar/{year}", response=list[CalendarDayOut], summary="某年的工作日历")
 def calendar_year(request: HttpRequest, year: int) -> list[WorkCalendar]:
-    if not 2000 <= year <= 2100:
-        raise DomainError(CoreError.VALIDATION, "年份须在 2000–2100 之间。", field="year")
+    if not calendar.MIN_YEAR <= year <= calendar.MAX_YEAR:
+        raise DomainError(
+            CoreError.VALIDATION, f"年份须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 之间。", field="year"
+        )
     rows = list(WorkCalendar.objects.filter(date__year=year).order_by("date"))
     if not rows:
         raise DomainError(CoreError.CALENDAR_MISSING, f"尚未维护 {year} 年的工作日历。", status=404)
@@ -50,7 +53,9 @@ def calendar_year(request: HttpRequest, year: int) -> list[WorkCalendar]:
 
 
 @router.get("/calendar/working-days/add", response=WorkingDaysOut, summary="加 n 个工作日")
-def add_working_days(request: HttpRequest, start: dt.date, n: int) -> WorkingDaysOut:
+def add_working_days(
+    request: HttpRequest, start: dt.date, n: Annotated[int, Field(ge=0, le=365)]
+) -> WorkingDaysOut:
     if not 0 <= n <= 365:
         raise DomainError(CoreError.VALIDATION, "n 须在 0–365 之间。", field="n")
     due = calendar.add_working_days(start, n)

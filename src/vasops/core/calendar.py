@@ -8,6 +8,10 @@ from functools import lru_cache
 from vasops.core import clock, rules
 from vasops.core.models import WorkCalendar
 
+# the years a calendar can be kept for (the console page and the API refuse others)
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
 _cache_version = [0]
 
 

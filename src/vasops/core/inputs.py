@@ -46,6 +46,8 @@ from vasops.core.errors import CoreError, DomainError
 
 # A TextField has no length in the database; this is the most the platform accepts in one.
 TEXT_MAX_LENGTH = 10_000
+# A reason, note or comment typed into a schema that maps to no single model field.
+REASON_MAX_LENGTH = 2_000
 # A single-line form field that names no length (and maps to no model field) is capped here.
 LINE_MAX_LENGTH = 1_000
 

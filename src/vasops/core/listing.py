@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import inspect
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partialmethod
@@ -26,7 +27,10 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import get_language, gettext
 from django.views.generic import TemplateView
 
-from vasops.core import clock, ui
+from vasops.core import clock, inputs, ui
+
+# a search term or filter value longer than this matches nothing (and is not sent to the database)
+MAX_PARAM_LENGTH = 200
 
 # (model class, field name) -> the choices field whose get_<name>_display Django generated, or None
 _CHOICE_FIELDS: dict[tuple[type, str], Any] = {}
@@ -155,15 +159,26 @@ def _cell_text(value: Any) -> str:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What an .xlsx cell (XML 1.0) cannot hold: C0 controls but tab/newline/CR, lone surrogates,
+# U+FFFE/U+FFFF. Such a character (stored before the input policy, or by a machine) is dropped.
+_NOT_IN_EXCEL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _export_cell(value: Any) -> str:
+def excel_safe(text: str) -> str:
+    """``text`` without the characters a spreadsheet cell cannot hold."""
+    return _NOT_IN_EXCEL.sub("", text)
+
+
+def export_cell(value: Any) -> str:
     """Cell text for CSV/Excel. Text that a spreadsheet would run as a formula (a partner could
-    type ``=HYPERLINK(...)`` into a name) is prefixed with an apostrophe; numbers are kept."""
-    text = _cell_text(value)
+    type ``=HYPERLINK(...)`` into a name) is prefixed with an apostrophe; characters a cell
+    cannot hold are dropped, so no stored value can break an export."""
+    text = excel_safe(_cell_text(value))
     if isinstance(value, str) and text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
 
 
 # An unfiltered list over a table this large shows PostgreSQL's row estimate ("约 N 条")
@@ -214,11 +229,17 @@ class ObjectListView(TemplateView):
         for flt in self.config.filters:
             value = params.get(flt.name, "").strip()
             if value:
+                if inputs.text_problem(value) or len(value) > MAX_PARAM_LENGTH:
+                    qs = qs.none()  # a hand-edited URL: nothing can match it
+                    continue
                 try:
                     qs = qs.filter(**{flt.lookup or flt.name: value})
                 except (ValueError, ValidationError):
                     qs = qs.none()  # a hand-edited URL with a value the field cannot hold
         q = params.get("q", "").strip()
+        if q and (inputs.text_problem(q) or len(q) > MAX_PARAM_LENGTH):
+            # a search term the input policy refuses (NUL, control characters) matches nothing
+            return qs.none()
         if q and self.config.search_fields:
             cond = Q()
             for f in self.config.search_fields:
@@ -294,19 +315,19 @@ class ObjectListView(TemplateView):
             buf = io.StringIO()
             buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly
             writer = csv.writer(buf)
-            writer.writerow(header)
+            writer.writerow([export_cell(h) for h in header])
             for obj in qs.iterator(chunk_size=2000):
-                writer.writerow([_export_cell(c.value(obj)) for c in self.config.columns])
+                writer.writerow([export_cell(c.value(obj)) for c in self.config.columns])
             response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         else:
             from openpyxl import Workbook
 
             wb = Workbook(write_only=True)
-            sheet = "".join("_" if ch in "[]:*?/\\" else ch for ch in self.title)[:31]
+            sheet = excel_safe("".join("_" if ch in "[]:*?/\\" else ch for ch in self.title))[:31]
             ws = wb.create_sheet(sheet or "export")
-            ws.append(header)
+            ws.append([export_cell(h) for h in header])
             for obj in qs.iterator(chunk_size=2000):
-                ws.append([_export_cell(c.value(obj)) for c in self.config.columns])
+                ws.append([export_cell(c.value(obj)) for c in self.config.columns])
             out = io.BytesIO()
             wb.save(out)
             response = HttpResponse(

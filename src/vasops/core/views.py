@@ -144,6 +144,8 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
     if not request.user.has_perm("core.manage_calendar"):
         raise DjangoPermissionDenied
     year = year or clock.today().year
+    if not calendar.MIN_YEAR <= year <= calendar.MAX_YEAR:
+        raise Http404(f"工作日历只有 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 年。")
     form = CalendarDayForm(request.POST or None)
     if request.method == "POST":
         if "seed" in request.POST:

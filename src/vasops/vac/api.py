@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from vasops.catalog.models import Product
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import FilterText, Limit, Offset, get_or_404, paginate
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.inputs import InputSchema, text_field
 from vasops.core.permissions import has
 from vasops.partners.models import Partner
 from vasops.partners.queries import partner_of
@@ -110,10 +111,10 @@ class CrmBatchOut(Schema):
 def list_subscriptions(
     request: HttpRequest,
     response: HttpResponse,
-    msisdn: str = "",
-    state: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    msisdn: FilterText = "",
+    state: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[Subscription]:
     """Staff: ``msisdn`` is required (user lookup). Partner: its own products' relations."""
     if partner_of(request.user) is None:
@@ -129,11 +130,11 @@ def list_subscriptions(
     return paginate(qs.order_by("-id"), response, offset, limit)
 
 
-class ConfirmIn(Schema):
-    msisdn: str = Field(..., max_length=20, description="用户号码（11 位，可带 86 / +86）")
-    sp_id: str = Field(..., max_length=21, description="SP 企业代码")
-    product_id: str = Field(..., max_length=21, description="产品代码（SP_ProductID）")
-    link_id: str = Field("", max_length=20, description="可选，仅回显")
+class ConfirmIn(InputSchema):
+    msisdn: str = text_field(max_length=20, description="用户号码（11 位，可带 86 / +86）")
+    sp_id: str = text_field(max_length=21, description="SP 企业代码")
+    product_id: str = text_field(max_length=21, description="产品代码（SP_ProductID）")
+    link_id: str = text_field(max_length=20, required=False, description="可选，仅回显")
 
 
 class ConfirmOut(Schema):
@@ -189,7 +190,7 @@ def get_subscription(request: HttpRequest, sub_id: int) -> Subscription:
 
 @router.get("/notifications", response=list[NotificationOut], summary="订购关系通知（投递状态）")
 def list_notifications(
-    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
 ) -> list[NotifyOutbox]:
     qs = queries.notifications(request.user)
     if state:
@@ -210,7 +211,7 @@ def resend_notification(request: HttpRequest, notification_id: int) -> NotifyOut
 
 @router.get("/crm-batches", response=list[CrmBatchOut], summary="CRM 批量文件")
 def list_crm_batches(
-    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
 ) -> list[CrmBatchFile]:
     if partner_of(request.user) is not None or not has(request.user, VIEW_CRM_BATCH):
         raise PermissionDenied("您没有查看 CRM 批量文件的权限。")

@@ -10,12 +10,14 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import MAX_ID, FilterText, IdParam, Limit, Offset, get_or_404, paginate
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, int_field, model_field, text_field
+from vasops.core.models import User
 from vasops.partners.models import Partner
 from vasops.workorders import actions, queries, reports
 from vasops.workorders.errors import WorkOrderError
-from vasops.workorders.models import WorkOrder
+from vasops.workorders.models import Comment, WorkOrder, WorkOrderStage
 from vasops.workorders.report_views import may_view_report
 
 router = Router(tags=["工单"])
@@ -88,35 +90,40 @@ class WorkOrderDetailOut(WorkOrderOut):
         return queries.allowed_ops(context["request"].user, obj)
 
 
-class WorkOrderIn(Schema):
-    type: str = Field(..., description="工单类型")
-    title: str
-    description: str = ""
-    priority: str = "normal"
-    partner_id: int | None = Field(None, description="合作伙伴 ID（合作伙伴用户可省略，默认为本企业）")
-    system: str = ""
-    assignee: str | None = Field(None, description="处理人用户名（仅员工）")
+USERNAME = model_field(User, "username", description="处理人用户名")
 
 
-class AssignIn(Schema):
-    assignee: str = Field(..., description="处理人用户名")
-    note: str = ""
+class WorkOrderIn(InputSchema):
+    type: str = model_field(WorkOrder, "type", description="工单类型")
+    title: str = model_field(WorkOrder, "title")
+    description: str = model_field(WorkOrder, "description", default="")
+    priority: str = model_field(WorkOrder, "priority", default="normal")
+    partner_id: int | None = int_field(
+        ge=1, le=MAX_ID, default=None, description="合作伙伴 ID（合作伙伴用户可省略，默认为本企业）"
+    )
+    system: str = model_field(WorkOrder, "system", default="")
+    assignee: str | None = model_field(User, "username", default=None, description="处理人用户名（仅员工）")
 
 
-class NoteIn(Schema):
-    note: str = ""
+class AssignIn(InputSchema):
+    assignee: str = USERNAME
+    note: str = model_field(WorkOrderStage, "note", default="")
 
 
-class WorkOrderResultIn(Schema):
-    result: str = ""
+class NoteIn(InputSchema):
+    note: str = model_field(WorkOrderStage, "note", default="")
 
 
-class ReasonIn(Schema):
-    reason: str
+class WorkOrderResultIn(InputSchema):
+    result: str = model_field(WorkOrder, "result", default="")
 
 
-class CommentIn(Schema):
-    text: str
+class ReasonIn(InputSchema):
+    reason: str = text_field(max_length=REASON_MAX_LENGTH, multiline=True, description="原因")
+
+
+class CommentIn(InputSchema):
+    text: str = model_field(Comment, "text")
 
 
 class CommentOut(Schema):
@@ -147,16 +154,16 @@ def _get(request: HttpRequest, wo_id: int) -> WorkOrder:
 def list_work_orders(
     request: HttpRequest,
     response: HttpResponse,
-    offset: int = 0,
-    limit: int = 50,
-    type: str | None = None,
-    state: str | None = None,
-    priority: str | None = None,
-    system: str | None = None,
-    partner_id: int | None = None,
-    queue: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    type: FilterText | None = None,
+    state: FilterText | None = None,
+    priority: FilterText | None = None,
+    system: FilterText | None = None,
+    partner_id: IdParam | None = None,
+    queue: FilterText | None = None,
+    object_type: FilterText | None = None,
+    object_id: FilterText | None = None,
 ) -> list[WorkOrder]:
     qs = queries.queue(request.user, queue) if queue in queries.QUEUES else queries.visible_to(request.user)
     filters = {
@@ -201,7 +208,7 @@ class SlaReportOut(Schema):
 
 
 @router.get("/sla-report", response=SlaReportOut, summary="工单时限报表（按类型、优先级）")
-def sla_report(request: HttpRequest, month: str = "") -> Any:
+def sla_report(request: HttpRequest, month: FilterText = "") -> Any:
     """``month`` = YYYY-MM; empty = the last 30 days."""
     if not may_view_report(request.user):
         raise PermissionDenied()

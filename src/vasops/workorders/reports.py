@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from vasops.core import calendar, clock
+from vasops.core.listing import export_cell
 from vasops.workorders import rules
 
 CountDays = Callable[[dt.date, dt.date], int]
@@ -276,10 +277,10 @@ def to_xlsx(groups: list[GroupStats], period_label: str) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "工单时限报表"
-    ws.append([f"统计期间：{period_label}；处理时长单位：工作日"])
-    ws.append(HEADER)
-    for row in table_rows(groups):
-        ws.append(["" if v is None else v for v in row])  # type: ignore[misc]
+    ws.append([export_cell(f"统计期间：{period_label}；处理时长单位：工作日")])
+    ws.append([export_cell(h) for h in HEADER])
+    for row in table_rows(groups):  # text cells through the one export rule (core.listing)
+        ws.append([export_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])  # type: ignore[misc]
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

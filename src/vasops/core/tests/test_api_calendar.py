@@ -59,5 +59,6 @@ def test_healthz_answers_without_login(client):
 
 def test_n_out_of_range_is_refused_naming_the_field(client, auth):
     r = client.get("/api/v1/calendar/working-days/add?start=2026-02-13&n=400", headers=auth)
-    assert r.status_code == 400
+    assert r.status_code == 422  # the bound is in the OpenAPI document (maximum 365)
     assert r.json()["field"] == "n"
+    assert "不能大于 365" in r.json()["message"]
