@@ -36,6 +36,12 @@ ROLE_LABELS: dict[str, str] = {
 STAFF_ROLES = {PRODUCT_STAFF, OM_ENGINEER, FINANCE, CS_AGENT, AUDITOR, DEPARTMENT_HEAD}
 PARTNER_ROLES = {PARTNER_ADMIN, PARTNER_USER}
 
+
+def is_staff_member(user: Any) -> bool:
+    """Does ``user`` work in the console (a carrier staff role, or a superuser)? Experts and
+    partner users do not."""
+    return bool(getattr(user, "is_superuser", False) or set(roles_of(user)) & STAFF_ROLES)
+
 CORE_ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: ["core.view_audit", "core.view_document"],
     DEPARTMENT_HEAD: ["core.view_audit", "core.manage_calendar", "core.manage_users", "core.view_document"],

@@ -47,8 +47,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Staff second factor: enrol a TOTP device on first login, then verify every login."""
+    """Staff second factor: enrol a TOTP device on first login, then verify every login.
+    Only carrier staff have a second factor: anyone else is sent to their home page (a partner
+    user must not enrol a device here)."""
     user = request.user
+    if not getattr(user, "is_carrier_staff", False):
+        return redirect("home")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()  # type: ignore[misc]
     enrolling = device is None
     if enrolling:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 
+from vasops.core import roles
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.permissions import has
@@ -89,6 +91,8 @@ class QueueView(_WorkOrderList):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and partner_of(request.user) is not None:
             return redirect("workorders:mine")
+        if request.user.is_authenticated and not roles.is_staff_member(request.user):
+            raise DjangoPermissionDenied  # an expert (or a user without a role) has no work queue
         return super().dispatch(request, *args, **kwargs)
 
     @property

@@ -1,0 +1,54 @@
+/* vasops page behaviour. Pages carry no inline script (the Content-Security-Policy allows
+   scripts from this site's static files only); each behaviour below starts from markup:
+   - data-confirm="…" on a form or a submit button: ask before submitting;
+   - #countdown[data-deadline] with #paper-form: the exam paper's countdown, submitted at zero;
+   - #sla-chart with #sla-chart-data (json_script): the SLA report's bar chart (Chart.js). */
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var message = (button && button.dataset && button.dataset.confirm) || (form.dataset && form.dataset.confirm);
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  function countdown() {
+    var el = document.getElementById("countdown");
+    var form = document.getElementById("paper-form");
+    if (!el || !form || !el.dataset.deadline) return;
+    var end = new Date(el.dataset.deadline).getTime();
+    function tick() {
+      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 0) { form.submit(); return; }
+      setTimeout(tick, 1000);
+    }
+    tick();
+  }
+
+  function slaChart() {
+    var canvas = document.getElementById("sla-chart");
+    var source = document.getElementById("sla-chart-data");
+    if (!canvas || !source || typeof window.Chart === "undefined") return;
+    new window.Chart(canvas, {
+      type: "bar",
+      data: JSON.parse(source.textContent),
+      options: {scales: {y: {beginAtZero: true, max: 100, title: {display: true, text: "%"}}}}
+    });
+  }
+
+  function start() {
+    countdown();
+    slaChart();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
