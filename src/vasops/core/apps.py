@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate, pre_save
 
-        from vasops.core import inputs, roles
+        from vasops.core import imports, inputs, roles  # noqa: F401  (imports: its download rule)
 
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="vasops.core.sync_roles")
         # text and integers the database cannot hold → core.validation, never a DataError (500)

@@ -16,6 +16,7 @@ class CoreError(ErrorCode):
     UPLOAD_EMPTY = "core.upload_empty"
     CALENDAR_MISSING = "core.calendar_missing"
     VALIDATION = "core.validation"
+    IMPORT_FILE_INVALID = "core.import_file_invalid"
     # the API's answers that come from no action (api.urls, api.middleware)
     UNAUTHENTICATED = "core.unauthenticated"
     BAD_REQUEST = "core.bad_request"

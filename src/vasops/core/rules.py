@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 IsWorkingDay = Callable[[dt.date], bool]
@@ -96,3 +97,38 @@ def parse_yuan(text: str) -> int:
     if value != value.quantize(Decimal("0.01")):
         raise ValueError("at most two decimal places")
     return int(value * 100)
+
+
+# --- imported spreadsheets (core.imports) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of an imported file: the row as Excel numbers it (the header is row 1), the
+    column's Chinese header ("" for the whole row) and why."""
+
+    row: int
+    column: str
+    message: str
+
+    @property
+    def field(self) -> str:  # the name the exam import's page used
+        return self.column
+
+    def __str__(self) -> str:
+        where = f"「{self.column}」" if self.column else ""
+        return f"第 {self.row} 行{where}：{self.message}"
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: numbers typed as numbers lose no digits ("9044000101",
+    not "9044000101.0"); blanks are ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
