@@ -56,6 +56,10 @@ def calendar_year(request: HttpRequest, year: int) -> list[WorkCalendar]:
 def add_working_days(
     request: HttpRequest, start: dt.date, n: Annotated[int, Field(ge=0, le=365)]
 ) -> WorkingDaysOut:
+    if not calendar.MIN_YEAR <= start.year <= calendar.MAX_YEAR:
+        raise DomainError(
+            CoreError.VALIDATION, f"start 须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 年之间。", field="start"
+        )
     if not 0 <= n <= 365:
         raise DomainError(CoreError.VALIDATION, "n 须在 0–365 之间。", field="n")
     due = calendar.add_working_days(start, n)

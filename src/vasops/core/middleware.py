@@ -32,11 +32,11 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_context.new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_context.set_request_id(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_context.reset_request_id(token)
+        # kept until the response is finished (request_context.clear_request_id), so Django's
+        # own "Internal Server Error: …" / "Not Found: …" lines, logged after the middleware,
+        # carry it too
+        request_context.set_request_id(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

@@ -34,16 +34,17 @@ def new_request_id(incoming: str | None = None) -> str:
     return uuid.uuid4().hex
 
 
-def set_request_id(request_id: str | None) -> contextvars.Token[str | None]:
-    return _request_id.set(request_id)
-
-
-def reset_request_id(token: contextvars.Token[str | None]) -> None:
-    _request_id.reset(token)
+def set_request_id(request_id: str | None) -> None:
+    _request_id.set(request_id)
 
 
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+def clear_request_id(**_: object) -> None:
+    """``request_finished`` receiver: the request's id no longer applies."""
+    _request_id.set(None)
 
 
 class RequestIdFilter(logging.Filter):
