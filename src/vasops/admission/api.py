@@ -4,15 +4,16 @@ route is scoped: a partner user sees only its own applications; another partner'
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from vasops.admission import actions, exam_api, queries, review_api
-from vasops.admission.models import Application
-from vasops.core.apiutils import paginate
+from vasops.admission.models import AccessTestResult, Application
+from vasops.core.apiutils import FilterText, Limit, Offset, paginate
+from vasops.core.inputs import TEXT_MAX_LENGTH, InputSchema, KeyText, int_field, model_field, text_field
 
 router = Router(tags=["准入"])
 
@@ -51,39 +52,39 @@ class ApplicationOut(Schema):
         return str(obj.get_state_display())
 
 
-class ApplicationIn(Schema):
-    business_lines: list[str] = Field(..., description="业务类别代码，如 sms、wap")
-    access_method: str = ""
-    certified_om_staff: int = 0
-    cs_hotline: str = ""
-    call_centre_seats: int = 0
-    call_centre_agents: int = 0
-    connect_rate_bp: int = 0
-    answered_20s_bp: int = 0
+class ApplicationIn(InputSchema):
+    business_lines: list[KeyText] = Field(..., max_length=20, description="业务类别代码，如 sms、wap")
+    access_method: str = model_field(Application, "access_method", default="")
+    certified_om_staff: int = model_field(Application, "certified_om_staff", default=0)
+    cs_hotline: str = model_field(Application, "cs_hotline", default="")
+    call_centre_seats: int = model_field(Application, "call_centre_seats", default=0)
+    call_centre_agents: int = model_field(Application, "call_centre_agents", default=0)
+    connect_rate_bp: int = int_field(ge=0, le=10000, default=0, description="接通率（基点，10000 = 100%）")
+    answered_20s_bp: int = int_field(ge=0, le=10000, default=0, description="20 秒应答率（基点）")
 
 
-class InitialReviewIn(Schema):
+class InitialReviewIn(InputSchema):
     decision: Literal["approve", "return", "reject"]
-    reason: str
+    reason: str = model_field(Application, "review_reason", default="")
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     decision: Literal["accept", "defer", "reject"]
-    reason: str
+    reason: str = model_field(Application, "decision_reason", default="")
 
 
-class AccessDataIn(Schema):
-    technical_contact: str
-    server_addresses: str
-    capability_summary: str = ""
-    business_summary: str
+class AccessDataIn(InputSchema):
+    technical_contact: str = text_field(max_length=200, description="技术联系人及电话")
+    server_addresses: str = text_field(max_length=2000, multiline=True, description="服务器地址")
+    capability_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True, required=False)
+    business_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True)
 
 
-class AccessTestResultIn(Schema):
-    business_line: str
-    case_code: str
+class AccessTestResultIn(InputSchema):
+    business_line: str = model_field(AccessTestResult, "business_line")
+    case_code: str = model_field(AccessTestResult, "case_code")
     passed: bool
-    note: str = ""
+    note: str = model_field(AccessTestResult, "note", default="")
 
 
 class ResultOut(Schema):
@@ -108,7 +109,7 @@ def _get(request: HttpRequest, app_id: int) -> Application:
 
 @router.get("/applications", response=list[ApplicationOut], summary="准入申请列表")
 def list_applications(
-    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
 ) -> list[Application]:
     qs = queries.applications_for(request.user).order_by("-created_at", "-id")
     if state:
@@ -166,7 +167,7 @@ def sign_contract(
     app_id: int,
     term_start: Form[dt.date],
     term_end: Form[dt.date],
-    settlement_ratio_bp: Form[int],
+    settlement_ratio_bp: Form[Annotated[int, Field(ge=0, le=10000)]],
     signed_copy: File[UploadedFile],
 ) -> tuple[int, Any]:
     contract = actions.sign_contract(

@@ -10,9 +10,10 @@ from ninja import Router, Schema
 
 from vasops.admission import exam_actions as actions
 from vasops.admission import exam_queries as queries
-from vasops.admission.exam_models import ExamSitting
+from vasops.admission.exam_models import ExamPaper, ExamSitting
 from vasops.core import permissions
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import FilterText, Limit, Offset, get_or_404, paginate
+from vasops.core.inputs import InputSchema, int_field, model_field
 
 router = Router(tags=["接入考核"])
 
@@ -48,10 +49,10 @@ class SittingOut(Schema):
     papers: list[PaperOut]
 
 
-class ScoresIn(Schema):
-    business_score: int
-    technical_score: int
-    reason: str
+class ScoresIn(InputSchema):
+    business_score: int = int_field(ge=0, le=100, description="业务成绩（0–100）")
+    technical_score: int = int_field(ge=0, le=100, description="技术成绩（0–100）")
+    reason: str = model_field(ExamPaper, "score_reason", default="", description="录入说明（必填）")
 
 
 def _sitting_out(s: ExamSitting, user: Any) -> dict[str, Any]:
@@ -84,10 +85,10 @@ def _sitting_out(s: ExamSitting, user: Any) -> dict[str, Any]:
 def list_questions(
     request: HttpRequest,
     response: HttpResponse,
-    category: str = "",
-    qtype: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    category: FilterText = "",
+    qtype: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[Any]:
     """The question bank (staff with manage_exam or view_question only)."""
     if not queries.can_view_bank(request.user):
@@ -102,7 +103,7 @@ def list_questions(
 
 @router.get("/sittings", response=list[SittingOut])
 def list_sittings(
-    request: HttpRequest, response: HttpResponse, offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, offset: Offset = 0, limit: Limit = 50
 ) -> list[Any]:
     """Sittings: staff see all; a partner user only their partner's (scores once published)."""
     qs = queries.sittings(request.user).prefetch_related("papers").order_by("-date", "-id")

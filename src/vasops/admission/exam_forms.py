@@ -4,12 +4,13 @@ from typing import Any
 
 from django import forms
 
-from vasops.admission.exam_models import QuestionCategory, QuestionType
+from vasops.admission.exam_models import Question, QuestionCategory, QuestionType
 from vasops.admission.exam_rules import OPTION_LETTERS
 from vasops.core.forms import StyledFormMixin
 
 
 class QuestionForm(StyledFormMixin, forms.Form):
+    input_model = Question  # lengths and bounds of fields named like Question's (core.inputs)
     category = forms.ChoiceField(label="类别", choices=QuestionCategory.choices)
     qtype = forms.ChoiceField(label="题型", choices=QuestionType.choices)
     text = forms.CharField(label="题目", widget=forms.Textarea(attrs={"rows": 3}))

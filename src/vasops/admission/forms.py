@@ -7,11 +7,12 @@ from typing import Any
 from django import forms
 
 from vasops.admission import rules
-from vasops.admission.models import AccessMethod, ResourceKind
+from vasops.admission.models import AccessMethod, AccessTestResult, Application, ResourceKind
 from vasops.core.forms import StyledFormMixin
 
 
 class ApplicationForm(StyledFormMixin, forms.Form):
+    input_model = Application  # lengths and bounds of fields named like Application's (core.inputs)
     business_lines = forms.MultipleChoiceField(
         label="申请业务类别",
         choices=rules.BUSINESS_LINES,
@@ -103,6 +104,7 @@ class WorkOrderForm(StyledFormMixin, forms.Form):
 
 
 class ResultForm(StyledFormMixin, forms.Form):
+    input_model = AccessTestResult  # lengths and bounds of fields named like AccessTestResult's (core.inputs)
     case = forms.ChoiceField(label="测试用例")
     passed = forms.TypedChoiceField(
         label="结果",

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from vasops.admission import review_actions as actions
 from vasops.admission import review_queries as queries
-from vasops.admission.review_models import ReviewMeeting
+from vasops.admission.review_models import ReviewMeeting, ScoreSheet
 from vasops.core import permissions
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import MAX_ID, IdParam, Limit, Offset, get_or_404, paginate
+from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, KeyText, int_field, model_field, text_field
 
 router = Router(tags=["接入评审"])
 
@@ -33,10 +34,10 @@ class MeetingOut(Schema):
     experts: list[int]
 
 
-class DrawIn(Schema):
-    application_id: int
-    panel_size: int
-    seed: str
+class DrawIn(InputSchema):
+    application_id: int = int_field(ge=1, le=MAX_ID)
+    panel_size: int = int_field(ge=1, le=50, description="评审组人数")
+    seed: str = model_field(ReviewMeeting, "seed")
 
 
 class DrawOut(Schema):
@@ -55,15 +56,17 @@ class SheetOut(Schema):
     state: str
 
 
-class SheetIn(Schema):
-    scores: dict[str, int]
-    comment: str = ""
+class SheetIn(InputSchema):
+    scores: dict[KeyText, Annotated[int, Field(ge=0, le=100)]] = Field(
+        ..., max_length=50, description="指标代码 → 分数（0–100）"
+    )
+    comment: str = model_field(ScoreSheet, "comment", default="")
     submit: bool = False
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(InputSchema):
     attended: bool
-    reason: str = ""
+    reason: str = text_field(max_length=REASON_MAX_LENGTH, multiline=True, required=False)
 
 
 def _meeting_out(m: ReviewMeeting) -> dict[str, Any]:
@@ -85,7 +88,7 @@ def _meeting_out(m: ReviewMeeting) -> dict[str, Any]:
 
 @router.get("/meetings", response=list[MeetingOut])
 def list_meetings(
-    request: HttpRequest, response: HttpResponse, offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, offset: Offset = 0, limit: Limit = 50
 ) -> list[Any]:
     """Staff: all meetings; an expert: only the meetings they sit on; others: none."""
     qs = queries.meetings(request.user).order_by("-date", "-id")
@@ -112,9 +115,9 @@ def draw(request: HttpRequest, payload: DrawIn) -> Any:
 def list_sheets(
     request: HttpRequest,
     response: HttpResponse,
-    meeting_id: int | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    meeting_id: IdParam | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[Any]:
     """Score sheets: staff see all; an expert only their own."""
     qs = queries.sheets(request.user).order_by("meeting_id", "id")

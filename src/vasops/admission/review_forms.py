@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from vasops.admission.review_models import ReviewMeeting, ScoreSheet
 from vasops.core.forms import StyledFormMixin
 
 
@@ -53,6 +54,7 @@ class ConflictForm(StyledFormMixin, forms.Form):
 
 
 class MeetingForm(StyledFormMixin, forms.Form):
+    input_model = ReviewMeeting  # lengths and bounds of fields named like ReviewMeeting's (core.inputs)
     application: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="准入申请", queryset=None, empty_label="请选择考核通过的申请"
     )
@@ -93,6 +95,7 @@ class CloseForm(StyledFormMixin, forms.Form):
 
 
 class ScoreSheetForm(StyledFormMixin, forms.Form):
+    input_model = ScoreSheet  # lengths and bounds of fields named like ScoreSheet's (core.inputs)
     comment = forms.CharField(label="评语", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(

@@ -12,8 +12,9 @@ from ninja import Field, Router, Schema
 
 from vasops.catalog import actions, queries
 from vasops.catalog.models import BusinessLine, Product, ProductChangeRequest
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import FilterText, Limit, Offset, SearchText, get_or_404, paginate
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.inputs import InputSchema, KeyText, LineText, model_field
 
 products_router = Router(tags=["产品"])
 changes_router = Router(tags=["产品变更"])
@@ -70,30 +71,30 @@ class VersionOut(Schema):
     valid_to: dt.datetime | None
 
 
-class ProductIn(Schema):
-    business_line: str = Field(..., description="业务线代码，如 SMS")
-    name: str
-    access_number: str
-    description: str
+class ProductIn(InputSchema):
+    business_line: str = model_field(BusinessLine, "code", description="业务线代码，如 SMS")
+    name: str = model_field(Product, "name")
+    access_number: str = model_field(Product, "access_number")
+    description: str = model_field(Product, "description")
     product_type: Literal["entertainment", "information", "media_interaction"]
-    fee_fen: int
+    fee_fen: int = model_field(Product, "fee_fen", description="资费，分")
     billing_mode: Literal["monthly", "per_item", "per_use", "free", "capped"]
-    details: dict[str, str] = {}
+    details: dict[KeyText, LineText] = Field({}, max_length=30, description="业务线要求的补充字段")
     submit: bool = Field(False, description="创建后立即提交审核")
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     decision: Literal["approve", "return", "reject"]
-    reason: str = ""
-    product_code: str = ""
+    reason: str = model_field(Product, "review_reason", default="")
+    product_code: str = model_field(Product, "product_code", default="")
 
 
-class ChangeIn(Schema):
-    name: str
-    description: str
-    fee_fen: int
+class ChangeIn(InputSchema):
+    name: str = model_field(ProductChangeRequest, "name")
+    description: str = model_field(ProductChangeRequest, "description")
+    fee_fen: int = model_field(ProductChangeRequest, "fee_fen")
     effective_on: dt.date
-    reason: str = ""
+    reason: str = model_field(ProductChangeRequest, "reason", default="")
 
 
 class ChangeOut(Schema):
@@ -114,9 +115,9 @@ class ChangeOut(Schema):
     created_at: dt.datetime
 
 
-class ChangeReviewIn(Schema):
+class ChangeReviewIn(InputSchema):
     decision: Literal["approve", "return", "reject"]
-    reason: str = ""
+    reason: str = model_field(ProductChangeRequest, "review_reason", default="")
 
 
 def _product(request: HttpRequest, product_id: int) -> Product:
@@ -127,12 +128,12 @@ def _product(request: HttpRequest, product_id: int) -> Product:
 def list_products(
     request: HttpRequest,
     response: HttpResponse,
-    state: str = "",
-    business_line: str = "",
-    billing_mode: str = "",
-    q: str = "",
-    offset: int = 0,
-    limit: int = 50,
+    state: FilterText = "",
+    business_line: FilterText = "",
+    billing_mode: FilterText = "",
+    q: SearchText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[Product]:
     qs = queries.visible_products(request.user).order_by("-id")
     if state:
@@ -221,7 +222,7 @@ def request_change(
 
 @changes_router.get("", response=list[ChangeOut], summary="产品变更申请列表")
 def list_changes(
-    request: HttpRequest, response: HttpResponse, state: str = "", offset: int = 0, limit: int = 50
+    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
 ) -> list[ProductChangeRequest]:
     qs = queries.visible_change_requests(request.user).order_by("-id")
     if state:

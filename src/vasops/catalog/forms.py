@@ -6,8 +6,16 @@ from typing import Any
 
 from django import forms
 
-from vasops.catalog.models import BillingMode, BusinessLine, ProductType, ResourcePool
+from vasops.catalog.models import (
+    BillingMode,
+    BusinessLine,
+    Product,
+    ProductChangeRequest,
+    ProductType,
+    ResourcePool,
+)
 from vasops.core.forms import StyledFormMixin
+from vasops.core.inputs import limits_of
 from vasops.core.rules import format_fen, parse_yuan
 
 
@@ -35,13 +43,18 @@ class YuanField(forms.CharField):
         if text in ("", None):
             return None
         try:
-            return parse_yuan(str(text))
+            fen = parse_yuan(str(text))
         except (ValueError, ArithmeticError) as exc:
             raise forms.ValidationError("请输入金额（元），最多两位小数，例如 5 或 0.50。") from exc
+        top = limits_of(Product, "fee_fen").maximum  # the column's bound (core.inputs)
+        if top is not None and fen > top:
+            raise forms.ValidationError(f"金额不能超过 {format_fen(top)} 元。")
+        return fen
 
 
 class ProductForm(StyledFormMixin, forms.Form):
     """Attachment 2 — the common part plus the fields of the chosen business line."""
+    input_model = Product  # lengths and bounds of fields named like Product's (core.inputs)
 
     business_line = forms.ModelChoiceField(
         label="业务线", queryset=BusinessLine.objects.filter(is_active=True), to_field_name="code"
@@ -92,6 +105,7 @@ class ProductForm(StyledFormMixin, forms.Form):
 
 class ChangeRequestForm(StyledFormMixin, forms.Form):
     """Attachment 3 — change of name, description or fee from a future date."""
+    input_model = ProductChangeRequest  # lengths and bounds of fields named like ProductChangeRequest's (core.inputs)
 
     name = forms.CharField(label="产品名称", max_length=255)
     description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))
@@ -119,6 +133,7 @@ class ReviewForm(StyledFormMixin, forms.Form):
 
 
 class BusinessLineForm(StyledFormMixin, forms.Form):
+    input_model = BusinessLine  # lengths and bounds of fields named like BusinessLine's (core.inputs)
     code = forms.CharField(label="代码", max_length=20)
     name = forms.CharField(label="名称", max_length=50)
     service_type = forms.CharField(label="业务类型代码", max_length=2, help_text="PRM 附录 A2，2 位数字。")

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django import forms
 from django.core import validators as dj_validators
@@ -270,6 +270,11 @@ def text_field(
         description=description,
         json_schema_extra={_JSON_KEY: {"multiline": multiline, "required": required}},
     )
+
+
+# Text inside a dict or list of a schema (``values: dict[KeyText, LineText]``).
+KeyText = Annotated[str, Field(max_length=50, pattern=PATTERN_LINE)]
+LineText = Annotated[str, Field(max_length=255, pattern=PATTERN_LINE)]
 
 
 def int_field(*, ge: int, le: int, default: Any = ..., description: str | None = None) -> Any:

@@ -9,8 +9,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from vasops.core.apiutils import get_or_404, paginate
+from vasops.core.apiutils import FilterText, Limit, Offset, SearchText, get_or_404, paginate
 from vasops.core.errors import DomainError
+from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, KeyText, LineText, model_field, text_field
 from vasops.partners import actions, change_queries, queries
 from vasops.partners.models import Partner, PartnerChangeRequest, Qualification, Restriction
 
@@ -78,30 +79,30 @@ class RestrictionOut(Schema):
     lift_reason: str = Field(..., description="解除原因")
 
 
-class RestrictionIn(Schema):
-    kind: str = Field(..., description="限制类型")
-    reason: str = Field(..., description="原因（必填）")
-    source: str = Field("", description="来源")
+class RestrictionIn(InputSchema):
+    kind: str = model_field(Restriction, "kind", description="限制类型")
+    reason: str = model_field(Restriction, "reason", description="原因（必填）")
+    source: str = model_field(Restriction, "source", default="", description="来源")
     starts_on: dt.date = Field(..., description="开始日期")
-    business_line: str = Field("", description="业务类别（违规清退时必填）")
+    business_line: str = model_field(Restriction, "business_line", default="", description="业务类别（违规清退时必填）")
     ends_on: dt.date | None = Field(
         None, description="结束日期；留空按规则计算（锁定 3 个月、禁入 1 年、清退 6 个月、黑名单长期）"
     )
 
 
-class LiftIn(Schema):
-    reason: str = Field(..., description="解除原因（必填）")
+class LiftIn(InputSchema):
+    reason: str = text_field(max_length=REASON_MAX_LENGTH, multiline=True, description="解除原因（必填）")
 
 
 @router.get("", response=list[PartnerOut], summary="合作伙伴列表")
 def list_partners(
     request: HttpRequest,
     response: HttpResponse,
-    offset: int = 0,
-    limit: int = 50,
-    kind: str = "",
-    state: str = "",
-    q: str = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
+    kind: FilterText = "",
+    state: FilterText = "",
+    q: SearchText = "",
 ) -> list[Partner]:
     qs = queries.visible_partners(request.user).order_by("name", "pk")
     if kind:
@@ -117,9 +118,9 @@ def list_partners(
 def list_restrictions(
     request: HttpRequest,
     response: HttpResponse,
-    offset: int = 0,
-    limit: int = 50,
-    kind: str = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
+    kind: FilterText = "",
     in_force_on: dt.date | None = None,
 ) -> list[Restriction]:
     qs = queries.visible_restrictions(request.user).order_by("-starts_on", "-pk")
@@ -202,32 +203,35 @@ class ChangeRequestOut(Schema):
         return obj.second_approver.username if obj.second_approver_id else None  # type: ignore[union-attr]
 
 
-class ChangeRequestIn(Schema):
-    kind: str = Field(
-        ..., description="contacts / cs_hotline / bank_account（企业名称/地址须附营业执照，请在门户提交）"
+class ChangeRequestIn(InputSchema):
+    kind: str = model_field(
+        PartnerChangeRequest,
+        "kind",
+        description="contacts / cs_hotline / bank_account（企业名称/地址须附营业执照，请在门户提交）",
     )
-    values: dict[str, str] = Field(
+    values: dict[KeyText, LineText] = Field(
         ...,
+        max_length=10,
         description=(
             "contacts: role,name,phone,email；cs_hotline: cs_hotline；"
             "bank_account: bank_name,account_name,account_number"
         ),
     )
-    note: str = ""
+    note: str = model_field(PartnerChangeRequest, "note", default="")
 
 
-class ChangeRequestReasonIn(Schema):
-    reason: str = Field("", description="审核意见；退回/驳回时必填")
+class ChangeRequestReasonIn(InputSchema):
+    reason: str = model_field(PartnerChangeRequest, "reason", default="", description="审核意见；退回/驳回时必填")
 
 
 @change_router.get("", response=list[ChangeRequestOut], summary="变更申请列表")
 def list_change_requests(
     request: HttpRequest,
     response: HttpResponse,
-    offset: int = 0,
-    limit: int = 50,
-    kind: str = "",
-    state: str = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
+    kind: FilterText = "",
+    state: FilterText = "",
 ) -> list[PartnerChangeRequest]:
     qs = change_queries.visible_change_requests(request.user).order_by("-created_at", "-pk")
     if kind:

@@ -8,7 +8,17 @@ from django import forms
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners import rules
-from vasops.partners.models import Contact, Locality, PartnerKind, QualificationKind, RestrictionKind
+from vasops.partners.models import (
+    BankAccount,
+    Contact,
+    Locality,
+    Partner,
+    PartnerKind,
+    Qualification,
+    QualificationKind,
+    Restriction,
+    RestrictionKind,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -35,6 +45,7 @@ class UserFieldsMixin(forms.Form):
 
 
 class RegistrationForm(StyledFormMixin, UserFieldsMixin):
+    input_model = Partner  # lengths and bounds of fields named like Partner's (core.inputs)
     name = forms.CharField(label="企业名称", max_length=200, help_text="与营业执照一致。")
     kind = forms.ChoiceField(label="合作伙伴类型", choices=PartnerKind.choices, widget=forms.RadioSelect)
     locality = forms.ChoiceField(label="属地", choices=Locality.choices, widget=forms.RadioSelect)
@@ -86,10 +97,12 @@ class ProfileForm(StyledFormMixin, forms.Form):
 
 
 class HotlineForm(StyledFormMixin, forms.Form):
+    input_model = Partner  # lengths and bounds of fields named like Partner's (core.inputs)
     cs_hotline = forms.CharField(label="客服热线", max_length=20, help_text=HOTLINE_HELP)
 
 
 class ContactForm(StyledFormMixin, forms.Form):
+    input_model = Contact  # lengths and bounds of fields named like Contact's (core.inputs)
     role = forms.ChoiceField(label="联系人类型", choices=Contact.Role.choices)
     name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="电话", max_length=20)
@@ -97,12 +110,14 @@ class ContactForm(StyledFormMixin, forms.Form):
 
 
 class BankAccountForm(StyledFormMixin, forms.Form):
+    input_model = BankAccount  # lengths and bounds of fields named like BankAccount's (core.inputs)
     bank_name = forms.CharField(label="开户行", max_length=100, help_text="例如：中国工商银行武汉洪山支行")
     account_name = forms.CharField(label="户名", max_length=200, help_text="须与企业名称一致。")
     account_number = forms.CharField(label="账号", max_length=40)
 
 
 class QualificationForm(StyledFormMixin, forms.Form):
+    input_model = Qualification  # lengths and bounds of fields named like Qualification's (core.inputs)
     kind = forms.ChoiceField(label="资质类型", choices=QualificationKind.choices)
     number = forms.CharField(label="证书编号", max_length=100)
     issuer = forms.CharField(label="发证机关", max_length=200)
@@ -117,6 +132,7 @@ class ReasonForm(StyledFormMixin, forms.Form):
 
 
 class RestrictionForm(StyledFormMixin, forms.Form):
+    input_model = Restriction  # lengths and bounds of fields named like Restriction's (core.inputs)
     kind = forms.ChoiceField(label="限制类型", choices=RestrictionKind.choices)
     business_line = forms.CharField(
         label="业务类别", max_length=50, required=False, help_text="违规清退时必填：被清退的业务类别。"

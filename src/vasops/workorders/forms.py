@@ -8,10 +8,12 @@ from django import forms
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners.models import Partner
+from vasops.workorders.models import Comment, WorkOrder
 from vasops.workorders import queries, rules
 
 
 class WorkOrderForm(StyledFormMixin, forms.Form):
+    input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
     type = forms.ChoiceField(label="类型", choices=rules.TYPES)
     priority = forms.ChoiceField(
         label="优先级",
@@ -49,6 +51,7 @@ class NoteForm(StyledFormMixin, forms.Form):
 
 
 class ResultForm(StyledFormMixin, forms.Form):
+    input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
     result = forms.CharField(label="处理结果", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -66,5 +69,6 @@ class AssignForm(StyledFormMixin, forms.Form):
 
 
 class CommentForm(StyledFormMixin, forms.Form):
+    input_model = Comment  # lengths and bounds of fields named like Comment's (core.inputs)
     text = forms.CharField(label="留言", widget=forms.Textarea(attrs={"rows": 3}))
     upload = forms.FileField(label="附件", required=False, help_text="PDF、图片、Word、Excel、PPT 或 ZIP。")
