@@ -232,7 +232,7 @@ def _require_direct_edit(partner: Partner, kind: str) -> None:
         url = reverse("partners:change_new") + f"?kind={kind}"
         raise DomainError(
             PartnerError.CHANGE_REQUEST_REQUIRED,
-            f"贵司已{partner.get_state_display()}，此项信息须提交基本信息变更申请，经审核后生效。"
+            f"贵司当前状态为“{partner.get_state_display()}”，此项信息须提交基本信息变更申请，经审核后生效。"
             f"请到“变更申请”页面办理：{url}",
             clause=rules.CLAUSE_CHANGE,
             status=409,
