@@ -109,7 +109,11 @@ def _get(request: HttpRequest, app_id: int) -> Application:
 
 @router.get("/applications", response=list[ApplicationOut], summary="准入申请列表")
 def list_applications(
-    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
+    request: HttpRequest,
+    response: HttpResponse,
+    state: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[Application]:
     qs = queries.applications_for(request.user).order_by("-created_at", "-id")
     if state:

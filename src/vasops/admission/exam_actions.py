@@ -4,7 +4,6 @@ and rules, writes the audit row and notifies."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -21,7 +20,7 @@ from vasops.admission.exam_models import (
     QuestionCategory,
 )
 from vasops.admission.exam_rules import ExamError
-from vasops.core import audit, clock, fsm, notify, permissions
+from vasops.core import audit, clock, fsm, imports, notify, permissions
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied
 from vasops.partners import queries as partner_queries
 
@@ -114,55 +113,28 @@ def retire_question(question: Question, *, actor: Any, reason: str) -> Question:
     return q
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行「{self.field}」：{self.message}"
+RowError = imports.RowError  # (row, column, message); ``.field`` is the column
 
 
-class QuestionImportError(DomainError):
-    """The file has bad rows; nothing was imported. ``errors`` lists row, field and why."""
+class QuestionImportError(imports.ImportRefused):
+    """The file has bad rows; nothing was imported. ``errors`` lists row, column and why."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
         super().__init__(
             ExamError.IMPORT_INVALID,
+            errors,
             f"导入文件有 {len(errors)} 处错误，未导入任何题目；请修改后重新上传。",
-            field="file",
-            errors=[e.__dict__ for e in errors],
         )
 
 
 IMPORT_HEADERS = ["类别", "题型", "题目", *[f"选项{c}" for c in rules.OPTION_LETTERS], "答案"]
-
-
-def _read_rows(upload: BinaryIO) -> list[tuple[int, dict[str, Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception:
-        raise QuestionImportError([RowError(1, "文件", "不是有效的 Excel（.xlsx）文件。")])
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise QuestionImportError([RowError(1, "文件", "文件为空。")])
-    names = [str(h).strip() if h is not None else "" for h in header]
-    missing = [h for h in ("类别", "题型", "题目", "答案") if h not in names]
-    if missing:
-        raise QuestionImportError([RowError(1, h, "缺少此列，请使用下载的模板。") for h in missing])
-    out = []
-    for index, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        out.append((index, {n: v for n, v in zip(names, values, strict=False) if n}))
-    wb.close()
-    return out
+IMPORT_COLUMNS = [
+    imports.Column("category", "类别", required=True),
+    imports.Column("qtype", "题型", required=True),
+    imports.Column("text", "题目", required=True, multiline=True, max_length=2000),
+    *[imports.Column(f"option_{c}", f"选项{c}", max_length=500) for c in rules.OPTION_LETTERS],
+    imports.Column("answer", "答案", required=True, max_length=20),
+]
 
 
 @transaction.atomic
@@ -171,15 +143,18 @@ def import_questions(upload: BinaryIO, *, actor: Any) -> list[Question]:
     All or nothing: any bad row refuses the whole file with a per-row error report."""
     permissions.require(actor, MANAGE)
     parsed: list[dict[str, Any]] = []
-    errors: list[RowError] = []
-    rows = _read_rows(upload)
-    if not rows:
-        raise QuestionImportError([RowError(2, "文件", "没有题目行。")])
-    for row, cells in rows:
-        category = rules.CATEGORY_LABELS.get(str(cells.get("类别") or "").strip())
-        qtype = rules.TYPE_LABELS.get(str(cells.get("题型") or "").strip())
-        text = str(cells.get("题目") or "").strip()
-        answer = str(cells.get("答案") or "").strip()
+    # size, rows and characters checked by the one import helper (a bad file: ImportFileError)
+    sheet = imports.read_xlsx(upload, IMPORT_COLUMNS, max_rows=rules.IMPORT_MAX_ROWS)
+    errors: list[RowError] = list(sheet.errors)
+    refused_rows = {e.row for e in sheet.errors}
+    for cells in sheet.rows:
+        row = cells.number
+        if row in refused_rows:
+            continue
+        category = rules.CATEGORY_LABELS.get(cells["category"])
+        qtype = rules.TYPE_LABELS.get(cells["qtype"])
+        text = cells["text"]
+        answer = cells["answer"]
         row_errors = []
         if category is None:
             row_errors.append(RowError(row, "类别", "须为“业务”或“技术”。"))
@@ -189,7 +164,7 @@ def import_questions(upload: BinaryIO, *, actor: Any) -> list[Question]:
             row_errors.append(RowError(row, "题目", "不能为空。"))
         options: list[str] = []
         try:
-            options = rules.parse_options([cells.get(f"选项{c}") for c in rules.OPTION_LETTERS])
+            options = rules.parse_options([cells[f"option_{c}"] or None for c in rules.OPTION_LETTERS])
         except ValueError as exc:
             row_errors.append(RowError(row, "选项", str(exc)))
         if qtype == rules.TRUE_FALSE:

@@ -15,6 +15,7 @@ SITTING_LAST_DAY = 15
 GRACE_SECONDS = 60  # network latency allowance after the time limit
 MAX_OPTIONS = 6  # 选项A..选项F
 OPTION_LETTERS = "ABCDEF"
+IMPORT_MAX_ROWS = 2000  # questions in one import file
 
 SINGLE = "single"
 MULTIPLE = "multiple"

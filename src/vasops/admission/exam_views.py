@@ -35,7 +35,7 @@ from vasops.admission.exam_models import (
     QuestionCategory,
     QuestionType,
 )
-from vasops.core import clock
+from vasops.core import clock, imports
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 
@@ -203,12 +203,13 @@ def question_retire(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_perm("admission.manage_exam")
 def question_import(request: HttpRequest) -> HttpResponse:
     form = QuestionImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[actions.RowError] = []
+    refused: actions.QuestionImportError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             created = actions.import_questions(form.cleaned_data["file"], actor=request.user)
         except actions.QuestionImportError as exc:
-            row_errors = exc.errors
+            refused = exc
+            imports.keep_error_report(exc, actor=request.user, name="exam-question-import-errors.xlsx")
             form.add_error("file", exc.full_message)
         except DomainError as exc:
             _form_error(form, exc)
@@ -220,11 +221,12 @@ def question_import(request: HttpRequest) -> HttpResponse:
         "admission/exam/question_import.html",
         {
             "form": form,
-            "row_errors": row_errors,
+            "refused": refused,
+            "row_errors": refused.shown if refused else [],
             "title": "Excel 导入题目",
             "breadcrumbs": [_crumb(BANK_CRUMB), ("Excel 导入", None)],
         },
-        status=400 if row_errors else 200,
+        status=400 if refused is not None or form.errors else 200,
     )
 
 

@@ -58,7 +58,9 @@ class ApiErrorShapeMiddleware:
             name = name.encode("utf-8", "backslashreplace").decode()
             return json_error(400, CoreError.VALIDATION, f"查询参数“{name}”{why}", field=name)
         response = self.get_response(request)
-        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
             code, message = _BY_STATUS.get(
                 response.status_code,
                 (CoreError.SERVER_ERROR, "服务器内部错误，请把 request_id 告诉运维。")

@@ -85,7 +85,10 @@ class VasopsAPI(NinjaAPI):
                 for status in sorted(_error_statuses(method, path, operation)):
                     responses.setdefault(
                         status,
-                        {"description": ERROR_STATUSES[status], "content": {"application/json": {"schema": ref}}},
+                        {
+                            "description": ERROR_STATUSES[status],
+                            "content": {"application/json": {"schema": ref}},
+                        },
                     )
         return schema
 
@@ -120,7 +123,8 @@ api = VasopsAPI(
     version="1.0.0",
     description=(
         "vasops 增值业务运营平台 REST API。分页用 offset/limit，总数在 X-Total-Count 响应头；"
-        "错误体为 {code, reason, message, status, request_id}（见 Error 模型）。认证：浏览器会话（带 CSRF）或 "
+        "错误体为 {code, reason, message, status, request_id}（见 Error 模型）。"
+        "认证：浏览器会话（带 CSRF）或 "
         "`Authorization: Bearer <token>`（`manage.py create_api_token USER` 生成）。"
     ),
     urls_namespace="api",
@@ -200,7 +204,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     problems = []
     fields = []
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path", "form"))
+        loc = ".".join(
+            str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path", "form")
+        )
         fields.append(loc)
         problems.append(f"{loc}：{_words(err)}" if loc else _words(err))
     return _error(
@@ -261,7 +267,12 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         current_request_id(),
         exc_info=exc,
     )
-    return _error(request, 500, CoreError.SERVER_ERROR, "服务器内部错误，请稍后重试；如持续出现，请把 request_id 告诉运维。")
+    return _error(
+        request,
+        500,
+        CoreError.SERVER_ERROR,
+        "服务器内部错误，请稍后重试；如持续出现，请把 request_id 告诉运维。",
+    )
 
 
 class MeOut(Schema):

@@ -28,7 +28,7 @@ from vasops.catalog.models import (
     ResourcePool,
     UnicomProductStatus,
 )
-from vasops.core import audit, clock, documents, fsm, notify
+from vasops.core import audit, clock, documents, fsm, imports, notify
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import Document
 from vasops.core.permissions import require
@@ -1112,17 +1112,11 @@ def _produce_fee_notice(change: ProductChangeRequest, product: Product, *, actor
 # --- bulk import (staff) --------------------------------------------------------------------
 
 
-class ImportRefused(DomainError):
-    """Some rows are bad: nothing was imported; ``errors`` lists them all."""
+class ImportRefused(imports.ImportRefused):
+    """Some rows are bad: nothing was imported; ``errors`` lists them all (core.imports)."""
 
     def __init__(self, errors: list[rules.RowError]) -> None:
-        super().__init__(
-            CatalogError.IMPORT_INVALID,
-            f"有 {len({e.row for e in errors})} 行数据有误（共 {len(errors)} 处），整批未导入；"
-            "请按错误报告修改后重新上传。",
-            field="file",
-        )
-        self.errors = errors
+        super().__init__(CatalogError.IMPORT_INVALID, errors)
 
 
 LIVE_PATH = [
@@ -1144,11 +1138,8 @@ def import_products(*, actor: Any, upload: Any, already_live: bool = False) -> l
 
     require(actor, MANAGE_PRODUCT)
     require(actor, REVIEW_PRODUCT)
-    try:
-        header, raw_rows = importing.read_sheet(upload)
-    except ValueError as exc:
-        raise DomainError(CatalogError.IMPORT_INVALID, str(exc), field="file") from exc
-    rows, errors = importing.validate(header, raw_rows)
+    sheet = importing.read_sheet(upload)  # a bad file: imports.ImportFileError
+    rows, errors = importing.validate(sheet)
     if errors:
         raise ImportRefused(errors)
     now = clock.now()

@@ -222,7 +222,11 @@ def request_change(
 
 @changes_router.get("", response=list[ChangeOut], summary="产品变更申请列表")
 def list_changes(
-    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
+    request: HttpRequest,
+    response: HttpResponse,
+    state: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[ProductChangeRequest]:
     qs = queries.visible_change_requests(request.user).order_by("-id")
     if state:

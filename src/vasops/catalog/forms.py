@@ -54,6 +54,7 @@ class YuanField(forms.CharField):
 
 class ProductForm(StyledFormMixin, forms.Form):
     """Attachment 2 — the common part plus the fields of the chosen business line."""
+
     input_model = Product  # lengths and bounds of fields named like Product's (core.inputs)
 
     business_line = forms.ModelChoiceField(
@@ -105,7 +106,10 @@ class ProductForm(StyledFormMixin, forms.Form):
 
 class ChangeRequestForm(StyledFormMixin, forms.Form):
     """Attachment 3 — change of name, description or fee from a future date."""
-    input_model = ProductChangeRequest  # lengths and bounds of fields named like ProductChangeRequest's (core.inputs)
+
+    input_model = (
+        ProductChangeRequest  # lengths and bounds of fields named like ProductChangeRequest's (core.inputs)
+    )
 
     name = forms.CharField(label="产品名称", max_length=255)
     description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))

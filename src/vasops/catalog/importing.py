@@ -10,9 +10,10 @@ from typing import IO, Any
 from vasops.catalog import queries, rules
 from vasops.catalog.models import BillingMode, BusinessLine, ProductType
 from vasops.catalog.rules import RowError
+from vasops.core import imports, inputs
 from vasops.partners.models import Partner
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = imports.XLSX
 
 
 @dataclass
@@ -70,45 +71,33 @@ def template_bytes() -> bytes:
     return out.getvalue()
 
 
-def read_sheet(fh: IO[bytes]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(row number, cells as text)]) of the first sheet; blank rows are skipped.
-    Raises ValueError when the file is not a readable .xlsx workbook."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(fh, read_only=True, data_only=True)
-    except Exception as exc:  # zip/xml errors of a file that is not a workbook
-        raise ValueError("无法读取该文件：请上传按模板填写的 Excel（.xlsx）文件。") from exc
-    try:
-        ws = wb.worksheets[0]
-        header: list[str] = []
-        rows: list[tuple[int, list[str]]] = []
-        width = len(rules.IMPORT_HEADERS)
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [rules.cell_text(v) for v in list(values)[:width]]
-            cells += [""] * (width - len(cells))
-            if number == 1:
-                header = cells
-                continue
-            if any(cells):
-                rows.append((number, cells))
-        return header, rows
-    finally:
-        wb.close()
+# The template's columns for the one import helper (core.imports): every column required in the
+# header, each cell no longer than the model field it fills.
+COLUMNS = [
+    imports.Column(
+        key,
+        header,
+        required=True,
+        multiline=key == "description",
+        max_length=inputs.TEXT_MAX_LENGTH if key == "description" else 255,
+    )
+    for key, header in rules.IMPORT_COLUMNS
+]
 
 
-def validate(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[list[ImportRow], list[RowError]]:
-    """Every row checked; every problem reported (row number, column header, why)."""
-    problem = rules.header_problem(header)
-    if problem:
-        return [], [RowError(1, "", problem)]
-    if not rows:
-        return [], [RowError(2, "", "表格中没有产品数据。")]
-    if len(rows) > rules.IMPORT_MAX_ROWS:
-        return [], [RowError(1, "", f"一次最多导入 {rules.IMPORT_MAX_ROWS} 行，本文件有 {len(rows)} 行。")]
+def read_sheet(fh: IO[bytes]) -> imports.Sheet:
+    """The first sheet through ``core.imports.read_xlsx``: size checked before parsing, at most
+    ``rules.IMPORT_MAX_ROWS`` rows read; a file-level problem is ``imports.ImportFileError``."""
+    return imports.read_xlsx(fh, COLUMNS, max_rows=rules.IMPORT_MAX_ROWS)
+
+
+def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
+    """Every row checked; every problem reported (row number, column header, why). A row whose
+    cells broke the input policy (``sheet.errors``) is reported for that and not checked further."""
     keys = [k for k, _ in rules.IMPORT_COLUMNS]
     label = dict(rules.IMPORT_COLUMNS)
-    records = [(n, dict(zip(keys, cells, strict=True))) for n, cells in rows]
+    refused_rows = {e.row for e in sheet.errors}
+    records = [(r.number, r.cells) for r in sheet.rows if r.number not in refused_rows]
 
     enterprise_codes = {r["enterprise_code"] for _, r in records}
     partners = {p.enterprise_code: p for p in Partner.objects.filter(enterprise_code__in=enterprise_codes)}
@@ -117,7 +106,7 @@ def validate(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[list
     first_row_of_code: dict[str, int] = {}
 
     good: list[ImportRow] = []
-    errors: list[RowError] = []
+    errors: list[RowError] = list(sheet.errors)
     for number, r in records:
         row_errors: list[RowError] = []
 
@@ -206,20 +195,3 @@ def validate(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[list
 
 def _choices(choices: Any) -> list[tuple[str, str]]:
     return [(str(v), str(lb)) for v, lb in choices]
-
-
-def error_report_bytes(errors: list[RowError] | list[dict[str, Any]]) -> bytes:
-    """The per-row error report as .xlsx (行号, 列, 原因)."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误报告")
-    ws.append(["行号", "列", "原因"])
-    for e in errors:
-        if isinstance(e, dict):
-            ws.append([e["row"], e["column"], e["message"]])
-        else:
-            ws.append([e.row, e.column, e.message])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

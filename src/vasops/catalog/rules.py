@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from vasops.catalog.errors import CatalogError
+from vasops.core import rules as core_rules
 from vasops.core.errors import DomainError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -269,25 +270,9 @@ IMPORT_MAX_ROWS = 5000
 ENTERPRISE_CODE_RE = re.compile(r"^([0-9]{8}|[0-9]{5})$")
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1)
-    column: str  # Chinese header, or "" for the whole row
-    message: str
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as text: numbers typed as numbers lose no digits ("9044000101",
-    not "9044000101.0"); blanks are ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+# one row error and one cell reading for every import (core.rules, used by core.imports)
+RowError = core_rules.RowError
+cell_text = core_rules.cell_text
 
 
 def yuan_to_fen(text: str) -> int:
@@ -311,11 +296,4 @@ def choice_by_label(text: str, choices: list[tuple[str, str]]) -> str | None:
     for value, label in choices:
         if text in (str(label), value):
             return value
-    return None
-
-
-def header_problem(header: list[str]) -> str | None:
-    got = [h.strip() for h in header[: len(IMPORT_HEADERS)]]
-    if got != IMPORT_HEADERS:
-        return "表头与模板不一致：应为 " + "、".join(IMPORT_HEADERS) + "。请下载最新模板。"
     return None

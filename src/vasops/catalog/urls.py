@@ -22,7 +22,6 @@ urlpatterns = [
     path("changes/<int:pk>/review/", views.change_review, name="change_review"),
     path("import/", views.product_import, name="product_import"),
     path("import/template.xlsx", views.product_import_template, name="product_import_template"),
-    path("import/errors.xlsx", views.product_import_errors, name="product_import_errors"),
     path("pools/", views.PoolListView.as_view(), name="pools"),
     path("pools/new/", views.pool_edit, name="pool_new"),
     path("pools/<int:pk>/", views.pool_detail, name="pool_detail"),

@@ -36,7 +36,7 @@ from vasops.catalog.models import (
     ResourceAllocation,
     ResourcePool,
 )
-from vasops.core import documents
+from vasops.core import documents, imports
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
@@ -556,8 +556,6 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
 
 # --- bulk import (staff) --------------------------------------------------------------------
 
-IMPORT_ERRORS_KEY = "catalog_import_errors"
-
 
 def _require_perm(request: HttpRequest, *perms: str) -> None:
     if not all(request.user.has_perm(p) for p in perms):
@@ -574,7 +572,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def product_import(request: HttpRequest) -> HttpResponse:
     _require_perm(request, "catalog.manage_product", "catalog.review_product")
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[dict[str, Any]] = []
+    refused: actions.ImportRefused | None = None
     if request.method == "POST" and form.is_valid():
         try:
             created = actions.import_products(
@@ -583,13 +581,12 @@ def product_import(request: HttpRequest) -> HttpResponse:
                 already_live=form.cleaned_data["already_live"],
             )
         except actions.ImportRefused as exc:
-            errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
-            request.session[IMPORT_ERRORS_KEY] = errors
+            refused = exc
+            imports.keep_error_report(exc, actor=request.user, name="product-import-errors.xlsx")
             form.add_error(None, exc.full_message)
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            request.session.pop(IMPORT_ERRORS_KEY, None)
             state = "已上线" if form.cleaned_data["already_live"] else "草稿"
             messages.success(request, f"已导入 {len(created)} 个产品（{state}）。")
             return redirect("catalog:products")
@@ -598,10 +595,11 @@ def product_import(request: HttpRequest) -> HttpResponse:
         "catalog/product_import.html",
         {
             "form": form,
-            "errors": errors,
+            "refused": refused,
             "title": "产品批量导入",
             "breadcrumbs": [("产品目录", reverse("catalog:products")), ("批量导入", None)],
         },
+        status=400 if refused is not None or form.errors else 200,
     )
 
 
@@ -609,15 +607,6 @@ def product_import(request: HttpRequest) -> HttpResponse:
 def product_import_template(request: HttpRequest) -> HttpResponse:
     _require_perm(request, "catalog.manage_product")
     return _xlsx(importing.template_bytes(), "product-import-template.xlsx")
-
-
-@login_required
-def product_import_errors(request: HttpRequest) -> HttpResponse:
-    _require_perm(request, "catalog.manage_product")
-    errors = request.session.get(IMPORT_ERRORS_KEY)
-    if not errors:
-        raise Http404("没有错误报告。")
-    return _xlsx(importing.error_report_bytes(errors), "product-import-errors.xlsx")
 
 
 # --- resource pools: 通道配额 and E1 lines (staff) -------------------------------------------

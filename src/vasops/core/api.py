@@ -58,7 +58,9 @@ def add_working_days(
 ) -> WorkingDaysOut:
     if not calendar.MIN_YEAR <= start.year <= calendar.MAX_YEAR:
         raise DomainError(
-            CoreError.VALIDATION, f"start 须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 年之间。", field="start"
+            CoreError.VALIDATION,
+            f"start 须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 年之间。",
+            field="start",
         )
     if not 0 <= n <= 365:
         raise DomainError(CoreError.VALIDATION, "n 须在 0–365 之间。", field="n")

@@ -1,7 +1,8 @@
 """The one way to read an imported file (catalogue products, exam questions, and the KPI and
 reconciliation files to come). Interface, also in docs/architecture.md ("Imports"):
 
-1. Declare the columns: ``COLUMNS = [imports.Column("name", "产品名称", required=True, max_length=255), ...]``.
+1. Declare the columns:
+   ``COLUMNS = [imports.Column("name", "产品名称", required=True, max_length=255), ...]``.
 2. In the action: ``sheet = imports.read_xlsx(upload, COLUMNS, max_rows=N)``. It checks the file's
    size against ``settings.VASOPS_IMPORT_MAX_BYTES`` *before* opening it, streams the first sheet
    row by row and stops as soon as there are more than ``max_rows`` data rows; any file-level
@@ -179,7 +180,10 @@ def read_xlsx(
     missing = [c.header for c in columns if c.required and c.header not in position]
     if missing:
         raise ImportFileError(
-            "表头缺少：" + "、".join(missing) + "。第 1 行应为：" + "、".join(c.header for c in columns)
+            "表头缺少："
+            + "、".join(missing)
+            + "。第 1 行应为："
+            + "、".join(c.header for c in columns)
             + "。请下载最新模板。"
         )
     sheet = Sheet(header=header)
@@ -202,7 +206,9 @@ def read_xlsx(
                 sheet.errors.append(RowError(number, col.header, problem))
                 cells[col.key] = ""
             elif len(text) > col.max_length:
-                sheet.errors.append(RowError(number, col.header, f"最多 {col.max_length} 个字符（现有 {len(text)} 个）。"))
+                sheet.errors.append(
+                    RowError(number, col.header, f"最多 {col.max_length} 个字符（现有 {len(text)} 个）。")
+                )
         sheet.rows.append(Row(number, cells))
     if not sheet.rows:
         raise ImportFileError("表格中没有数据行（第 2 行起）。")

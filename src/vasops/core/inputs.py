@@ -369,7 +369,6 @@ def _max_length(field: Any) -> int | None:
     return None
 
 
-
 # --- the storage guard ----------------------------------------------------------------------
 
 

@@ -179,8 +179,6 @@ def export_cell(value: Any) -> str:
     return text
 
 
-
-
 # An unfiltered list over a table this large shows PostgreSQL's row estimate ("约 N 条")
 # instead of an exact COUNT(*), which reads the whole table on every page view.
 ESTIMATE_COUNT_ABOVE = 200_000

@@ -42,6 +42,7 @@ def is_staff_member(user: Any) -> bool:
     partner users do not."""
     return bool(getattr(user, "is_superuser", False) or set(roles_of(user)) & STAFF_ROLES)
 
+
 CORE_ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: ["core.view_audit", "core.view_document"],
     DEPARTMENT_HEAD: ["core.view_audit", "core.manage_calendar", "core.manage_users", "core.view_document"],

@@ -84,7 +84,9 @@ class RestrictionIn(InputSchema):
     reason: str = model_field(Restriction, "reason", description="原因（必填）")
     source: str = model_field(Restriction, "source", default="", description="来源")
     starts_on: dt.date = Field(..., description="开始日期")
-    business_line: str = model_field(Restriction, "business_line", default="", description="业务类别（违规清退时必填）")
+    business_line: str = model_field(
+        Restriction, "business_line", default="", description="业务类别（违规清退时必填）"
+    )
     ends_on: dt.date | None = Field(
         None, description="结束日期；留空按规则计算（锁定 3 个月、禁入 1 年、清退 6 个月、黑名单长期）"
     )
@@ -221,7 +223,9 @@ class ChangeRequestIn(InputSchema):
 
 
 class ChangeRequestReasonIn(InputSchema):
-    reason: str = model_field(PartnerChangeRequest, "reason", default="", description="审核意见；退回/驳回时必填")
+    reason: str = model_field(
+        PartnerChangeRequest, "reason", default="", description="审核意见；退回/驳回时必填"
+    )
 
 
 @change_router.get("", response=list[ChangeRequestOut], summary="变更申请列表")

@@ -190,7 +190,11 @@ def get_subscription(request: HttpRequest, sub_id: int) -> Subscription:
 
 @router.get("/notifications", response=list[NotificationOut], summary="订购关系通知（投递状态）")
 def list_notifications(
-    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
+    request: HttpRequest,
+    response: HttpResponse,
+    state: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[NotifyOutbox]:
     qs = queries.notifications(request.user)
     if state:
@@ -211,7 +215,11 @@ def resend_notification(request: HttpRequest, notification_id: int) -> NotifyOut
 
 @router.get("/crm-batches", response=list[CrmBatchOut], summary="CRM 批量文件")
 def list_crm_batches(
-    request: HttpRequest, response: HttpResponse, state: FilterText = "", offset: Offset = 0, limit: Limit = 50
+    request: HttpRequest,
+    response: HttpResponse,
+    state: FilterText = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> list[CrmBatchFile]:
     if partner_of(request.user) is not None or not has(request.user, VIEW_CRM_BATCH):
         raise PermissionDenied("您没有查看 CRM 批量文件的权限。")

@@ -8,8 +8,8 @@ from django import forms
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners.models import Partner
-from vasops.workorders.models import Comment, WorkOrder
 from vasops.workorders import queries, rules
+from vasops.workorders.models import Comment, WorkOrder
 
 
 class WorkOrderForm(StyledFormMixin, forms.Form):

@@ -68,7 +68,11 @@ def test_nul_and_noncharacters_are_named():
 
 def test_limits_come_from_the_model_field():
     note = inputs.limits_of(WorkCalendar, "note")
-    assert (note.kind, note.max_length, note.multiline) == ("text", WorkCalendar._meta.get_field("note").max_length, False)
+    assert (note.kind, note.max_length, note.multiline) == (
+        "text",
+        WorkCalendar._meta.get_field("note").max_length,
+        False,
+    )
     from vasops.core.models import Document
 
     size = inputs.limits_of(Document, "size")  # PositiveBigIntegerField
