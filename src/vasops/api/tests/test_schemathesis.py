@@ -26,8 +26,6 @@ from schemathesis.specs.openapi.checks import (
 
 from vasops.api.models import ApiToken
 from vasops.api.urls import api
-from vasops.core import roles
-from vasops.core.testing import make_user
 
 EXAMPLES = int(os.environ.get("VASOPS_SCHEMATHESIS_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
@@ -51,11 +49,10 @@ def tokens(db, same_connection, settings):
     from vasops.api.tests.seed import seed_api_data
 
     settings.VASOPS_API_RATE_PER_MINUTE = 0
-    partner_user = seed_api_data()
-    staff = make_user("st_staff", staff=True, roles=sorted(roles.STAFF_ROLES))
+    data = seed_api_data()
     return {
-        "partner": ApiToken.issue(partner_user, "schemathesis")[1],
-        "staff": ApiToken.issue(staff, "schemathesis")[1],
+        "partner": ApiToken.issue(data.partner_user, "schemathesis")[1],
+        "staff": ApiToken.issue(data.staff, "schemathesis")[1],
     }
 
 

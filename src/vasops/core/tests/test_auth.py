@@ -147,3 +147,17 @@ def test_partner_user_is_not_asked_for_two_factor(client, partner_user, password
     response = client.get("/inbox/")
     assert response.status_code == 200
     assert not TOTPDevice.objects.filter(user=partner_user).exists()
+
+
+def test_a_partner_user_cannot_reach_the_staff_totp_enrolment(client, db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from vasops.core import roles as core_roles
+    from vasops.core.testing import make_user
+
+    partner_user = make_user("totp_partner", roles=[core_roles.PARTNER_USER])
+    client.force_login(partner_user)
+    response = client.get("/accounts/2fa/")
+    assert response.status_code == 302 and "/accounts/2fa/" not in response["Location"]
+    assert client.post("/accounts/2fa/", {"token": "123456"}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=partner_user).exists()

@@ -135,3 +135,13 @@ def test_partner_comments_on_own_work_order(client, user_a, wo_a):
     url = reverse("workorders:detail", args=[wo_a.pk])
     assert client.post(url, {"op": "comment", "comment-text": "补充说明"}).status_code == 302
     assert wo_a.comments.get().text == "补充说明"
+
+
+def test_an_expert_does_not_reach_the_staff_work_queue(client, db):
+    from vasops.core import roles as core_roles
+    from vasops.core.testing import make_user
+
+    expert = make_user("wq_expert", roles=[core_roles.EXPERT])
+    client.force_login(expert)
+    assert client.get("/workorders/").status_code == 403
+    assert client.get("/workorders/?tab=all&export=csv").status_code == 403
