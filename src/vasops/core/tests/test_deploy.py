@@ -50,7 +50,11 @@ def test_behind_the_tls_proxy_http_is_redirected_and_https_gets_hsts(tmp_path):
         "print(r['Content-Security-Policy'])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=_production_env(tmp_path), capture_output=True, text=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     redirect, hsts, csp = result.stdout.splitlines()[-3:]
