@@ -280,14 +280,16 @@ def test_every_curl_example_of_the_api_guide_answers_as_documented(client, demo,
     failures: list[str] = []
     for ex in examples:
         status, body, shown, problems = run(client, ex, tokens, tmp_path)
+        answer = json.dumps(body, ensure_ascii=False)[:300]
         if record:
-            print(f"\n--- api.md:{ex.line} {ex.command[:100]}\n{status} {json.dumps(shown, ensure_ascii=False)[:600]}")
+            shown_text = json.dumps(shown, ensure_ascii=False)[:600]
+            print(f"\n--- api.md:{ex.line} {ex.command[:100]}\n{status} {shown_text}")
         if status >= 500:
             problems.append(f"server error {status}")
         if ex.status is not None and status != ex.status:
-            problems.append(f"documented status {ex.status}, answered {status}: {json.dumps(body, ensure_ascii=False)[:300]}")
+            problems.append(f"documented status {ex.status}, answered {status}: {answer}")
         elif ex.status is None and not 200 <= status < 300:
-            problems.append(f"documented success, answered {status}: {json.dumps(body, ensure_ascii=False)[:300]}")
+            problems.append(f"documented success, answered {status}: {answer}")
         if ex.body is not None:
             _contains(ex.body, shown, "answer", problems)
         failures.extend(f"api.md:{ex.line}: {ex.command[:90]} → {p}" for p in problems)
