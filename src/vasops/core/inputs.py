@@ -151,7 +151,8 @@ def column_range(field: models.Field) -> tuple[int, int] | None:
 
 def limits_of(model: type[models.Model], name: str) -> Limits:
     field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
+    if not isinstance(field, models.Field):  # a reverse relation: nothing to bound
+        return Limits("other", False, label=name)
     label = str(field.verbose_name)
     if isinstance(field, models.CharField | models.TextField):
         multiline = isinstance(field, models.TextField)
@@ -221,7 +222,7 @@ class InputPolicyMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_fields = (
-            {f.name for f in self.input_model._meta.get_fields()} if self.input_model is not None else set()
+            {f.name for f in self.input_model._meta.concrete_fields} if self.input_model is not None else set()
         )
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             limits = limits_of(self.input_model, name) if name in model_fields else None  # type: ignore[arg-type]
