@@ -13,12 +13,11 @@ import pytest
 from django.core.management import call_command
 
 from e2e.conftest import login, login_staff, new_person_page
+from vasops.api.tests.seed import ensure_migration_data
 from vasops.core import clock
 from vasops.core.models import User
 
-# serialized_rollback: the flush after this test must not take the data migrations' rows
-# (business lines …) from the browser tests that follow
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEMO_PASSWORD = "demo-vasops-2026"
 MAX_PAGES = 90
@@ -38,6 +37,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 @pytest.fixture
 def demo(settings):
     settings.DEBUG = True
+    ensure_migration_data()
     with clock.frozen(dt.date(2027, 1, 5)):
         call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield

@@ -222,7 +222,9 @@ class InputPolicyMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_fields = (
-            {f.name for f in self.input_model._meta.concrete_fields} if self.input_model is not None else set()
+            {f.name for f in self.input_model._meta.concrete_fields}
+            if self.input_model is not None
+            else set()
         )
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             limits = limits_of(self.input_model, name) if name in model_fields else None  # type: ignore[arg-type]

@@ -71,3 +71,16 @@ def seed_api_data() -> ApiData:
         partner, actor=staff, kind="lockout", reason="初审驳回", starts_on=dt.date(2026, 1, 5)
     )
     return ApiData(partner, user, staff, product, work_order, restriction)
+
+
+def ensure_migration_data() -> None:
+    """The rows data migrations create (the catalogue's business lines), again: a transactional
+    test that ran before has flushed them. Idempotent."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion"
+    )
+    migration.seed(apps, None)

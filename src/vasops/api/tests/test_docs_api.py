@@ -30,6 +30,7 @@ import pytest
 from django.core.management import call_command
 
 from vasops.api.models import ApiToken
+from vasops.api.tests.seed import ensure_migration_data
 from vasops.core import clock
 from vasops.core.models import User
 
@@ -266,12 +267,13 @@ def run(client: Any, ex: Example, tokens: dict[str, str], tmp: Path) -> tuple[in
 def demo(settings):
     settings.DEBUG = True
     settings.VASOPS_API_RATE_PER_MINUTE = 0
+    ensure_migration_data()  # a transactional test before this one flushed them
     with clock.frozen(dt.date(2027, 1, 5)):
         call_command("seed_demo", stdout=io.StringIO())
         yield
 
 
-@pytest.mark.django_db(transaction=True, reset_sequences=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_every_curl_example_of_the_api_guide_answers_as_documented(client, demo, tmp_path):
     tokens = {var: ApiToken.issue(User.objects.get(username=user), "docs")[1] for var, user in TOKENS.items()}
     examples = parse_guide(GUIDE.read_text(encoding="utf-8"))
