@@ -280,7 +280,9 @@ def generate(
         with _skip_on_database_error("admission.Application", notes), transaction.atomic():
             if Application.objects.count() < n_apps:
                 pick_state = _weighted(rng, Application, "state", APPLICATION_STATES)
-                lines = ["sms", "mms", "wap", "ivr", "streaming", "kjava"]
+                codes = ["SMS", "MMS", "WAP", "IVR", "STREAMING", "KJAVA"]
+                line_ids = dict(_model("catalog", "BusinessLine").objects.values_list("code", "pk"))
+                lines = [line_ids[c] for c in codes if c in line_ids]
                 batch = []
                 for i in range(n_apps):
                     values = {
@@ -289,10 +291,10 @@ def generate(
                         "window_month": dt.date(2025 + (i % 8) // 4, 1 + 3 * (i % 4), 1),
                         "state": pick_state(),
                         "created_by": user,
-                        "business_lines": rng.sample(lines, rng.randint(1, 2)),
                     }
                     batch.append(Application(**_fill_required(Application, values, i)))
                 Application.objects.bulk_create(batch, batch_size=2000)
+                _application_lines(rng, Application, lines)
                 _application_products(rng, Application, notes)
             pks["application"] = list(Application.objects.order_by("pk").values_list("pk", flat=True))
 
@@ -539,17 +541,28 @@ def _restrictions(rng: random.Random, model: Any, ids: list[int], today: dt.date
                 }
 
 
+def _application_lines(rng: random.Random, Application: Any, line_ids: list[int]) -> None:
+    """One or two catalogue business lines per application (the many-to-many rows)."""
+    Through = Application.business_lines.through
+    rows = []
+    for pk in Application.objects.values_list("pk", flat=True).iterator(chunk_size=5000):
+        for line_id in rng.sample(line_ids, rng.randint(1, 2)):
+            rows.append(Through(application_id=pk, businessline_id=line_id))
+    Through.objects.bulk_create(rows, batch_size=5000)
+
+
 def _application_products(rng: random.Random, Application: Any, notes: list[str]) -> None:
     Product = _model("admission", "ApplicationProduct")
     if Product is None:
         return
     with _skip_on_database_error("admission.ApplicationProduct", notes):
         rows = []
-        for pk, lines in Application.objects.values_list("pk", "business_lines").iterator(chunk_size=5000):
-            for line in lines or ["sms"]:
+        through = Application.business_lines.through.objects.order_by("application_id", "businessline_id")
+        for pk, line in through.values_list("application_id", "businessline_id").iterator(chunk_size=5000):
+            if line is not None:
                 values = {
                     "application_id": pk,
-                    "business_line": line,
+                    "business_line_id": line,
                     "name": f"基准产品{pk}",
                     "fee_fen": rng.choice([0, 100, 200, 500, 1000]),
                     "billing_mode": "monthly",

@@ -124,21 +124,24 @@ def credit_code(seq: int) -> str:
 
 
 def seed_admission_setup(staff: Any, *, questions: bool = True) -> None:
-    """Pre-conditions outside the flow: working-day calendar, resource pools, review indicators
-    and (optionally) a small question bank of five business and five technical questions."""
-    from vasops.admission import actions, exam_actions, review_actions
+    """Pre-conditions outside the flow: business lines, working-day calendar, resource pools,
+    review indicators and (optionally) a small question bank of five business and five technical
+    questions."""
+    from vasops.admission import exam_actions, review_actions
+    from vasops.catalog import actions
     from vasops.core import calendar
 
+    seed_business_lines()
     calendar.seed_years([2026, 2027])
     review_actions.ensure_default_indicators()
-    actions.create_resource_pool(
+    actions.save_resource_pool(
         actor=staff,
         kind="enterprise_code",
         name="企业代码 44 号段",
         range_start="44100001",
         range_end="44100050",
     )
-    actions.create_resource_pool(
+    actions.save_resource_pool(
         actor=staff,
         kind="service_access_number",
         name="106 业务接入号",
@@ -217,7 +220,7 @@ def submit_application_in_db(partner: Any) -> Any:
     user = queries.partner_users(partner).first()
     app = actions.create_application(
         actor=user,
-        business_lines=["sms"],
+        business_lines=["SMS"],
         access_method="leased_line",
         certified_om_staff=2,
         cs_hotline=partner.cs_hotline,
@@ -236,7 +239,7 @@ def submit_application_in_db(partner: Any) -> Any:
     actions.add_product(
         app,
         actor=user,
-        business_line="sms",
+        business_line="SMS",
         name="天气早知道",
         description="",
         fee_fen=300,

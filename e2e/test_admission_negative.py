@@ -171,7 +171,7 @@ def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end
     for n in range(3):
         user = make_user(f"neg_expert{n}", roles=[roles.EXPERT])
         review_actions.create_expert(
-            actor=staff, user=user, name=f"专家{n}", specialities=["sms"], affiliation=""
+            actor=staff, user=user, name=f"专家{n}", specialities=["短信"], affiliation=""
         )
     partner = register_partner_in_db(14, "neg_lock", "武汉锁定测试科技有限公司", PARTNER_PASSWORD)
     app = _approved_application(staff, partner)

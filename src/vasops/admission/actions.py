@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from vasops.admission import queries, rules
@@ -15,15 +15,16 @@ from vasops.admission.errors import AdmissionError as E
 from vasops.admission.models import (
     AccessTestResult,
     AdmissionSettings,
-    AllocatedNumber,
     Application,
     ApplicationMaterial,
     ApplicationProduct,
     ApplicationState,
     Contract,
-    ResourceKind,
-    ResourcePool,
 )
+from vasops.catalog import actions as catalog_actions
+from vasops.catalog import queries as catalog_queries
+from vasops.catalog.errors import CatalogError
+from vasops.catalog.models import BillingMode, BusinessLine, ResourcePool
 from vasops.core import audit, calendar, clock, documents, fsm, notify, numbering, permissions
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import Deadline
@@ -132,24 +133,59 @@ def _editable(app: Application) -> None:
         )
 
 
-def _validate_lines(lines: list[str]) -> list[str]:
-    unknown = [x for x in lines if x not in rules.BUSINESS_LINE_LABELS]
+def _resolve_lines(codes: list[str]) -> list[BusinessLine]:
+    """The catalogue's active business lines named by ``codes`` (order kept, duplicates dropped)."""
+    wanted = list(dict.fromkeys(str(c) for c in codes))
+    found = {line.code: line for line in catalog_queries.active_business_lines().filter(code__in=wanted)}
+    unknown = [c for c in wanted if c not in found]
     if unknown:
         raise DomainError(
-            E.INVALID_BUSINESS_LINE, f"未知的业务类别：{'、'.join(unknown)}。", field="business_lines"
+            E.INVALID_BUSINESS_LINE, f"未知或已停用的业务类别：{'、'.join(unknown)}。", field="business_lines"
         )
-    return list(dict.fromkeys(lines))
+    return [found[c] for c in wanted]
 
 
-def _set_fields(app: Application, values: dict[str, Any]) -> None:
+def _check_resources(lines: list[BusinessLine]) -> None:
+    """第二章 二、4: a business whose 通道配额 / E1 resources are full is not admitted."""
+    full = catalog_queries.full_line_resources(lines)
+    if full:
+        raise DomainError(
+            CatalogError.RESOURCE_POOL_FULL,
+            "".join(full),
+            status=409,
+            clause=rules.CLAUSE_RESOURCE,
+            field="business_lines",
+        )
+
+
+def _snapshot(app: Application, fields: list[str]) -> dict[str, Any]:
+    """audit.snapshot with the applied business lines as their codes."""
+    plain = [f for f in fields if f != "business_lines"]
+    snap = audit.snapshot(app, plain)
+    if "business_lines" in fields:
+        snap["business_lines"] = app.line_codes()
+    return snap
+
+
+def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] | None:
+    """Set the capability fields; returns the resolved business lines when ``values`` names them
+    (set them with ``app.business_lines.set`` once the row is saved)."""
+    lines = None
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
             raise DomainError(E.NOT_EDITABLE, f"字段 {name} 不可修改。", field=name)
         if name == "business_lines":
-            value = _validate_lines(list(value or []))
+            lines = _resolve_lines(list(value or []))
+            continue
         if name in ("connect_rate_bp", "answered_20s_bp") and not 0 <= int(value) <= 10000:
             raise DomainError(E.NOT_EDITABLE, "比例须在 0–10000 基点之间。", field=name)
         setattr(app, name, value)
+    return lines
+
+
+def _line_keys(lines: list[BusinessLine]) -> list[str]:
+    """What a partner restriction may name a business line by: its code or its name."""
+    return [key for line in lines for key in (line.code, line.name)]
 
 
 # --- application ---------------------------------------------------------------------------------
@@ -177,9 +213,12 @@ def create_application(
         )
     from vasops.partners import queries as partner_queries
 
+    lines = _resolve_lines(list(business_lines or []))
     restrictions = [
         p
-        for p in partner_queries.eligibility_problems(partner, today, business_lines=business_lines or None)
+        for p in partner_queries.eligibility_problems(
+            partner, today, business_lines=_line_keys(lines) if business_lines else None
+        )
         if p.code in RESTRICTION_CODES
     ]
     if restrictions:
@@ -190,6 +229,7 @@ def create_application(
             clause=first.clause or None,
             status=409,
         )
+    _check_resources(lines)
     window = rules.month_start(today)
     app = Application(
         number=numbering.next_number(f"ZR{window:%Y%m}-"),
@@ -198,14 +238,15 @@ def create_application(
         created_by=actor,
         cs_hotline=getattr(partner, "cs_hotline", "") or "",
     )
-    _set_fields(app, {"business_lines": business_lines or [], **capability})
+    _set_fields(app, capability)
     app.save()
+    app.business_lines.set(lines)
     _record(
         actor,
         "admission.application_created",
         app,
         None,
-        after=audit.snapshot(app, ["state", *EDITABLE_FIELDS]),
+        after=_snapshot(app, ["state", *EDITABLE_FIELDS]),
     )
     return app
 
@@ -216,10 +257,14 @@ def update_application(app: Application, *, actor: Any, **values: Any) -> Applic
     _require_member(actor, app)
     app = _lock(app)
     _editable(app)
-    before = audit.snapshot(app, EDITABLE_FIELDS)
-    _set_fields(app, values)
+    before = _snapshot(app, EDITABLE_FIELDS)
+    lines = _set_fields(app, values)
+    if lines is not None:
+        _check_resources([line for line in lines if line.code not in before["business_lines"]])
     app.save()
-    _record(actor, "admission.application_updated", app, before, after=audit.snapshot(app, EDITABLE_FIELDS))
+    if lines is not None:
+        app.business_lines.set(lines)
+    _record(actor, "admission.application_updated", app, before, after=_snapshot(app, EDITABLE_FIELDS))
     return app
 
 
@@ -255,17 +300,19 @@ def add_product(
     name: str,
     description: str = "",
     fee_fen: int = 0,
-    billing_mode: str = "monthly",
+    billing_mode: str = BillingMode.MONTHLY,
 ) -> ApplicationProduct:
-    """Add an attachment-2 product form for one of the application's business lines."""
+    """Add an attachment-2 product form for one of the application's business lines (a
+    catalogue business-line code)."""
     _require_member(actor, app)
     app = _lock(app)
     _editable(app)
-    if business_line not in app.business_lines:
+    line = next((x for x in app.business_lines.all() if x.code == business_line), None)
+    if line is None:
         raise DomainError(
             E.INVALID_BUSINESS_LINE, "产品的业务类别须是本申请所选的业务类别之一。", field="business_line"
         )
-    if billing_mode not in dict(rules.BILLING_MODES):
+    if billing_mode not in BillingMode.values:
         raise DomainError(E.INVALID_BUSINESS_LINE, "未知的计费方式。", field="billing_mode")
     if not name.strip():
         raise DomainError(E.INVALID_BUSINESS_LINE, "请填写产品名称。", field="name")
@@ -273,7 +320,7 @@ def add_product(
         raise DomainError(E.INVALID_BUSINESS_LINE, "资费不能为负数。", field="fee_fen")
     product = ApplicationProduct.objects.create(
         application=app,
-        business_line=business_line,
+        business_line=line,
         name=name.strip(),
         description=description,
         fee_fen=fee_fen,
@@ -299,7 +346,7 @@ def remove_product(product: ApplicationProduct, *, actor: Any) -> None:
     app = product.application
     _require_member(actor, app)
     _editable(_lock(app))
-    before = {"product": product.pk, "name": product.name, "business_line": product.business_line}
+    before = {"product": product.pk, "name": product.name, "business_line": product.business_line.code}
     product.delete()
     _record(actor, "admission.product_removed", app, before)
 
@@ -366,46 +413,10 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
 # --- decision and resources ------------------------------------------------------------------------
 
 
-def _pool_candidates(pool: ResourcePool) -> list[str]:
-    numbers = rules.parse_numbers(pool.explicit_numbers)
-    if pool.range_start and pool.range_end:
-        numbers += list(rules.range_numbers(pool.range_start, pool.range_end))
-    return numbers
-
-
-def _taken_elsewhere(kind: str) -> set[str]:
-    from vasops.partners.models import Partner
-
-    field = "enterprise_code" if kind == ResourceKind.ENTERPRISE_CODE else "service_access_number"
-    used = Partner.objects.exclude(**{f"{field}__isnull": True}).values_list(field, flat=True)
-    return {str(x) for x in used if x}
-
-
-def allocate_number(kind: str, *, app: Application) -> AllocatedNumber:
-    """Take the next free number of ``kind`` from the active pools (in order), respecting each
-    pool's capacity; refuse with admission.resource_pool_full when none has room."""
-    label = ResourceKind(kind).label
-    taken = queries.allocated_numbers(kind) | _taken_elsewhere(kind)
-    for pool in ResourcePool.objects.select_for_update().filter(kind=kind, is_active=True).order_by("id"):
-        used, capacity = queries.pool_usage(pool)
-        if used >= capacity:
-            continue
-        for number in _pool_candidates(pool):
-            if number in taken:
-                continue
-            try:
-                with transaction.atomic():
-                    return AllocatedNumber.objects.create(
-                        pool=pool, kind=kind, number=number, application=app
-                    )
-            except IntegrityError:
-                taken.add(number)
-    raise DomainError(
-        E.RESOURCE_POOL_FULL,
-        f"{label}资源池已满（或尚未配置可用资源池），无法分配{label}；请先在“资源池”页面扩充号段。",
-        status=409,
-        clause=rules.CLAUSE_RESOURCE,
-    )
+def _catalog_actor(actor: Any) -> Any:
+    """The person for the catalogue's audit when they may manage resources; otherwise the
+    allocation is a system consequence of this (already permission-checked) decision."""
+    return actor if permissions.has(actor, catalog_actions.MANAGE_RESOURCES) else None
 
 
 DECISIONS = {
@@ -434,8 +445,19 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     app.decided_by = actor
     body = text
     if decision == "accept":
-        code = allocate_number(ResourceKind.ENTERPRISE_CODE, app=app)
-        number = allocate_number(ResourceKind.SERVICE_ACCESS_NUMBER, app=app)
+        why = f"准入申请 {app.number} 准入通过"
+        code = catalog_actions.allocate_resource(
+            actor=_catalog_actor(actor),
+            partner=app.partner,
+            kind=ResourcePool.Kind.ENTERPRISE_CODE,
+            reason=why,
+        )
+        number = catalog_actions.allocate_resource(
+            actor=_catalog_actor(actor),
+            partner=app.partner,
+            kind=ResourcePool.Kind.SERVICE_ACCESS_NUMBER,
+            reason=why,
+        )
         app.enterprise_code = code.number
         app.service_access_number = number.number
         app.prep_month = max(app.window_month, rules.month_start(today))
@@ -691,16 +713,17 @@ def record_test_result(
             f"当前状态“{app.get_state_display()}”下不能记录接入测试结果。",
             status=409,
         )
-    cases = {(line, code) for line, code, _t in rules.access_cases_for(app.business_lines)}
+    cases = {(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())}
     if (business_line, case_code) not in cases:
         raise DomainError(
             E.UNKNOWN_TEST_CASE, f"测试用例 {business_line}:{case_code} 不属于本申请。", field="case"
         )
+    line = next(x for x in app.business_lines.all() if x.code == business_line)
     if not passed and not note.strip():
         raise DomainError(E.REASON_REQUIRED, "测试不通过时请说明问题。", field="note")
     row = AccessTestResult.objects.create(
         application=app,
-        business_line=business_line,
+        business_line=line,
         case_code=case_code,
         passed=passed,
         note=note,
@@ -725,7 +748,7 @@ def open_access(app: Application, *, actor: Any) -> Application:
     app = _lock(app)
     if app.state == S.TESTING:
         latest = {k: v.passed for k, v in queries.latest_test_results(app).items()}
-        required = [(line, code) for line, code, _t in rules.access_cases_for(app.business_lines)]
+        required = [(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())]
         failing = rules.untested_or_failed(required, latest)
         if failing:
             raise DomainError(
@@ -796,7 +819,7 @@ def sign_contract(
     return contract
 
 
-# --- settings and resource pools -----------------------------------------------------------------------
+# --- settings -----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -819,58 +842,3 @@ def update_settings(*, actor: Any, acceptance_months: str, reason: str = "") -> 
         reason=reason,
     )
     return obj
-
-
-@transaction.atomic
-def create_resource_pool(
-    *,
-    actor: Any,
-    kind: str,
-    name: str,
-    range_start: str = "",
-    range_end: str = "",
-    explicit_numbers: str = "",
-    capacity: int = 0,
-) -> ResourcePool:
-    permissions.require(actor, "admission.manage_resources")
-    if kind not in ResourceKind.values:
-        raise DomainError(E.INVALID_POOL, "未知的资源类型。", field="kind")
-    if not name.strip():
-        raise DomainError(E.INVALID_POOL, "请填写资源池名称。", field="name")
-    explicit = rules.parse_numbers(explicit_numbers)
-    msgs = rules.pool_problems(kind, range_start.strip(), range_end.strip(), explicit, capacity)
-    if msgs:
-        raise DomainError(E.INVALID_POOL, "；".join(msgs), field="range_start")
-    pool = ResourcePool.objects.create(
-        kind=kind,
-        name=name.strip(),
-        range_start=range_start.strip(),
-        range_end=range_end.strip(),
-        explicit_numbers="\n".join(explicit),
-        capacity=capacity,
-    )
-    audit.record(
-        actor=actor,
-        action="admission.pool_created",
-        obj=pool,
-        after=audit.snapshot(
-            pool, ["kind", "name", "range_start", "range_end", "explicit_numbers", "capacity"]
-        ),
-    )
-    return pool
-
-
-@transaction.atomic
-def set_pool_active(pool: ResourcePool, *, actor: Any, active: bool) -> ResourcePool:
-    permissions.require(actor, "admission.manage_resources")
-    before = audit.snapshot(pool, ["is_active"])
-    pool.is_active = active
-    pool.save(update_fields=["is_active"])
-    audit.record(
-        actor=actor,
-        action="admission.pool_toggled",
-        obj=pool,
-        before=before,
-        after=audit.snapshot(pool, ["is_active"]),
-    )
-    return pool

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from vasops.admission import actions, exam_api, queries, review_api
 from vasops.admission.models import AccessTestResult, Application
+from vasops.catalog.models import BusinessLine
 from vasops.core.apiutils import FilterText, Limit, Offset, paginate
 from vasops.core.inputs import TEXT_MAX_LENGTH, InputSchema, KeyText, int_field, model_field, text_field
 
@@ -26,7 +27,7 @@ class ApplicationOut(Schema):
     window_month: dt.date = Field(..., description="受理月份（当月 1 日）")
     state: str = Field(..., description="状态（ApplicationState 取值）")
     state_label: str
-    business_lines: list[str]
+    business_lines: list[str] = Field(..., description="申请业务类别（产品目录业务线代码）")
     access_method: str
     certified_om_staff: int
     cs_hotline: str
@@ -51,9 +52,15 @@ class ApplicationOut(Schema):
     def resolve_state_label(obj: Application) -> str:
         return str(obj.get_state_display())
 
+    @staticmethod
+    def resolve_business_lines(obj: Application) -> list[str]:
+        return obj.line_codes()
+
 
 class ApplicationIn(InputSchema):
-    business_lines: list[KeyText] = Field(..., max_length=20, description="业务类别代码，如 sms、wap")
+    business_lines: list[KeyText] = Field(
+        ..., max_length=20, description="产品目录业务线代码，如 SMS、WAP（GET /business-lines）"
+    )
     access_method: str = model_field(Application, "access_method", default="")
     certified_om_staff: int = model_field(Application, "certified_om_staff", default=0)
     cs_hotline: str = model_field(Application, "cs_hotline", default="")
@@ -81,7 +88,7 @@ class AccessDataIn(InputSchema):
 
 
 class AccessTestResultIn(InputSchema):
-    business_line: str = model_field(AccessTestResult, "business_line")
+    business_line: str = model_field(BusinessLine, "code", description="业务线代码，如 SMS")
     case_code: str = model_field(AccessTestResult, "case_code")
     passed: bool
     note: str = model_field(AccessTestResult, "note", default="")
@@ -89,11 +96,15 @@ class AccessTestResultIn(InputSchema):
 
 class ResultOut(Schema):
     id: int
-    business_line: str
+    business_line: str = Field(..., description="业务线代码")
     case_code: str
     passed: bool
     note: str
     tested_at: dt.datetime
+
+    @staticmethod
+    def resolve_business_line(obj: Any) -> str:
+        return str(obj.business_line.code)
 
 
 class ContractOut(Schema):

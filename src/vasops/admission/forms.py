@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 
 from vasops.admission import rules
-from vasops.admission.models import AccessMethod, AccessTestResult, Application, ResourceKind
+from vasops.admission.models import AccessMethod, AccessTestResult, Application
+from vasops.catalog import queries as catalog_queries
+from vasops.catalog.models import BillingMode
 from vasops.core.forms import StyledFormMixin
 
 
@@ -15,7 +17,7 @@ class ApplicationForm(StyledFormMixin, forms.Form):
     input_model = Application  # lengths and bounds of fields named like Application's (core.inputs)
     business_lines = forms.MultipleChoiceField(
         label="申请业务类别",
-        choices=rules.BUSINESS_LINES,
+        choices=catalog_queries.business_line_choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="每个业务类别须填写一份新增产品申请表（附件2）。",
     )
@@ -42,16 +44,18 @@ class MaterialForm(StyledFormMixin, forms.Form):
 
 
 class ProductForm(StyledFormMixin, forms.Form):
-    business_line = forms.ChoiceField(label="业务类别", choices=rules.BUSINESS_LINES)
+    business_line = forms.ChoiceField(label="业务类别", choices=())
     name = forms.CharField(label="产品名称", max_length=100)
     description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     fee_yuan = forms.DecimalField(label="资费（元）", min_value=0, max_digits=10, decimal_places=2)
-    billing_mode = forms.ChoiceField(label="计费方式", choices=rules.BILLING_MODES)
+    billing_mode = forms.ChoiceField(label="计费方式", choices=BillingMode.choices)
 
-    def __init__(self, *args: Any, lines: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lines: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        """``lines``: (code, name) of the application's business lines; default every active line."""
         super().__init__(*args, **kwargs)
-        if lines is not None:
-            self.fields["business_line"].choices = [(c, lbl) for c, lbl in rules.BUSINESS_LINES if c in lines]  # type: ignore[attr-defined]
+        self.fields["business_line"].choices = (  # type: ignore[attr-defined]
+            lines if lines is not None else catalog_queries.business_line_choices()
+        )
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
@@ -133,19 +137,3 @@ class SettingsForm(StyledFormMixin, forms.Form):
         label="受理月份", max_length=40, help_text="逗号分隔，例如 1,4,7,10（默认每季度第一个月）。"
     )
     reason = forms.CharField(label="修改原因", max_length=500, required=False)
-
-
-class PoolForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="资源类型", choices=ResourceKind.choices)
-    name = forms.CharField(label="名称", max_length=100)
-    range_start = forms.CharField(
-        label="号段起", max_length=21, required=False, help_text="企业代码须为 44 开头的 8 位数字。"
-    )
-    range_end = forms.CharField(label="号段止", max_length=21, required=False)
-    explicit_numbers = forms.CharField(
-        label="指定号码",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        help_text="逗号或换行分隔。",
-    )
-    capacity = forms.IntegerField(label="容量", min_value=0, initial=0, help_text="0 表示号段内全部号码。")

@@ -5,11 +5,15 @@ are imported at the bottom so Django sees one app."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+
+from vasops.catalog.models import BillingMode
 
 
 class AdmissionSettings(models.Model):
@@ -23,7 +27,7 @@ class AdmissionSettings(models.Model):
     class Meta:
         verbose_name = _("准入设置")
         verbose_name_plural = _("准入设置")
-        permissions = [("manage_admission_settings", "维护准入受理月份与资源池")]
+        permissions = [("manage_admission_settings", "维护准入受理月份")]
 
     def months(self) -> list[int]:
         return sorted({int(m) for m in self.acceptance_months.split(",") if m.strip()})
@@ -72,7 +76,9 @@ class Application(FSMModelMixin, models.Model):
     state = FSMField(
         _("状态"), max_length=20, choices=ApplicationState.choices, default=S.DRAFT, protected=True
     )
-    business_lines = models.JSONField(_("申请业务类别"), default=list)
+    business_lines = models.ManyToManyField(
+        "catalog.BusinessLine", blank=True, related_name="+", verbose_name=_("申请业务类别")
+    )
     # capability declarations (DESIGN.md "Admission")
     access_method = models.CharField(_("接入方式"), max_length=20, choices=AccessMethod.choices, blank=True)
     certified_om_staff = models.PositiveIntegerField(_("持证运维人员数"), default=0)
@@ -116,7 +122,6 @@ class Application(FSMModelMixin, models.Model):
             ("decide_application", "作出准入决定"),
             ("manage_preparation", "系统准备、接入测试、开通"),
             ("manage_contract", "签订合同"),
-            ("manage_resources", "维护企业代码与接入号资源池"),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +129,16 @@ class Application(FSMModelMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admission:application_detail", args=[self.pk])
+
+    def lines(self) -> list[Any]:
+        """The applied business lines (catalog.BusinessLine), in the catalogue's order."""
+        return sorted(self.business_lines.all(), key=lambda line: (line.sort_order, line.code))
+
+    def line_codes(self) -> list[str]:
+        return [line.code for line in self.lines()]
+
+    def line_names(self) -> list[str]:
+        return [line.name for line in self.lines()]
 
     # --- transitions (only ever called through actions.py / core.fsm.transition) -----------
     @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
@@ -209,81 +224,28 @@ class ApplicationProduct(models.Model):
     """Attachment 2: a product form per business line of the application."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="products")
-    business_line = models.CharField(_("业务类别"), max_length=30)
+    business_line = models.ForeignKey(
+        "catalog.BusinessLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("业务类别")
+    )
     name = models.CharField(_("产品名称"), max_length=100)
     description = models.TextField(_("产品描述"), blank=True)
     fee_fen = models.PositiveIntegerField(_("资费（分）"), default=0)
-    billing_mode = models.CharField(_("计费方式"), max_length=20)
+    billing_mode = models.CharField(_("计费方式"), max_length=20, choices=BillingMode.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请产品")
         verbose_name_plural = _("申请产品")
-        ordering = ["business_line", "id"]
-
-    def business_line_label(self) -> str:
-        from vasops.admission.rules import BUSINESS_LINE_LABELS
-
-        return BUSINESS_LINE_LABELS.get(self.business_line, self.business_line)
-
-    def billing_mode_label(self) -> str:
-        from vasops.admission.rules import BILLING_MODES
-
-        return dict(BILLING_MODES).get(self.billing_mode, self.billing_mode)
-
-
-class ResourceKind(models.TextChoices):
-    ENTERPRISE_CODE = "enterprise_code", _("企业代码")
-    SERVICE_ACCESS_NUMBER = "service_access_number", _("业务接入号")
-
-
-class ResourcePool(models.Model):
-    """Staff-managed pool of enterprise codes or service access numbers."""
-
-    kind = models.CharField(_("资源类型"), max_length=30, choices=ResourceKind.choices)
-    name = models.CharField(_("名称"), max_length=100)
-    range_start = models.CharField(_("号段起"), max_length=21, blank=True)
-    range_end = models.CharField(_("号段止"), max_length=21, blank=True)
-    explicit_numbers = models.TextField(_("指定号码"), blank=True, help_text=_("逗号或换行分隔"))
-    capacity = models.PositiveIntegerField(
-        _("容量"), default=0, help_text=_("最多可分配的号码数；0 表示号段内全部号码")
-    )
-    is_active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("资源池")
-        verbose_name_plural = _("资源池")
-        ordering = ["kind", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.name}"
-
-
-class AllocatedNumber(models.Model):
-    """A number taken from a pool. Unique per kind: the database refuses a double allocation."""
-
-    pool = models.ForeignKey(ResourcePool, on_delete=models.PROTECT, related_name="allocations")
-    kind = models.CharField(max_length=30, choices=ResourceKind.choices)
-    number = models.CharField(max_length=21)
-    application = models.ForeignKey(
-        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
-    )
-    allocated_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("已分配号码")
-        verbose_name_plural = _("已分配号码")
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "number"], name="admission_unique_allocated_number")
-        ]
+        ordering = ["business_line__sort_order", "id"]
 
 
 class AccessTestResult(models.Model):
     """One run of an attachment-4 test case; retests add rows, the latest counts."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="test_results")
-    business_line = models.CharField(_("业务类别"), max_length=30)
+    business_line = models.ForeignKey(
+        "catalog.BusinessLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("业务类别")
+    )
     case_code = models.CharField(_("测试用例"), max_length=40)
     passed = models.BooleanField(_("通过"))
     note = models.TextField(_("说明"), blank=True)

@@ -6,7 +6,6 @@ _OWN_PORTAL: list[NavItem] = [
 ]
 _OWN_CONSOLE: list[NavItem] = [
     NavItem("准入申请", "admission:application_list", perm="admission.view_application", section="准入"),
-    NavItem("资源池", "admission:resource_pools", perm="admission.manage_resources", section="准入"),
     NavItem("准入设置", "admission:settings", perm="admission.manage_admission_settings", section="准入"),
 ]
 

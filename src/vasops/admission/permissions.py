@@ -1,6 +1,6 @@
 from vasops.admission import exam_permissions, review_permissions
 
-_STAFF_VIEW = ["admission.view_application", "admission.view_resourcepool", "admission.view_contract"]
+_STAFF_VIEW = ["admission.view_application", "admission.view_contract"]
 
 _OWN: dict[str, list[str]] = {
     "product_staff": [
@@ -9,7 +9,6 @@ _OWN: dict[str, list[str]] = {
         "admission.decide_application",
         "admission.manage_preparation",
         "admission.manage_contract",
-        "admission.manage_resources",
         "admission.manage_admission_settings",
     ],
     "department_head": [*_STAFF_VIEW, "admission.decide_application", "admission.manage_admission_settings"],

@@ -13,12 +13,12 @@ from vasops.admission import rules
 from vasops.admission.models import (
     AccessTestResult,
     AdmissionSettings,
-    AllocatedNumber,
     Application,
     ApplicationMaterial,
     ApplicationState,
-    ResourcePool,
 )
+from vasops.catalog import queries as catalog_queries
+from vasops.catalog.errors import CatalogError
 from vasops.core import audit, clock, roles
 from vasops.core.errors import NotFound
 from vasops.core.models import Deadline
@@ -73,7 +73,7 @@ def window_status(on: dt.date | None = None) -> WindowStatus:
 
 def applications_for(user: Any) -> QuerySet[Application]:
     """Staff with the view permission see all; a partner user only its partner's; others none."""
-    qs = Application.objects.select_related("partner")
+    qs = Application.objects.select_related("partner").prefetch_related("business_lines")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if user.has_perm(VIEW_PERM):
@@ -124,13 +124,19 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
     """EVERY failing rule for submitting ``app`` on ``on``: partner eligibility (qualifications,
     restrictions), capability, materials, product forms, window, one open application."""
     day = on or clock.today()
+    lines = app.lines()
     problems: list[Problem] = list(
-        partner_queries.eligibility_problems(app.partner, day, business_lines=list(app.business_lines))
+        partner_queries.eligibility_problems(
+            app.partner, day, business_lines=[key for line in lines for key in (line.code, line.name)]
+        )
     )
+    problems += resource_problems(lines)
     problems += rules.capability_problems(capability_of(app))
     problems += rules.material_problems(current_materials(app).keys())
     problems += rules.product_problems(
-        list(app.business_lines), list(app.products.values_list("business_line", flat=True))
+        [line.code for line in lines],
+        list(app.products.values_list("business_line__code", flat=True)),
+        {line.code: line.name for line in lines},
     )
     if app.state == S.RETURNED:
         if not rules.in_own_window(day, app.window_month):
@@ -164,28 +170,39 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
     return problems
 
 
+def resource_problems(lines: list[Any]) -> list[Problem]:
+    """第二章 二、4: every applied business whose 通道配额 / E1 resources are full."""
+    return [
+        Problem(CatalogError.RESOURCE_POOL_FULL, message, rules.CLAUSE_RESOURCE)
+        for message in catalog_queries.full_line_resources(lines)
+    ]
+
+
 def latest_test_results(app: Application) -> dict[tuple[str, str], AccessTestResult]:
+    """The latest result per (business-line code, case code)."""
     latest: dict[tuple[str, str], AccessTestResult] = {}
-    for row in app.test_results.order_by("tested_at", "id"):
-        latest[(row.business_line, row.case_code)] = row
+    for row in app.test_results.select_related("business_line").order_by("tested_at", "id"):
+        latest[(row.business_line.code, row.case_code)] = row
     return latest
 
 
 def access_checklist(app: Application) -> list[dict[str, Any]]:
     latest = latest_test_results(app)
     history: dict[tuple[str, str], list[AccessTestResult]] = {}
-    for row in app.test_results.select_related("tested_by").order_by("-tested_at", "-id"):
-        history.setdefault((row.business_line, row.case_code), []).append(row)
+    rows = app.test_results.select_related("tested_by", "business_line").order_by("-tested_at", "-id")
+    for row in rows:
+        history.setdefault((row.business_line.code, row.case_code), []).append(row)
+    names = {line.code: line.name for line in app.lines()}
     return [
         {
             "business_line": line,
-            "business_line_label": rules.BUSINESS_LINE_LABELS.get(line, line),
+            "business_line_label": names.get(line, line),
             "code": code,
             "title": title,
             "latest": latest.get((line, code)),
             "history": history.get((line, code), []),
         }
-        for line, code, title in rules.access_cases_for(app.business_lines)
+        for line, code, title in rules.access_cases_for(list(names))
     ]
 
 
@@ -322,23 +339,6 @@ def available_actions(user: Any, app: Application) -> set[str]:
     if user.has_perm("admission.manage_contract") and state == S.OPENED:
         out.add("contract")
     return out
-
-
-def pool_usage(pool: ResourcePool) -> tuple[int, int]:
-    """(allocated, capacity) of ``pool``; capacity 0 in the row means every number it lists."""
-    used = pool.allocations.count()
-    return used, pool_capacity(pool)
-
-
-def pool_capacity(pool: ResourcePool) -> int:
-    size = len(rules.parse_numbers(pool.explicit_numbers))
-    if pool.range_start and pool.range_end:
-        size += rules.range_size(pool.range_start, pool.range_end)
-    return min(pool.capacity, size) if pool.capacity else size
-
-
-def allocated_numbers(kind: str) -> set[str]:
-    return set(AllocatedNumber.objects.filter(kind=kind).values_list("number", flat=True))
 
 
 def staff_to_notify() -> list[Any]:

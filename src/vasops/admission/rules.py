@@ -1,7 +1,8 @@
 """Pure admission rules (seed 《日常事务办理规范》 chapter 2 and 3.1; DESIGN.md "Admission").
 
-No ORM, no I/O: windows and phases of a date, capability and material checks, enterprise-code
-format, resource ranges, access-test catalogue, contract checks."""
+No ORM, no I/O: windows and phases of a date, capability and material checks, access-test
+catalogue, contract checks. Business lines, billing modes and resource pools belong to the catalogue
+(``catalog.rules``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vasops.catalog import rules as catalog_rules
 from vasops.core.rules import add_months
 from vasops.partners.rules import Problem, hotline_problem
 
@@ -19,7 +21,7 @@ CLAUSE_MATERIALS = "《日常事务办理规范》第三章 一、1 附件1、�
 CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 一、基本准入条件"
 CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
 CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
-CLAUSE_RESOURCE = "《日常事务办理规范》第二章 二、4 接入资源已满"
+CLAUSE_RESOURCE = catalog_rules.CLAUSE_RESOURCE
 CLAUSE_ACCESS_DATA = "《日常事务办理规范》第三章 一、4"
 CLAUSE_DATA_CHANGE = "《日常事务办理规范》第三章 一、4 数据修改工单"
 CLAUSE_TESTING = "《日常事务办理规范》附件4 接入测试流程"
@@ -148,24 +150,7 @@ def postponed_access_data_day(prep_month: dt.date) -> dt.date:
     return prep_month.replace(day=PREPARATION_DAYS[0] - 1)
 
 
-# --- business lines, materials, products ------------------------------------------------------
-
-BUSINESS_LINES: list[tuple[str, str]] = [
-    ("sms", "短信"),
-    ("mms", "彩信"),
-    ("wap", "手机上网（WAP）"),
-    ("ivr", "语音增值（IVR）"),
-    ("streaming", "流媒体"),
-    ("kjava", "手机游戏（KJava）"),
-]
-BUSINESS_LINE_LABELS = dict(BUSINESS_LINES)
-
-BILLING_MODES: list[tuple[str, str]] = [
-    ("monthly", "包月"),
-    ("per_item", "按条"),
-    ("per_use", "按次"),
-    ("free", "免费"),
-]
+# --- materials, products ----------------------------------------------------------------
 
 # attachment 1 湖北联通接入申请资料
 MATERIALS: list[tuple[str, str]] = [
@@ -187,8 +172,11 @@ def material_problems(present: Iterable[str]) -> list[Problem]:
     ]
 
 
-def product_problems(business_lines: list[str], product_lines: list[str]) -> list[Problem]:
-    """At least one business line; every chosen line has at least one product form (attachment 2)."""
+def product_problems(
+    business_lines: list[str], product_lines: list[str], labels: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """At least one business line; every chosen line has at least one product form (attachment 2).
+    Lines are catalogue codes; ``labels`` gives their names."""
     problems = []
     if not business_lines:
         problems.append(
@@ -197,7 +185,7 @@ def product_problems(business_lines: list[str], product_lines: list[str]) -> lis
     have = set(product_lines)
     for line in business_lines:
         if line not in have:
-            label = BUSINESS_LINE_LABELS.get(line, line)
+            label = (labels or {}).get(line, line)
             problems.append(
                 Problem(
                     "admission.product_missing",
@@ -309,85 +297,11 @@ STATE_FAMILIES: dict[str, str] = {
 }
 
 
-# --- resources ---------------------------------------------------------------------------------
-
-ENTERPRISE_CODE_BLOCK = "44"  # Hubei (protocols/PRM.md §3.1)
-_ENTERPRISE_CODE = re.compile(r"^\d{8}$")
-
-
-def enterprise_code_problem(code: str) -> str | None:
-    if not _ENTERPRISE_CODE.match(code or ""):
-        return f"企业代码“{code}”须为 8 位数字。"
-    if not code.startswith(ENTERPRISE_CODE_BLOCK):
-        return f"企业代码“{code}”须以本省号段 {ENTERPRISE_CODE_BLOCK} 开头。"
-    return None
-
-
-def access_number_problem(number: str) -> str | None:
-    if not re.match(r"^\d{4,21}$", number or ""):
-        return f"业务接入号“{number}”须为 4–21 位数字。"
-    return None
-
-
-def number_problem(kind: str, number: str) -> str | None:
-    return enterprise_code_problem(number) if kind == "enterprise_code" else access_number_problem(number)
-
-
-def parse_numbers(text: str) -> list[str]:
-    """Explicit numbers, separated by commas, blanks or new lines; order kept, duplicates dropped."""
-    seen: dict[str, None] = {}
-    for part in re.split(r"[,，;\s]+", text or ""):
-        if part:
-            seen.setdefault(part, None)
-    return list(seen)
-
-
-def range_size(start: str, end: str) -> int:
-    if not (start.isdigit() and end.isdigit()) or len(start) != len(end):
-        raise ValueError("号段起止须为等长的数字。")
-    if int(end) < int(start):
-        raise ValueError("号段结束不能小于开始。")
-    return int(end) - int(start) + 1
-
-
-def range_numbers(start: str, end: str) -> Iterable[str]:
-    width = len(start)
-    for value in range(int(start), int(end) + 1):
-        yield f"{value:0{width}d}"
-
-
-def pool_problems(kind: str, start: str, end: str, explicit: list[str], capacity: int) -> list[str]:
-    """Validation of a staff-entered pool definition; returns messages."""
-    msgs: list[str] = []
-    size = 0
-    if start or end:
-        try:
-            size = range_size(start, end)
-        except ValueError as exc:
-            msgs.append(str(exc))
-        else:
-            for bound in (start, end):
-                msg = number_problem(kind, bound)
-                if msg:
-                    msgs.append(msg)
-    for n in explicit:
-        msg = number_problem(kind, n)
-        if msg:
-            msgs.append(msg)
-    size += len(explicit)
-    if size == 0:
-        msgs.append("请填写号段起止或逐个列出号码。")
-    if capacity < 0:
-        msgs.append("容量不能为负数。")
-    elif capacity and capacity > size:
-        msgs.append(f"容量 {capacity} 超过号段内号码数 {size}。")
-    return msgs
-
-
 # --- access testing (attachment 4) -------------------------------------------------------------
 
+# keyed by catalogue business-line code; a line without its own list gets the generic cases
 ACCESS_TEST_CASES: dict[str, list[tuple[str, str]]] = {
-    "sms": [
+    "SMS": [
         ("sms_bind", "网关连接与登录（Bind）"),
         ("sms_mo", "上行点播（MO）"),
         ("sms_mt", "下行发送与状态报告（MT）"),
@@ -395,29 +309,29 @@ ACCESS_TEST_CASES: dict[str, list[tuple[str, str]]] = {
         ("sms_unsubscribe", "退订（含全部退订）"),
         ("sms_billing", "计费话单核对"),
     ],
-    "mms": [
+    "MMS": [
         ("mms_connect", "彩信网关连接"),
         ("mms_mt", "彩信下发与状态报告"),
         ("mms_subscribe", "订购与退订"),
         ("mms_billing", "计费话单核对"),
     ],
-    "wap": [
+    "WAP": [
         ("wap_access", "页面访问与响应时间"),
         ("wap_subscribe", "订购确认页与二次确认"),
         ("wap_unsubscribe", "退订"),
         ("wap_billing", "计费话单核对"),
     ],
-    "ivr": [
+    "IVR": [
         ("ivr_trunk", "中继接通"),
         ("ivr_flow", "语音流程与按键"),
         ("ivr_billing", "计费话单核对"),
     ],
-    "streaming": [
+    "STREAMING": [
         ("stream_play", "点播播放"),
         ("stream_subscribe", "订购与退订"),
         ("stream_billing", "计费话单核对"),
     ],
-    "kjava": [
+    "KJAVA": [
         ("kjava_download", "下载与安装"),
         ("kjava_subscribe", "订购与退订"),
         ("kjava_billing", "计费话单核对"),
@@ -427,7 +341,7 @@ _GENERIC_CASES = [("generic_connect", "系统对接"), ("generic_billing", "计�
 
 
 def access_cases_for(business_lines: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(business_line, case_code, title) for every case the application must pass."""
+    """(business_line code, case_code, title) for every case the application must pass."""
     out = []
     for line in business_lines:
         for code, title in ACCESS_TEST_CASES.get(line, _GENERIC_CASES):

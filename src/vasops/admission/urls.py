@@ -27,7 +27,6 @@ urlpatterns: list = [
     path("applications/<int:pk>/tests/", views.application_tests, name="application_tests"),
     path("applications/<int:pk>/open/", views.application_open, name="application_open"),
     path("applications/<int:pk>/contract/", views.application_contract, name="application_contract"),
-    path("resource-pools/", views.resource_pools, name="resource_pools"),
     path("settings/", views.admission_settings, name="settings"),
     *exam_urls.urlpatterns,
     *review_urls.urlpatterns,

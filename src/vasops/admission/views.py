@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from vasops.admission import actions, forms, queries, rules
-from vasops.admission.models import Application, ApplicationState, ResourcePool
+from vasops.admission.models import Application, ApplicationState
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners.models import PartnerKind
@@ -131,11 +131,7 @@ class ApplicationListView(ObjectListView):
             Column(
                 "window_month", "受理月份", accessor=lambda a: f"{a.window_month:%Y-%m}", sort="window_month"
             ),
-            Column(
-                "business_lines",
-                "业务类别",
-                accessor=lambda a: "、".join(rules.BUSINESS_LINE_LABELS.get(x, x) for x in a.business_lines),
-            ),
+            Column("business_lines", "业务类别", accessor=lambda a: "、".join(a.line_names())),
             Column("state", "状态", badge=True, sort="state"),
             Column("submitted_at", "提交时间", sort="submitted_at"),
         ],
@@ -170,11 +166,7 @@ class MyApplicationsView(ObjectListView):
             Column(
                 "window_month", "受理月份", accessor=lambda a: f"{a.window_month:%Y-%m}", sort="window_month"
             ),
-            Column(
-                "business_lines",
-                "业务类别",
-                accessor=lambda a: "、".join(rules.BUSINESS_LINE_LABELS.get(x, x) for x in a.business_lines),
-            ),
+            Column("business_lines", "业务类别", accessor=lambda a: "、".join(a.line_names())),
             Column("state", "状态", badge=True, sort="state"),
             Column("created_at", "创建时间", sort="created_at"),
         ],
@@ -191,8 +183,10 @@ class MyApplicationsView(ObjectListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Application]:
-        return Application.objects.filter(partner=queries.partner_of(self.request.user)).select_related(
-            "partner"
+        return (
+            Application.objects.filter(partner=queries.partner_of(self.request.user))
+            .select_related("partner")
+            .prefetch_related("business_lines")
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -211,7 +205,8 @@ class MyApplicationsView(ObjectListView):
 
 
 def _capability_initial(app: Application) -> dict[str, Any]:
-    return {name: getattr(app, name) for name in actions.EDITABLE_FIELDS}
+    initial = {name: getattr(app, name) for name in actions.CAPABILITY_FIELDS}
+    return {**initial, "business_lines": app.line_codes()}
 
 
 @login_required
@@ -283,7 +278,7 @@ def application_materials(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_products(request: HttpRequest, pk: int) -> HttpResponse:
     app = _partner_app(request, pk)
-    form = forms.ProductForm(request.POST or None, lines=list(app.business_lines))
+    form = forms.ProductForm(request.POST or None, lines=[(x.code, x.name) for x in app.lines()])
     if request.method == "POST" and "delete" in request.POST:
         product = app.products.filter(pk=_int(request.POST.get("delete"))).first()
         if product is None:
@@ -317,7 +312,7 @@ def application_products(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         "新增产品申请表（附件2）",
         "添加产品",
-        products=list(app.products.all()),
+        products=list(app.products.select_related("business_line")),
         show_products=True,
     )
 
@@ -396,9 +391,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "app": app,
         "allowed": allowed,
         "is_partner": queries.is_partner_side(request.user, app),
-        "lines": [rules.BUSINESS_LINE_LABELS.get(x, x) for x in app.business_lines],
+        "lines": app.line_names(),
         "material_rows": _material_rows(app),
-        "products": list(app.products.all()),
+        "products": list(app.products.select_related("business_line")),
         "timeline": queries.timeline(app, work_orders=orders, deadlines=deadlines),
         "deadline": queries.open_deadline_in(deadlines),
         "work_orders": orders,
@@ -491,9 +486,10 @@ def application_start_testing(request: HttpRequest, pk: int) -> HttpResponse:
 def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
     _need(request, "admission.manage_preparation")
+    names = {line.code: line.name for line in app.lines()}
     cases = [
-        (f"{line}:{code}", f"{rules.BUSINESS_LINE_LABELS.get(line, line)} · {title}")
-        for line, code, title in rules.access_cases_for(app.business_lines)
+        (f"{line}:{code}", f"{names.get(line, line)} · {title}")
+        for line, code, title in rules.access_cases_for(list(names))
     ]
     form = forms.ResultForm(request.POST or None, cases=cases)
     if request.method == "POST" and form.is_valid():
@@ -544,33 +540,6 @@ def application_contract(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "合同已登记。")
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "签订合同（附件8）", "登记合同", multipart=True)
-
-
-@login_required
-def resource_pools(request: HttpRequest) -> HttpResponse:
-    _need(request, "admission.manage_resources")
-    form = forms.PoolForm(request.POST or None)
-    if request.method == "POST" and "toggle" in request.POST:
-        pool = ResourcePool.objects.filter(pk=_int(request.POST.get("toggle"))).first()
-        if pool is None:
-            raise Http404
-        actions.set_pool_active(pool, actor=request.user, active=not pool.is_active)
-        messages.success(request, f"已{'启用' if pool.is_active else '停用'}资源池 {pool.name}。")
-        return redirect("admission:resource_pools")
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.create_resource_pool(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _fail(form, request, exc)
-        else:
-            messages.success(request, "资源池已创建。")
-            return redirect("admission:resource_pools")
-    rows = []
-    for pool in ResourcePool.objects.all():
-        used, capacity = queries.pool_usage(pool)
-        rows.append({"pool": pool, "used": used, "capacity": capacity, "full": used >= capacity})
-    ctx = {"title": "企业代码与接入号资源池", "form": form, "rows": rows, "breadcrumbs": [("资源池", None)]}
-    return render(request, "admission/resource_pools.html", ctx)
 
 
 @login_required

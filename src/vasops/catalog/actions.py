@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from vasops.catalog import hooks, queries, rules
 from vasops.catalog.errors import CatalogError
@@ -865,10 +865,29 @@ def save_business_line(
     return line
 
 
-# --- resource pools: 通道配额 and E1 lines ---------------------------------------------------
+# --- resource pools: 企业代码, 业务接入号, 通道配额, E1 lines ----------------------------------
 
-POOL_FIELDS = ["business_line_id", "kind", "name", "capacity", "note", "is_active"]
-ALLOCATION_FIELDS = ["pool_id", "partner_id", "product_id", "quantity", "reason", "released_at"]
+POOL_FIELDS = [
+    "business_line_id",
+    "kind",
+    "name",
+    "range_start",
+    "range_end",
+    "explicit_numbers",
+    "capacity",
+    "note",
+    "is_active",
+]
+ALLOCATION_FIELDS = [
+    "pool_id",
+    "kind",
+    "number",
+    "partner_id",
+    "product_id",
+    "quantity",
+    "reason",
+    "released_at",
+]
 
 
 def _actor_user(actor: Any) -> Any:
@@ -878,35 +897,81 @@ def _actor_user(actor: Any) -> Any:
 def _locked_pool(pool: ResourcePool | int) -> ResourcePool:
     """The pool row locked: allocations of one pool are serialised on it."""
     pk = pool if isinstance(pool, int) else pool.pk
-    return ResourcePool.objects.select_for_update().select_related("business_line").get(pk=pk)
+    return ResourcePool.objects.select_for_update(of=("self",)).select_related("business_line").get(pk=pk)
+
+
+def _record_allocation(
+    pool: ResourcePool, allocation: ResourceAllocation, *, actor: Any, used: int, reason: str
+) -> None:
+    audit.record(
+        actor=actor or "system",
+        action="catalog.resource_allocated",
+        obj=pool,
+        partner_id=allocation.partner_id,
+        before={"used": used},
+        after={**audit.snapshot(allocation, ALLOCATION_FIELDS), "used": used + allocation.quantity},
+        reason=reason,
+    )
 
 
 def _grant(
     pool: ResourcePool, *, actor: Any, partner: Partner, quantity: int, product: Product | None, reason: str
 ) -> ResourceAllocation:
-    """Take ``quantity`` from the locked ``pool`` or refuse with catalog.resource_pool_full."""
+    """Take ``quantity`` channels / E1 lines from the locked ``pool`` or refuse with
+    catalog.resource_pool_full."""
     used = queries.pool_used(pool)
     problem = rules.pool_full_problem(str(pool), pool.capacity, used, quantity)
     if problem:
         raise DomainError(CatalogError.RESOURCE_POOL_FULL, problem, status=409, field="quantity")
     allocation = ResourceAllocation.objects.create(
         pool=pool,
+        kind=pool.kind,
         partner=partner,
         product=product,
         quantity=quantity,
         reason=reason,
         allocated_by=_actor_user(actor),
     )
-    audit.record(
-        actor=actor,
-        action="catalog.resource_allocated",
-        obj=pool,
-        partner_id=partner.pk,
-        before={"used": used},
-        after={**audit.snapshot(allocation, ALLOCATION_FIELDS), "used": used + quantity},
-        reason=reason,
-    )
+    _record_allocation(pool, allocation, actor=actor, used=used, reason=reason)
     return allocation
+
+
+def _take_number(
+    pools: list[ResourcePool], kind: str, *, actor: Any, partner: Partner, reason: str
+) -> ResourceAllocation:
+    """The next free number of ``kind`` from the locked ``pools`` (in order), within each pool's
+    capacity, skipping numbers held by an allocation or already on a partner; refuse with
+    catalog.resource_pool_full (naming 第二章 二、4) when none has room."""
+    taken = queries.held_numbers(kind) | partner_queries.assigned_numbers(kind)
+    for pool in pools:
+        used = queries.pool_used(pool)
+        if used >= queries.pool_capacity(pool):
+            continue
+        for number in queries.pool_candidates(pool):
+            if number in taken:
+                continue
+            try:
+                with transaction.atomic():
+                    allocation = ResourceAllocation.objects.create(
+                        pool=pool,
+                        kind=kind,
+                        number=number,
+                        partner=partner,
+                        quantity=1,
+                        reason=reason,
+                        allocated_by=_actor_user(actor),
+                    )
+            except IntegrityError:
+                taken.add(number)
+                continue
+            _record_allocation(pool, allocation, actor=actor, used=used, reason=reason)
+            return allocation
+    raise DomainError(
+        CatalogError.RESOURCE_POOL_FULL,
+        rules.number_pools_exhausted_problem(kind),
+        status=409,
+        clause=rules.CLAUSE_RESOURCE,
+    )
 
 
 def _take_channel(product: Product, *, actor: Any) -> ResourceAllocation | None:
@@ -965,28 +1030,75 @@ def _release_product_resources(product: Product, *, actor: Any, reason: str) -> 
         _release(allocation, actor=actor, reason=reason)
 
 
+def _check_pool_definition(
+    kind: str,
+    business_line: BusinessLine | None,
+    *,
+    range_start: str,
+    range_end: str,
+    explicit: list[str],
+    capacity: int,
+) -> None:
+    if kind in rules.NUMBER_KINDS:
+        if business_line is not None:
+            raise DomainError(
+                CatalogError.INVALID_POOL, "企业代码与业务接入号资源池不分业务线。", field="business_line"
+            )
+        msgs = rules.number_pool_problems(kind, range_start, range_end, explicit, capacity)
+        if msgs:
+            raise DomainError(CatalogError.INVALID_POOL, "；".join(msgs), field="range_start")
+    elif business_line is None:
+        raise DomainError(
+            CatalogError.INVALID_POOL, "通道配额与 E1 线路资源池须选择业务线。", field="business_line"
+        )
+    elif range_start or range_end or explicit:
+        raise DomainError(
+            CatalogError.INVALID_POOL, "通道配额与 E1 线路资源池没有号段。", field="range_start"
+        )
+
+
 @transaction.atomic
 def save_resource_pool(
     *,
     actor: Any,
-    business_line: BusinessLine,
     kind: str,
     name: str,
-    capacity: int,
+    capacity: int = 0,
+    business_line: BusinessLine | None = None,
+    range_start: str = "",
+    range_end: str = "",
+    explicit_numbers: str = "",
     note: str = "",
     is_active: bool = True,
     pool: ResourcePool | None = None,
 ) -> ResourcePool:
-    """Create a pool (one per business line and kind) or change an existing one's name,
-    capacity, note or active flag. The capacity never drops below what is held."""
+    """Create a pool or change an existing one (name, capacity, numbers, note, active flag):
+    企业代码 / 业务接入号 pools list a range and/or numbers (capacity 0 = all of them); 通道配额 /
+    E1 pools are one per business line and kind. The capacity never drops below what is held."""
     require(actor, MANAGE_RESOURCES)
+    if pool is not None:
+        pool = _locked_pool(pool)
+        kind, business_line = pool.kind, pool.business_line
     if kind not in ResourcePool.Kind.values:
         raise DomainError(CatalogError.INVALID_POOL, "未知的资源类型。", field="kind")
     name = (name or "").strip()
     if not name:
         raise DomainError(CatalogError.INVALID_POOL, "请填写资源池名称。", field="name")
+    range_start, range_end = (range_start or "").strip(), (range_end or "").strip()
+    explicit = rules.parse_numbers(explicit_numbers)
+    _check_pool_definition(
+        kind,
+        business_line,
+        range_start=range_start,
+        range_end=range_end,
+        explicit=explicit,
+        capacity=capacity,
+    )
     if pool is None:
-        if ResourcePool.objects.filter(business_line=business_line, kind=kind).exists():
+        if (
+            business_line is not None
+            and ResourcePool.objects.filter(business_line=business_line, kind=kind).exists()
+        ):
             raise DomainError(
                 CatalogError.INVALID_POOL,
                 f"业务线“{business_line.name}”已有{rules.POOL_KIND_LABELS[kind]}资源池，请修改它的容量。",
@@ -995,13 +1107,22 @@ def save_resource_pool(
         used, before = 0, None
         pool = ResourcePool(business_line=business_line, kind=kind)
     else:
-        pool = _locked_pool(pool)
         used = queries.pool_used(pool)
         before = audit.snapshot(pool, POOL_FIELDS)
-    problem = rules.capacity_problem(capacity, used)
-    if problem:
-        raise DomainError(CatalogError.INVALID_POOL, problem, field="capacity")
+    if kind in rules.NUMBER_KINDS:
+        effective = rules.number_pool_capacity(
+            capacity, rules.number_pool_size(range_start, range_end, explicit)
+        )
+        if effective < used:
+            raise DomainError(
+                CatalogError.INVALID_POOL, f"容量不能小于当前已分配的号码数 {used}。", field="capacity"
+            )
+    else:
+        problem = rules.capacity_problem(capacity, used)
+        if problem:
+            raise DomainError(CatalogError.INVALID_POOL, problem, field="capacity")
     pool.name, pool.capacity, pool.note, pool.is_active = name, capacity, (note or "").strip(), is_active
+    pool.range_start, pool.range_end, pool.explicit_numbers = range_start, range_end, "\n".join(explicit)
     pool.save()
     audit.record(
         actor=actor,
@@ -1015,17 +1136,32 @@ def save_resource_pool(
 
 @transaction.atomic
 def allocate_resource(
-    pool: ResourcePool,
+    pool: ResourcePool | None = None,
     *,
     actor: Any,
     partner: Partner,
+    kind: str | None = None,
     quantity: int = 1,
     reason: str = "",
     product: Product | None = None,
 ) -> ResourceAllocation:
-    """Staff allocate ``quantity`` channels / E1 lines of ``pool`` to ``partner``. A full pool
-    refuses with catalog.resource_pool_full naming the pool and its capacity."""
-    require(actor, MANAGE_RESOURCES)
+    """The one way to take a resource. Channels / E1 lines: ``quantity`` of ``pool`` to
+    ``partner``. Numbers: the next free enterprise code / service access number of ``pool``, or
+    — given only ``kind`` — of the active pools of that kind in order (the admission decision).
+    A full pool refuses with catalog.resource_pool_full naming the pool and its capacity.
+
+    ``actor`` holds catalog.manage_resources, or is None when the allocation is the consequence of
+    an act already permission-checked (an acceptance decision): audited as the system."""
+    if actor is not None:
+        require(actor, MANAGE_RESOURCES)
+    reason = (reason or "").strip()
+    if pool is None:
+        if kind not in rules.NUMBER_KINDS:
+            raise DomainError(CatalogError.INVALID_POOL, "请选择资源池。", field="pool")
+        pools = list(
+            ResourcePool.objects.select_for_update().filter(kind=kind, is_active=True).order_by("id")
+        )
+        return _take_number(pools, kind, actor=actor, partner=partner, reason=reason)
     pool = _locked_pool(pool)
     if not pool.is_active:
         raise DomainError(CatalogError.INVALID_POOL, f"资源池“{pool}”已停用。", status=409)
@@ -1033,9 +1169,11 @@ def allocate_resource(
         raise DomainError(CatalogError.INVALID_POOL, "分配数量至少为 1。", field="quantity")
     if product is not None and product.partner_id != partner.pk:
         raise DomainError(CatalogError.INVALID_POOL, "所选产品不属于该合作伙伴。", field="product")
-    return _grant(
-        pool, actor=actor, partner=partner, quantity=quantity, product=product, reason=(reason or "").strip()
-    )
+    if pool.kind in rules.NUMBER_KINDS:
+        if quantity != 1:
+            raise DomainError(CatalogError.INVALID_POOL, "号码每次分配 1 个。", field="quantity")
+        return _take_number([pool], pool.kind, actor=actor, partner=partner, reason=reason)
+    return _grant(pool, actor=actor, partner=partner, quantity=quantity, product=product, reason=reason)
 
 
 @transaction.atomic

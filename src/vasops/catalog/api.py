@@ -1,4 +1,5 @@
-"""REST routes of the catalogue (/api/v1/products, /api/v1/product-change-requests). Thin:
+"""REST routes of the catalogue (/api/v1/products, /api/v1/product-change-requests,
+/api/v1/business-lines). Thin:
 parse → query/action → schema. A partner user sees only its own products; another partner's
 is a 404."""
 
@@ -18,6 +19,20 @@ from vasops.core.inputs import InputSchema, KeyText, LineText, model_field
 
 products_router = Router(tags=["产品"])
 changes_router = Router(tags=["产品变更"])
+lines_router = Router(tags=["业务线"])
+
+
+class BusinessLineOut(Schema):
+    code: str = Field(..., description="业务线代码，如 SMS：产品与准入申请都用它指业务线")
+    name: str
+    service_type: str = Field(..., description="PRM 附录 A2 业务类型代码")
+    needs_channel: bool
+
+
+@lines_router.get("", response=list[BusinessLineOut], summary="业务线（启用的）")
+def list_business_lines(request: HttpRequest) -> list[BusinessLine]:
+    """The business lines products and admission applications name by code (any signed-in user)."""
+    return list(queries.active_business_lines())
 
 
 class ProductOut(Schema):
@@ -245,4 +260,8 @@ def review_change(request: HttpRequest, change_id: int, payload: ChangeReviewIn)
     return actions.review_change(change, actor=request.user, decision=payload.decision, reason=payload.reason)
 
 
-routers = [("/products", products_router), ("/product-change-requests", changes_router)]
+routers = [
+    ("/products", products_router),
+    ("/product-change-requests", changes_router),
+    ("/business-lines", lines_router),
+]

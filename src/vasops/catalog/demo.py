@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from vasops.catalog import actions, queries
-from vasops.catalog.models import BusinessLine, Product
+from vasops.catalog.models import BusinessLine, Product, ResourcePool
 from vasops.core import clock
 from vasops.core.errors import DomainError
 from vasops.partners.models import Partner
@@ -24,6 +24,64 @@ def _demo_line() -> BusinessLine:
     if not lines:
         raise RuntimeError("no active business line without a channel quota to seed demo products on")
     return lines[0]
+
+
+@transaction.atomic
+def seed_pools(*, staff_user: Any) -> list[ResourcePool]:
+    """The demo's resource pools: the enterprise-code and access-number ranges admission allocates
+    from, a channel quota for 流媒体 and the E1 lines of IVR (filled by
+    :func:`seed_resource_holdings`, so an IVR application is refused under 第二章 二、4)."""
+    pools = [
+        actions.save_resource_pool(
+            actor=staff_user,
+            kind=ResourcePool.Kind.ENTERPRISE_CODE,
+            name="湖北企业代码 44 号段",
+            range_start="44100001",
+            range_end="44100200",
+        ),
+        actions.save_resource_pool(
+            actor=staff_user,
+            kind=ResourcePool.Kind.SERVICE_ACCESS_NUMBER,
+            name="106 业务接入号",
+            range_start="1065518800",
+            range_end="1065518899",
+        ),
+    ]
+    lines = {line.code: line for line in BusinessLine.objects.filter(code__in=["STREAMING", "IVR"])}
+    if "STREAMING" in lines:
+        pools.append(
+            actions.save_resource_pool(
+                actor=staff_user,
+                kind=ResourcePool.Kind.CHANNEL,
+                business_line=lines["STREAMING"],
+                name="流媒体门户频道",
+                capacity=20,
+                note="门户类业务频道规划数量",
+            )
+        )
+    if "IVR" in lines:
+        pools.append(
+            actions.save_resource_pool(
+                actor=staff_user,
+                kind=ResourcePool.Kind.E1,
+                business_line=lines["IVR"],
+                name="语音信息服务 E1",
+                capacity=4,
+                note="语音信息服务的 E1 中继线路",
+            )
+        )
+    return pools
+
+
+@transaction.atomic
+def seed_resource_holdings(partner: Partner, *, staff_user: Any) -> None:
+    """``partner`` holds every IVR E1 line (the pool is full) and two streaming channels."""
+    for pool in ResourcePool.objects.filter(kind__in=[ResourcePool.Kind.E1, ResourcePool.Kind.CHANNEL]):
+        quantity = pool.capacity - queries.pool_used(pool) if pool.kind == ResourcePool.Kind.E1 else 2
+        if quantity > 0:
+            actions.allocate_resource(
+                pool, actor=staff_user, partner=partner, quantity=quantity, reason="演示：已开通业务占用"
+            )
 
 
 def _first_of_next_month(day: dt.date) -> dt.date:

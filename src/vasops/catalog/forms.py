@@ -156,12 +156,34 @@ class BusinessLineForm(StyledFormMixin, forms.Form):
 
 
 class PoolForm(StyledFormMixin, forms.Form):
-    business_line = forms.ModelChoiceField(
-        label="业务线", queryset=BusinessLine.objects.all(), to_field_name="code"
-    )
     kind = forms.ChoiceField(label="资源类型", choices=ResourcePool.Kind.choices)
+    business_line = forms.ModelChoiceField(
+        label="业务线",
+        queryset=BusinessLine.objects.all(),
+        to_field_name="code",
+        required=False,
+        help_text="通道配额与 E1 线路按业务线配置；企业代码与业务接入号留空。",
+    )
     name = forms.CharField(label="名称", max_length=100)
-    capacity = forms.IntegerField(label="容量", min_value=0, help_text="最多可分配的通道数 / E1 线路数。")
+    range_start = forms.CharField(
+        label="号段起",
+        max_length=21,
+        required=False,
+        help_text="企业代码与业务接入号：企业代码须为 44 开头的 8 位数字。",
+    )
+    range_end = forms.CharField(label="号段止", max_length=21, required=False)
+    explicit_numbers = forms.CharField(
+        label="指定号码",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="逗号或换行分隔。",
+    )
+    capacity = forms.IntegerField(
+        label="容量",
+        min_value=0,
+        initial=0,
+        help_text="通道数 / E1 线路数；号码类：最多可分配的号码数，0 表示号段内全部号码。",
+    )
     note = forms.CharField(label="说明", max_length=500, required=False)
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
@@ -171,11 +193,14 @@ class AllocateForm(StyledFormMixin, forms.Form):
     quantity = forms.IntegerField(label="数量", min_value=1, initial=1)
     reason = forms.CharField(label="说明", max_length=500, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, number_pool: bool = False, **kwargs: Any) -> None:
+        """``number_pool``: a pool of enterprise codes / access numbers gives one number at a time."""
         super().__init__(*args, **kwargs)
         from vasops.partners.models import Partner
 
         self.fields["partner"].queryset = Partner.objects.order_by("name")  # type: ignore[attr-defined]
+        if number_pool:
+            self.fields["quantity"].widget = forms.HiddenInput()
 
 
 class ImportForm(StyledFormMixin, forms.Form):

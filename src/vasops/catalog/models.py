@@ -323,43 +323,83 @@ class ProductChangeRequest(FSMModelMixin, models.Model):
 
 
 class ResourcePool(models.Model):
-    """资源池 of one business line: 通道配额 (channels) or E1 线路 (E1 lines), with a capacity.
-    Used = the sum of the quantities of its allocations not yet released."""
+    """资源池 — the one pool model of the platform (DESIGN.md: catalog owns every number, code and
+    channel pool). Four kinds:
+
+    * 企业代码 / 业务接入号 (``NUMBER_KINDS``): a number range and/or listed numbers; admission takes
+      the next free number at an acceptance decision. ``capacity`` caps how many may be taken
+      (0 = every number the pool lists). No business line.
+    * 通道配额 / E1 线路: a count per business line (one pool per line and kind); staff allocate
+      quantities, a product of a line that needs a channel holds one from its submission.
+
+    Used = allocations not yet released (numbers: one each; channels/E1: their quantities)."""
 
     class Kind(models.TextChoices):
+        ENTERPRISE_CODE = "enterprise_code", _("企业代码")
+        SERVICE_ACCESS_NUMBER = "service_access_number", _("业务接入号")
         CHANNEL = "channel", _("通道配额")
         E1 = "e1", _("E1 线路")
 
-    business_line = models.ForeignKey(BusinessLine, on_delete=models.PROTECT, related_name="resource_pools")
-    kind = models.CharField(_("资源类型"), max_length=10, choices=Kind.choices)
+    business_line = models.ForeignKey(
+        BusinessLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resource_pools",
+        help_text=_("通道配额与 E1 线路按业务线配置；企业代码与业务接入号不分业务线"),
+    )
+    kind = models.CharField(_("资源类型"), max_length=30, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=100)
-    capacity = models.PositiveIntegerField(_("容量"))
+    range_start = models.CharField(_("号段起"), max_length=21, blank=True)
+    range_end = models.CharField(_("号段止"), max_length=21, blank=True)
+    explicit_numbers = models.TextField(_("指定号码"), blank=True, help_text=_("逗号或换行分隔"))
+    capacity = models.PositiveIntegerField(
+        _("容量"),
+        default=0,
+        help_text=_("通道数 / E1 线路数；号码类：最多可分配的号码数，0 表示号段内全部号码"),
+    )
     note = models.CharField(_("说明"), max_length=500, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("通道/E1 资源池")
-        verbose_name_plural = _("通道/E1 资源池")
-        ordering = ["business_line__sort_order", "kind", "id"]
-        permissions = [("manage_resources", "管理通道配额与 E1 线路")]
+        verbose_name = _("资源池")
+        verbose_name_plural = _("资源池")
+        ordering = ["kind", "business_line__sort_order", "id"]
+        permissions = [("manage_resources", "管理资源池：企业代码、业务接入号、通道配额与 E1 线路")]
         constraints = [
+            # NULL business lines (number pools) are distinct: several number pools per kind
             models.UniqueConstraint(fields=["business_line", "kind"], name="catalog_pool_line_kind_unique")
         ]
 
     def __str__(self) -> str:
+        if self.business_line is None:
+            return f"{self.get_kind_display()} · {self.name}"
         return f"{self.business_line.name} · {self.get_kind_display()} · {self.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:pool_detail", args=[self.pk])
 
+    @property
+    def is_number_pool(self) -> bool:
+        return self.kind in NUMBER_KINDS
+
+
+NUMBER_KINDS = frozenset({ResourcePool.Kind.ENTERPRISE_CODE, ResourcePool.Kind.SERVICE_ACCESS_NUMBER})
+
 
 class ResourceAllocation(models.Model):
-    """A quantity of channels or E1 lines of a pool held by a partner (and, for a channel
-    taken at product submission, by that product) until released."""
+    """What a pool has given out until released: one enterprise code or service access number
+    (``number``), or a quantity of channels / E1 lines held by a partner (and, for a channel taken
+    at product submission, by that product). A number is held by one holder at a time: the
+    database refuses a second live allocation of the same number of the same kind."""
 
     pool = models.ForeignKey(ResourcePool, on_delete=models.PROTECT, related_name="allocations")
-    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("资源类型"), max_length=30, choices=ResourcePool.Kind.choices)
+    number = models.CharField(_("号码"), max_length=21, blank=True)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.PROTECT, related_name="resource_allocations"
     )
@@ -382,11 +422,18 @@ class ResourceAllocation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="catalog_allocation_quantity_positive"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                condition=~models.Q(number="") & models.Q(released_at__isnull=True),
+                name="catalog_allocation_number_held_once",
+            ),
         ]
         indexes = [models.Index(fields=["pool", "released_at"])]
 
     def __str__(self) -> str:
+        if self.number:
+            return f"{self.pool} · {self.number}"
         return f"{self.pool} × {self.quantity}"
 
     @property

@@ -4,6 +4,7 @@ another partner's product is simply not there (404)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import IntegerField, Max, Q, QuerySet, Sum
@@ -137,11 +138,41 @@ def pending_change(product: Product) -> ProductChangeRequest | None:
 
 
 def pool_used(pool: ResourcePool) -> int:
-    """Channels / E1 lines of ``pool`` held now (allocations not released)."""
+    """What ``pool`` has out now: numbers held, or channels / E1 lines held (not released)."""
     total = ResourceAllocation.objects.filter(pool=pool, released_at__isnull=True).aggregate(
         n=Sum("quantity")
     )
     return int(total["n"] or 0)
+
+
+def pool_capacity(pool: ResourcePool) -> int:
+    """How much ``pool`` can give out: its capacity; a number pool at most the numbers it lists
+    (capacity 0 = all of them)."""
+    if pool.kind not in rules.NUMBER_KINDS:
+        return pool.capacity
+    size = rules.number_pool_size(
+        pool.range_start, pool.range_end, rules.parse_numbers(pool.explicit_numbers)
+    )
+    return rules.number_pool_capacity(pool.capacity, size)
+
+
+def pool_free(pool: ResourcePool) -> int:
+    used = getattr(pool, "used", None)
+    return max(pool_capacity(pool) - (pool_used(pool) if used is None else used), 0)
+
+
+def pool_candidates(pool: ResourcePool) -> list[str]:
+    """The numbers a number pool lists, in order: the explicit ones, then the range."""
+    numbers = rules.parse_numbers(pool.explicit_numbers)
+    if pool.range_start and pool.range_end:
+        numbers += list(rules.range_numbers(pool.range_start, pool.range_end))
+    return numbers
+
+
+def held_numbers(kind: str) -> set[str]:
+    """Numbers of ``kind`` held now by an allocation of any pool."""
+    rows = ResourceAllocation.objects.filter(kind=kind, released_at__isnull=True).exclude(number="")
+    return set(rows.values_list("number", flat=True))
 
 
 def pools_with_usage() -> QuerySet[ResourcePool]:
@@ -155,6 +186,23 @@ def pool_allocations(pool: ResourcePool) -> QuerySet[ResourceAllocation]:
     return pool.allocations.select_related("partner", "product", "allocated_by", "released_by").order_by(
         "released_at", "-allocated_at"
     )
+
+
+def full_line_resources(lines: Iterable[BusinessLine]) -> list[str]:
+    """Why each of ``lines`` is full: one message per active 通道配额 / E1 pool of theirs that has
+    nothing left to give (seed 第二章 二、4: a business whose access resources are full is not
+    admitted)."""
+    pools = pools_with_usage().filter(
+        business_line__in=list(lines), kind__in=rules.LINE_KINDS, is_active=True
+    )
+    messages = []
+    for pool in pools.order_by("business_line__sort_order", "kind"):
+        used = int(pool.used)  # type: ignore[attr-defined]
+        if pool.business_line is not None and used >= pool.capacity:
+            messages.append(
+                rules.line_resources_full_message(pool.business_line.name, pool.kind, pool.capacity, used)
+            )
+    return messages
 
 
 def products_by_code(codes: list[str]) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -223,9 +224,114 @@ def tests_problem(results: list[bool | None]) -> str | None:
     return None
 
 
-# --- resource pools: 通道配额 and E1 lines per business line -------------------------------
+# --- resource pools ---------------------------------------------------------------------------
+# One pool model for every kind (catalog.ResourcePool.Kind): 企业代码 and 业务接入号 pools are number
+# ranges / lists taken one number at a time; 通道配额 and E1 线路 pools are counts per business line.
 
-POOL_KIND_LABELS = {"channel": "通道配额", "e1": "E1 线路"}
+ENTERPRISE_CODE = "enterprise_code"
+SERVICE_ACCESS_NUMBER = "service_access_number"
+CHANNEL = "channel"
+E1 = "e1"
+NUMBER_KINDS = frozenset({ENTERPRISE_CODE, SERVICE_ACCESS_NUMBER})
+LINE_KINDS = frozenset({CHANNEL, E1})
+POOL_KIND_LABELS = {
+    ENTERPRISE_CODE: "企业代码",
+    SERVICE_ACCESS_NUMBER: "业务接入号",
+    CHANNEL: "通道配额",
+    E1: "E1 线路",
+}
+CLAUSE_RESOURCE = "《日常事务办理规范》第二章 二、4 接入资源已满"
+
+ENTERPRISE_CODE_BLOCK = "44"  # Hubei (protocols/PRM.md §3.1)
+_POOL_ENTERPRISE_CODE = re.compile(r"^\d{8}$")
+_POOL_ACCESS_NUMBER = re.compile(r"^\d{4,21}$")
+
+
+def enterprise_code_problem(code: str) -> str | None:
+    """A new enterprise code is 8 digits in the province's block (PRM.md §3.1)."""
+    if not _POOL_ENTERPRISE_CODE.match(code or ""):
+        return f"企业代码“{code}”须为 8 位数字。"
+    if not code.startswith(ENTERPRISE_CODE_BLOCK):
+        return f"企业代码“{code}”须以本省号段 {ENTERPRISE_CODE_BLOCK} 开头。"
+    return None
+
+
+def pool_number_problem(kind: str, number: str) -> str | None:
+    """A number a pool of ``kind`` may hold: an enterprise code, or a 4–21 digit access number."""
+    if kind == ENTERPRISE_CODE:
+        return enterprise_code_problem(number)
+    if not _POOL_ACCESS_NUMBER.match(number or ""):
+        return f"业务接入号“{number}”须为 4–21 位数字。"
+    return None
+
+
+def parse_numbers(text: str) -> list[str]:
+    """Explicit numbers, separated by commas, blanks or new lines; order kept, duplicates dropped."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,，;\s]+", text or ""):
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def range_size(start: str, end: str) -> int:
+    if not (start.isdigit() and end.isdigit()) or len(start) != len(end):
+        raise ValueError("号段起止须为等长的数字。")
+    if int(end) < int(start):
+        raise ValueError("号段结束不能小于开始。")
+    return int(end) - int(start) + 1
+
+
+def range_numbers(start: str, end: str) -> Iterator[str]:
+    width = len(start)
+    for value in range(int(start), int(end) + 1):
+        yield f"{value:0{width}d}"
+
+
+def number_pool_size(start: str, end: str, explicit: list[str]) -> int:
+    """How many numbers a pool lists (its range plus the explicit ones)."""
+    size = len(explicit)
+    if start and end:
+        size += range_size(start, end)
+    return size
+
+
+def number_pool_capacity(capacity: int, size: int) -> int:
+    """A number pool gives out at most ``capacity`` numbers; 0 means every number it lists."""
+    return min(capacity, size) if capacity else size
+
+
+def number_pool_problems(kind: str, start: str, end: str, explicit: list[str], capacity: int) -> list[str]:
+    """Validation of a staff-entered number pool (企业代码 / 业务接入号); returns messages."""
+    msgs: list[str] = []
+    size = 0
+    if start or end:
+        try:
+            size = range_size(start, end)
+        except ValueError as exc:
+            msgs.append(str(exc))
+        else:
+            for bound in (start, end):
+                msg = pool_number_problem(kind, bound)
+                if msg:
+                    msgs.append(msg)
+    for n in explicit:
+        msg = pool_number_problem(kind, n)
+        if msg:
+            msgs.append(msg)
+    size += len(explicit)
+    if size == 0:
+        msgs.append("请填写号段起止或逐个列出号码。")
+    if capacity < 0:
+        msgs.append("容量不能为负数。")
+    elif capacity and capacity > size:
+        msgs.append(f"容量 {capacity} 超过号段内号码数 {size}。")
+    return msgs
+
+
+def number_pools_exhausted_problem(kind: str) -> str:
+    label = POOL_KIND_LABELS[kind]
+    return f"{label}资源池已满（或尚未配置可用资源池），无法分配{label}；请先在“资源池”页面扩充号段。"
 
 
 def pool_full_problem(pool_name: str, capacity: int, used: int, requested: int = 1) -> str | None:
@@ -240,6 +346,14 @@ def pool_full_problem(pool_name: str, capacity: int, used: int, requested: int =
             f"无法再分配 {requested}。请释放不用的资源或扩容后再试。"
         )
     return None
+
+
+def line_resources_full_message(line_name: str, kind: str, capacity: int, used: int) -> str:
+    """Why a business is not admitted while its 通道配额 / E1 pool is full (第二章 二、4)."""
+    return (
+        f"业务“{line_name}”的{POOL_KIND_LABELS.get(kind, kind)}资源已满（容量 {capacity}，已占用 {used}），"
+        "暂不受理该业务的接入申请。"
+    )
 
 
 def capacity_problem(capacity: int, used: int) -> str | None:

@@ -612,23 +612,29 @@ def product_import_template(request: HttpRequest) -> HttpResponse:
 # --- resource pools: 通道配额 and E1 lines (staff) -------------------------------------------
 
 
+POOLS_CRUMB = "资源池"
+
+
 @method_decorator(login_required, name="dispatch")
 class PoolListView(ObjectListView):
-    title = "通道与 E1 资源"
+    title = "资源池"
     export_name = "resource-pools"
-    empty_text = "还没有资源池。点击“新增资源池”为业务线配置通道配额或 E1 线路及其容量。"
+    empty_text = (
+        "还没有资源池。点击“新增资源池”配置企业代码、业务接入号号段（准入通过时分配），"
+        "或为业务线配置通道配额、E1 线路及其容量。"
+    )
     config = ListConfig(
         columns=[
             Column("name", "名称", link=True, sort="name"),
-            Column("business_line__name", "业务线", sort="business_line__sort_order"),
             Column("kind", "资源类型", sort="kind"),
-            Column("capacity", "容量", sort="capacity"),
+            Column("business_line__name", "业务线", sort="business_line__sort_order"),
+            Column("capacity", "容量", accessor=queries.pool_capacity),
             Column("used", "已占用", sort="used"),
-            Column("free", "剩余", accessor=lambda p: max(p.capacity - p.used, 0)),
+            Column("free", "剩余", accessor=queries.pool_free),
             Column("is_active", "启用", accessor=lambda p: "是" if p.is_active else "否"),
         ],
         filters=[Filter("kind", "资源类型", list(ResourcePool.Kind.choices))],
-        search_fields=["name", "business_line__name", "business_line__code"],
+        search_fields=["name", "business_line__name", "business_line__code", "allocations__number"],
     )
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -644,7 +650,7 @@ class PoolListView(ObjectListView):
         if self.request.user.has_perm("catalog.manage_resources"):
             ctx["create_url"] = ("新增资源池", reverse("catalog:pool_new"))
             ctx["empty_action"] = ctx["create_url"]
-        ctx["breadcrumbs"] = [("通道与 E1 资源", None)]
+        ctx["breadcrumbs"] = [(POOLS_CRUMB, None)]
         return ctx
 
 
@@ -656,19 +662,24 @@ def _pool_or_404(pk: int) -> ResourcePool:
 
 
 def _render_pool(request: HttpRequest, pool: ResourcePool, form: AllocateForm | None = None) -> HttpResponse:
-    used = getattr(pool, "used", queries.pool_used(pool))
+    used = getattr(pool, "used", None)
+    used = queries.pool_used(pool) if used is None else used
+    capacity = queries.pool_capacity(pool)
+    if form is None:
+        form = AllocateForm(number_pool=pool.is_number_pool)
     return render(
         request,
         "catalog/pool_detail.html",
         {
             "pool": pool,
             "used": used,
-            "free": max(pool.capacity - used, 0),
+            "capacity": capacity,
+            "free": max(capacity - used, 0),
             "allocations": queries.pool_allocations(pool),
             "can_manage": request.user.has_perm("catalog.manage_resources"),
-            "form": form or AllocateForm(),
+            "form": form,
             "title": str(pool),
-            "breadcrumbs": [("通道与 E1 资源", reverse("catalog:pools")), (pool.name, None)],
+            "breadcrumbs": [(POOLS_CRUMB, reverse("catalog:pools")), (pool.name, None)],
         },
     )
 
@@ -685,15 +696,18 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     pool = _pool_or_404(pk) if pk else None
     initial = (
         {
-            "business_line": pool.business_line.code,
+            "business_line": pool.business_line.code if pool.business_line else None,
             "kind": pool.kind,
             "name": pool.name,
+            "range_start": pool.range_start,
+            "range_end": pool.range_end,
+            "explicit_numbers": pool.explicit_numbers,
             "capacity": pool.capacity,
             "note": pool.note,
             "is_active": pool.is_active,
         }
         if pool
-        else {"is_active": True}
+        else {"is_active": True, "capacity": 0}
     )
     form = PoolForm(request.POST or None, initial=initial)
     if pool:
@@ -715,7 +729,7 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "pool": pool,
             "title": f"修改资源池：{pool.name}" if pool else "新增资源池",
             "breadcrumbs": [
-                ("通道与 E1 资源", reverse("catalog:pools")),
+                (POOLS_CRUMB, reverse("catalog:pools")),
                 (pool.name if pool else "新增", None),
             ],
         },
@@ -727,7 +741,7 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def pool_allocate(request: HttpRequest, pk: int) -> HttpResponse:
     _require_perm(request, "catalog.manage_resources")
     pool = _pool_or_404(pk)
-    form = AllocateForm(request.POST)
+    form = AllocateForm(request.POST, number_pool=pool.is_number_pool)
     if form.is_valid():
         try:
             actions.allocate_resource(

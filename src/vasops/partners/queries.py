@@ -139,6 +139,15 @@ def restrictions_in_force(partner: Partner, on: dt.date) -> list[Restriction]:
     ]
 
 
+def assigned_numbers(field: str) -> set[str]:
+    """The enterprise codes (``field="enterprise_code"``) or service access numbers
+    (``"service_access_number"``) already recorded on a partner."""
+    if field not in ("enterprise_code", "service_access_number"):
+        raise ValueError(field)
+    used = Partner.objects.exclude(**{f"{field}__isnull": True}).values_list(field, flat=True)
+    return {str(x) for x in used if x}
+
+
 def eligibility_problems(
     partner: Partner, on: dt.date, business_lines: list[str] | None = None
 ) -> list[rules.Problem]:

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vasops.admission import actions, rules
-from vasops.admission.models import Application, ResourcePool
+from vasops.admission.models import Application
+from vasops.catalog.models import ResourcePool
 from vasops.core import roles
 from vasops.core.models import User
 from vasops.partners.models import Membership, Partner, Qualification
@@ -71,7 +72,7 @@ def make_partner(name: str = "甲公司") -> tuple[Partner, User]:
     return partner, user
 
 
-def complete_application(user: User, *, lines: tuple[str, ...] = ("sms",)) -> Application:
+def complete_application(user: User, *, lines: tuple[str, ...] = ("SMS",)) -> Application:
     """A draft with every material, capability and product form in place (call inside a window)."""
     app = actions.create_application(actor=user, business_lines=list(lines), **CAPABILITY)
     for kind, _label in rules.MATERIALS:

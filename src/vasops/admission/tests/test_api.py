@@ -43,7 +43,7 @@ def test_list_is_scoped_and_counted(client, app_a, partner_a, partner_b, staff):
             "/access-data",
             {"technical_contact": "a", "server_addresses": "b", "business_summary": "c"},
         ),
-        ("post", "/test-results", {"business_line": "sms", "case_code": "sms_mo", "passed": True}),
+        ("post", "/test-results", {"business_line": "SMS", "case_code": "sms_mo", "passed": True}),
         ("post", "/open", None),
     ],
 )
@@ -76,7 +76,7 @@ def test_create_outside_window_maps_the_domain_error(client, partner_b, freeze):
     freeze("2026-01-20")
     r = client.post(
         BASE,
-        {"business_lines": ["sms"], **CAPABILITY},
+        {"business_lines": ["SMS"], **CAPABILITY},
         content_type="application/json",
         headers=auth(partner_b[1]),
     )
@@ -89,7 +89,7 @@ def test_create_submit_review_decide_over_the_api(client, partner_b, staff, pool
     freeze("2026-01-05")
     user = partner_b[1]
     r = client.post(
-        BASE, {"business_lines": ["sms"], **CAPABILITY}, content_type="application/json", headers=auth(user)
+        BASE, {"business_lines": ["SMS"], **CAPABILITY}, content_type="application/json", headers=auth(user)
     )
     assert r.status_code == 201
     app_id = r.json()["id"]
@@ -102,7 +102,7 @@ def test_create_submit_review_decide_over_the_api(client, partner_b, staff, pool
 
     for kind, _l in rules.MATERIALS:
         actions.upload_material(app, actor=user, kind=kind, upload=pdf())
-    actions.add_product(app, actor=user, business_line="sms", name="p", fee_fen=100)
+    actions.add_product(app, actor=user, business_line="SMS", name="p", fee_fen=100)
     assert client.post(f"{BASE}/{app_id}/submit", headers=auth(user)).json()["state"] == "submitted"
     r = client.post(
         f"{BASE}/{app_id}/review",

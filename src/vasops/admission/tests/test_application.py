@@ -21,7 +21,7 @@ def codes(exc: DomainError) -> list[str]:
 def test_application_on_day_10_is_created_with_a_window_number(partner_a, freeze):
     freeze("2026-01-10")
     _p, user = partner_a
-    app = actions.create_application(actor=user, business_lines=["sms"], **CAPABILITY)
+    app = actions.create_application(actor=user, business_lines=["SMS"], **CAPABILITY)
     assert app.number == "ZR202601-0001"
     assert str(app.window_month) == "2026-01-01"
     assert AuditEvent.objects.filter(action="admission.application_created", object_id=str(app.pk)).exists()
@@ -31,7 +31,7 @@ def test_application_on_day_11_is_refused_with_window_closed_naming_next_opening
     freeze("2026-01-11")
     _p, user = partner_a
     with pytest.raises(DomainError) as exc:
-        actions.create_application(actor=user, business_lines=["sms"])
+        actions.create_application(actor=user, business_lines=["SMS"])
     assert exc.value.code == "admission.window_closed"
     assert "2026年04月01日" in exc.value.message
     assert not Application.objects.exists()
@@ -41,7 +41,7 @@ def test_configured_acceptance_months_change_the_window(partner_a, freeze, staff
     freeze("2026-02-03")
     actions.update_settings(actor=staff, acceptance_months="2,8")
     _p, user = partner_a
-    assert actions.create_application(actor=user, business_lines=["sms"]).window_month.month == 2
+    assert actions.create_application(actor=user, business_lines=["SMS"]).window_month.month == 2
     assert AdmissionSettings.current().months() == [2, 8]
 
 
@@ -56,15 +56,15 @@ def test_update_settings_refuses_bad_months_and_needs_permission(staff, outsider
 def test_only_partner_users_may_create_applications(staff, freeze):
     freeze("2026-01-05")
     with pytest.raises(PermissionDenied):
-        actions.create_application(actor=staff, business_lines=["sms"])
+        actions.create_application(actor=staff, business_lines=["SMS"])
 
 
 def test_second_open_application_is_refused(partner_a, freeze):
     freeze("2026-01-05")
     _p, user = partner_a
-    actions.create_application(actor=user, business_lines=["sms"])
+    actions.create_application(actor=user, business_lines=["SMS"])
     with pytest.raises(DomainError) as exc:
-        actions.create_application(actor=user, business_lines=["wap"])
+        actions.create_application(actor=user, business_lines=["WAP"])
     assert exc.value.code == "admission.open_application_exists"
 
 
@@ -72,7 +72,7 @@ def test_eligibility_lists_every_failing_rule_with_code_and_clause(partner_a, fr
     freeze("2026-01-05")
     partner, user = partner_a
     Qualification.objects.filter(partner=partner, kind="tax_registration").delete()
-    app = actions.create_application(actor=user, business_lines=["sms", "wap"], cs_hotline="13800138000")
+    app = actions.create_application(actor=user, business_lines=["SMS", "WAP"], cs_hotline="13800138000")
     problems = queries.eligibility_problems(app)
     found = {p.code for p in problems}
     assert {
@@ -139,7 +139,7 @@ def test_material_reupload_supersedes_and_bad_type_is_refused(partner_a, freeze)
 
     freeze("2026-01-05")
     _p, user = partner_a
-    app = actions.create_application(actor=user, business_lines=["sms"])
+    app = actions.create_application(actor=user, business_lines=["SMS"])
     actions.upload_material(app, actor=user, kind="business_plan", upload=pdf("v1.pdf"))
     actions.upload_material(app, actor=user, kind="business_plan", upload=pdf("v2.pdf"))
     assert queries.current_materials(app)["business_plan"].document.original_name == "v2.pdf"
@@ -156,9 +156,9 @@ def test_material_reupload_supersedes_and_bad_type_is_refused(partner_a, freeze)
 def test_product_must_belong_to_a_chosen_business_line(partner_a, freeze):
     freeze("2026-01-05")
     _p, user = partner_a
-    app = actions.create_application(actor=user, business_lines=["sms"])
+    app = actions.create_application(actor=user, business_lines=["SMS"])
     with pytest.raises(DomainError) as exc:
-        actions.add_product(app, actor=user, business_line="wap", name="x", fee_fen=100)
+        actions.add_product(app, actor=user, business_line="WAP", name="x", fee_fen=100)
     assert exc.value.field == "business_line"
 
 
@@ -228,4 +228,82 @@ def test_withdrawn_application_frees_the_partner_for_a_new_one(submitted):
     app, user = submitted
     actions.withdraw_application(app, actor=user, reason="不再申请")
     assert AuditEvent.objects.filter(action="admission.application_withdrawn").exists()
-    assert actions.create_application(actor=user, business_lines=["sms"]).number == "ZR202601-0002"
+    assert actions.create_application(actor=user, business_lines=["SMS"]).number == "ZR202601-0002"
+
+
+# --- 第二章 二、4: a business whose access resources are full is not admitted ---------------------
+
+
+def _e1_pool(staff, *, capacity: int, held: int, holder):
+    """The IVR E1 pool with ``held`` of ``capacity`` lines allocated to ``holder``."""
+    from vasops.catalog import actions as catalog_actions
+    from vasops.catalog.models import BusinessLine
+
+    pool = catalog_actions.save_resource_pool(
+        actor=staff,
+        kind="e1",
+        business_line=BusinessLine.objects.get(code="IVR"),
+        name="语音 E1",
+        capacity=capacity,
+    )
+    if held:
+        catalog_actions.allocate_resource(pool, actor=staff, partner=holder, quantity=held, reason="已占用")
+    return pool
+
+
+@pytest.mark.parametrize(("held", "refused"), [(3, False), (4, True)])
+def test_applying_for_a_business_whose_e1_pool_is_full_is_refused_naming_the_clause(
+    partner_a, partner_b, staff, freeze, held, refused
+):
+    freeze("2026-01-05")
+    _p, user = partner_a
+    _e1_pool(staff, capacity=4, held=held, holder=partner_b[0])
+    if not refused:
+        assert actions.create_application(actor=user, business_lines=["IVR"]).line_codes() == ["IVR"]
+        return
+    with pytest.raises(DomainError) as exc:
+        actions.create_application(actor=user, business_lines=["SMS", "IVR"])
+    assert exc.value.code == "catalog.resource_pool_full"
+    assert exc.value.clause == "《日常事务办理规范》第二章 二、4 接入资源已满"
+    assert "IVR" in exc.value.message and "容量 4，已占用 4" in exc.value.message
+    assert exc.value.field == "business_lines"
+    assert not Application.objects.exists()
+
+
+def test_a_full_pool_of_another_business_does_not_refuse(partner_a, partner_b, staff, freeze):
+    freeze("2026-01-05")
+    _e1_pool(staff, capacity=1, held=1, holder=partner_b[0])
+    assert actions.create_application(actor=partner_a[1], business_lines=["SMS"]).state == "draft"
+
+
+def test_a_stopped_pool_does_not_refuse(partner_a, partner_b, staff, freeze):
+    from vasops.catalog import actions as catalog_actions
+
+    freeze("2026-01-05")
+    pool = _e1_pool(staff, capacity=1, held=1, holder=partner_b[0])
+    catalog_actions.save_resource_pool(
+        actor=staff, pool=pool, kind="e1", name=pool.name, capacity=1, is_active=False
+    )
+    assert actions.create_application(actor=partner_a[1], business_lines=["IVR"]).state == "draft"
+
+
+def test_adding_a_business_whose_pool_is_full_to_a_draft_is_refused(partner_a, partner_b, staff, freeze):
+    freeze("2026-01-05")
+    app = actions.create_application(actor=partner_a[1], business_lines=["SMS"])
+    _e1_pool(staff, capacity=2, held=2, holder=partner_b[0])
+    with pytest.raises(DomainError) as exc:
+        actions.update_application(app, actor=partner_a[1], business_lines=["SMS", "IVR"])
+    assert exc.value.code == "catalog.resource_pool_full"
+    app.refresh_from_db()
+    assert app.line_codes() == ["SMS"]
+
+
+def test_a_pool_filled_after_the_draft_is_listed_at_submission(partner_a, partner_b, staff, freeze):
+    freeze("2026-01-05")
+    app = complete_application(partner_a[1], lines=("SMS", "IVR"))
+    _e1_pool(staff, capacity=2, held=2, holder=partner_b[0])
+    problems = [p for p in queries.eligibility_problems(app) if p.code == "catalog.resource_pool_full"]
+    assert len(problems) == 1 and problems[0].clause.endswith("第二章 二、4 接入资源已满")
+    with pytest.raises(DomainError) as exc:
+        actions.submit_application(app, actor=partner_a[1])
+    assert "catalog.resource_pool_full" in codes(exc.value)

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from vasops.admission import actions
-from vasops.admission.models import AllocatedNumber, ResourcePool
 from vasops.admission.tests.conftest import complete_application, to_reviewed
+from vasops.catalog import actions as catalog_actions
+from vasops.catalog.models import ResourceAllocation, ResourcePool
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import AuditEvent, Deadline, Notification
 from vasops.partners.models import Restriction
@@ -37,6 +38,20 @@ def test_accept_allocates_unique_codes_records_admission_and_opens_deadline(revi
     assert Notification.objects.filter(recipient=user, body__contains="44000001").exists()
 
 
+def test_accepted_codes_are_held_in_the_catalogue_pools_by_the_partner(reviewed, staff, pools):
+    app, partner, _user = reviewed
+    actions.decide_application(app, actor=staff, decision="accept", reason="评审通过")
+    held = ResourceAllocation.objects.filter(partner=partner, released_at__isnull=True)
+    assert {(a.kind, a.number, a.pool_id) for a in held} == {
+        ("enterprise_code", "44000001", pools[0].pk),
+        ("service_access_number", "1065500", pools[1].pk),
+    }
+    assert all(app.number in a.reason for a in held)
+    assert AuditEvent.objects.filter(
+        action="catalog.resource_allocated", object_id=str(pools[0].pk), partner_id=partner.pk
+    ).exists()
+
+
 def test_decision_needs_permission_and_reviewed_state(reviewed, outsider, staff, pools, partner_b, freeze):
     app, _partner, user = reviewed
     with pytest.raises(PermissionDenied):
@@ -44,7 +59,7 @@ def test_decision_needs_permission_and_reviewed_state(reviewed, outsider, staff,
     with pytest.raises(PermissionDenied):
         actions.decide_application(app, actor=user, decision="accept", reason="x")
     _q, other_user = partner_b
-    draft = actions.create_application(actor=other_user, business_lines=["sms"])
+    draft = actions.create_application(actor=other_user, business_lines=["SMS"])
     with pytest.raises(DomainError) as exc:
         actions.decide_application(draft, actor=staff, decision="accept", reason="x")
     assert exc.value.code == "core.invalid_transition"
@@ -61,14 +76,14 @@ def test_full_pool_refuses_with_resource_pool_full(reviewed, staff, partner_b):
     ResourcePool.objects.create(
         kind="service_access_number", name="号", range_start="10655", range_end="10659"
     )
-    AllocatedNumber.objects.create(pool=pool, kind="enterprise_code", number="44000001")
+    ResourceAllocation.objects.create(pool=pool, kind="enterprise_code", number="44000001")
     with pytest.raises(DomainError) as exc:
         actions.decide_application(app, actor=staff, decision="accept", reason="ok")
-    assert exc.value.code == "admission.resource_pool_full"
+    assert exc.value.code == "catalog.resource_pool_full"
     assert "企业代码" in exc.value.message
     app.refresh_from_db()
     assert app.state == "reviewed"
-    assert not AllocatedNumber.objects.filter(kind="service_access_number").exists()
+    assert not ResourceAllocation.objects.filter(kind="service_access_number").exists()
 
 
 def test_capacity_limits_a_pool_below_its_range(reviewed, staff):
@@ -79,19 +94,19 @@ def test_capacity_limits_a_pool_below_its_range(reviewed, staff):
     ResourcePool.objects.create(
         kind="service_access_number", name="号", range_start="10655", range_end="10659"
     )
-    AllocatedNumber.objects.create(pool=pool, kind="enterprise_code", number="44000005")
+    ResourceAllocation.objects.create(pool=pool, kind="enterprise_code", number="44000005")
     with pytest.raises(DomainError) as exc:
         actions.decide_application(app, actor=staff, decision="accept", reason="ok")
-    assert exc.value.code == "admission.resource_pool_full"
+    assert exc.value.code == "catalog.resource_pool_full"
 
 
 def test_database_refuses_a_double_allocation(pools):
     from django.db import IntegrityError, transaction
 
     code, _n = pools
-    AllocatedNumber.objects.create(pool=code, kind="enterprise_code", number="44000001")
+    ResourceAllocation.objects.create(pool=code, kind="enterprise_code", number="44000001")
     with pytest.raises(IntegrityError), transaction.atomic():
-        AllocatedNumber.objects.create(pool=code, kind="enterprise_code", number="44000001")
+        ResourceAllocation.objects.create(pool=code, kind="enterprise_code", number="44000001")
 
 
 def test_second_accept_takes_the_next_free_number(reviewed, staff, pools, partner_b, freeze):
@@ -115,13 +130,13 @@ def test_reject_locks_the_partner_out_for_3_months(reviewed, staff, freeze):
     assert AuditEvent.objects.filter(action="admission.rejected", object_id=str(app.pk)).exists()
     freeze("2026-04-04")  # the day before the end, inside the April window
     with pytest.raises(DomainError) as exc:
-        actions.create_application(actor=user, business_lines=["sms"])
+        actions.create_application(actor=user, business_lines=["SMS"])
     assert exc.value.code == "partner.locked_out"
     freeze("2026-04-05")  # the last day of the lockout
     with pytest.raises(DomainError):
-        actions.create_application(actor=user, business_lines=["sms"])
+        actions.create_application(actor=user, business_lines=["SMS"])
     freeze("2026-04-06")  # end + 1
-    assert actions.create_application(actor=user, business_lines=["sms"]).state == "draft"
+    assert actions.create_application(actor=user, business_lines=["SMS"]).state == "draft"
 
 
 def test_defer_allows_a_new_application_in_a_later_window(reviewed, staff, freeze):
@@ -130,20 +145,20 @@ def test_defer_allows_a_new_application_in_a_later_window(reviewed, staff, freez
     assert app.state == "deferred"
     assert not Restriction.objects.filter(partner=partner).exists()
     freeze("2026-04-01")
-    assert actions.create_application(actor=user, business_lines=["sms"]).window_month == dt.date(2026, 4, 1)
+    assert actions.create_application(actor=user, business_lines=["SMS"]).window_month == dt.date(2026, 4, 1)
 
 
 def test_create_pool_validates_and_needs_permission(staff, outsider):
     with pytest.raises(PermissionDenied):
-        actions.create_resource_pool(
+        catalog_actions.save_resource_pool(
             actor=outsider, kind="enterprise_code", name="x", range_start="44000001", range_end="44000002"
         )
     with pytest.raises(DomainError) as exc:
-        actions.create_resource_pool(
+        catalog_actions.save_resource_pool(
             actor=staff, kind="enterprise_code", name="x", range_start="45000001", range_end="45000002"
         )
-    assert exc.value.code == "admission.invalid_pool"
-    pool = actions.create_resource_pool(
+    assert exc.value.code == "catalog.invalid_pool"
+    pool = catalog_actions.save_resource_pool(
         actor=staff,
         kind="enterprise_code",
         name="44 段",
@@ -151,4 +166,4 @@ def test_create_pool_validates_and_needs_permission(staff, outsider):
         range_end="44000100",
         capacity=50,
     )
-    assert AuditEvent.objects.filter(action="admission.pool_created", object_id=str(pool.pk)).exists()
+    assert AuditEvent.objects.filter(action="catalog.pool_saved", object_id=str(pool.pk)).exists()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 
 from vasops.admission import exam_actions
 from vasops.admission.models import Application, Question
+from vasops.catalog.models import BusinessLine
 from vasops.core import roles
 from vasops.core.models import User
 from vasops.partners.models import Membership, Partner
@@ -52,8 +53,8 @@ def application(
         partner=p,
         window_month=dt.date.fromisoformat(month),
         created_by=creator,
-        business_lines=["sms"],
     )
+    app.business_lines.set(BusinessLine.objects.filter(code="SMS"))
     path = {
         "submitted": ["submit"],
         "initial_approved": ["submit", "approve_initial"],

@@ -156,23 +156,23 @@ def test_opening_requires_every_case_passed_latest_result_counts(testing, staff,
     from vasops.admission import rules
 
     app, _user = testing
-    cases = rules.access_cases_for(app.business_lines)
+    cases = rules.access_cases_for(app.line_codes())
     with pytest.raises(PermissionDenied):
-        actions.record_test_result(app, actor=outsider, business_line="sms", case_code="sms_mo", passed=True)
+        actions.record_test_result(app, actor=outsider, business_line="SMS", case_code="sms_mo", passed=True)
     with pytest.raises(DomainError) as exc:
-        actions.record_test_result(app, actor=staff, business_line="sms", case_code="sms_mo", passed=False)
+        actions.record_test_result(app, actor=staff, business_line="SMS", case_code="sms_mo", passed=False)
     assert exc.value.code == "admission.reason_required"
     for line, code, _t in cases:
         actions.record_test_result(app, actor=staff, business_line=line, case_code=code, passed=True)
     actions.record_test_result(
-        app, actor=staff, business_line="sms", case_code="sms_mo", passed=False, note="乱码"
+        app, actor=staff, business_line="SMS", case_code="sms_mo", passed=False, note="乱码"
     )
     with pytest.raises(DomainError) as exc:
         actions.open_access(app, actor=staff)
     assert exc.value.code == "admission.tests_not_passed"
-    assert "sms:sms_mo" in exc.value.message
+    assert "SMS:sms_mo" in exc.value.message
     actions.record_test_result(
-        app, actor=staff, business_line="sms", case_code="sms_mo", passed=True, note="复测"
+        app, actor=staff, business_line="SMS", case_code="sms_mo", passed=True, note="复测"
     )
     row = next(c for c in queries.access_checklist(app) if c["code"] == "sms_mo")
     assert len(row["history"]) == 3
@@ -188,5 +188,5 @@ def test_opening_requires_every_case_passed_latest_result_counts(testing, staff,
 def test_unknown_test_case_is_refused(testing, staff):
     app, _user = testing
     with pytest.raises(DomainError) as exc:
-        actions.record_test_result(app, actor=staff, business_line="wap", case_code="wap_access", passed=True)
+        actions.record_test_result(app, actor=staff, business_line="WAP", case_code="wap_access", passed=True)
     assert exc.value.code == "admission.unknown_test_case"

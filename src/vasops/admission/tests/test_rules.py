@@ -148,39 +148,21 @@ def test_every_missing_material_is_listed() -> None:
 
 
 def test_each_business_line_needs_a_product_form() -> None:
-    problems = rules.product_problems(["sms", "wap"], ["sms"])
+    problems = rules.product_problems(["SMS", "WAP"], ["SMS"], {"SMS": "短信", "WAP": "手机上网（WAP）"})
     assert [p.code for p in problems] == ["admission.product_missing"]
     assert "手机上网" in problems[0].message
     assert [p.code for p in rules.product_problems([], [])] == ["admission.business_line_missing"]
 
 
-@pytest.mark.parametrize(
-    ("code", "ok"),
-    [("44000001", True), ("45000001", False), ("4400001", False), ("4400000a", False), ("440000011", False)],
-)
-def test_enterprise_code_is_8_digits_in_block_44(code: str, ok: bool) -> None:
-    assert (rules.enterprise_code_problem(code) is None) is ok
-
-
-def test_pool_definition_checks() -> None:
-    assert rules.pool_problems("enterprise_code", "44000001", "44000010", [], 0) == []
-    assert rules.pool_problems("enterprise_code", "44000001", "44000010", [], 11)  # capacity > size
-    assert rules.pool_problems("enterprise_code", "44000010", "44000001", [], 0)  # reversed
-    assert rules.pool_problems("enterprise_code", "", "", [], 0)  # empty
-    assert rules.pool_problems("enterprise_code", "", "", ["45000001"], 0)  # wrong block
-    assert rules.range_size("0998", "1001") == 4
-    assert list(rules.range_numbers("0998", "1000")) == ["0998", "0999", "1000"]
-
-
 def test_access_cases_per_business_line_and_failures() -> None:
-    cases = rules.access_cases_for(["sms", "unknown"])
-    assert ("sms", "sms_mt") in {(a, b) for a, b, _ in cases}
+    cases = rules.access_cases_for(["SMS", "unknown"])
+    assert ("SMS", "sms_mt") in {(a, b) for a, b, _ in cases}
     assert ("unknown", "generic_connect") in {(a, b) for a, b, _ in cases}
-    req = [("sms", "sms_mo"), ("sms", "sms_mt")]
-    assert rules.untested_or_failed(req, {("sms", "sms_mo"): True, ("sms", "sms_mt"): False}) == [
-        "sms:sms_mt"
+    req = [("SMS", "sms_mo"), ("SMS", "sms_mt")]
+    assert rules.untested_or_failed(req, {("SMS", "sms_mo"): True, ("SMS", "sms_mt"): False}) == [
+        "SMS:sms_mt"
     ]
-    assert rules.untested_or_failed(req, {("sms", "sms_mo"): True, ("sms", "sms_mt"): True}) == []
+    assert rules.untested_or_failed(req, {("SMS", "sms_mo"): True, ("SMS", "sms_mt"): True}) == []
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,15 @@ def test_change_requests_scoped_and_reviewable_by_staff(client, user_a, user_b, 
     assert response.json()["state"] == "approved"
     versions = client.get(f"/api/v1/products/{product.pk}/versions", headers=auth(user_a)).json()
     assert [v["fee_fen"] for v in versions] == [500, 400]
+
+
+def test_business_lines_are_listed_by_the_code_products_and_applications_use(client, user_a, sms):
+    from vasops.catalog.models import BusinessLine
+
+    BusinessLine.objects.filter(code="LBS").update(is_active=False)
+    response = client.get("/api/v1/business-lines", headers=auth(user_a))
+    assert response.status_code == 200
+    lines = {row["code"]: row for row in response.json()}
+    assert lines["SMS"] == {"code": "SMS", "name": "短信", "service_type": "90", "needs_channel": False}
+    assert "LBS" not in lines  # stopped lines are not offered
+    assert client.get("/api/v1/business-lines").status_code == 401

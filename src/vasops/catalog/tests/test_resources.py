@@ -43,6 +43,27 @@ def test_capacity_is_at_least_one_and_never_below_what_is_held(capacity, used, o
     assert (rules.capacity_problem(capacity, used) is None) is ok
 
 
+# number pools (企业代码 / 业务接入号), formerly admission's
+
+
+@pytest.mark.parametrize(
+    ("code", "ok"),
+    [("44000001", True), ("45000001", False), ("4400001", False), ("4400000a", False), ("440000011", False)],
+)
+def test_enterprise_code_is_8_digits_in_block_44(code: str, ok: bool) -> None:
+    assert (rules.enterprise_code_problem(code) is None) is ok
+
+
+def test_pool_definition_checks() -> None:
+    assert rules.number_pool_problems("enterprise_code", "44000001", "44000010", [], 0) == []
+    assert rules.number_pool_problems("enterprise_code", "44000001", "44000010", [], 11)  # capacity > size
+    assert rules.number_pool_problems("enterprise_code", "44000010", "44000001", [], 0)  # reversed
+    assert rules.number_pool_problems("enterprise_code", "", "", [], 0)  # empty
+    assert rules.number_pool_problems("enterprise_code", "", "", ["45000001"], 0)  # wrong block
+    assert rules.range_size("0998", "1001") == 4
+    assert list(rules.range_numbers("0998", "1000")) == ["0998", "0999", "1000"]
+
+
 # --- actions ----------------------------------------------------------------------------------
 
 

@@ -27,11 +27,11 @@ STAFF = [
     ("zhou.audit", "周强（审计）", roles.AUDITOR),
 ]
 EXPERTS = [
-    ("expert1", "刘教授", ["sms", "wap"], "华中科技大学"),
-    ("expert2", "何高工", ["ivr", "streaming"], "湖北省通信管理局"),
-    ("expert3", "郑经理", ["sms", "mms"], "湖北楚天互动传媒有限公司"),  # conflicted with that partner
-    ("expert4", "吴博士", ["wap", "kjava"], "武汉大学"),
-    ("expert5", "冯主任", ["sms", "ivr"], "中国联通湖北分公司网络部"),
+    ("expert1", "刘教授", ["短信", "WAP"], "华中科技大学"),
+    ("expert2", "何高工", ["IVR", "流媒体"], "湖北省通信管理局"),
+    ("expert3", "郑经理", ["短信", "彩信"], "湖北楚天互动传媒有限公司"),  # conflicted with that partner
+    ("expert4", "吴博士", ["WAP", "KJava"], "武汉大学"),
+    ("expert5", "冯主任", ["短信", "IVR"], "中国联通湖北分公司网络部"),
 ]
 
 
@@ -90,6 +90,7 @@ class Command(BaseCommand):
         experts = self.seed_experts(pi)
         self.seed_pools(pi)
         p1 = self.contracted_partner(pi, experts)
+        self.seed_resource_holdings(p1, pi)
         self.submitted_partner(pi)
         self.new_partner()
         self.blacklisted_partner(pi)
@@ -124,22 +125,16 @@ class Command(BaseCommand):
         return users
 
     def seed_pools(self, actor: User) -> None:
-        from vasops.admission import actions
+        from vasops.catalog import demo
 
-        actions.create_resource_pool(
-            actor=actor,
-            kind="enterprise_code",
-            name="湖北企业代码 44 号段",
-            range_start="44100001",
-            range_end="44100200",
-        )
-        actions.create_resource_pool(
-            actor=actor,
-            kind="service_access_number",
-            name="106 业务接入号",
-            range_start="1065518800",
-            range_end="1065518899",
-        )
+        with clock.frozen(dt.date(2026, 9, 30)):
+            demo.seed_pools(staff_user=actor)
+
+    def seed_resource_holdings(self, partner: Any, actor: User) -> None:
+        from vasops.catalog import demo
+
+        with clock.frozen(dt.date(2026, 11, 3)):
+            demo.seed_resource_holdings(partner, staff_user=actor)
 
     def register(self, seq: int, name: str, kind: str, locality: str, username: str, person: str) -> Any:
         from vasops.partners import actions
@@ -200,7 +195,7 @@ class Command(BaseCommand):
 
         app = actions.create_application(
             actor=user,
-            business_lines=["sms"],
+            business_lines=["SMS"],
             access_method="leased_line",
             certified_om_staff=2,
             cs_hotline=partner.cs_hotline,
@@ -214,7 +209,7 @@ class Command(BaseCommand):
         actions.add_product(
             app,
             actor=user,
-            business_line="sms",
+            business_line="SMS",
             name="每日天气早知道",
             description="每天早上 7 点推送本地天气",
             fee_fen=300,
@@ -291,7 +286,7 @@ class Command(BaseCommand):
         with clock.frozen(dt.date(2026, 10, 28)):
             app.refresh_from_db()
             actions.start_access_testing(app, actor=pi)
-            for line, code, _label in access_cases_for(app.business_lines):
+            for line, code, _label in access_cases_for(app.line_codes()):
                 actions.record_test_result(
                     app, actor=pi, business_line=line, case_code=code, passed=True, note="测试通过"
                 )
