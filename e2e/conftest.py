@@ -127,7 +127,8 @@ def seed_admission_setup(staff: Any, *, questions: bool = True) -> None:
     """Pre-conditions outside the flow: business lines, working-day calendar, resource pools,
     review indicators and (optionally) a small question bank of five business and five technical
     questions."""
-    from vasops.admission import exam_actions, review_actions
+    from vasops.admission.exam import actions as exam_actions
+    from vasops.admission.review import actions as review_actions
     from vasops.catalog import actions
     from vasops.core import calendar
 

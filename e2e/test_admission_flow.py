@@ -62,7 +62,7 @@ def _ok(page, text):
 
 def _answer_paper(page):
     """Tick the correct answer of every question on the open paper, looked up in the bank."""
-    from vasops.admission.exam_models import Question
+    from vasops.admission.exam.models import Question
 
     names = page.locator("#paper-form input[name^=q_]").evaluate_all(
         "els => [...new Set(els.map(e => e.name))]"

@@ -61,7 +61,7 @@ def _approved_application(staff, partner):
 
 
 def _schedule_exam(staff, app):
-    from vasops.admission import exam_actions
+    from vasops.admission.exam import actions as exam_actions
 
     with clock.frozen(dt.date(2027, 1, 8)):
         return exam_actions.schedule_exam(
@@ -163,8 +163,9 @@ def test_failed_exam_is_published_and_the_partner_sees_it(people, live_server):
 
 
 def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end_date(people, live_server):
-    from vasops.admission import exam_actions, review_actions
-    from vasops.admission.review_models import ReviewMeeting
+    from vasops.admission.exam import actions as exam_actions
+    from vasops.admission.review import actions as review_actions
+    from vasops.admission.review.models import ReviewMeeting
 
     staff = make_user("neg_pi_lock", staff=True, roles=[roles.PRODUCT_STAFF], display_name="陈鹏")
     seed_admission_setup(staff)

@@ -10,8 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from vasops.admission import actions, exam_api, queries, review_api
+from vasops.admission import actions, queries
+from vasops.admission.exam import api as exam_api
 from vasops.admission.models import AccessTestResult, Application
+from vasops.admission.review import api as review_api
 from vasops.catalog.models import BusinessLine
 from vasops.core.apiutils import FilterText, Limit, Offset, paginate
 from vasops.core.inputs import TEXT_MAX_LENGTH, InputSchema, KeyText, int_field, model_field, text_field

@@ -1,7 +1,8 @@
 """Admission (准入): windows, applications and their lifecycle.
 
-The exam (``exam_models``) and expert review (``review_models``) live in their own modules and
-are imported at the bottom so Django sees one app."""
+The exam (``admission.exam.models``) and the expert review (``admission.review.models``) live in
+their sub-packages and are imported at the bottom, so Django sees one app (``admission``: same
+app label, same tables, one migration history)."""
 
 from __future__ import annotations
 
@@ -280,6 +281,6 @@ class Contract(models.Model):
         ]
 
 
-# Exam and expert-review models live in their own modules of this app.
-from vasops.admission.exam_models import *  # noqa: E402, F403
-from vasops.admission.review_models import *  # noqa: E402, F403
+# Exam and expert-review models live in the sub-packages of this app.
+from vasops.admission.exam.models import *  # noqa: E402, F403
+from vasops.admission.review.models import *  # noqa: E402, F403

@@ -1,4 +1,5 @@
-from vasops.admission import exam_nav, review_nav
+from vasops.admission.exam import nav as exam_nav
+from vasops.admission.review import nav as review_nav
 from vasops.core.ui import NavItem
 
 _OWN_PORTAL: list[NavItem] = [

@@ -1,4 +1,5 @@
-from vasops.admission import exam_permissions, review_permissions
+from vasops.admission.exam import permissions as exam_permissions
+from vasops.admission.review import permissions as review_permissions
 
 _STAFF_VIEW = ["admission.view_application", "admission.view_contract"]
 

@@ -80,7 +80,7 @@ def remind_contract_expiry(today: dt.date | None = None) -> int:
 
 
 def run_all() -> dict[str, int]:
-    from vasops.admission import exam_tasks
+    from vasops.admission.exam import tasks as exam_tasks
 
     return {
         "preparation_postponed": sweep_preparation_deadlines(),

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from vasops.admission import exam_urls, review_urls, views
+from vasops.admission import views
+from vasops.admission.exam import urls as exam_urls
+from vasops.admission.review import urls as review_urls
 
 app_name = "admission"
 

@@ -100,7 +100,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
-        from vasops.admission import exam_actions
+        from vasops.admission.exam import actions as exam_actions
         from vasops.console.demo_questions import QUESTIONS
 
         for category, qtype, text, options, answer in QUESTIONS:
@@ -109,7 +109,7 @@ class Command(BaseCommand):
             )
 
     def seed_experts(self, actor: User) -> list[User]:
-        from vasops.admission import review_actions
+        from vasops.admission.review import actions as review_actions
 
         review_actions.ensure_default_indicators()
         users = []
@@ -219,8 +219,10 @@ class Command(BaseCommand):
 
     def contracted_partner(self, pi: User, experts: list[User]) -> Any:
         """武汉星云科技: the whole flow in the October 2026 window, ending with a signed contract."""
-        from vasops.admission import actions, exam_actions, review_actions
+        from vasops.admission import actions
+        from vasops.admission.exam import actions as exam_actions
         from vasops.admission.models import ReviewMeeting
+        from vasops.admission.review import actions as review_actions
         from vasops.admission.rules import access_cases_for
 
         with clock.frozen(dt.date(2026, 10, 2)):

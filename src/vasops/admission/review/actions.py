@@ -11,8 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
-from vasops.admission import review_rules as rules
-from vasops.admission.review_models import (
+from vasops.admission.review import rules
+from vasops.admission.review.models import (
     Expert,
     ExpertConflict,
     PanelMember,
@@ -22,7 +22,7 @@ from vasops.admission.review_models import (
     ScoreSheet,
     ScoreSheetState,
 )
-from vasops.admission.review_rules import ReviewError
+from vasops.admission.review.rules import ReviewError
 from vasops.core import audit, clock, fsm, notify, permissions, roles
 from vasops.core.errors import CoreError, DomainError, NotFound
 from vasops.partners import actions as partner_actions

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from vasops.admission.exam_models import ExamPaper, ExamSitting, Question
+from vasops.admission.exam.models import ExamPaper, ExamSitting, Question
 from vasops.core.errors import NotFound
 
 STAFF_VIEW_PERMS = ("admission.manage_exam", "admission.view_examsitting")

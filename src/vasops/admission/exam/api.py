@@ -8,9 +8,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from vasops.admission import exam_actions as actions
-from vasops.admission import exam_queries as queries
-from vasops.admission.exam_models import ExamPaper, ExamSitting
+from vasops.admission.exam import actions, queries
+from vasops.admission.exam.models import ExamPaper, ExamSitting
 from vasops.core import permissions
 from vasops.core.apiutils import FilterText, Limit, Offset, get_or_404, paginate
 from vasops.core.inputs import InputSchema, int_field, model_field

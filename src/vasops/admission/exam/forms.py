@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 
-from vasops.admission.exam_models import Question, QuestionCategory, QuestionType
-from vasops.admission.exam_rules import OPTION_LETTERS
+from vasops.admission.exam.models import Question, QuestionCategory, QuestionType
+from vasops.admission.exam.rules import OPTION_LETTERS
 from vasops.core.forms import StyledFormMixin
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from vasops.admission.review_models import Expert, ReviewIndicator, ReviewMeeting, ScoreSheet
+from vasops.admission.review.models import Expert, ReviewIndicator, ReviewMeeting, ScoreSheet
 from vasops.core.errors import NotFound
 
 STAFF_VIEW_PERMS = ("admission.manage_review", "admission.view_reviewmeeting")

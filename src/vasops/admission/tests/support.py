@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 
-from vasops.admission import exam_actions
+from vasops.admission.exam import actions as exam_actions
 from vasops.admission.models import Application, Question
 from vasops.catalog.models import BusinessLine
 from vasops.core import roles

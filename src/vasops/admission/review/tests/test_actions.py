@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from vasops.admission import review_actions as actions
 from vasops.admission.models import ReviewMeeting
-from vasops.admission.tests import test_exam_support as f
+from vasops.admission.review import actions
+from vasops.admission.tests import support as f
 from vasops.core import roles
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.models import AuditEvent, Notification

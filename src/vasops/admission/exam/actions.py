@@ -9,9 +9,9 @@ from typing import Any, BinaryIO
 from django.db import transaction
 from django.urls import reverse
 
-from vasops.admission import exam_queries
-from vasops.admission import exam_rules as rules
-from vasops.admission.exam_models import (
+from vasops.admission.exam import queries as exam_queries
+from vasops.admission.exam import rules
+from vasops.admission.exam.models import (
     ExamPaper,
     ExamPaperState,
     ExamSitting,
@@ -19,7 +19,7 @@ from vasops.admission.exam_models import (
     Question,
     QuestionCategory,
 )
-from vasops.admission.exam_rules import ExamError
+from vasops.admission.exam.rules import ExamError
 from vasops.core import audit, clock, fsm, imports, notify, permissions
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied
 from vasops.partners import queries as partner_queries

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from vasops.admission import review_queries
-from vasops.admission import review_views as v
+from vasops.admission.review import queries as review_queries
+from vasops.admission.review import views as v
 
 review_queries.register_document_access()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vasops.admission import exam_actions
+from vasops.admission.exam import actions as exam_actions
 
 
 def close_expired_exam_papers() -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vasops.admission import exam_views as v
+from vasops.admission.exam import views as v
 
 urlpatterns: list = [
     path("console/exam/questions/", v.QuestionListView.as_view(), name="exam_question_list"),

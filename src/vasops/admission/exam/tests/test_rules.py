@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from vasops.admission import exam_rules as r
+from vasops.admission.exam import rules as r
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from vasops.admission import review_rules as r
+from vasops.admission.review import rules as r
 
 
 def test_default_indicators_cover_design_and_sum_to_10000():

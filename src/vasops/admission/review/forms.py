@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from vasops.admission.review_models import ReviewMeeting, ScoreSheet
+from vasops.admission.review.models import ReviewMeeting, ScoreSheet
 from vasops.core.forms import StyledFormMixin
 
 

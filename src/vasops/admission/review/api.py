@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from vasops.admission import review_actions as actions
-from vasops.admission import review_queries as queries
-from vasops.admission.review_models import ReviewMeeting, ScoreSheet
+from vasops.admission.review import actions, queries
+from vasops.admission.review.models import ReviewMeeting, ScoreSheet
 from vasops.core import permissions
 from vasops.core.apiutils import MAX_ID, IdParam, Limit, Offset, get_or_404, paginate
 from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, KeyText, int_field, model_field, text_field

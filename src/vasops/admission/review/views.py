@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from vasops.admission import review_actions as actions
-from vasops.admission import review_queries as queries
-from vasops.admission.exam_views import staff_perm
-from vasops.admission.review_forms import (
+from vasops.admission.exam.views import staff_perm
+from vasops.admission.review import actions, queries
+from vasops.admission.review.forms import (
     AttendanceForm,
     CloseForm,
     ConflictForm,
@@ -26,7 +25,7 @@ from vasops.admission.review_forms import (
     ScoreSheetForm,
     WeightsForm,
 )
-from vasops.admission.review_models import (
+from vasops.admission.review.models import (
     Expert,
     ReviewIndicator,
     ReviewMeeting,

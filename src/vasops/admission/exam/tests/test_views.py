@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from vasops.admission import exam_actions as actions
+from vasops.admission.exam import actions
 from vasops.admission.models import Question
-from vasops.admission.tests import test_exam_support as f
+from vasops.admission.tests import support as f
 from vasops.api.models import ApiToken
 from vasops.core import roles
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from vasops.admission import review_actions as actions
-from vasops.admission.tests import test_exam_support as f
+from vasops.admission.review import actions
+from vasops.admission.tests import support as f
 from vasops.api.models import ApiToken
 from vasops.core import documents, roles
 

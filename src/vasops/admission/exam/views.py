@@ -16,17 +16,16 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from vasops.admission import exam_actions as actions
-from vasops.admission import exam_queries as queries
-from vasops.admission import exam_rules
-from vasops.admission.exam_forms import (
+from vasops.admission.exam import actions, queries
+from vasops.admission.exam import rules as exam_rules
+from vasops.admission.exam.forms import (
     QuestionForm,
     QuestionImportForm,
     RecordScoresForm,
     RetireForm,
     SittingForm,
 )
-from vasops.admission.exam_models import (
+from vasops.admission.exam.models import (
     ExamPaper,
     ExamPaperState,
     ExamSitting,

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from vasops.admission import exam_actions as actions
+from vasops.admission.exam import actions
 from vasops.admission.models import ExamPaper, Question
-from vasops.admission.tests import test_exam_support as f
+from vasops.admission.tests import support as f
 from vasops.core import clock, roles
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
