@@ -1,0 +1,318 @@
+"""An application from draft to initial review (seed 第三章 一、1–2): windows, restrictions,
+business lines and their resources, capability, materials, product forms, submission, 初审."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from vasops.admission import queries, rules
+from vasops.admission.actions.common import (
+    EDITABLE_FIELDS,
+    S,
+    application_snapshot,
+    audit_application,
+    locked,
+    notify_partner,
+    notify_staff,
+    problems_error,
+    require_member,
+    required_reason,
+)
+from vasops.admission.errors import AdmissionError as E
+from vasops.admission.models import Application, ApplicationMaterial, ApplicationProduct
+from vasops.catalog import queries as catalog_queries
+from vasops.catalog.errors import CatalogError
+from vasops.catalog.models import BillingMode, BusinessLine
+from vasops.core import audit, clock, documents, fsm, numbering, permissions
+from vasops.core.errors import DomainError
+
+RESTRICTION_CODES = frozenset(
+    {
+        "partner.blacklisted",
+        "partner.locked_out",
+        "partner.banned",
+        "partner.violation_excluded",
+        "partner.major_violation",
+        "partner.credit_fail",
+        "partner.restricted",
+    }
+)
+
+
+def _editable(app: Application) -> None:
+    if app.state not in (S.DRAFT, S.RETURNED):
+        raise DomainError(
+            E.NOT_EDITABLE,
+            f"申请当前状态为“{app.get_state_display()}”，只有草稿或退回修改的申请可以修改。",
+            status=409,
+        )
+
+
+def _resolve_lines(codes: list[str]) -> list[BusinessLine]:
+    """The catalogue's active business lines named by ``codes`` (order kept, duplicates dropped)."""
+    wanted = list(dict.fromkeys(str(c) for c in codes))
+    found = {line.code: line for line in catalog_queries.active_business_lines().filter(code__in=wanted)}
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise DomainError(
+            E.INVALID_BUSINESS_LINE, f"未知或已停用的业务类别：{'、'.join(unknown)}。", field="business_lines"
+        )
+    return [found[c] for c in wanted]
+
+
+def _check_resources(lines: list[BusinessLine]) -> None:
+    """第二章 二、4: a business whose 通道配额 / E1 resources are full is not admitted."""
+    full = catalog_queries.full_line_resources(lines)
+    if full:
+        raise DomainError(
+            CatalogError.RESOURCE_POOL_FULL,
+            "".join(full),
+            status=409,
+            clause=rules.CLAUSE_RESOURCE,
+            field="business_lines",
+        )
+
+
+def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] | None:
+    """Set the capability fields; returns the resolved business lines when ``values`` names them
+    (set them with ``app.business_lines.set`` once the row is saved)."""
+    lines = None
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            raise DomainError(E.NOT_EDITABLE, f"字段 {name} 不可修改。", field=name)
+        if name == "business_lines":
+            lines = _resolve_lines(list(value or []))
+            continue
+        if name in ("connect_rate_bp", "answered_20s_bp") and not 0 <= int(value) <= 10000:
+            raise DomainError(E.NOT_EDITABLE, "比例须在 0–10000 基点之间。", field=name)
+        setattr(app, name, value)
+    return lines
+
+
+def _line_keys(lines: list[BusinessLine]) -> list[str]:
+    """What a partner restriction may name a business line by: its code or its name."""
+    return [key for line in lines for key in (line.code, line.name)]
+
+
+@transaction.atomic
+def create_application(
+    *, actor: Any, business_lines: list[str] | None = None, **capability: Any
+) -> Application:
+    """A partner user opens an application in the current window (days 1–10 of an acceptance
+    month). Refuses outside the window (naming the next opening), when the partner already has
+    an open application, or while a restriction (blacklist, lockout, ban …) is in force."""
+    partner = require_member(actor)
+    today = clock.today()
+    problem = rules.window_problem(today, queries.acceptance_months())
+    if problem is not None:
+        raise DomainError(problem.code, problem.message, clause=problem.clause, status=409)
+    other = queries.open_application_of(partner)
+    if other is not None:
+        raise DomainError(
+            E.OPEN_APPLICATION_EXISTS,
+            f"已有未结束的准入申请 {other.number}，请继续办理该申请。",
+            status=409,
+            clause=rules.CLAUSE_WINDOW,
+        )
+    from vasops.partners import queries as partner_queries
+
+    lines = _resolve_lines(list(business_lines or []))
+    restrictions = [
+        p
+        for p in partner_queries.eligibility_problems(
+            partner, today, business_lines=_line_keys(lines) if business_lines else None
+        )
+        if p.code in RESTRICTION_CODES
+    ]
+    if restrictions:
+        first = restrictions[0]
+        raise DomainError(
+            first.code,
+            "；".join(p.message for p in restrictions),
+            clause=first.clause or None,
+            status=409,
+        )
+    _check_resources(lines)
+    window = rules.month_start(today)
+    app = Application(
+        number=numbering.next_number(f"ZR{window:%Y%m}-"),
+        partner=partner,
+        window_month=window,
+        created_by=actor,
+        cs_hotline=getattr(partner, "cs_hotline", "") or "",
+    )
+    _set_fields(app, capability)
+    app.save()
+    app.business_lines.set(lines)
+    audit_application(
+        actor,
+        "admission.application_created",
+        app,
+        None,
+        after=application_snapshot(app, ["state", *EDITABLE_FIELDS]),
+    )
+    return app
+
+
+@transaction.atomic
+def update_application(app: Application, *, actor: Any, **values: Any) -> Application:
+    """Edit the business lines and capability declarations of a draft or returned application."""
+    require_member(actor, app)
+    app = locked(app)
+    _editable(app)
+    before = application_snapshot(app, EDITABLE_FIELDS)
+    lines = _set_fields(app, values)
+    if lines is not None:
+        _check_resources([line for line in lines if line.code not in before["business_lines"]])
+    app.save()
+    if lines is not None:
+        app.business_lines.set(lines)
+    audit_application(
+        actor, "admission.application_updated", app, before, after=application_snapshot(app, EDITABLE_FIELDS)
+    )
+    return app
+
+
+@transaction.atomic
+def upload_material(app: Application, *, actor: Any, kind: str, upload: UploadedFile) -> ApplicationMaterial:
+    """Store an attachment-1 document; a new upload of the same kind replaces the current one."""
+    require_member(actor, app)
+    app = locked(app)
+    _editable(app)
+    if kind not in rules.MATERIAL_LABELS:
+        raise DomainError(E.INVALID_MATERIAL, f"未知的资料类型：{kind}。", field="kind")
+    doc = documents.store(
+        upload, actor=actor, partner_id=app.partner_id, kind=f"admission.{kind}", field="file"
+    )
+    app.materials.filter(kind=kind, is_current=True).update(is_current=False)
+    material = ApplicationMaterial.objects.create(application=app, kind=kind, document=doc)
+    audit_application(
+        actor,
+        "admission.material_uploaded",
+        app,
+        None,
+        after={"kind": kind, "document": str(doc.uuid), "name": doc.original_name},
+    )
+    return material
+
+
+@transaction.atomic
+def add_product(
+    app: Application,
+    *,
+    actor: Any,
+    business_line: str,
+    name: str,
+    description: str = "",
+    fee_fen: int = 0,
+    billing_mode: str = BillingMode.MONTHLY,
+) -> ApplicationProduct:
+    """Add an attachment-2 product form for one of the application's business lines (a
+    catalogue business-line code)."""
+    require_member(actor, app)
+    app = locked(app)
+    _editable(app)
+    line = next((x for x in app.business_lines.all() if x.code == business_line), None)
+    if line is None:
+        raise DomainError(
+            E.INVALID_BUSINESS_LINE, "产品的业务类别须是本申请所选的业务类别之一。", field="business_line"
+        )
+    if billing_mode not in BillingMode.values:
+        raise DomainError(E.INVALID_BUSINESS_LINE, "未知的计费方式。", field="billing_mode")
+    if not name.strip():
+        raise DomainError(E.INVALID_BUSINESS_LINE, "请填写产品名称。", field="name")
+    if fee_fen < 0:
+        raise DomainError(E.INVALID_BUSINESS_LINE, "资费不能为负数。", field="fee_fen")
+    product = ApplicationProduct.objects.create(
+        application=app,
+        business_line=line,
+        name=name.strip(),
+        description=description,
+        fee_fen=fee_fen,
+        billing_mode=billing_mode,
+    )
+    audit_application(
+        actor,
+        "admission.product_added",
+        app,
+        None,
+        after={
+            "product": product.pk,
+            "name": product.name,
+            "business_line": business_line,
+            "fee_fen": fee_fen,
+        },
+    )
+    return product
+
+
+@transaction.atomic
+def remove_product(product: ApplicationProduct, *, actor: Any) -> None:
+    app = product.application
+    require_member(actor, app)
+    _editable(locked(app))
+    before = {"product": product.pk, "name": product.name, "business_line": product.business_line.code}
+    product.delete()
+    audit_application(actor, "admission.product_removed", app, before)
+
+
+@transaction.atomic
+def submit_application(app: Application, *, actor: Any) -> Application:
+    """Submit (or resubmit after return) for initial review. Refuses with EVERY failing rule."""
+    require_member(actor, app)
+    app = locked(app)
+    if app.state not in (S.DRAFT, S.RETURNED):
+        fsm.transition(app, "submit", label="提交申请")
+    problems = queries.eligibility_problems(app, clock.today())
+    if problems:
+        raise problems_error(E.NOT_ELIGIBLE, problems, "申请不符合受理条件：")
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "submit", label="提交申请")
+    app.submitted_at = clock.now()
+    app.save()
+    audit_application(actor, "admission.application_submitted", app, before)
+    notify_staff(app, f"准入申请 {app.number} 已提交待初审", f"{app.partner} 提交了准入申请。")
+    return app
+
+
+@transaction.atomic
+def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> Application:
+    require_member(actor, app)
+    app = locked(app)
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "withdraw", label="撤回申请")
+    app.save()
+    audit_application(actor, "admission.application_withdrawn", app, before, reason=reason)
+    return app
+
+
+REVIEW_DECISIONS = {
+    "approve": ("approve_initial", "初审通过", "admission.initial_approved"),
+    "return": ("return_for_correction", "退回修改", "admission.initial_returned"),
+    "reject": ("reject_initial", "初审不通过", "admission.initial_rejected"),
+}
+
+
+@transaction.atomic
+def review_application(app: Application, *, actor: Any, decision: str, reason: str) -> Application:
+    """初审: approve, return for correction (resubmit within days 1–10) or reject — with a reason;
+    the partner is told in the portal and by email."""
+    permissions.require(actor, "admission.review_application")
+    if decision not in REVIEW_DECISIONS:
+        raise DomainError(E.INVALID_DECISION, "初审结论须为通过、退回修改或不通过。", field="decision")
+    text = required_reason(reason)
+    app = locked(app)
+    method, label, action = REVIEW_DECISIONS[decision]
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, method, label=label)
+    app.review_reason = text
+    app.save()
+    audit_application(actor, action, app, before, reason=text)
+    extra = ""
+    if decision == "return":
+        extra = f"请在 {rules.window_closes(app.window_month):%Y年%m月%d日} 前修改后重新提交。"
+    notify_partner(app, f"准入申请 {app.number} 初审结果：{label}", f"{text}\n{extra}".strip())
+    return app

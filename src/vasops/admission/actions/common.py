@@ -1,0 +1,101 @@
+"""Helpers shared by admission's actions: membership, reasons, audit rows, notices, locking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from vasops.admission import queries
+from vasops.admission.errors import AdmissionError as E
+from vasops.admission.models import Application, ApplicationState
+from vasops.core import audit, notify, permissions
+from vasops.core.errors import DomainError, PermissionDenied
+from vasops.partners.rules import Problem
+
+S = ApplicationState
+
+
+CAPABILITY_FIELDS = [
+    "access_method",
+    "certified_om_staff",
+    "cs_hotline",
+    "call_centre_seats",
+    "call_centre_agents",
+    "connect_rate_bp",
+    "answered_20s_bp",
+]
+
+
+EDITABLE_FIELDS = ["business_lines", *CAPABILITY_FIELDS]
+
+
+def problems_error(code: str, problems: list[Problem], intro: str) -> DomainError:
+    lines = "；".join(f"{p.message}（{p.code}）" for p in problems)
+    return DomainError(
+        code,
+        f"{intro}{lines}",
+        problems=[{"code": p.code, "message": p.message, "clause": p.clause} for p in problems],
+    )
+
+
+def require_member(actor: Any, app: Application | None = None) -> Any:
+    """The actor's partner (and, with ``app``, that it owns the application) or refuse."""
+    partner = queries.partner_of(actor)
+    if partner is None:
+        raise PermissionDenied("只有合作伙伴用户可以办理准入申请。")
+    if app is not None and app.partner_id != partner.pk:
+        raise PermissionDenied("您只能办理本企业的准入申请。")
+    return partner
+
+
+def partner_actor(actor: Any) -> Any:
+    """The person for the partner registry's audit when they hold its permission; otherwise the
+    change is a system consequence of this admission action (already permission-checked)."""
+    return actor if permissions.has(actor, "partners.manage_partner") else None
+
+
+def required_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError(E.REASON_REQUIRED, "请填写理由。", field="reason")
+    return text
+
+
+def application_url(app: Application) -> str:
+    return reverse("admission:application_detail", args=[app.pk])
+
+
+def notify_partner(app: Application, subject: str, body: str = "") -> None:
+    notify.send(queries.partner_users(app.partner), subject=subject, body=body, url=application_url(app))
+
+
+def notify_staff(app: Application, subject: str, body: str = "") -> None:
+    notify.send(queries.staff_to_notify(), subject=subject, body=body, url=application_url(app))
+
+
+def audit_application(
+    actor: Any, action: str, app: Application, before: dict[str, Any] | None, **kw: Any
+) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=app,
+        partner_id=app.partner_id,
+        before=before,
+        after=kw.pop("after", None) or audit.snapshot(app, ["state"]),
+        reason=kw.pop("reason", ""),
+    )
+
+
+def locked(app: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=app.pk)
+
+
+def application_snapshot(app: Application, fields: list[str]) -> dict[str, Any]:
+    """audit.snapshot with the applied business lines as their codes."""
+    plain = [f for f in fields if f != "business_lines"]
+    snap = audit.snapshot(app, plain)
+    if "business_lines" in fields:
+        snap["business_lines"] = app.line_codes()
+    return snap

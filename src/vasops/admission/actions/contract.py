@@ -1,0 +1,68 @@
+"""The cooperation contract (附件8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from vasops.admission import rules
+from vasops.admission.actions.common import audit_application, locked, notify_partner
+from vasops.admission.errors import AdmissionError as E
+from vasops.admission.models import Application, Contract
+from vasops.core import audit, documents, fsm, permissions
+from vasops.core.errors import DomainError
+
+
+@transaction.atomic
+def sign_contract(
+    app: Application,
+    *,
+    actor: Any,
+    term_start: dt.date,
+    term_end: dt.date,
+    settlement_ratio_bp: int,
+    signed_copy: UploadedFile,
+) -> Contract:
+    """Contract (attachment 8): term, settlement ratio in basis points, signed copy → contracted."""
+    permissions.require(actor, "admission.manage_contract")
+    app = locked(app)
+    problems = rules.contract_problems(term_start, term_end, settlement_ratio_bp)
+    if problems:
+        field = "term_end" if problems[0].code == "admission.contract_term" else "settlement_ratio_bp"
+        raise DomainError(
+            E.CONTRACT_INVALID,
+            "；".join(p.message for p in problems),
+            field=field,
+            clause=rules.CLAUSE_CONTRACT,
+        )
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "sign_contract", label="签订合同")
+    doc = documents.store(
+        signed_copy, actor=actor, partner_id=app.partner_id, kind="admission.contract", field="signed_copy"
+    )
+    contract = Contract.objects.create(
+        application=app,
+        term_start=term_start,
+        term_end=term_end,
+        settlement_ratio_bp=settlement_ratio_bp,
+        signed_copy=doc,
+        signed_by=actor,
+    )
+    app.save()
+    audit_application(
+        actor,
+        "admission.contract_signed",
+        app,
+        before,
+        after={
+            "state": app.state,
+            "term_start": term_start,
+            "term_end": term_end,
+            "settlement_ratio_bp": settlement_ratio_bp,
+        },
+    )
+    notify_partner(app, f"准入申请 {app.number} 合同已签订", f"合同期 {term_start} 至 {term_end}。")
+    return contract

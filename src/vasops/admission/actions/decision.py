@@ -1,0 +1,118 @@
+"""The decision after expert review (第三章 一、3): accept (codes from the catalogue's pools),
+defer, reject (3-month lockout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from vasops.admission import queries, rules
+from vasops.admission.actions.common import (
+    audit_application,
+    locked,
+    notify_partner,
+    partner_actor,
+    required_reason,
+)
+from vasops.admission.errors import AdmissionError as E
+from vasops.admission.models import Application
+from vasops.catalog import actions as catalog_actions
+from vasops.catalog.models import ResourcePool
+from vasops.core import audit, calendar, clock, fsm, permissions
+from vasops.core.errors import DomainError
+from vasops.core.models import Deadline
+from vasops.partners import actions as partner_actions
+
+
+def _catalog_actor(actor: Any) -> Any:
+    """The person for the catalogue's audit when they may manage resources; otherwise the
+    allocation is a system consequence of this (already permission-checked) decision."""
+    return actor if permissions.has(actor, catalog_actions.MANAGE_RESOURCES) else None
+
+
+DECISIONS = {
+    "accept": ("accept", "准入通过", "admission.accepted"),
+    "defer": ("defer", "暂缓接入", "admission.deferred"),
+    "reject": ("reject", "驳回", "admission.rejected"),
+}
+
+
+@transaction.atomic
+def decide_application(app: Application, *, actor: Any, decision: str, reason: str) -> Application:
+    """Decision after expert review. accept: allocate 企业代码 + 业务接入号, record the admission on
+    the partner, open the 2-working-day access-data deadline; defer: may apply in a later window;
+    reject: 3-month lockout."""
+    permissions.require(actor, "admission.decide_application")
+    if decision not in DECISIONS:
+        raise DomainError(E.INVALID_DECISION, "准入决定须为接受、暂缓或拒绝。", field="decision")
+    text = required_reason(reason)
+    app = locked(app)
+    method, label, action = DECISIONS[decision]
+    before = audit.snapshot(app, ["state", "enterprise_code", "service_access_number"])
+    fsm.transition(app, method, label=label)
+    today = clock.today()
+    app.decision_reason = text
+    app.decided_at = clock.now()
+    app.decided_by = actor
+    body = text
+    if decision == "accept":
+        why = f"准入申请 {app.number} 准入通过"
+        code = catalog_actions.allocate_resource(
+            actor=_catalog_actor(actor),
+            partner=app.partner,
+            kind=ResourcePool.Kind.ENTERPRISE_CODE,
+            reason=why,
+        )
+        number = catalog_actions.allocate_resource(
+            actor=_catalog_actor(actor),
+            partner=app.partner,
+            kind=ResourcePool.Kind.SERVICE_ACCESS_NUMBER,
+            reason=why,
+        )
+        app.enterprise_code = code.number
+        app.service_access_number = number.number
+        app.prep_month = max(app.window_month, rules.month_start(today))
+        due = calendar.deadline_after(today, rules.ACCESS_DATA_WORKING_DAYS)
+        app.access_data_due_at = due
+        Deadline.objects.create(
+            object_type=audit.object_type_of(app),
+            object_id=str(app.pk),
+            partner_id=app.partner_id,
+            kind=queries.DEADLINE_ACCESS_DATA,
+            due_at=due,
+        )
+        partner_actions.record_admission(
+            app.partner,
+            actor=partner_actor(actor),
+            enterprise_code=code.number,
+            service_access_number=number.number,
+        )
+        body = (
+            f"{text}\n企业代码：{code.number}，业务接入号：{number.number}。"
+            f"请在 {clock.local_date(due):%Y年%m月%d日} 下班前提交接入资料（2 个工作日内），"
+            f"逾期推迟到下月安排接入（{rules.CLAUSE_ACCESS_DATA}）。"
+        )
+    elif decision == "reject":
+        partner_actions.impose_restriction(
+            app.partner,
+            kind="lockout",
+            reason=f"准入申请 {app.number} 被驳回：{text}",
+            source=f"admission:{app.number}",
+            starts_on=today,
+            actor=partner_actor(actor),
+        )
+        body = f"{text}\n自 {today:%Y年%m月%d日} 起 3 个月内不得再次申请接入。"
+    else:
+        body = f"{text}\n本次暂缓接入，可参加以后受理期的接入申请。"
+    app.save()
+    audit_application(
+        actor,
+        action,
+        app,
+        before,
+        after=audit.snapshot(app, ["state", "enterprise_code", "service_access_number"]),
+        reason=text,
+    )
+    notify_partner(app, f"准入申请 {app.number} 评审结果：{label}", body)
+    return app

@@ -1,0 +1,289 @@
+"""System preparation (第三章 一、4), access testing (附件4) and opening (附件5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from vasops.admission import queries, rules
+from vasops.admission.actions.common import (
+    S,
+    audit_application,
+    locked,
+    notify_partner,
+    notify_staff,
+    partner_actor,
+    require_member,
+)
+from vasops.admission.errors import AdmissionError as E
+from vasops.admission.models import AccessTestResult, Application
+from vasops.core import audit, clock, fsm, permissions
+from vasops.core.errors import DomainError
+from vasops.core.models import Deadline
+from vasops.core.rules import add_months
+from vasops.partners import actions as partner_actions
+
+ACCESS_DATA_REQUIRED = {
+    "technical_contact": "技术联系人及电话",
+    "server_addresses": "接入服务器地址（IP/端口）",
+    "business_summary": "业务及产品信息",
+}
+
+
+def _postpone(app: Application, deadline: Deadline, *, actor: Any) -> Application:
+    """Apply the missed-deadline consequence: access moves to next month's preparation."""
+    now = clock.now()
+    deadline.state = Deadline.State.MISSED
+    deadline.closed_at = now
+    deadline.save(update_fields=["state", "closed_at"])
+    before = audit.snapshot(app, ["prep_month", "access_data_due_at"])
+    base = app.prep_month or app.window_month
+    new_month = rules.postponed_prep_month(base)
+    today = clock.today()
+    while rules.postponed_access_data_day(new_month) < today:
+        new_month = add_months(new_month, 1)
+    due = clock.end_of_day(rules.postponed_access_data_day(new_month))
+    app.prep_month = new_month
+    app.access_data_due_at = due
+    app.save(update_fields=["prep_month", "access_data_due_at", "updated_at"])
+    Deadline.objects.create(
+        object_type=deadline.object_type,
+        object_id=deadline.object_id,
+        partner_id=app.partner_id,
+        kind=deadline.kind,
+        due_at=due,
+    )
+    reason = (
+        f"未在 2 个工作日内提交接入资料，推迟到 {new_month:%Y年%m月} 安排接入（{rules.CLAUSE_ACCESS_DATA}）。"
+    )
+    audit_application(
+        actor,
+        "admission.preparation_postponed",
+        app,
+        before,
+        after=audit.snapshot(app, ["prep_month", "access_data_due_at"]),
+        reason=reason,
+    )
+    body = f"{reason}新的接入资料截止时间：{clock.local_date(due):%Y年%m月%d日} 下班前。"
+    notify_partner(app, f"准入申请 {app.number} 推迟到下月接入", body)
+    notify_staff(app, f"准入申请 {app.number} 推迟到下月接入", body)
+    return app
+
+
+def postpone_if_missed(app: Application, *, actor: Any = "system") -> bool:
+    """Idempotent: when the open access-data deadline has passed, postpone once. Returns
+    whether it postponed."""
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(
+            object_type=audit.object_type_of(app),
+            object_id=str(app.pk),
+            kind=queries.DEADLINE_ACCESS_DATA,
+            state=Deadline.State.OPEN,
+        )
+        .first()
+    )
+    if deadline is None or deadline.due_at >= clock.now() or app.state != S.ACCEPTED:
+        return False
+    _postpone(app, deadline, actor=actor)
+    return True
+
+
+@transaction.atomic
+def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) -> Application:
+    """The partner submits its access data (basic data, capabilities, business and products)
+    → system preparation. Late data are accepted for the postponed month."""
+    require_member(actor, app)
+    app = locked(app)
+    missing = [label for key, label in ACCESS_DATA_REQUIRED.items() if not str(data.get(key, "")).strip()]
+    if missing:
+        raise DomainError(
+            E.ACCESS_DATA_INCOMPLETE,
+            f"接入资料不完整，请填写：{'、'.join(missing)}。",
+            field=next(k for k, v in ACCESS_DATA_REQUIRED.items() if v == missing[0]),
+        )
+    if app.state != S.ACCEPTED:
+        fsm.transition(app, "start_preparation", label="提交接入资料")
+    postponed = postpone_if_missed(app, actor=actor)
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "start_preparation", label="提交接入资料")
+    app.access_data = {k: str(v) for k, v in data.items()}
+    app.access_data_submitted_at = clock.now()
+    app.save()
+    deadline = queries.open_deadline(app)
+    if deadline is not None:
+        deadline.state = Deadline.State.MET
+        deadline.closed_at = clock.now()
+        deadline.save(update_fields=["state", "closed_at"])
+    audit_application(
+        actor,
+        "admission.access_data_submitted",
+        app,
+        before,
+        after={"state": app.state, "prep_month": app.prep_month, "access_data": app.access_data},
+        reason="逾期提交，已推迟到下月" if postponed else "",
+    )
+    notify_staff(app, f"准入申请 {app.number} 已提交接入资料", f"系统准备月份：{app.prep_month:%Y年%m月}。")
+    return app
+
+
+def _vas_systems() -> dict[str, str]:
+    from vasops.workorders.models import VAS_SYSTEMS
+
+    return {str(code): str(label) for code, label in VAS_SYSTEMS}
+
+
+@transaction.atomic
+def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]) -> list[Any]:
+    """Staff raise one data-change work order (7-working-day SLA) per VAS system / IT picked."""
+    permissions.require(actor, "admission.manage_preparation")
+    app = locked(app)
+    if app.state != S.PREPARING:
+        raise DomainError(
+            "core.invalid_transition",
+            f"当前状态“{app.get_state_display()}”下不能发起数据修改工单（须已提交接入资料）。",
+            status=409,
+        )
+    known = _vas_systems()
+    wanted = list(dict.fromkeys(systems))
+    if not wanted:
+        raise DomainError(E.UNKNOWN_SYSTEM, "请至少选择一个系统。", field="systems")
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise DomainError(E.UNKNOWN_SYSTEM, f"未知的系统：{'、'.join(unknown)}。", field="systems")
+    from vasops.workorders import actions as wo_actions
+    from vasops.workorders import queries as wo_queries
+
+    existing = {
+        wo.system
+        for wo in wo_queries.for_object(app)
+        if getattr(wo, "type", "data_change") == "data_change"
+        and wo.state not in queries.DONE_WORK_ORDER_STATES
+    }
+    dup = [known[s] for s in wanted if s in existing]
+    if dup:
+        raise DomainError(
+            E.WORK_ORDER_EXISTS, f"以下系统已有未完成的数据修改工单：{'、'.join(dup)}。", field="systems"
+        )
+    orders = []
+    for code in wanted:
+        orders.append(
+            wo_actions.open_work_order(
+                actor=actor,
+                type="data_change",
+                title=f"{app.number} {app.partner} 数据制作：{known[code]}",
+                description=(
+                    f"企业代码 {app.enterprise_code}，业务接入号 {app.service_access_number}；"
+                    f"请在 7 个工作日内完成数据制作并反馈（{rules.CLAUSE_DATA_CHANGE}）。"
+                ),
+                partner=app.partner,
+                system=code,
+                related=app,
+            )
+        )
+    audit_application(
+        actor,
+        "admission.data_change_raised",
+        app,
+        None,
+        after={"systems": wanted, "work_orders": [getattr(o, "number", o.pk) for o in orders]},
+    )
+    return orders
+
+
+@transaction.atomic
+def start_access_testing(app: Application, *, actor: Any) -> Application:
+    """After every data-change work order is done, access testing starts (attachment 4)."""
+    permissions.require(actor, "admission.manage_preparation")
+    app = locked(app)
+    if app.state == S.PREPARING:
+        orders = queries.work_orders_of(app)
+        if not orders:
+            raise DomainError(
+                E.WORK_ORDERS_PENDING,
+                "尚未发起数据修改工单，不能开始接入测试。",
+                clause=rules.CLAUSE_DATA_CHANGE,
+            )
+        pending = [o for o in orders if o.state not in queries.DONE_WORK_ORDER_STATES]
+        if pending:
+            names = "、".join(str(getattr(o, "number", o.pk)) for o in pending)
+            raise DomainError(
+                E.WORK_ORDERS_PENDING,
+                f"数据修改工单尚未全部完成：{names}。",
+                status=409,
+                clause=rules.CLAUSE_DATA_CHANGE,
+            )
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "start_testing", label="开始接入测试")
+    app.save()
+    audit_application(actor, "admission.testing_started", app, before)
+    notify_partner(app, f"准入申请 {app.number} 进入接入测试", "请配合湖北联通完成接入测试。")
+    return app
+
+
+@transaction.atomic
+def record_test_result(
+    app: Application, *, actor: Any, business_line: str, case_code: str, passed: bool, note: str = ""
+) -> AccessTestResult:
+    """Record one run of a test case; a retest adds a new row (the history is kept)."""
+    permissions.require(actor, "admission.manage_preparation")
+    app = locked(app)
+    if app.state != S.TESTING:
+        raise DomainError(
+            "core.invalid_transition",
+            f"当前状态“{app.get_state_display()}”下不能记录接入测试结果。",
+            status=409,
+        )
+    cases = {(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())}
+    if (business_line, case_code) not in cases:
+        raise DomainError(
+            E.UNKNOWN_TEST_CASE, f"测试用例 {business_line}:{case_code} 不属于本申请。", field="case"
+        )
+    line = next(x for x in app.business_lines.all() if x.code == business_line)
+    if not passed and not note.strip():
+        raise DomainError(E.REASON_REQUIRED, "测试不通过时请说明问题。", field="note")
+    row = AccessTestResult.objects.create(
+        application=app,
+        business_line=line,
+        case_code=case_code,
+        passed=passed,
+        note=note,
+        tested_by=actor,
+    )
+    audit_application(
+        actor,
+        "admission.test_result_recorded",
+        app,
+        None,
+        after={"case": f"{business_line}:{case_code}", "passed": passed},
+        reason=note,
+    )
+    return row
+
+
+@transaction.atomic
+def open_access(app: Application, *, actor: Any) -> Application:
+    """开通 (attachment 5): every required test case's latest result passed → opened; the partner
+    becomes active."""
+    permissions.require(actor, "admission.manage_preparation")
+    app = locked(app)
+    if app.state == S.TESTING:
+        latest = {k: v.passed for k, v in queries.latest_test_results(app).items()}
+        required = [(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())]
+        failing = rules.untested_or_failed(required, latest)
+        if failing:
+            raise DomainError(
+                E.TESTS_NOT_PASSED,
+                f"接入测试尚未全部通过：{'、'.join(failing)}。",
+                status=409,
+                clause=rules.CLAUSE_TESTING,
+            )
+    before = audit.snapshot(app, ["state"])
+    fsm.transition(app, "open", label="开通")
+    app.opened_at = clock.now()
+    app.save()
+    partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
+    audit_application(actor, "admission.opened", app, before)
+    notify_partner(app, f"准入申请 {app.number} 已开通", "业务已开通，请签订合作合同。")
+    return app

@@ -1,0 +1,133 @@
+"""A partner's lifecycle: admitted, activated, suspended, resumed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+
+from vasops.core import audit, fsm, notify
+from vasops.core.errors import DomainError
+from vasops.core.permissions import require
+from vasops.partners import queries
+from vasops.partners.actions.common import PARTNER_FIELDS, page_url, require_staff, required_reason
+from vasops.partners.errors import PartnerError
+from vasops.partners.models import Partner
+
+
+@transaction.atomic
+def record_admission(
+    partner: Partner, *, actor: Any, enterprise_code: str, service_access_number: str
+) -> Partner:
+    """Admission accepted: store the allocated enterprise code and service access number; 已准入."""
+    require_staff(actor, "partners.manage_partner")
+    code = (enterprise_code or "").strip()
+    number = (service_access_number or "").strip()
+    if not re.fullmatch(r"\d{5}|\d{8}", code):
+        raise DomainError(
+            PartnerError.INVALID_CODE, "企业代码应为 8 位数字（历史代码 5 位）。", field="enterprise_code"
+        )
+    if not re.fullmatch(r"\d{3,21}", number):
+        raise DomainError(
+            PartnerError.INVALID_CODE, "业务接入号应为 3–21 位数字。", field="service_access_number"
+        )
+    if Partner.objects.exclude(pk=partner.pk).filter(enterprise_code=code).exists():
+        raise DomainError(
+            PartnerError.CODE_TAKEN, f"企业代码 {code} 已分配给其他合作伙伴。", field="enterprise_code"
+        )
+    if Partner.objects.exclude(pk=partner.pk).filter(service_access_number=number).exists():
+        raise DomainError(
+            PartnerError.CODE_TAKEN,
+            f"业务接入号 {number} 已分配给其他合作伙伴。",
+            field="service_access_number",
+        )
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = audit.snapshot(partner, PARTNER_FIELDS)
+    fsm.transition(partner, "admit", label="准入")
+    partner.enterprise_code = code
+    partner.service_access_number = number
+    partner.save()
+    audit.record(
+        actor=actor or "system",
+        action="partner.admitted",
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, PARTNER_FIELDS),
+    )
+    notify.send(
+        queries.partner_users(partner),
+        subject="准入通过",
+        body=f"企业代码 {code}，业务接入号 {number}。",
+        url=page_url("partners:me"),
+    )
+    return partner
+
+
+@transaction.atomic
+def activate_partner(partner: Partner, *, actor: Any) -> Partner:
+    """After opening 开通: 已开通."""
+    require_staff(actor, "partners.manage_partner")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = audit.snapshot(partner, ["state"])
+    fsm.transition(partner, "activate", label="开通")
+    partner.save()
+    audit.record(
+        actor=actor or "system",
+        action="partner.activated",
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, ["state"]),
+    )
+    notify.send(queries.partner_users(partner), subject="业务已开通", url=page_url("partners:me"))
+    return partner
+
+
+@transaction.atomic
+def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
+    require(actor, "partners.manage_partner")
+    reason = required_reason(reason)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = audit.snapshot(partner, ["state", "suspended_reason"])
+    fsm.transition(partner, "suspend", label="暂停")
+    partner.suspended_reason = reason
+    partner.save()
+    audit.record(
+        actor=actor,
+        action="partner.suspended",
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, ["state", "suspended_reason"]),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(partner), subject="您的企业已被暂停", body=reason, url=page_url("partners:me")
+    )
+    return partner
+
+
+@transaction.atomic
+def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
+    require(actor, "partners.manage_partner")
+    reason = required_reason(reason)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = audit.snapshot(partner, ["state", "suspended_reason"])
+    fsm.transition(partner, "resume", label="恢复")
+    partner.suspended_reason = ""
+    partner.save()
+    audit.record(
+        actor=actor,
+        action="partner.resumed",
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, ["state", "suspended_reason"]),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(partner), subject="您的企业已恢复", body=reason, url=page_url("partners:me")
+    )
+    return partner

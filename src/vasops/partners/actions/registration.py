@@ -1,0 +1,161 @@
+"""Self-service registration and further partner accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vasops.core import audit, notify, roles
+from vasops.core.errors import DomainError
+from vasops.core.models import User
+from vasops.partners import queries, rules
+from vasops.partners.actions.common import PARTNER_FIELDS, check_hotline, page_url, require_member
+from vasops.partners.errors import PartnerError
+from vasops.partners.models import Locality, Membership, Partner, PartnerKind
+
+
+def _check_new_user(username: str, password: str, *, user_fields: dict[str, Any]) -> None:
+    model: Any = get_user_model()
+    if not username.strip():
+        raise DomainError(PartnerError.DUPLICATE_USERNAME, "请填写用户名。", field="username")
+    if model.objects.filter(username__iexact=username.strip()).exists():
+        raise DomainError(
+            PartnerError.DUPLICATE_USERNAME, f"用户名“{username}”已被使用，请换一个。", field="username"
+        )
+    try:
+        password_validation.validate_password(password, model(username=username, **user_fields))
+    except ValidationError as exc:
+        raise DomainError(PartnerError.WEAK_PASSWORD, " ".join(exc.messages), field="password")
+
+
+def _create_member(
+    partner: Partner,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    email: str,
+    phone: str,
+    is_admin: bool,
+) -> User:
+    fields = {"display_name": display_name, "email": email, "phone": phone}
+    _check_new_user(username, password, user_fields=fields)
+    model: Any = get_user_model()
+    user: User = model.objects.create_user(username=username.strip(), password=password, **fields)
+    group, _ = Group.objects.get_or_create(name=roles.PARTNER_ADMIN if is_admin else roles.PARTNER_USER)
+    user.groups.add(group)
+    Membership.objects.create(user=user, partner=partner, is_admin=is_admin)
+    return user
+
+
+@transaction.atomic
+def register_partner(
+    *,
+    name: str,
+    kind: str,
+    locality: str,
+    credit_code: str,
+    legal_representative: str,
+    address: str,
+    cs_hotline: str,
+    username: str,
+    password: str,
+    display_name: str,
+    email: str,
+    phone: str = "",
+) -> Partner:
+    """Self-service registration: the partner (state 已注册) and its first admin user."""
+    name = name.strip()
+    credit_code = (credit_code or "").strip().upper()
+    if kind not in PartnerKind.values:
+        raise DomainError("core.validation", "请选择 SP 或 CP。", field="kind")
+    if locality not in Locality.values:
+        raise DomainError("core.validation", "请选择本地或外省。", field="locality")
+    problem = rules.credit_code_problem(credit_code)
+    if problem:
+        raise DomainError(PartnerError.INVALID_CREDIT_CODE, problem, field="credit_code")
+    hotline = check_hotline(cs_hotline)
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise DomainError(
+            PartnerError.DUPLICATE_NAME,
+            f"企业“{name}”已注册。如需加入该企业，请联系其管理员为您开通账号。",
+            field="name",
+        )
+    if Partner.objects.filter(credit_code=credit_code).exists():
+        raise DomainError(
+            PartnerError.DUPLICATE_CREDIT_CODE,
+            f"统一社会信用代码 {credit_code} 已被其他企业注册。",
+            field="credit_code",
+        )
+    partner = Partner.objects.create(
+        name=name,
+        kind=kind,
+        locality=locality,
+        credit_code=credit_code,
+        legal_representative=legal_representative.strip(),
+        address=address.strip(),
+        cs_hotline=hotline,
+    )
+    user = _create_member(
+        partner,
+        username=username,
+        password=password,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        is_admin=True,
+    )
+    audit.record(
+        actor=user,
+        action="partner.registered",
+        obj=partner,
+        partner_id=partner.pk,
+        after=audit.snapshot(partner, PARTNER_FIELDS),
+    )
+    notify.send(
+        queries.product_staff_users(),
+        subject=f"新合作伙伴注册：{partner.name}",
+        body=(
+            f"{partner.get_kind_display()}，{partner.get_locality_display()}，"
+            f"统一社会信用代码 {credit_code}。"
+        ),
+        url=partner.get_absolute_url(),
+    )
+    return partner
+
+
+@transaction.atomic
+def add_partner_user(
+    partner: Partner,
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    display_name: str,
+    email: str,
+    phone: str = "",
+) -> User:
+    """A partner admin opens a further account (group partner_user) for their company."""
+    require_member(actor, partner, admin=True)
+    user = _create_member(
+        partner,
+        username=username,
+        password=password,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        is_admin=False,
+    )
+    audit.record(
+        actor=actor,
+        action="partner.user_added",
+        obj=partner,
+        partner_id=partner.pk,
+        after={"username": user.username, "display_name": display_name, "email": email},
+    )
+    notify.send([user], subject=f"您已加入 {partner.name}", url=page_url("partners:me"))
+    return user

@@ -1,0 +1,147 @@
+"""Restrictions 限制接入 (blacklist, lockout, ban, violation exclusion, major violation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from vasops.core import audit, clock, notify
+from vasops.core.errors import DomainError
+from vasops.core.permissions import require
+from vasops.partners import queries, rules
+from vasops.partners.actions.common import page_url, required_reason
+from vasops.partners.errors import PartnerError
+from vasops.partners.models import Partner, Restriction, RestrictionKind
+
+RESTRICTION_FIELDS = ["kind", "business_line", "reason", "source", "starts_on", "ends_on", "lifted_at"]
+
+
+def _create_restriction(
+    partner: Partner,
+    *,
+    actor: Any,
+    kind: str,
+    reason: str,
+    source: str,
+    starts_on: dt.date,
+    business_line: str,
+    ends_on: dt.date | None,
+) -> Restriction:
+    if kind not in RestrictionKind.values:
+        raise DomainError(PartnerError.INVALID_RESTRICTION, "请选择限制类型。", field="kind")
+    reason = required_reason(reason)
+    if kind == RestrictionKind.VIOLATION_EXCLUSION and not business_line.strip():
+        raise DomainError(
+            PartnerError.INVALID_RESTRICTION, "违规清退须注明被清退的业务类别。", field="business_line"
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError(PartnerError.INVALID_RESTRICTION, "结束日期早于开始日期。", field="ends_on")
+    r = Restriction.objects.create(
+        partner=partner,
+        kind=kind,
+        reason=reason,
+        source=source.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        business_line=business_line.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor or "system",
+        action="partner.restriction_added",
+        obj=r,
+        partner_id=partner.pk,
+        after=audit.snapshot(r, RESTRICTION_FIELDS),
+        reason=reason,
+    )
+    until = f"至 {ends_on} 止" if ends_on else "长期有效，直至解除"
+    notify.send(
+        queries.partner_users(partner),
+        subject=f"贵司被登记限制：{r.get_kind_display()}",
+        body=f"{reason}（{starts_on} 起，{until}）",
+        url=page_url("partners:me"),
+    )
+    return r
+
+
+@transaction.atomic
+def impose_restriction(
+    partner: Partner,
+    *,
+    kind: str,
+    reason: str,
+    source: str,
+    starts_on: dt.date,
+    business_line: str = "",
+    actor: Any = None,
+) -> Restriction:
+    """A restriction as a consequence of a rule (lockout after a reject, ban after absence from
+    review …), by the system or staff. The end date follows the rule (rules.restriction_end)."""
+    return _create_restriction(
+        partner,
+        actor=actor,
+        kind=kind,
+        reason=reason,
+        source=source,
+        starts_on=starts_on,
+        business_line=business_line,
+        ends_on=rules.restriction_end(kind, starts_on),
+    )
+
+
+@transaction.atomic
+def add_restriction(
+    partner: Partner,
+    *,
+    actor: Any,
+    kind: str,
+    reason: str,
+    source: str = "",
+    starts_on: dt.date,
+    business_line: str = "",
+    ends_on: dt.date | None = None,
+) -> Restriction:
+    """Staff register a restriction by hand; without an end date the rule's default applies."""
+    require(actor, "partners.manage_restriction")
+    return _create_restriction(
+        partner,
+        actor=actor,
+        kind=kind,
+        reason=reason,
+        source=source,
+        starts_on=starts_on,
+        business_line=business_line,
+        ends_on=ends_on if ends_on is not None else rules.restriction_end(kind, starts_on),
+    )
+
+
+@transaction.atomic
+def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Restriction:
+    require(actor, "partners.manage_restriction")
+    reason = required_reason(reason)
+    r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
+    if r.lifted_at is not None:
+        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+    before = audit.snapshot(r, RESTRICTION_FIELDS)
+    r.lifted_at = clock.now()
+    r.lifted_by = actor
+    r.lift_reason = reason
+    r.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    audit.record(
+        actor=actor,
+        action="partner.restriction_lifted",
+        obj=r,
+        partner_id=r.partner_id,
+        before=before,
+        after=audit.snapshot(r, RESTRICTION_FIELDS),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(r.partner),
+        subject=f"限制已解除：{r.get_kind_display()}",
+        body=reason,
+        url=page_url("partners:me"),
+    )
+    return r
