@@ -27,7 +27,7 @@ class ApplicationOut(Schema):
     partner_id: int
     partner_name: str
     window_month: dt.date = Field(..., description="受理月份（当月 1 日）")
-    state: str = Field(..., description="状态（ApplicationState 取值）")
+    state: str = Field(..., description="状态（Application.State 取值）")
     state_label: str
     business_lines: list[str] = Field(..., description="申请业务类别（产品目录业务线代码）")
     access_method: str

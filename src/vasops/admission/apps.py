@@ -16,9 +16,9 @@ class AdmissionConfig(AppConfig):
 
 def _partner_reads_own_admission_documents(user: object, doc: object) -> bool:
     """Partner users may download the documents stored for their own partner's admission."""
-    from vasops.admission import queries
+    from vasops.partners import queries as partner_queries
 
-    partner = queries.partner_of(user)
+    partner = partner_queries.partner_of(user)
     kind = str(getattr(doc, "kind", ""))
     return (
         partner is not None

@@ -39,30 +39,6 @@ class AdmissionSettings(models.Model):
         return obj
 
 
-class ApplicationState(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    SUBMITTED = "submitted", _("已提交待初审")
-    RETURNED = "returned", _("退回修改")
-    INITIAL_REJECTED = "initial_rejected", _("初审不通过")
-    INITIAL_APPROVED = "initial_approved", _("初审通过待考核")
-    EXAM_PASSED = "exam_passed", _("考核通过待评审")
-    EXAM_FAILED = "exam_failed", _("考核未通过")
-    REVIEW_SCHEDULED = "review_scheduled", _("已安排评审")
-    REVIEWED = "reviewed", _("已评审待决定")
-    REVIEW_ABSENT = "review_absent", _("未参加评审")
-    ACCEPTED = "accepted", _("准入通过")
-    DEFERRED = "deferred", _("暂缓")
-    REJECTED = "rejected", _("驳回")
-    PREPARING = "preparing", _("系统准备中")
-    TESTING = "testing", _("接入测试中")
-    OPENED = "opened", _("已开通待签约")
-    CONTRACTED = "contracted", _("已签约")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-S = ApplicationState
-
-
 class AccessMethod(models.TextChoices):
     LEASED_LINE = "leased_line", _("专线")
     VPN = "vpn", _("VPN")
@@ -71,12 +47,30 @@ class AccessMethod(models.TextChoices):
 class Application(FSMModelMixin, models.Model):
     """One admission application of a partner in one acceptance month."""
 
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交待初审")
+        RETURNED = "returned", _("退回修改")
+        INITIAL_REJECTED = "initial_rejected", _("初审不通过")
+        INITIAL_APPROVED = "initial_approved", _("初审通过待考核")
+        EXAM_PASSED = "exam_passed", _("考核通过待评审")
+        EXAM_FAILED = "exam_failed", _("考核未通过")
+        REVIEW_SCHEDULED = "review_scheduled", _("已安排评审")
+        REVIEWED = "reviewed", _("已评审待决定")
+        REVIEW_ABSENT = "review_absent", _("未参加评审")
+        ACCEPTED = "accepted", _("准入通过")
+        DEFERRED = "deferred", _("暂缓")
+        REJECTED = "rejected", _("驳回")
+        PREPARING = "preparing", _("系统准备中")
+        TESTING = "testing", _("接入测试中")
+        OPENED = "opened", _("已开通待签约")
+        CONTRACTED = "contracted", _("已签约")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
     number = models.CharField(_("申请编号"), max_length=30, unique=True)
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="applications")
     window_month = models.DateField(_("受理月份"), help_text=_("受理月的第一天"))
-    state = FSMField(
-        _("状态"), max_length=20, choices=ApplicationState.choices, default=S.DRAFT, protected=True
-    )
+    state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     business_lines = models.ManyToManyField(
         "catalog.BusinessLine", blank=True, related_name="+", verbose_name=_("申请业务类别")
     )
@@ -142,55 +136,55 @@ class Application(FSMModelMixin, models.Model):
         return [line.name for line in self.lines()]
 
     # --- transitions (only ever called through actions.py / core.fsm.transition) -----------
-    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED)
     def submit(self) -> None: ...
 
-    @transition(field=state, source=S.SUBMITTED, target=S.RETURNED)
+    @transition(field=state, source=State.SUBMITTED, target=State.RETURNED)
     def return_for_correction(self) -> None: ...
 
-    @transition(field=state, source=S.SUBMITTED, target=S.INITIAL_REJECTED)
+    @transition(field=state, source=State.SUBMITTED, target=State.INITIAL_REJECTED)
     def reject_initial(self) -> None: ...
 
-    @transition(field=state, source=S.SUBMITTED, target=S.INITIAL_APPROVED)
+    @transition(field=state, source=State.SUBMITTED, target=State.INITIAL_APPROVED)
     def approve_initial(self) -> None: ...
 
-    @transition(field=state, source=S.INITIAL_APPROVED, target=S.EXAM_PASSED)
+    @transition(field=state, source=State.INITIAL_APPROVED, target=State.EXAM_PASSED)
     def pass_exam(self) -> None: ...
 
-    @transition(field=state, source=S.INITIAL_APPROVED, target=S.EXAM_FAILED)
+    @transition(field=state, source=State.INITIAL_APPROVED, target=State.EXAM_FAILED)
     def fail_exam(self) -> None: ...
 
-    @transition(field=state, source=S.EXAM_PASSED, target=S.REVIEW_SCHEDULED)
+    @transition(field=state, source=State.EXAM_PASSED, target=State.REVIEW_SCHEDULED)
     def schedule_review(self) -> None: ...
 
-    @transition(field=state, source=S.REVIEW_SCHEDULED, target=S.REVIEWED)
+    @transition(field=state, source=State.REVIEW_SCHEDULED, target=State.REVIEWED)
     def complete_review(self) -> None: ...
 
-    @transition(field=state, source=S.REVIEW_SCHEDULED, target=S.REVIEW_ABSENT)
+    @transition(field=state, source=State.REVIEW_SCHEDULED, target=State.REVIEW_ABSENT)
     def mark_review_absent(self) -> None: ...
 
-    @transition(field=state, source=S.REVIEWED, target=S.ACCEPTED)
+    @transition(field=state, source=State.REVIEWED, target=State.ACCEPTED)
     def accept(self) -> None: ...
 
-    @transition(field=state, source=S.REVIEWED, target=S.DEFERRED)
+    @transition(field=state, source=State.REVIEWED, target=State.DEFERRED)
     def defer(self) -> None: ...
 
-    @transition(field=state, source=S.REVIEWED, target=S.REJECTED)
+    @transition(field=state, source=State.REVIEWED, target=State.REJECTED)
     def reject(self) -> None: ...
 
-    @transition(field=state, source=S.ACCEPTED, target=S.PREPARING)
+    @transition(field=state, source=State.ACCEPTED, target=State.PREPARING)
     def start_preparation(self) -> None: ...
 
-    @transition(field=state, source=S.PREPARING, target=S.TESTING)
+    @transition(field=state, source=State.PREPARING, target=State.TESTING)
     def start_testing(self) -> None: ...
 
-    @transition(field=state, source=S.TESTING, target=S.OPENED)
+    @transition(field=state, source=State.TESTING, target=State.OPENED)
     def open(self) -> None: ...
 
-    @transition(field=state, source=S.OPENED, target=S.CONTRACTED)
+    @transition(field=state, source=State.OPENED, target=State.CONTRACTED)
     def sign_contract(self) -> None: ...
 
-    @transition(field=state, source=[S.DRAFT, S.RETURNED, S.SUBMITTED], target=S.WITHDRAWN)
+    @transition(field=state, source=[State.DRAFT, State.RETURNED, State.SUBMITTED], target=State.WITHDRAWN)
     def withdraw(self) -> None: ...
 
 

@@ -10,31 +10,20 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from vasops.admission import rules
-from vasops.admission.models import (
-    AccessTestResult,
-    AdmissionSettings,
-    Application,
-    ApplicationMaterial,
-    ApplicationState,
-)
+from vasops.admission.errors import AdmissionError
+from vasops.admission.models import AccessTestResult, AdmissionSettings, Application, ApplicationMaterial
 from vasops.catalog import queries as catalog_queries
 from vasops.catalog.errors import CatalogError
-from vasops.core import audit, clock, roles
+from vasops.core import audit, clock, roles, vocabulary
 from vasops.core.errors import NotFound
 from vasops.core.models import Deadline
 from vasops.partners import queries as partner_queries
 from vasops.partners.rules import Problem
 
-S = ApplicationState
+S = Application.State
 VIEW_PERM = "admission.view_application"
 DEADLINE_ACCESS_DATA = "access_data"
 DONE_WORK_ORDER_STATES = frozenset({"closed", "resolved"})
-
-
-def partner_of(user: Any) -> Any:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return partner_queries.partner_of(user)
 
 
 def acceptance_months() -> list[int]:
@@ -78,7 +67,7 @@ def applications_for(user: Any) -> QuerySet[Application]:
         return qs.none()
     if user.has_perm(VIEW_PERM):
         return qs
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     if partner is None:
         return qs.none()
     return qs.filter(partner=partner)
@@ -92,7 +81,7 @@ def application_for(user: Any, pk: Any) -> Application:
 
 
 def is_partner_side(user: Any, app: Application) -> bool:
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     return partner is not None and partner.pk == app.partner_id
 
 
@@ -142,7 +131,7 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         if not rules.in_own_window(day, app.window_month):
             problems.append(
                 Problem(
-                    "admission.window_closed",
+                    AdmissionError.WINDOW_CLOSED,
                     f"退回修改的申请须在原受理期内（{app.window_month:%Y年%m月}1–10 日）重新提交。",
                     rules.CLAUSE_WINDOW,
                 )
@@ -152,7 +141,7 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         wp = rules.window_problem(day, months)
         if wp is None and not rules.in_own_window(day, app.window_month):
             wp = Problem(
-                "admission.window_closed",
+                AdmissionError.WINDOW_CLOSED,
                 f"本申请属于 {app.window_month:%Y年%m月} 受理期，该受理期已结束；请在下一受理期重新申请。",
                 rules.CLAUSE_WINDOW,
             )
@@ -162,7 +151,7 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
     if other is not None:
         problems.append(
             Problem(
-                "admission.open_application_exists",
+                AdmissionError.OPEN_APPLICATION_EXISTS,
                 f"已有未结束的准入申请 {other.number}，同一合作伙伴同时只能有一个申请。",
                 rules.CLAUSE_WINDOW,
             )
@@ -231,35 +220,6 @@ class TimelineEntry:
     actor: str = ""
 
 
-_ACTION_LABELS = {
-    "admission.application_created": "创建申请",
-    "admission.application_updated": "修改申请",
-    "admission.material_uploaded": "上传资料",
-    "admission.product_added": "添加产品",
-    "admission.product_removed": "删除产品",
-    "admission.application_submitted": "提交申请",
-    "admission.application_withdrawn": "撤回申请",
-    "admission.initial_approved": "初审通过",
-    "admission.initial_returned": "初审退回修改",
-    "admission.initial_rejected": "初审不通过",
-    "admission.accepted": "准入通过（分配企业代码与业务接入号）",
-    "admission.deferred": "暂缓接入",
-    "admission.rejected": "驳回（3 个月内不得申请）",
-    "admission.access_data_submitted": "提交接入资料",
-    "admission.preparation_postponed": "未按时提交接入资料，推迟到下月",
-    "admission.data_change_raised": "发起数据修改工单",
-    "admission.testing_started": "开始接入测试",
-    "admission.test_result_recorded": "记录接入测试结果",
-    "admission.opened": "开通",
-    "admission.contract_signed": "签订合同",
-    "admission.exam_passed": "接入考核通过（两项均 ≥ 80 分）",
-    "admission.exam_failed": "接入考核未通过",
-    "admission.review_scheduled": "安排接入评审会",
-    "admission.review_completed": "接入评审完成",
-    "admission.review_absent": "未参加接入评审（1 年内禁止申请）",
-}
-
-
 def open_deadline_in(deadlines: list[Deadline], kind: str = DEADLINE_ACCESS_DATA) -> Deadline | None:
     """``open_deadline`` over deadlines already read with ``deadlines_of``."""
     return next((d for d in deadlines if d.kind == kind and d.state == Deadline.State.OPEN), None)
@@ -277,7 +237,7 @@ def timeline(
             TimelineEntry(
                 at=ev.at,
                 kind="audit",
-                title=_ACTION_LABELS.get(ev.action, ev.action),
+                title=vocabulary.event_label(ev.action),
                 detail=ev.reason,
                 actor=ev.actor_label,
             )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vasops.admission.errors import AdmissionError
 from vasops.catalog import rules as catalog_rules
 from vasops.core.rules import add_months
 from vasops.partners.rules import Problem, hotline_problem
@@ -129,7 +130,7 @@ def window_problem(day: dt.date, months: Iterable[int]) -> Problem | None:
         return None
     opens = next_window_opening(day, months)
     return Problem(
-        "admission.window_closed",
+        AdmissionError.WINDOW_CLOSED,
         f"当前不在准入申请受理期（受理月 1–10 日）；下一次受理期自 {opens:%Y年%m月%d日} 开始。",
         CLAUSE_WINDOW,
     )
@@ -166,7 +167,7 @@ MATERIAL_LABELS = dict(MATERIALS)
 def material_problems(present: Iterable[str]) -> list[Problem]:
     have = set(present)
     return [
-        Problem("admission.material_missing", f"缺少申请资料：{label}。", CLAUSE_MATERIALS)
+        Problem(AdmissionError.MATERIAL_MISSING, f"缺少申请资料：{label}。", CLAUSE_MATERIALS)
         for kind, label in MATERIALS
         if kind not in have
     ]
@@ -180,7 +181,7 @@ def product_problems(
     problems = []
     if not business_lines:
         problems.append(
-            Problem("admission.business_line_missing", "请至少选择一个申请业务类别。", CLAUSE_MATERIALS)
+            Problem(AdmissionError.BUSINESS_LINE_MISSING, "请至少选择一个申请业务类别。", CLAUSE_MATERIALS)
         )
     have = set(product_lines)
     for line in business_lines:
@@ -188,7 +189,7 @@ def product_problems(
             label = (labels or {}).get(line, line)
             problems.append(
                 Problem(
-                    "admission.product_missing",
+                    AdmissionError.PRODUCT_MISSING,
                     f"业务类别“{label}”尚未填写新增产品申请表（附件2）。",
                     CLAUSE_MATERIALS,
                 )
@@ -221,18 +222,18 @@ def capability_problems(c: Capability) -> list[Problem]:
     """Every unmet capability condition, each with its own code."""
     p: list[Problem] = []
     if c.access_method not in ACCESS_METHODS:
-        p.append(Problem("admission.access_method", "接入方式须为专线或 VPN。", CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_CAPABILITY))
     if c.certified_om_staff < MIN_OM_STAFF:
         p.append(
-            Problem("admission.om_staff", "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_CAPABILITY)
+            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_CAPABILITY)
         )
     hotline = hotline_problem(c.cs_hotline)
     if hotline:
-        p.append(Problem("admission.hotline", hotline, CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.HOTLINE, hotline, CLAUSE_CAPABILITY))
     if c.call_centre_seats < MIN_SEATS or c.call_centre_agents < MIN_AGENTS:
         p.append(
             Problem(
-                "admission.call_centre",
+                AdmissionError.CALL_CENTRE,
                 f"呼叫中心须至少 {MIN_SEATS} 个席位、{MIN_AGENTS} 名客服人员"
                 f"（申报 {c.call_centre_seats} 席、{c.call_centre_agents} 人）。",
                 CLAUSE_CAPABILITY,
@@ -241,7 +242,7 @@ def capability_problems(c: Capability) -> list[Problem]:
     if c.connect_rate_bp < MIN_CONNECT_RATE_BP:
         p.append(
             Problem(
-                "admission.connect_rate",
+                AdmissionError.CONNECT_RATE,
                 f"客服接通率须不低于 99%（申报 {c.connect_rate_bp / 100:.2f}%）。",
                 CLAUSE_CAPABILITY,
             )
@@ -249,7 +250,7 @@ def capability_problems(c: Capability) -> list[Problem]:
     if c.answered_20s_bp < MIN_ANSWERED_20S_BP:
         p.append(
             Problem(
-                "admission.answer_rate",
+                AdmissionError.ANSWER_RATE,
                 f"20 秒内应答率须不低于 80%（申报 {c.answered_20s_bp / 100:.2f}%）。",
                 CLAUSE_CAPABILITY,
             )
@@ -362,11 +363,11 @@ def untested_or_failed(
 def contract_problems(term_start: dt.date, term_end: dt.date, ratio_bp: int) -> list[Problem]:
     p = []
     if term_end <= term_start:
-        p.append(Problem("admission.contract_term", "合同终止日期须晚于起始日期。", CLAUSE_CONTRACT))
+        p.append(Problem(AdmissionError.CONTRACT_TERM, "合同终止日期须晚于起始日期。", CLAUSE_CONTRACT))
     if not 0 <= ratio_bp <= 10000:
         p.append(
             Problem(
-                "admission.settlement_ratio",
+                AdmissionError.SETTLEMENT_RATIO,
                 "结算比例须在 0–10000 基点（0%–100%）之间。",
                 CLAUSE_CONTRACT,
             )

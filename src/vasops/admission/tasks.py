@@ -8,7 +8,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from vasops.admission import actions, queries, rules
-from vasops.admission.models import Application, ApplicationState, Contract
+from vasops.admission.events import AdmissionEvent
+from vasops.admission.models import Application, Contract
 from vasops.core import audit, clock, notify
 from vasops.core.models import Deadline
 
@@ -31,7 +32,7 @@ def sweep_preparation_deadlines(now: dt.datetime | None = None) -> int:
             app = Application.objects.select_for_update().filter(pk=int(object_id)).first()
             if app is None:
                 continue
-            if app.state != ApplicationState.ACCEPTED:
+            if app.state != Application.State.ACCEPTED:
                 Deadline.objects.filter(
                     object_type="admission.application",
                     object_id=object_id,
@@ -70,7 +71,7 @@ def remind_contract_expiry(today: dt.date | None = None) -> int:
             locked.save(update_fields=["expiry_reminded_at"])
             audit.record(
                 actor="system",
-                action="admission.contract_expiry_reminded",
+                action=AdmissionEvent.CONTRACT_EXPIRY_REMINDED,
                 obj=app,
                 partner_id=app.partner_id,
                 after={"term_end": contract.term_end},

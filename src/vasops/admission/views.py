@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from vasops.admission import actions, forms, queries, rules
-from vasops.admission.models import Application, ApplicationState
+from vasops.admission.models import Application
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.partners import queries as partner_queries
 from vasops.partners.models import PartnerKind
 
 LIST_CRUMB = ("准入申请", None)
@@ -90,7 +91,7 @@ def _material_rows(app: Application) -> list[tuple[str, Any]]:
 
 # --- lists ---------------------------------------------------------------------------------------
 
-_STATE_FILTER = Filter("state", "状态", ApplicationState.choices)
+_STATE_FILTER = Filter("state", "状态", Application.State.choices)
 
 
 _MONTHS_SQL = """
@@ -178,13 +179,13 @@ class MyApplicationsView(ObjectListView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('core:login')}?next={request.path}")
-        if queries.partner_of(request.user) is None:
+        if partner_queries.partner_of(request.user) is None:
             raise DjangoPermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Application]:
         return (
-            Application.objects.filter(partner=queries.partner_of(self.request.user))
+            Application.objects.filter(partner=partner_queries.partner_of(self.request.user))
             .select_related("partner")
             .prefetch_related("business_lines")
         )
@@ -211,7 +212,7 @@ def _capability_initial(app: Application) -> dict[str, Any]:
 
 @login_required
 def application_new(request: HttpRequest) -> HttpResponse:
-    partner = queries.partner_of(request.user)
+    partner = partner_queries.partner_of(request.user)
     if partner is None:
         raise DjangoPermissionDenied
     status = queries.window_status()

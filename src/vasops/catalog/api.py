@@ -12,10 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from vasops.catalog import actions, queries
+from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import BusinessLine, Product, ProductChangeRequest
 from vasops.core.apiutils import FilterText, Limit, Offset, SearchText, get_or_404, paginate
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.inputs import InputSchema, KeyText, LineText, model_field
+from vasops.partners import queries as partner_queries
 
 products_router = Router(tags=["产品"])
 changes_router = Router(tags=["产品变更"])
@@ -164,13 +166,15 @@ def list_products(
 
 @products_router.post("", response={201: ProductOut}, summary="新增产品（附件2）")
 def create_product(request: HttpRequest, payload: ProductIn) -> tuple[int, Product]:
-    partner = queries.partner_of(request.user)
+    partner = partner_queries.partner_of(request.user)
     if partner is None:
         raise PermissionDenied("只有合作伙伴用户可以申报产品。")
     line = BusinessLine.objects.filter(code=payload.business_line, is_active=True).first()
     if line is None:
         raise DomainError(
-            "catalog.invalid_business_line", f"未知的业务线“{payload.business_line}”。", field="business_line"
+            CatalogError.INVALID_BUSINESS_LINE,
+            f"未知的业务线“{payload.business_line}”。",
+            field="business_line",
         )
     product = actions.create_product(
         actor=request.user,

@@ -21,16 +21,9 @@ from vasops.catalog.models import (
     ResourcePool,
 )
 from vasops.core.errors import NotFound
+from vasops.partners import queries as partner_queries
 
 VIEW = "catalog.view_product"
-
-
-def partner_of(user: Any) -> Any:
-    """The partner ``user`` belongs to, or None (staff, anonymous)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    membership = getattr(user, "partner_membership", None)
-    return membership.partner if membership is not None else None
 
 
 def business_line_choices() -> list[tuple[str, str]]:
@@ -49,7 +42,7 @@ def visible_products(user: Any) -> QuerySet[Product]:
         return qs.none()
     if user.has_perm(VIEW):
         return qs
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     if partner is None:
         return qs.none()
     return qs.filter(partner=partner)
@@ -61,7 +54,7 @@ def visible_change_requests(user: Any) -> QuerySet[ProductChangeRequest]:
         return qs.none()
     if user.has_perm(VIEW):
         return qs
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     if partner is None:
         return qs.none()
     return qs.filter(partner=partner)

@@ -7,13 +7,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from vasops.catalog.errors import CatalogError
 from vasops.core import rules as core_rules
+from vasops.core.clock import SHANGHAI
 from vasops.core.errors import DomainError
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CLAUSE_PRODUCT_NEW = "《日常事务办理规范》第三章 二、产品新增规范"
 CLAUSE_PRODUCT_CHANGE = "《日常事务办理规范》第三章 三、产品变更规范"

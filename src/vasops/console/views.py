@@ -9,15 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from vasops.admission import queries as admission_queries
-from vasops.admission.models import Application, ApplicationState
+from vasops.admission.models import Application
+from vasops.console import actions as console_actions
 from vasops.core import calendar, clock, roles
 from vasops.core.models import Deadline
+from vasops.partners import queries as partner_queries
 from vasops.partners.models import Qualification, Restriction
 from vasops.workorders import queries as workorder_queries
 
@@ -50,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("admission.review_application"):
         card(
             "待初审的准入申请",
-            [ApplicationState.SUBMITTED],
+            [Application.State.SUBMITTED],
             reverse("admission:application_list") + "?state=submitted",
             order="submitted_at",
             tone="warning",
@@ -59,24 +61,24 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("admission.decide_application"):
         card(
             "评审完成待决定",
-            [ApplicationState.REVIEWED],
+            [Application.State.REVIEWED],
             reverse("admission:application_list") + "?state=reviewed",
             tone="warning",
         )
         card(
             "初审通过待考核",
-            [ApplicationState.INITIAL_APPROVED],
+            [Application.State.INITIAL_APPROVED],
             reverse("admission:application_list") + "?state=initial_approved",
         )
         card(
             "考核通过待评审",
-            [ApplicationState.EXAM_PASSED, ApplicationState.REVIEW_SCHEDULED],
+            [Application.State.EXAM_PASSED, Application.State.REVIEW_SCHEDULED],
             reverse("admission:application_list") + "?state=exam_passed",
         )
     if user.has_perm("admission.manage_preparation"):
         card(
             "系统准备 / 接入测试中",
-            [ApplicationState.ACCEPTED, ApplicationState.PREPARING, ApplicationState.TESTING],
+            [Application.State.ACCEPTED, Application.State.PREPARING, Application.State.TESTING],
             reverse("admission:application_list") + "?state=preparing",
         )
     if cards:
@@ -120,9 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overdue_count": overdue_orders.count(),
         "expiring": list(expiring.order_by("valid_until")[:8]),
         "expiring_count": expiring.count(),
-        "restrictions_in_force": Restriction.objects.filter(lifted_at__isnull=True, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .count(),
+        "restrictions_in_force": partner_queries.in_force(Restriction.objects.all(), today).count(),
         "missing_next_year": calendar.missing_next_year() if user.has_perm("core.manage_calendar") else None,
         "demo_clock": bool(settings.VASOPS_DEMO_CLOCK_FILE),
     }
@@ -140,7 +140,7 @@ def demo_clock(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     form = DemoClockForm(request.POST or None, initial={"day": clock.demo_day()})
     if request.method == "POST" and form.is_valid():
-        clock.set_demo_day(form.cleaned_data["day"])
+        console_actions.set_demo_day(form.cleaned_data["day"], actor=request.user)
         messages.success(request, f"演示业务日期已设为 {clock.today()}。")
         return redirect("console:demo_clock")
     return render(

@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from vasops.core import audit, calendar, permissions
-from vasops.core.errors import CoreError, DomainError
+from vasops.core.errors import CoreError, DomainError, required_text
+from vasops.core.events import CoreEvent
 from vasops.core.models import WorkCalendar
 
 
@@ -18,8 +19,7 @@ def set_calendar_day(
 ) -> WorkCalendar:
     """Staff correct one date of the working-day calendar (e.g. a newly announced 调休)."""
     permissions.require(actor, "core.manage_calendar")
-    if not reason.strip():
-        raise DomainError(CoreError.VALIDATION, "修改工作日历必须填写原因。", field="reason")
+    reason = required_text(reason, CoreError.VALIDATION, "修改工作日历必须填写原因。")
     row = WorkCalendar.objects.select_for_update().filter(date=day).first()
     before = audit.snapshot(row, ["is_working_day", "note"]) if row else None
     if row is None:
@@ -30,7 +30,7 @@ def set_calendar_day(
     row.save()
     audit.record(
         actor=actor,
-        action="core.calendar_day_set",
+        action=CoreEvent.CALENDAR_DAY_SET,
         obj=row,
         before=before,
         after=audit.snapshot(row, ["is_working_day", "note"]),
@@ -48,7 +48,10 @@ def seed_calendar_year(year: int, *, actor: Any) -> int:
     marker = WorkCalendar.objects.filter(date__year=year).first()
     if marker is not None:
         audit.record(
-            actor=actor, action="core.calendar_year_seeded", obj=marker, after={"year": year, "rows": count}
+            actor=actor,
+            action=CoreEvent.CALENDAR_YEAR_SEEDED,
+            obj=marker,
+            after={"year": year, "rows": count},
         )
     return count
 
@@ -60,4 +63,4 @@ def confirm_totp_device(device: Any, *, actor: Any) -> None:
         raise DomainError(CoreError.PERMISSION_DENIED, "只能绑定自己的身份验证器。", status=403)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record(actor=actor, action="core.totp_enrolled", obj=actor, after={"device": device.name})
+    audit.record(actor=actor, action=CoreEvent.TOTP_ENROLLED, obj=actor, after={"device": device.name})

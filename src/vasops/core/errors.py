@@ -99,3 +99,12 @@ class PermissionDenied(DomainError):
 class NotFound(DomainError):
     def __init__(self, message: str = "对象不存在或您无权查看。", **params: Any) -> None:
         super().__init__(CoreError.NOT_FOUND, message, status=404, **params)
+
+
+def required_text(text: str | None, code: str, message: str, *, field: str = "reason") -> str:
+    """``text`` stripped, or refuse with ``code`` when it is blank: the one check behind every
+    "a reason (a note, a comment) is required" of the actions."""
+    value = (text or "").strip()
+    if not value:
+        raise DomainError(code, message, field=field)
+    return value

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from vasops.core.apiutils import FilterText, Limit, Offset, SearchText, get_or_404, paginate
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError
 from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, KeyText, LineText, model_field, text_field
 from vasops.partners import actions, change_queries, queries
 from vasops.partners.models import Partner, PartnerChangeRequest, Qualification, Restriction
@@ -129,7 +129,7 @@ def list_restrictions(
     if kind:
         qs = qs.filter(kind=kind)
     if in_force_on:
-        qs = qs.filter(lifted_at__isnull=True, starts_on__lte=in_force_on).exclude(ends_on__lt=in_force_on)
+        qs = queries.in_force(qs, in_force_on)
     return paginate(qs, response, offset, limit)
 
 
@@ -254,11 +254,7 @@ def get_change_request(request: HttpRequest, cr_id: int) -> PartnerChangeRequest
 def create_change_request(request: HttpRequest, payload: ChangeRequestIn) -> Any:
     partner = queries.partner_of(request.user)
     if partner is None:
-        raise DomainError("core.validation", "只有合作伙伴用户可以提交变更申请。", status=403)
-    if payload.kind == "company":
-        raise DomainError(
-            "partners.scan_required", "企业名称/地址变更须上传新营业执照，请在门户“变更申请”页面提交。"
-        )
+        raise DomainError(CoreError.VALIDATION, "只有合作伙伴用户可以提交变更申请。", status=403)
     cr = actions.submit_change_request(
         partner, actor=request.user, kind=payload.kind, values=payload.values, note=payload.note
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from vasops.core import roles
 from vasops.core.models import Document, User
@@ -129,7 +129,17 @@ def restriction_facts(partner: Partner) -> list[rules.RestrictionFact]:
     ]
 
 
+def in_force(qs: QuerySet[Restriction], on: dt.date) -> QuerySet[Restriction]:
+    """The restrictions of ``qs`` in force on ``on``: the database form of ``rules.is_in_force``
+    (not lifted, started, not ended — the end date inclusive). Every list of restrictions in
+    force reads it here."""
+    return qs.filter(lifted_at__isnull=True, starts_on__lte=on).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+    )
+
+
 def restrictions_in_force(partner: Partner, on: dt.date) -> list[Restriction]:
+    """``in_force`` over a partner's restrictions as already read (prefetched on its page)."""
     return [
         r
         for r in partner.restrictions.all()

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 
 from vasops.core.rules import add_months, add_years
+from vasops.core.vocabulary import ErrorCode
+from vasops.partners.errors import PartnerError
 
 CLAUSE_QUALIFICATION = "《日常事务办理规范》第二章 准入条件（资质）"
 CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 准入条件（能力）"
@@ -43,9 +45,10 @@ class QualificationFact:
 
 @dataclass(frozen=True)
 class Problem:
-    """A failing rule: ``code`` for machines, ``message`` for people, ``clause`` the source."""
+    """A failing rule: ``code`` for machines (a member of the reporting app's error enum),
+    ``message`` for people, ``clause`` the source."""
 
-    code: str
+    code: ErrorCode
     message: str
     clause: str = ""
 
@@ -65,12 +68,12 @@ def qualification_problems(
         fact = by_kind.get(needed)
         if fact is None:
             problems.append(
-                Problem("partner.qualification_missing", f"缺少必备资质：{label}。", CLAUSE_QUALIFICATION)
+                Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", CLAUSE_QUALIFICATION)
             )
         elif is_expired(fact, on):
             problems.append(
                 Problem(
-                    "partner.qualification_expired",
+                    PartnerError.QUALIFICATION_EXPIRED,
                     f"资质已过期：{label}（有效期至 {fact.valid_until}）。",
                     CLAUSE_QUALIFICATION,
                 )
@@ -155,12 +158,16 @@ def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
 
 
 _RESTRICTION_TEXT = {
-    "blacklist": ("partner.blacklisted", "已列入黑名单（信用等级不合格或近 6 个月有不良信用记录）"),
-    "lockout": ("partner.locked_out", "准入申请被驳回未满 3 个月"),
-    "ban": ("partner.banned", "接入考核通过后未参加接入评审，1 年内禁止申请"),
-    "violation_exclusion": ("partner.violation_excluded", "因违规被清退的业务类别 6 个月内不得申请"),
-    "major_violation": ("partner.major_violation", "存在重大违规"),
+    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（信用等级不合格或近 6 个月有不良信用记录）"),
+    "lockout": (PartnerError.LOCKED_OUT, "准入申请被驳回未满 3 个月"),
+    "ban": (PartnerError.BANNED, "接入考核通过后未参加接入评审，1 年内禁止申请"),
+    "violation_exclusion": (PartnerError.VIOLATION_EXCLUDED, "因违规被清退的业务类别 6 个月内不得申请"),
+    "major_violation": (PartnerError.MAJOR_VIOLATION, "存在重大违规"),
 }
+# the codes of the restrictions that refuse an application (credit grade 不合格 included)
+RESTRICTION_CODES = frozenset(
+    {PartnerError.CREDIT_FAIL, PartnerError.RESTRICTED, *(c for c, _ in _RESTRICTION_TEXT.values())}
+)
 
 
 def restriction_problems(
@@ -175,7 +182,7 @@ def restriction_problems(
     problems = []
     if credit_grade == "fail":
         problems.append(
-            Problem("partner.credit_fail", "信用等级为“不合格”，不得申请准入。", CLAUSE_RESTRICTION)
+            Problem(PartnerError.CREDIT_FAIL, "信用等级为“不合格”，不得申请准入。", CLAUSE_RESTRICTION)
         )
     for r in restrictions:
         if not is_in_force(r, on):
@@ -187,7 +194,7 @@ def restriction_problems(
             and r.business_line not in business_lines
         ):
             continue
-        code, text = _RESTRICTION_TEXT.get(r.kind, ("partner.restricted", "存在限制"))
+        code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, "存在限制"))
         until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
         line = f"（业务类别：{r.business_line}）" if r.business_line else ""
         problems.append(Problem(code, f"{text}{line}{until}。", CLAUSE_RESTRICTION))

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from vasops.core import audit, clock, notify
 from vasops.partners import queries, rules
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Qualification
 
 
@@ -44,10 +45,10 @@ def send_qualification_reminders(today: dt.date | None = None) -> int:
             notify.send(staff, subject=subject, body=body, url=q.partner.get_absolute_url())
             audit.record(
                 actor="system",
-                action=f"partner.qualification_reminder_{due}",
+                action=PartnerEvent.QUALIFICATION_EXPIRY_REMINDED,
                 obj=locked,
                 partner_id=q.partner_id,
-                after={stamp: getattr(locked, stamp)},
+                after={stamp: getattr(locked, stamp), "days": due},
             )
             sent += 1
     return sent

@@ -12,12 +12,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from vasops.core import audit, calendar, clock, documents, fsm, notify
-from vasops.core.errors import DomainError, NotFound, PermissionDenied
+from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
 from vasops.core.numbering import next_number
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_of, partner_users
 from vasops.workorders import queries, rules
-from vasops.workorders.errors import WorkOrderError as E
+from vasops.workorders.errors import WorkOrderError
+from vasops.workorders.events import WorkOrderEvent
 from vasops.workorders.models import Attachment, Comment, WorkOrder, WorkOrderStage
 from vasops.workorders.permissions import HANDLE, MANAGE
 
@@ -126,7 +127,10 @@ def _check_assignee(assignee: Any) -> None:
         return
     if not getattr(assignee, "is_active", False) or not assignee.has_perm(HANDLE):
         raise DomainError(
-            E.ASSIGNEE_NOT_HANDLER, f"“{assignee}”不是可处理工单的人员。", field="assignee", status=400
+            WorkOrderError.ASSIGNEE_NOT_HANDLER,
+            f"“{assignee}”不是可处理工单的人员。",
+            field="assignee",
+            status=400,
         )
 
 
@@ -148,22 +152,24 @@ def open_work_order(
     raise the partner types (upgrade, O&M data query, O&M complaint) for their own partner only."""
     _authenticated(actor)
     if type not in rules.TYPE_LABELS:
-        raise DomainError(E.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
+        raise DomainError(WorkOrderError.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
     if priority not in rules.PRIORITY_LABELS:
-        raise DomainError(E.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
+        raise DomainError(WorkOrderError.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
     own_partner = partner_of(actor)
     if has(actor, MANAGE):
         pass
     elif own_partner is not None:
         if type not in rules.PARTNER_TYPES:
             raise DomainError(
-                E.TYPE_NOT_FOR_PARTNER,
+                WorkOrderError.TYPE_NOT_FOR_PARTNER,
                 f"合作伙伴不能发起“{rules.TYPE_LABELS[type]}”工单，可发起：应用软件升级、运维数据查询、运维投诉。",
                 status=403,
                 field="type",
             )
         if partner is not None and partner.pk != own_partner.pk:
-            raise DomainError(E.OTHER_PARTNER, "只能为本企业发起工单。", status=403, field="partner")
+            raise DomainError(
+                WorkOrderError.OTHER_PARTNER, "只能为本企业发起工单。", status=403, field="partner"
+            )
         if assignee is not None:
             raise PermissionDenied("合作伙伴不能指定处理人。", field="assignee")
         partner = own_partner
@@ -171,12 +177,12 @@ def open_work_order(
         raise PermissionDenied("您没有发起工单的权限。")
     title = (title or "").strip()
     if not title:
-        raise DomainError(E.TITLE_REQUIRED, "请填写工单标题。", field="title")
+        raise DomainError(WorkOrderError.TITLE_REQUIRED, "请填写工单标题。", field="title")
     if system and system not in rules.SYSTEM_LABELS:
-        raise DomainError(E.UNKNOWN_SYSTEM, f"未知的系统“{system}”。", field="system")
+        raise DomainError(WorkOrderError.UNKNOWN_SYSTEM, f"未知的系统“{system}”。", field="system")
     if type in rules.SYSTEM_REQUIRED_TYPES and not system:
         raise DomainError(
-            E.SYSTEM_REQUIRED,
+            WorkOrderError.SYSTEM_REQUIRED,
             "数据变更工单须指明目标系统（每个增值业务系统及信息化部各发一张）。",
             field="system",
             clause=rules.CLAUSE_DATA_CHANGE,
@@ -206,7 +212,7 @@ def open_work_order(
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.open",
+        action=WorkOrderEvent.WORK_ORDER_OPENED,
         obj=wo,
         partner_id=wo.partner_id,
         after={**_snap(wo), "number": wo.number, "type": wo.type, "priority": wo.priority, "title": wo.title},
@@ -233,9 +239,9 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
     else:
         _require(actor, MANAGE, wo)
     if not wo.is_active:
-        raise DomainError("core.invalid_transition", "已解决或已关闭的工单不能再指派。", status=409)
+        raise DomainError(CoreError.INVALID_TRANSITION, "已解决或已关闭的工单不能再指派。", status=409)
     if assignee is None:
-        raise DomainError(E.ASSIGNEE_NOT_HANDLER, "请选择处理人。", field="assignee")
+        raise DomainError(WorkOrderError.ASSIGNEE_NOT_HANDLER, "请选择处理人。", field="assignee")
     _check_assignee(assignee)
     before = _snap(wo)
     wo.assignee = assignee
@@ -246,7 +252,7 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
         st.save(update_fields=["assignee"])
     audit.record(
         actor=actor,
-        action="workorders.assign",
+        action=WorkOrderEvent.WORK_ORDER_ASSIGNED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -279,7 +285,7 @@ def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.start",
+        action=WorkOrderEvent.WORK_ORDER_STARTED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -302,7 +308,7 @@ def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     _require(actor, HANDLE, wo)
     if not wo.is_active:
         raise DomainError(
-            "core.invalid_transition", f"当前状态“{wo.get_state_display()}”下不能完成环节。", status=409
+            CoreError.INVALID_TRANSITION, f"当前状态“{wo.get_state_display()}”下不能完成环节。", status=409
         )
     before = _snap(wo)
     if wo.state == rules.OPEN:
@@ -323,7 +329,7 @@ def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.advance",
+        action=WorkOrderEvent.WORK_ORDER_ADVANCED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -357,7 +363,7 @@ def _do_resolve(
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.resolve",
+        action=WorkOrderEvent.WORK_ORDER_RESOLVED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -379,9 +385,7 @@ def resolve(wo: WorkOrder, *, actor: Any, result: str) -> WorkOrder:
     """Resolve directly with a result (finishes the current stage)."""
     wo = _locked(wo)
     _require(actor, HANDLE, wo)
-    result = (result or "").strip()
-    if not result:
-        raise DomainError(E.RESULT_REQUIRED, "请填写处理结果。", field="result")
+    result = required_text(result, WorkOrderError.RESULT_REQUIRED, "请填写处理结果。", field="result")
     return _do_resolve(wo, actor=actor, result=result, before=_snap(wo), now=clock.now())
 
 
@@ -398,7 +402,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     else:
         raise PermissionDenied("您没有关闭此工单的权限。")
     if wo.state != rules.RESOLVED and not result:
-        raise DomainError(E.RESULT_REQUIRED, "未解决的工单关闭时请说明原因。", field="result")
+        raise DomainError(WorkOrderError.RESULT_REQUIRED, "未解决的工单关闭时请说明原因。", field="result")
     before = _snap(wo)
     now = clock.now()
     fsm.transition(wo, "close", label="关闭")
@@ -410,7 +414,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.close",
+        action=WorkOrderEvent.WORK_ORDER_CLOSED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -435,9 +439,7 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     _require_visible(actor, wo)
     if not (has(actor, MANAGE) or _is_own_partner(actor, wo)):
         raise PermissionDenied("您没有重开此工单的权限。")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(E.REASON_REQUIRED, "请说明重开原因。", field="reason")
+    reason = required_text(reason, WorkOrderError.REASON_REQUIRED, "请说明重开原因。")
     before = _snap(wo)
     fsm.transition(wo, "reopen", label="重开")
     now = clock.now()
@@ -447,7 +449,7 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     wo.save()
     audit.record(
         actor=actor,
-        action="workorders.reopen",
+        action=WorkOrderEvent.WORK_ORDER_REOPENED,
         obj=wo,
         partner_id=wo.partner_id,
         before=before,
@@ -467,9 +469,7 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
         has(actor, HANDLE) or has(actor, MANAGE) or _is_own_partner(actor, wo) or wo.created_by_id == actor.pk
     ):
         raise PermissionDenied("您没有在此工单留言的权限。")
-    text = (text or "").strip()
-    if not text:
-        raise DomainError(E.TEXT_REQUIRED, "请填写留言内容。", field="text")
+    text = required_text(text, WorkOrderError.TEXT_REQUIRED, "请填写留言内容。", field="text")
     row = Comment.objects.create(work_order=wo, author=actor, text=text)
     after: dict[str, Any] = {"comment": row.pk, "text": text[:500]}
     if upload is not None:
@@ -477,7 +477,9 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
         Attachment.objects.create(work_order=wo, comment=row, document=doc, added_by=actor)
         after["document"] = str(doc.uuid)
         after["file"] = doc.original_name
-    audit.record(actor=actor, action="workorders.comment", obj=wo, partner_id=wo.partner_id, after=after)
+    audit.record(
+        actor=actor, action=WorkOrderEvent.COMMENT_ADDED, obj=wo, partner_id=wo.partner_id, after=after
+    )
     recipients = [wo.assignee, wo.created_by, *_partner_recipients(wo)]
     notify.send(
         [u for u in recipients if u is not None and u.pk != actor.pk],
@@ -515,7 +517,7 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         wo.save(update_fields=["overdue", "updated_at"])
         audit.record(
             actor="system",
-            action="workorders.overdue",
+            action=WorkOrderEvent.DEADLINE_MISSED,
             obj=wo,
             partner_id=wo.partner_id,
             before=before,
@@ -540,7 +542,7 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         wo.save(update_fields=["escalated_at", "updated_at"])
         audit.record(
             actor="system",
-            action="workorders.escalate",
+            action=WorkOrderEvent.WORK_ORDER_ESCALATED,
             obj=wo,
             partner_id=wo.partner_id,
             before=before,

@@ -8,7 +8,6 @@ commit). Callers import from ``vasops.admission.actions``; this module re-export
 from __future__ import annotations
 
 from vasops.admission.actions.applications import (
-    RESTRICTION_CODES,
     REVIEW_DECISIONS,
     add_product,
     create_application,
@@ -38,7 +37,6 @@ __all__ = [
     "CAPABILITY_FIELDS",
     "DECISIONS",
     "EDITABLE_FIELDS",
-    "RESTRICTION_CODES",
     "REVIEW_DECISIONS",
     "S",
     "add_product",

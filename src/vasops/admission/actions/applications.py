@@ -19,33 +19,22 @@ from vasops.admission.actions.common import (
     notify_staff,
     problems_error,
     require_member,
-    required_reason,
 )
-from vasops.admission.errors import AdmissionError as E
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application, ApplicationMaterial, ApplicationProduct
 from vasops.catalog import queries as catalog_queries
 from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import BillingMode, BusinessLine
 from vasops.core import audit, clock, documents, fsm, numbering, permissions
-from vasops.core.errors import DomainError
-
-RESTRICTION_CODES = frozenset(
-    {
-        "partner.blacklisted",
-        "partner.locked_out",
-        "partner.banned",
-        "partner.violation_excluded",
-        "partner.major_violation",
-        "partner.credit_fail",
-        "partner.restricted",
-    }
-)
+from vasops.core.errors import DomainError, required_text
+from vasops.partners import rules as partner_rules
 
 
 def _editable(app: Application) -> None:
     if app.state not in (S.DRAFT, S.RETURNED):
         raise DomainError(
-            E.NOT_EDITABLE,
+            AdmissionError.NOT_EDITABLE,
             f"申请当前状态为“{app.get_state_display()}”，只有草稿或退回修改的申请可以修改。",
             status=409,
         )
@@ -58,7 +47,9 @@ def _resolve_lines(codes: list[str]) -> list[BusinessLine]:
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise DomainError(
-            E.INVALID_BUSINESS_LINE, f"未知或已停用的业务类别：{'、'.join(unknown)}。", field="business_lines"
+            AdmissionError.INVALID_BUSINESS_LINE,
+            f"未知或已停用的业务类别：{'、'.join(unknown)}。",
+            field="business_lines",
         )
     return [found[c] for c in wanted]
 
@@ -82,12 +73,12 @@ def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] 
     lines = None
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
-            raise DomainError(E.NOT_EDITABLE, f"字段 {name} 不可修改。", field=name)
+            raise DomainError(AdmissionError.NOT_EDITABLE, f"字段 {name} 不可修改。", field=name)
         if name == "business_lines":
             lines = _resolve_lines(list(value or []))
             continue
         if name in ("connect_rate_bp", "answered_20s_bp") and not 0 <= int(value) <= 10000:
-            raise DomainError(E.NOT_EDITABLE, "比例须在 0–10000 基点之间。", field=name)
+            raise DomainError(AdmissionError.NOT_EDITABLE, "比例须在 0–10000 基点之间。", field=name)
         setattr(app, name, value)
     return lines
 
@@ -112,7 +103,7 @@ def create_application(
     other = queries.open_application_of(partner)
     if other is not None:
         raise DomainError(
-            E.OPEN_APPLICATION_EXISTS,
+            AdmissionError.OPEN_APPLICATION_EXISTS,
             f"已有未结束的准入申请 {other.number}，请继续办理该申请。",
             status=409,
             clause=rules.CLAUSE_WINDOW,
@@ -125,7 +116,7 @@ def create_application(
         for p in partner_queries.eligibility_problems(
             partner, today, business_lines=_line_keys(lines) if business_lines else None
         )
-        if p.code in RESTRICTION_CODES
+        if p.code in partner_rules.RESTRICTION_CODES
     ]
     if restrictions:
         first = restrictions[0]
@@ -149,7 +140,7 @@ def create_application(
     app.business_lines.set(lines)
     audit_application(
         actor,
-        "admission.application_created",
+        AdmissionEvent.APPLICATION_CREATED,
         app,
         None,
         after=application_snapshot(app, ["state", *EDITABLE_FIELDS]),
@@ -171,7 +162,11 @@ def update_application(app: Application, *, actor: Any, **values: Any) -> Applic
     if lines is not None:
         app.business_lines.set(lines)
     audit_application(
-        actor, "admission.application_updated", app, before, after=application_snapshot(app, EDITABLE_FIELDS)
+        actor,
+        AdmissionEvent.APPLICATION_UPDATED,
+        app,
+        before,
+        after=application_snapshot(app, EDITABLE_FIELDS),
     )
     return app
 
@@ -183,7 +178,7 @@ def upload_material(app: Application, *, actor: Any, kind: str, upload: Uploaded
     app = locked(app)
     _editable(app)
     if kind not in rules.MATERIAL_LABELS:
-        raise DomainError(E.INVALID_MATERIAL, f"未知的资料类型：{kind}。", field="kind")
+        raise DomainError(AdmissionError.INVALID_MATERIAL, f"未知的资料类型：{kind}。", field="kind")
     doc = documents.store(
         upload, actor=actor, partner_id=app.partner_id, kind=f"admission.{kind}", field="file"
     )
@@ -191,7 +186,7 @@ def upload_material(app: Application, *, actor: Any, kind: str, upload: Uploaded
     material = ApplicationMaterial.objects.create(application=app, kind=kind, document=doc)
     audit_application(
         actor,
-        "admission.material_uploaded",
+        AdmissionEvent.MATERIAL_UPLOADED,
         app,
         None,
         after={"kind": kind, "document": str(doc.uuid), "name": doc.original_name},
@@ -218,14 +213,16 @@ def add_product(
     line = next((x for x in app.business_lines.all() if x.code == business_line), None)
     if line is None:
         raise DomainError(
-            E.INVALID_BUSINESS_LINE, "产品的业务类别须是本申请所选的业务类别之一。", field="business_line"
+            AdmissionError.INVALID_BUSINESS_LINE,
+            "产品的业务类别须是本申请所选的业务类别之一。",
+            field="business_line",
         )
     if billing_mode not in BillingMode.values:
-        raise DomainError(E.INVALID_BUSINESS_LINE, "未知的计费方式。", field="billing_mode")
+        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "未知的计费方式。", field="billing_mode")
     if not name.strip():
-        raise DomainError(E.INVALID_BUSINESS_LINE, "请填写产品名称。", field="name")
+        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "请填写产品名称。", field="name")
     if fee_fen < 0:
-        raise DomainError(E.INVALID_BUSINESS_LINE, "资费不能为负数。", field="fee_fen")
+        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "资费不能为负数。", field="fee_fen")
     product = ApplicationProduct.objects.create(
         application=app,
         business_line=line,
@@ -236,7 +233,7 @@ def add_product(
     )
     audit_application(
         actor,
-        "admission.product_added",
+        AdmissionEvent.PRODUCT_ADDED,
         app,
         None,
         after={
@@ -256,7 +253,7 @@ def remove_product(product: ApplicationProduct, *, actor: Any) -> None:
     _editable(locked(app))
     before = {"product": product.pk, "name": product.name, "business_line": product.business_line.code}
     product.delete()
-    audit_application(actor, "admission.product_removed", app, before)
+    audit_application(actor, AdmissionEvent.PRODUCT_REMOVED, app, before)
 
 
 @transaction.atomic
@@ -268,12 +265,12 @@ def submit_application(app: Application, *, actor: Any) -> Application:
         fsm.transition(app, "submit", label="提交申请")
     problems = queries.eligibility_problems(app, clock.today())
     if problems:
-        raise problems_error(E.NOT_ELIGIBLE, problems, "申请不符合受理条件：")
+        raise problems_error(AdmissionError.NOT_ELIGIBLE, problems, "申请不符合受理条件：")
     before = audit.snapshot(app, ["state"])
     fsm.transition(app, "submit", label="提交申请")
     app.submitted_at = clock.now()
     app.save()
-    audit_application(actor, "admission.application_submitted", app, before)
+    audit_application(actor, AdmissionEvent.APPLICATION_SUBMITTED, app, before)
     notify_staff(app, f"准入申请 {app.number} 已提交待初审", f"{app.partner} 提交了准入申请。")
     return app
 
@@ -285,14 +282,14 @@ def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> A
     before = audit.snapshot(app, ["state"])
     fsm.transition(app, "withdraw", label="撤回申请")
     app.save()
-    audit_application(actor, "admission.application_withdrawn", app, before, reason=reason)
+    audit_application(actor, AdmissionEvent.APPLICATION_WITHDRAWN, app, before, reason=reason)
     return app
 
 
 REVIEW_DECISIONS = {
-    "approve": ("approve_initial", "初审通过", "admission.initial_approved"),
-    "return": ("return_for_correction", "退回修改", "admission.initial_returned"),
-    "reject": ("reject_initial", "初审不通过", "admission.initial_rejected"),
+    "approve": ("approve_initial", "初审通过", AdmissionEvent.INITIAL_REVIEW_APPROVED),
+    "return": ("return_for_correction", "退回修改", AdmissionEvent.INITIAL_REVIEW_RETURNED),
+    "reject": ("reject_initial", "初审不通过", AdmissionEvent.INITIAL_REVIEW_REJECTED),
 }
 
 
@@ -302,8 +299,10 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
     the partner is told in the portal and by email."""
     permissions.require(actor, "admission.review_application")
     if decision not in REVIEW_DECISIONS:
-        raise DomainError(E.INVALID_DECISION, "初审结论须为通过、退回修改或不通过。", field="decision")
-    text = required_reason(reason)
+        raise DomainError(
+            AdmissionError.INVALID_DECISION, "初审结论须为通过、退回修改或不通过。", field="decision"
+        )
+    text = required_text(reason, AdmissionError.REASON_REQUIRED, "请填写理由。")
     app = locked(app)
     method, label, action = REVIEW_DECISIONS[decision]
     before = audit.snapshot(app, ["state"])

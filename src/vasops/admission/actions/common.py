@@ -7,13 +7,13 @@ from typing import Any
 from django.urls import reverse
 
 from vasops.admission import queries
-from vasops.admission.errors import AdmissionError as E
-from vasops.admission.models import Application, ApplicationState
+from vasops.admission.models import Application
 from vasops.core import audit, notify, permissions
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.partners import queries as partner_queries
 from vasops.partners.rules import Problem
 
-S = ApplicationState
+S = Application.State
 
 
 CAPABILITY_FIELDS = [
@@ -41,7 +41,7 @@ def problems_error(code: str, problems: list[Problem], intro: str) -> DomainErro
 
 def require_member(actor: Any, app: Application | None = None) -> Any:
     """The actor's partner (and, with ``app``, that it owns the application) or refuse."""
-    partner = queries.partner_of(actor)
+    partner = partner_queries.partner_of(actor)
     if partner is None:
         raise PermissionDenied("只有合作伙伴用户可以办理准入申请。")
     if app is not None and app.partner_id != partner.pk:
@@ -53,13 +53,6 @@ def partner_actor(actor: Any) -> Any:
     """The person for the partner registry's audit when they hold its permission; otherwise the
     change is a system consequence of this admission action (already permission-checked)."""
     return actor if permissions.has(actor, "partners.manage_partner") else None
-
-
-def required_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise DomainError(E.REASON_REQUIRED, "请填写理由。", field="reason")
-    return text
 
 
 def application_url(app: Application) -> str:

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from vasops.admission import rules
 from vasops.admission.actions.common import audit_application, locked, notify_partner
-from vasops.admission.errors import AdmissionError as E
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application, Contract
 from vasops.core import audit, documents, fsm, permissions
 from vasops.core.errors import DomainError
@@ -31,9 +32,9 @@ def sign_contract(
     app = locked(app)
     problems = rules.contract_problems(term_start, term_end, settlement_ratio_bp)
     if problems:
-        field = "term_end" if problems[0].code == "admission.contract_term" else "settlement_ratio_bp"
+        field = "term_end" if problems[0].code == AdmissionError.CONTRACT_TERM else "settlement_ratio_bp"
         raise DomainError(
-            E.CONTRACT_INVALID,
+            AdmissionError.CONTRACT_INVALID,
             "；".join(p.message for p in problems),
             field=field,
             clause=rules.CLAUSE_CONTRACT,
@@ -54,7 +55,7 @@ def sign_contract(
     app.save()
     audit_application(
         actor,
-        "admission.contract_signed",
+        AdmissionEvent.CONTRACT_SIGNED,
         app,
         before,
         after={

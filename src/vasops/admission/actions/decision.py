@@ -13,14 +13,14 @@ from vasops.admission.actions.common import (
     locked,
     notify_partner,
     partner_actor,
-    required_reason,
 )
-from vasops.admission.errors import AdmissionError as E
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application
 from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import ResourcePool
 from vasops.core import audit, calendar, clock, fsm, permissions
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.partners import actions as partner_actions
 
@@ -32,9 +32,9 @@ def _catalog_actor(actor: Any) -> Any:
 
 
 DECISIONS = {
-    "accept": ("accept", "准入通过", "admission.accepted"),
-    "defer": ("defer", "暂缓接入", "admission.deferred"),
-    "reject": ("reject", "驳回", "admission.rejected"),
+    "accept": ("accept", "准入通过", AdmissionEvent.APPLICATION_ACCEPTED),
+    "defer": ("defer", "暂缓接入", AdmissionEvent.APPLICATION_DEFERRED),
+    "reject": ("reject", "驳回", AdmissionEvent.APPLICATION_REJECTED),
 }
 
 
@@ -45,8 +45,8 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     reject: 3-month lockout."""
     permissions.require(actor, "admission.decide_application")
     if decision not in DECISIONS:
-        raise DomainError(E.INVALID_DECISION, "准入决定须为接受、暂缓或拒绝。", field="decision")
-    text = required_reason(reason)
+        raise DomainError(AdmissionError.INVALID_DECISION, "准入决定须为接受、暂缓或拒绝。", field="decision")
+    text = required_text(reason, AdmissionError.REASON_REQUIRED, "请填写理由。")
     app = locked(app)
     method, label, action = DECISIONS[decision]
     before = audit.snapshot(app, ["state", "enterprise_code", "service_access_number"])

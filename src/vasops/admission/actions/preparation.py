@@ -16,10 +16,11 @@ from vasops.admission.actions.common import (
     partner_actor,
     require_member,
 )
-from vasops.admission.errors import AdmissionError as E
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import AccessTestResult, Application
 from vasops.core import audit, clock, fsm, permissions
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.core.rules import add_months
 from vasops.partners import actions as partner_actions
@@ -59,7 +60,7 @@ def _postpone(app: Application, deadline: Deadline, *, actor: Any) -> Applicatio
     )
     audit_application(
         actor,
-        "admission.preparation_postponed",
+        AdmissionEvent.PREPARATION_POSTPONED,
         app,
         before,
         after=audit.snapshot(app, ["prep_month", "access_data_due_at"]),
@@ -99,7 +100,7 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
     missing = [label for key, label in ACCESS_DATA_REQUIRED.items() if not str(data.get(key, "")).strip()]
     if missing:
         raise DomainError(
-            E.ACCESS_DATA_INCOMPLETE,
+            AdmissionError.ACCESS_DATA_INCOMPLETE,
             f"接入资料不完整，请填写：{'、'.join(missing)}。",
             field=next(k for k, v in ACCESS_DATA_REQUIRED.items() if v == missing[0]),
         )
@@ -118,7 +119,7 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
         deadline.save(update_fields=["state", "closed_at"])
     audit_application(
         actor,
-        "admission.access_data_submitted",
+        AdmissionEvent.ACCESS_DATA_SUBMITTED,
         app,
         before,
         after={"state": app.state, "prep_month": app.prep_month, "access_data": app.access_data},
@@ -141,17 +142,19 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
     app = locked(app)
     if app.state != S.PREPARING:
         raise DomainError(
-            "core.invalid_transition",
+            CoreError.INVALID_TRANSITION,
             f"当前状态“{app.get_state_display()}”下不能发起数据修改工单（须已提交接入资料）。",
             status=409,
         )
     known = _vas_systems()
     wanted = list(dict.fromkeys(systems))
     if not wanted:
-        raise DomainError(E.UNKNOWN_SYSTEM, "请至少选择一个系统。", field="systems")
+        raise DomainError(AdmissionError.UNKNOWN_SYSTEM, "请至少选择一个系统。", field="systems")
     unknown = [s for s in wanted if s not in known]
     if unknown:
-        raise DomainError(E.UNKNOWN_SYSTEM, f"未知的系统：{'、'.join(unknown)}。", field="systems")
+        raise DomainError(
+            AdmissionError.UNKNOWN_SYSTEM, f"未知的系统：{'、'.join(unknown)}。", field="systems"
+        )
     from vasops.workorders import actions as wo_actions
     from vasops.workorders import queries as wo_queries
 
@@ -164,7 +167,9 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
     dup = [known[s] for s in wanted if s in existing]
     if dup:
         raise DomainError(
-            E.WORK_ORDER_EXISTS, f"以下系统已有未完成的数据修改工单：{'、'.join(dup)}。", field="systems"
+            AdmissionError.WORK_ORDER_EXISTS,
+            f"以下系统已有未完成的数据修改工单：{'、'.join(dup)}。",
+            field="systems",
         )
     orders = []
     for code in wanted:
@@ -184,7 +189,7 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
         )
     audit_application(
         actor,
-        "admission.data_change_raised",
+        AdmissionEvent.DATA_CHANGE_ORDERS_RAISED,
         app,
         None,
         after={"systems": wanted, "work_orders": [getattr(o, "number", o.pk) for o in orders]},
@@ -201,7 +206,7 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
         orders = queries.work_orders_of(app)
         if not orders:
             raise DomainError(
-                E.WORK_ORDERS_PENDING,
+                AdmissionError.WORK_ORDERS_PENDING,
                 "尚未发起数据修改工单，不能开始接入测试。",
                 clause=rules.CLAUSE_DATA_CHANGE,
             )
@@ -209,7 +214,7 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
         if pending:
             names = "、".join(str(getattr(o, "number", o.pk)) for o in pending)
             raise DomainError(
-                E.WORK_ORDERS_PENDING,
+                AdmissionError.WORK_ORDERS_PENDING,
                 f"数据修改工单尚未全部完成：{names}。",
                 status=409,
                 clause=rules.CLAUSE_DATA_CHANGE,
@@ -217,7 +222,7 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
     before = audit.snapshot(app, ["state"])
     fsm.transition(app, "start_testing", label="开始接入测试")
     app.save()
-    audit_application(actor, "admission.testing_started", app, before)
+    audit_application(actor, AdmissionEvent.TESTING_STARTED, app, before)
     notify_partner(app, f"准入申请 {app.number} 进入接入测试", "请配合湖北联通完成接入测试。")
     return app
 
@@ -231,18 +236,20 @@ def record_test_result(
     app = locked(app)
     if app.state != S.TESTING:
         raise DomainError(
-            "core.invalid_transition",
+            CoreError.INVALID_TRANSITION,
             f"当前状态“{app.get_state_display()}”下不能记录接入测试结果。",
             status=409,
         )
     cases = {(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())}
     if (business_line, case_code) not in cases:
         raise DomainError(
-            E.UNKNOWN_TEST_CASE, f"测试用例 {business_line}:{case_code} 不属于本申请。", field="case"
+            AdmissionError.UNKNOWN_TEST_CASE,
+            f"测试用例 {business_line}:{case_code} 不属于本申请。",
+            field="case",
         )
     line = next(x for x in app.business_lines.all() if x.code == business_line)
-    if not passed and not note.strip():
-        raise DomainError(E.REASON_REQUIRED, "测试不通过时请说明问题。", field="note")
+    if not passed:
+        required_text(note, AdmissionError.REASON_REQUIRED, "测试不通过时请说明问题。", field="note")
     row = AccessTestResult.objects.create(
         application=app,
         business_line=line,
@@ -253,7 +260,7 @@ def record_test_result(
     )
     audit_application(
         actor,
-        "admission.test_result_recorded",
+        AdmissionEvent.TEST_RESULT_RECORDED,
         app,
         None,
         after={"case": f"{business_line}:{case_code}", "passed": passed},
@@ -274,7 +281,7 @@ def open_access(app: Application, *, actor: Any) -> Application:
         failing = rules.untested_or_failed(required, latest)
         if failing:
             raise DomainError(
-                E.TESTS_NOT_PASSED,
+                AdmissionError.TESTS_NOT_PASSED,
                 f"接入测试尚未全部通过：{'、'.join(failing)}。",
                 status=409,
                 clause=rules.CLAUSE_TESTING,
@@ -284,6 +291,6 @@ def open_access(app: Application, *, actor: Any) -> Application:
     app.opened_at = clock.now()
     app.save()
     partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
-    audit_application(actor, "admission.opened", app, before)
+    audit_application(actor, AdmissionEvent.ACCESS_OPENED, app, before)
     notify_partner(app, f"准入申请 {app.number} 已开通", "业务已开通，请签订合作合同。")
     return app

@@ -9,19 +9,13 @@ from typing import Any, BinaryIO
 from django.db import transaction
 from django.urls import reverse
 
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.exam import queries as exam_queries
 from vasops.admission.exam import rules
-from vasops.admission.exam.models import (
-    ExamPaper,
-    ExamPaperState,
-    ExamSitting,
-    ExamSittingState,
-    Question,
-    QuestionCategory,
-)
-from vasops.admission.exam.rules import ExamError
+from vasops.admission.exam.models import ExamPaper, ExamSitting, Question, QuestionCategory
 from vasops.core import audit, clock, fsm, imports, notify, permissions
-from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied
+from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
 from vasops.partners import queries as partner_queries
 
 MANAGE = "admission.manage_exam"
@@ -43,14 +37,14 @@ SITTING_FIELDS = [
 
 def _check_question(category: str, qtype: str, text: str, options: list[str], answer: str) -> str:
     if category not in QuestionCategory.values:
-        raise DomainError(ExamError.INVALID_QUESTION, "类别须为业务或技术。", field="category")
+        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, "类别须为业务或技术。", field="category")
     if not text.strip():
-        raise DomainError(ExamError.INVALID_QUESTION, "请填写题目。", field="text")
+        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, "请填写题目。", field="text")
     if qtype == rules.TRUE_FALSE:
         options = []
     problem = rules.answer_problem(qtype, answer, len(options))
     if problem:
-        raise DomainError(ExamError.INVALID_QUESTION, problem, field="answer")
+        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, problem, field="answer")
     return rules.normalise_answer(qtype, answer)
 
 
@@ -65,7 +59,7 @@ def create_question(
         category=category, qtype=qtype, text=text.strip(), options=options, answer=norm, created_by=actor
     )
     audit.record(
-        actor=actor, action="admission.question_created", obj=q, after=audit.snapshot(q, QUESTION_FIELDS)
+        actor=actor, action=AdmissionEvent.QUESTION_CREATED, obj=q, after=audit.snapshot(q, QUESTION_FIELDS)
     )
     return q
 
@@ -84,7 +78,7 @@ def update_question(
     q.save()
     audit.record(
         actor=actor,
-        action="admission.question_updated",
+        action=AdmissionEvent.QUESTION_UPDATED,
         obj=q,
         before=before,
         after=audit.snapshot(q, QUESTION_FIELDS),
@@ -96,15 +90,14 @@ def update_question(
 def retire_question(question: Question, *, actor: Any, reason: str) -> Question:
     """Take a question out of future draws. Questions are never hard-deleted."""
     permissions.require(actor, MANAGE)
-    if not reason.strip():
-        raise DomainError(ExamError.REASON_REQUIRED, "停用题目须填写原因。", field="reason")
+    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, "停用题目须填写原因。")
     q = Question.objects.select_for_update().get(pk=question.pk)
     before = audit.snapshot(q, ["retired", "retired_reason"])
     q.retired, q.retired_reason = True, reason.strip()
     q.save(update_fields=["retired", "retired_reason", "updated_at"])
     audit.record(
         actor=actor,
-        action="admission.question_retired",
+        action=AdmissionEvent.QUESTION_RETIRED,
         obj=q,
         before=before,
         after=audit.snapshot(q, ["retired", "retired_reason"]),
@@ -121,7 +114,7 @@ class QuestionImportError(imports.ImportRefused):
 
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(
-            ExamError.IMPORT_INVALID,
+            AdmissionError.EXAM_IMPORT_INVALID,
             errors,
             f"导入文件有 {len(errors)} 处错误，未导入任何题目；请修改后重新上传。",
         )
@@ -190,7 +183,10 @@ def import_questions(upload: BinaryIO, *, actor: Any) -> list[Question]:
     created = [Question.objects.create(created_by=actor, **data) for data in parsed]
     for q in created:
         audit.record(
-            actor=actor, action="admission.question_imported", obj=q, after=audit.snapshot(q, QUESTION_FIELDS)
+            actor=actor,
+            action=AdmissionEvent.QUESTION_IMPORTED,
+            obj=q,
+            after=audit.snapshot(q, QUESTION_FIELDS),
         )
     return created
 
@@ -248,21 +244,23 @@ def schedule_exam(
 ) -> ExamSitting:
     """Schedule the sitting (days 11–15 of the acceptance month) and draw the two papers."""
     permissions.require(actor, MANAGE)
-    from vasops.admission.models import Application, ApplicationState
+    from vasops.admission.models import Application
 
     app = Application.objects.select_for_update().get(pk=application.pk)
-    if app.state != ApplicationState.INITIAL_APPROVED:
+    if app.state != Application.State.INITIAL_APPROVED:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
             f"申请当前状态“{app.get_state_display()}”，只有初审通过的申请可以安排考核。",
             status=409,
             clause=rules.CLAUSE_EXAM,
         )
-    if ExamSitting.objects.filter(application=app, state=ExamSittingState.SCHEDULED).exists():
-        raise DomainError(ExamError.ALREADY_SCHEDULED, "该申请已安排考核场次。", status=409)
+    if ExamSitting.objects.filter(application=app, state=ExamSitting.State.SCHEDULED).exists():
+        raise DomainError(AdmissionError.EXAM_ALREADY_SCHEDULED, "该申请已安排考核场次。", status=409)
     problem = rules.sitting_date_problem(date, app.window_month)
     if problem:
-        raise DomainError(ExamError.DATE_OUT_OF_WINDOW, problem, clause=rules.CLAUSE_EXAM, field="date")
+        raise DomainError(
+            AdmissionError.EXAM_DATE_OUT_OF_WINDOW, problem, clause=rules.CLAUSE_EXAM, field="date"
+        )
     if duration_minutes < 1 or duration_minutes > 600:
         raise DomainError(CoreError.VALIDATION, "考试时长须在 1–600 分钟之间。", field="duration_minutes")
     if questions_per_paper < 1:
@@ -290,7 +288,7 @@ def schedule_exam(
         except ValueError:
             label = QuestionCategory(category).label
             raise DomainError(
-                ExamError.BANK_TOO_SMALL,
+                AdmissionError.EXAM_BANK_TOO_SMALL,
                 f"{label}题库可用题目不足 {questions_per_paper} 道，请先补充题库。",
                 field="questions_per_paper",
             )
@@ -304,7 +302,7 @@ def schedule_exam(
         paper.drawn.set(ids)
     audit.record(
         actor=actor,
-        action="admission.exam_scheduled",
+        action=AdmissionEvent.EXAM_SCHEDULED,
         obj=sitting,
         partner_id=app.partner_id,
         after=audit.snapshot(sitting, SITTING_FIELDS),
@@ -323,7 +321,7 @@ def schedule_exam(
 
 
 def _paper_for_actor(paper: ExamPaper, actor: Any) -> ExamPaper:
-    partner = exam_queries.partner_of(actor)
+    partner = partner_queries.partner_of(actor)
     if partner is None:
         raise PermissionDenied("只有合作伙伴用户可以作答试卷。")
     locked = (
@@ -351,7 +349,7 @@ def _close(paper: ExamPaper, actor: Any, *, auto: bool) -> ExamPaper:
     paper.save()
     audit.record(
         actor=actor,
-        action="admission.exam_paper_auto_closed" if auto else "admission.exam_paper_submitted",
+        action=AdmissionEvent.EXAM_PAPER_AUTO_CLOSED if auto else AdmissionEvent.EXAM_PAPER_SUBMITTED,
         obj=paper,
         partner_id=paper.sitting.application.partner_id,
         after={"answers": paper.answers, "score": paper.score, "submitted_at": paper.submitted_at},
@@ -368,28 +366,28 @@ def _expired(paper: ExamPaper) -> bool:
 def start_paper(paper: ExamPaper, *, actor: Any) -> ExamPaper:
     """The partner opens the paper: only on the sitting day; the timer starts now."""
     p = _paper_for_actor(paper, actor)
-    if p.state == ExamPaperState.IN_PROGRESS:
+    if p.state == ExamPaper.State.IN_PROGRESS:
         if _expired(p):
             return _close(p, "system", auto=True)
         return p
-    if p.state != ExamPaperState.NOT_STARTED:
+    if p.state != ExamPaper.State.NOT_STARTED:
         return p
     if clock.today() != p.sitting.date:
         raise DomainError(
-            ExamError.NOT_SITTING_DAY,
+            AdmissionError.EXAM_NOT_SITTING_DAY,
             f"试卷只能在考核当日（{p.sitting.date.isoformat()}）开启。",
             status=409,
             clause=rules.CLAUSE_EXAM,
         )
-    if p.sitting.state != ExamSittingState.SCHEDULED:
-        raise DomainError(ExamError.PAPER_CLOSED, "本场考核已结束。", status=409)
+    if p.sitting.state != ExamSitting.State.SCHEDULED:
+        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "本场考核已结束。", status=409)
     fsm.transition(p, "start", label="开始作答")
     p.started_at = clock.now()
     p.taken_by = actor
     p.save()
     audit.record(
         actor=actor,
-        action="admission.exam_paper_started",
+        action=AdmissionEvent.EXAM_PAPER_STARTED,
         obj=p,
         partner_id=p.sitting.application.partner_id,
         after={"started_at": p.started_at},
@@ -413,15 +411,19 @@ def save_answers(paper: ExamPaper, *, actor: Any, answers: dict[str, Any]) -> Ex
     with what was saved before (the close is kept; the refusal is raised after it commits)."""
     with transaction.atomic():
         p = _paper_for_actor(paper, actor)
-        if p.state != ExamPaperState.IN_PROGRESS:
-            raise DomainError(ExamError.PAPER_CLOSED, "试卷已交卷或未开始，不能再作答。", status=409)
+        if p.state != ExamPaper.State.IN_PROGRESS:
+            raise DomainError(
+                AdmissionError.EXAM_PAPER_CLOSED, "试卷已交卷或未开始，不能再作答。", status=409
+            )
         if not _expired(p):
             p.answers = _clean_answers(p, answers)
             p.save(update_fields=["answers"])
             return p
         _close(p, "system", auto=True)
     raise DomainError(
-        ExamError.TIME_UP, "考试时间已到，本次作答未被保存；试卷已按此前保存的答案自动交卷。", status=409
+        AdmissionError.EXAM_TIME_UP,
+        "考试时间已到，本次作答未被保存；试卷已按此前保存的答案自动交卷。",
+        status=409,
     )
 
 
@@ -430,15 +432,15 @@ def submit_paper(paper: ExamPaper, *, actor: Any, answers: dict[str, Any] | None
     closes with what was saved before."""
     with transaction.atomic():
         p = _paper_for_actor(paper, actor)
-        if p.state != ExamPaperState.IN_PROGRESS:
-            raise DomainError(ExamError.PAPER_CLOSED, "试卷已交卷或未开始。", status=409)
+        if p.state != ExamPaper.State.IN_PROGRESS:
+            raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "试卷已交卷或未开始。", status=409)
         if not _expired(p):
             if answers:
                 p.answers = _clean_answers(p, answers)
             return _close(p, actor, auto=False)
         _close(p, "system", auto=True)
     raise DomainError(
-        ExamError.TIME_UP,
+        AdmissionError.EXAM_TIME_UP,
         "考试时间已到，本次提交的答案未被接受；试卷已按此前保存的答案自动交卷。",
         status=409,
     )
@@ -451,7 +453,7 @@ def close_expired_papers() -> int:
     for p in (
         ExamPaper.objects.select_for_update()
         .select_related("sitting", "sitting__application")
-        .filter(state=ExamPaperState.IN_PROGRESS)
+        .filter(state=ExamPaper.State.IN_PROGRESS)
     ):
         if _expired(p):
             _close(p, "system", auto=True)
@@ -466,24 +468,23 @@ def record_paper_scores(
     """Staff enter the scores of a paper (offline) sitting instead of the online papers."""
     permissions.require(actor, MANAGE)
     s = ExamSitting.objects.select_for_update().get(pk=sitting.pk)
-    if s.state != ExamSittingState.SCHEDULED:
-        raise DomainError(ExamError.PAPER_CLOSED, "成绩已公布，不能再录入。", status=409)
-    if not reason.strip():
-        raise DomainError(ExamError.REASON_REQUIRED, "录入线下成绩须填写说明。", field="reason")
+    if s.state != ExamSitting.State.SCHEDULED:
+        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "成绩已公布，不能再录入。", status=409)
+    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, "录入线下成绩须填写说明。")
     for field, value in (("business_score", business_score), ("technical_score", technical_score)):
         problem = rules.score_problem(value)
         if problem:
-            raise DomainError(ExamError.INVALID_SCORE, problem, field=field)
+            raise DomainError(AdmissionError.EXAM_INVALID_SCORE, problem, field=field)
     for paper in s.papers.select_for_update():
         before = {"state": paper.state, "score": paper.score}
-        if paper.state != ExamPaperState.RECORDED:
+        if paper.state != ExamPaper.State.RECORDED:
             fsm.transition(paper, "record", label="录入成绩")
         paper.score = business_score if paper.category == rules.BUSINESS else technical_score
         paper.score_reason = reason.strip()
         paper.save()
         audit.record(
             actor=actor,
-            action="admission.exam_score_recorded",
+            action=AdmissionEvent.EXAM_SCORE_RECORDED,
             obj=paper,
             partner_id=s.application.partner_id,
             before=before,
@@ -503,16 +504,18 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
     s = ExamSitting.objects.select_for_update().get(pk=sitting.pk)
     app = Application.objects.select_for_update().get(pk=s.application_id)
     papers = {p.category: p for p in s.papers.select_for_update()}
-    if clock.today() < s.date and any(p.state != ExamPaperState.RECORDED for p in papers.values()):
-        raise DomainError(ExamError.NOT_GRADED, "考核日尚未到，不能公布成绩。", status=409)
+    if clock.today() < s.date and any(p.state != ExamPaper.State.RECORDED for p in papers.values()):
+        raise DomainError(AdmissionError.EXAM_NOT_GRADED, "考核日尚未到，不能公布成绩。", status=409)
     for p in papers.values():
-        if p.state == ExamPaperState.IN_PROGRESS:
+        if p.state == ExamPaper.State.IN_PROGRESS:
             if not _expired(p):
                 raise DomainError(
-                    ExamError.NOT_GRADED, f"{p.person_name} 仍在作答，请待交卷后再公布。", status=409
+                    AdmissionError.EXAM_NOT_GRADED,
+                    f"{p.person_name} 仍在作答，请待交卷后再公布。",
+                    status=409,
                 )
             _close(p, "system", auto=True)
-        elif p.state == ExamPaperState.NOT_STARTED:
+        elif p.state == ExamPaper.State.NOT_STARTED:
             fsm.transition(p, "record", label="缺考")
             p.score, p.score_reason = 0, "缺考"
             p.save()
@@ -531,7 +534,7 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
     app.save()
     audit.record(
         actor=actor,
-        action="admission.exam_published",
+        action=AdmissionEvent.EXAM_RESULTS_PUBLISHED,
         obj=s,
         partner_id=app.partner_id,
         before=before,
@@ -539,7 +542,7 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
     )
     audit.record(
         actor=actor,
-        action="admission.exam_passed" if passed else "admission.exam_failed",
+        action=AdmissionEvent.EXAM_PASSED if passed else AdmissionEvent.EXAM_FAILED,
         obj=app,
         partner_id=app.partner_id,
         before={"state": before["application_state"]},

@@ -12,9 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 __all__ = [
     "ExamPaper",
-    "ExamPaperState",
     "ExamSitting",
-    "ExamSittingState",
     "Question",
     "QuestionCategory",
     "QuestionType",
@@ -71,13 +69,12 @@ class Question(models.Model):
         }
 
 
-class ExamSittingState(models.TextChoices):
-    SCHEDULED = "exam_scheduled", _("已安排")
-    PUBLISHED = "exam_published", _("成绩已公布")
-
-
 class ExamSitting(FSMModelMixin, models.Model):
     """The exam of one application: a business and a technical paper on one day (days 11–15)."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "exam_scheduled", _("已安排")
+        PUBLISHED = "exam_published", _("成绩已公布")
 
     application = models.ForeignKey(
         "admission.Application", on_delete=models.PROTECT, related_name="exam_sittings"
@@ -91,8 +88,8 @@ class ExamSitting(FSMModelMixin, models.Model):
     state = FSMField(
         _("状态"),
         max_length=20,
-        choices=ExamSittingState.choices,
-        default=ExamSittingState.SCHEDULED,
+        choices=State.choices,
+        default=State.SCHEDULED,
         protected=True,
     )
     passed = models.BooleanField(_("考核通过"), null=True, blank=True)
@@ -111,19 +108,18 @@ class ExamSitting(FSMModelMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admission:exam_sitting_detail", args=[self.pk])
 
-    @transition(field=state, source=ExamSittingState.SCHEDULED, target=ExamSittingState.PUBLISHED)
+    @transition(field=state, source=State.SCHEDULED, target=State.PUBLISHED)
     def publish(self) -> None: ...
-
-
-class ExamPaperState(models.TextChoices):
-    NOT_STARTED = "paper_not_started", _("未开始")
-    IN_PROGRESS = "paper_in_progress", _("作答中")
-    SUBMITTED = "paper_submitted", _("已交卷")
-    RECORDED = "paper_recorded", _("线下成绩已录入")
 
 
 class ExamPaper(FSMModelMixin, models.Model):
     """One person's paper. ``questions`` is a snapshot: later bank edits do not change it."""
+
+    class State(models.TextChoices):
+        NOT_STARTED = "paper_not_started", _("未开始")
+        IN_PROGRESS = "paper_in_progress", _("作答中")
+        SUBMITTED = "paper_submitted", _("已交卷")
+        RECORDED = "paper_recorded", _("线下成绩已录入")
 
     sitting = models.ForeignKey(ExamSitting, on_delete=models.PROTECT, related_name="papers")
     category = models.CharField(_("试卷类别"), max_length=12, choices=QuestionCategory.choices)
@@ -134,8 +130,8 @@ class ExamPaper(FSMModelMixin, models.Model):
     state = FSMField(
         _("状态"),
         max_length=20,
-        choices=ExamPaperState.choices,
-        default=ExamPaperState.NOT_STARTED,
+        choices=State.choices,
+        default=State.NOT_STARTED,
         protected=True,
     )
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
@@ -163,16 +159,16 @@ class ExamPaper(FSMModelMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admission:exam_paper", args=[self.pk])
 
-    @transition(field=state, source=ExamPaperState.NOT_STARTED, target=ExamPaperState.IN_PROGRESS)
+    @transition(field=state, source=State.NOT_STARTED, target=State.IN_PROGRESS)
     def start(self) -> None: ...
 
-    @transition(field=state, source=ExamPaperState.IN_PROGRESS, target=ExamPaperState.SUBMITTED)
+    @transition(field=state, source=State.IN_PROGRESS, target=State.SUBMITTED)
     def submit(self) -> None: ...
 
     @transition(
         field=state,
-        source=[ExamPaperState.NOT_STARTED, ExamPaperState.IN_PROGRESS, ExamPaperState.SUBMITTED],
-        target=ExamPaperState.RECORDED,
+        source=[State.NOT_STARTED, State.IN_PROGRESS, State.SUBMITTED],
+        target=State.RECORDED,
     )
     def record(self) -> None: ...
 
@@ -182,12 +178,12 @@ def _register_states() -> None:
 
     ui.register_states(
         {
-            ExamSittingState.SCHEDULED: "waiting",
-            ExamSittingState.PUBLISHED: "done",
-            ExamPaperState.NOT_STARTED: "draft",
-            ExamPaperState.IN_PROGRESS: "action",
-            ExamPaperState.SUBMITTED: "done",
-            ExamPaperState.RECORDED: "done",
+            ExamSitting.State.SCHEDULED: "waiting",
+            ExamSitting.State.PUBLISHED: "done",
+            ExamPaper.State.NOT_STARTED: "draft",
+            ExamPaper.State.IN_PROGRESS: "action",
+            ExamPaper.State.SUBMITTED: "done",
+            ExamPaper.State.RECORDED: "done",
         }
     )
 

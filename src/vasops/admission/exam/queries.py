@@ -8,16 +8,9 @@ from django.db.models import QuerySet
 
 from vasops.admission.exam.models import ExamPaper, ExamSitting, Question
 from vasops.core.errors import NotFound
+from vasops.partners import queries as partner_queries
 
 STAFF_VIEW_PERMS = ("admission.manage_exam", "admission.view_examsitting")
-
-
-def partner_of(user: Any) -> Any:
-    """The partner a portal user belongs to, or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    membership = getattr(user, "partner_membership", None)
-    return membership.partner if membership is not None else None
 
 
 def can_view_exam_staff(user: Any) -> bool:
@@ -45,14 +38,14 @@ def sittings(user: Any) -> QuerySet[ExamSitting]:
     qs = ExamSitting.objects.select_related("application", "application__partner")
     if can_view_exam_staff(user):
         return qs
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     if partner is None:
         return qs.none()
     return qs.filter(application__partner=partner)
 
 
 def papers_for_partner(user: Any) -> QuerySet[ExamPaper]:
-    partner = partner_of(user)
+    partner = partner_queries.partner_of(user)
     if partner is None:
         return ExamPaper.objects.none()
     return ExamPaper.objects.select_related("sitting", "sitting__application").filter(

@@ -154,19 +154,3 @@ TYPE_LABELS: Mapping[str, str] = {
     "判断": TRUE_FALSE,
     "判断题": TRUE_FALSE,
 }
-
-
-class ExamError:
-    """Stable error codes of the exam (strings; the API returns them as ``code``)."""
-
-    DATE_OUT_OF_WINDOW = "admission.exam_date_out_of_window"
-    BANK_TOO_SMALL = "admission.exam_bank_too_small"
-    NOT_SITTING_DAY = "admission.exam_not_sitting_day"
-    TIME_UP = "admission.exam_time_up"
-    PAPER_CLOSED = "admission.exam_paper_closed"
-    INVALID_SCORE = "admission.exam_invalid_score"
-    REASON_REQUIRED = "admission.exam_reason_required"
-    NOT_GRADED = "admission.exam_not_graded"
-    ALREADY_SCHEDULED = "admission.exam_already_scheduled"
-    INVALID_QUESTION = "admission.exam_invalid_question"
-    IMPORT_INVALID = "admission.exam_import_invalid"

@@ -25,18 +25,11 @@ from vasops.admission.exam.forms import (
     RetireForm,
     SittingForm,
 )
-from vasops.admission.exam.models import (
-    ExamPaper,
-    ExamPaperState,
-    ExamSitting,
-    ExamSittingState,
-    Question,
-    QuestionCategory,
-    QuestionType,
-)
+from vasops.admission.exam.models import ExamPaper, ExamSitting, Question, QuestionCategory, QuestionType
 from vasops.core import clock, imports
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.partners import queries as partner_queries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -254,7 +247,7 @@ class SittingListView(ObjectListView):
             Column("state", "状态", badge=True, sort="state"),
             Column("passed", "通过"),
         ],
-        filters=[Filter("state", "状态", list(ExamSittingState.choices))],
+        filters=[Filter("state", "状态", list(ExamSitting.State.choices))],
         search_fields=[
             "application__number",
             "application__partner__name",
@@ -329,7 +322,7 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "papers": papers,
             "record_form": RecordScoresForm(),
             "can_manage": request.user.has_perm("admission.manage_exam"),
-            "is_open": sitting.state == ExamSittingState.SCHEDULED,
+            "is_open": sitting.state == ExamSitting.State.SCHEDULED,
             "pass_mark": exam_rules.PASS_MARK,
             "title": f"考核场次 · {sitting.application.number}",
             "breadcrumbs": [_crumb(SITTING_CRUMB), (sitting.application.number, None)],
@@ -357,7 +350,7 @@ def sitting_record(request: HttpRequest, pk: int) -> HttpResponse:
             "papers": list(sitting.papers.all()),
             "record_form": form,
             "can_manage": True,
-            "is_open": sitting.state == ExamSittingState.SCHEDULED,
+            "is_open": sitting.state == ExamSitting.State.SCHEDULED,
             "pass_mark": exam_rules.PASS_MARK,
             "title": f"考核场次 · {sitting.application.number}",
             "breadcrumbs": [_crumb(SITTING_CRUMB), (sitting.application.number, None)],
@@ -382,7 +375,7 @@ def sitting_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _partner_required(request: HttpRequest) -> None:
-    if queries.partner_of(request.user) is None:
+    if partner_queries.partner_of(request.user) is None:
         raise Http404("只有合作伙伴用户可以参加在线考核。")
 
 
@@ -390,7 +383,7 @@ def _partner_required(request: HttpRequest) -> None:
 def exam_portal(request: HttpRequest) -> HttpResponse:
     _partner_required(request)
     sittings = list(
-        queries.sittings(request.user).filter(application__partner=queries.partner_of(request.user))
+        queries.sittings(request.user).filter(application__partner=partner_queries.partner_of(request.user))
     )
     rows = [{"sitting": s, "papers": list(s.papers.all())} for s in sittings]
     return render(
@@ -409,7 +402,7 @@ def _paper_or_404(request: HttpRequest, pk: int) -> ExamPaper:
 
 def _paper_context(paper: ExamPaper) -> dict[str, Any]:
     sitting = paper.sitting
-    published = sitting.state == ExamSittingState.PUBLISHED
+    published = sitting.state == ExamSitting.State.PUBLISHED
     deadline = exam_rules.deadline(paper.started_at, sitting.duration_minutes) if paper.started_at else None
     items = []
     for index, q in enumerate(paper.questions, start=1):
@@ -449,7 +442,7 @@ def _answers_from(request: HttpRequest, paper: ExamPaper) -> dict[str, str]:
 @login_required
 def exam_paper(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper_or_404(request, pk)
-    if paper.state == ExamPaperState.IN_PROGRESS:
+    if paper.state == ExamPaper.State.IN_PROGRESS:
         try:
             paper = actions.start_paper(paper, actor=request.user)  # auto-closes when the time is over
         except DomainError as exc:

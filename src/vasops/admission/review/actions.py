@@ -11,6 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
+from vasops.admission.errors import AdmissionError
+from vasops.admission.events import AdmissionEvent
 from vasops.admission.review import rules
 from vasops.admission.review.models import (
     Expert,
@@ -18,13 +20,10 @@ from vasops.admission.review.models import (
     PanelMember,
     ReviewIndicator,
     ReviewMeeting,
-    ReviewMeetingState,
     ScoreSheet,
-    ScoreSheetState,
 )
-from vasops.admission.review.rules import ReviewError
 from vasops.core import audit, clock, fsm, notify, permissions, roles
-from vasops.core.errors import CoreError, DomainError, NotFound
+from vasops.core.errors import CoreError, DomainError, NotFound, required_text
 from vasops.partners import actions as partner_actions
 from vasops.partners import queries as partner_queries
 
@@ -58,7 +57,7 @@ def create_expert(
     permissions.require(actor, MANAGE)
     if not roles.has_role(user, roles.EXPERT):
         raise DomainError(
-            ReviewError.NOT_AN_EXPERT, "该用户不在“评审专家”角色中，请先分配角色。", field="user"
+            AdmissionError.REVIEW_NOT_AN_EXPERT, "该用户不在“评审专家”角色中，请先分配角色。", field="user"
         )
     if Expert.objects.filter(user=user).exists():
         raise DomainError(CoreError.VALIDATION, "该用户已在专家库中。", field="user")
@@ -73,7 +72,7 @@ def create_expert(
     )
     audit.record(
         actor=actor,
-        action="admission.expert_created",
+        action=AdmissionEvent.EXPERT_CREATED,
         obj=expert,
         after=audit.snapshot(expert, EXPERT_FIELDS),
     )
@@ -98,7 +97,7 @@ def update_expert(
     e.save()
     audit.record(
         actor=actor,
-        action="admission.expert_updated",
+        action=AdmissionEvent.EXPERT_UPDATED,
         obj=e,
         before=before,
         after=audit.snapshot(e, EXPERT_FIELDS),
@@ -110,15 +109,14 @@ def update_expert(
 def add_conflict(expert: Expert, partner: Any, *, actor: Any, reason: str) -> ExpertConflict:
     """Record that ``expert`` must never be drawn for ``partner``."""
     permissions.require(actor, MANAGE)
-    if not reason.strip():
-        raise DomainError(ReviewError.REASON_REQUIRED, "请填写回避原因。", field="reason")
+    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, "请填写回避原因。")
     conflict, created = ExpertConflict.objects.get_or_create(
         expert=expert, partner=partner, defaults={"reason": reason.strip(), "created_by": actor}
     )
     if created:
         audit.record(
             actor=actor,
-            action="admission.expert_conflict_added",
+            action=AdmissionEvent.EXPERT_CONFLICT_ADDED,
             obj=expert,
             partner_id=partner.pk,
             after={"partner": partner.pk, "reason": reason.strip()},
@@ -156,11 +154,11 @@ def set_indicator_weights(weights: dict[str, int], *, actor: Any, reason: str = 
     rows = {i.code: i for i in ReviewIndicator.objects.select_for_update()}
     unknown = [c for c in weights if c not in rows]
     if unknown:
-        raise DomainError(ReviewError.INVALID_WEIGHTS, f"未知的评审指标：{', '.join(unknown)}。")
+        raise DomainError(AdmissionError.REVIEW_INVALID_WEIGHTS, f"未知的评审指标：{', '.join(unknown)}。")
     merged = {c: weights.get(c, i.weight_bp) for c, i in rows.items()}
     problem = rules.weights_problem(merged)
     if problem:
-        raise DomainError(ReviewError.INVALID_WEIGHTS, problem, field="weights")
+        raise DomainError(AdmissionError.REVIEW_INVALID_WEIGHTS, problem, field="weights")
     before = {c: i.weight_bp for c, i in rows.items()}
     for code, row in rows.items():
         if row.weight_bp != merged[code]:
@@ -169,7 +167,7 @@ def set_indicator_weights(weights: dict[str, int], *, actor: Any, reason: str = 
     first = next(iter(rows.values()))
     audit.record(
         actor=actor,
-        action="admission.review_weights_set",
+        action=AdmissionEvent.REVIEW_WEIGHTS_SET,
         obj=first,
         before=before,
         after=merged,
@@ -199,7 +197,7 @@ def draw(partner: Any, *, size: int, seed: str) -> list[Expert]:
         ids = rules.draw_panel(candidates, conflicted_expert_ids(partner), size, seed)
     except ValueError:
         raise DomainError(
-            ReviewError.NOT_ENOUGH_EXPERTS,
+            AdmissionError.REVIEW_NOT_ENOUGH_EXPERTS,
             f"专家库中可抽取（在库且无回避）的专家不足 {size} 人。",
             field="panel_size",
             clause=rules.CLAUSE_REVIEW,
@@ -243,7 +241,7 @@ def schedule_review_meeting(
     weights = {i.code: i.weight_bp for i in indicators}
     problem = rules.weights_problem(weights)
     if problem:
-        raise DomainError(ReviewError.INVALID_WEIGHTS, f"评审指标配置有误：{problem}")
+        raise DomainError(AdmissionError.REVIEW_INVALID_WEIGHTS, f"评审指标配置有误：{problem}")
     meeting = ReviewMeeting.objects.create(
         application=app,
         date=date,
@@ -260,14 +258,14 @@ def schedule_review_meeting(
     app.save()
     audit.record(
         actor=actor,
-        action="admission.review_scheduled",
+        action=AdmissionEvent.REVIEW_MEETING_SCHEDULED,
         obj=meeting,
         partner_id=app.partner_id,
         after={**audit.snapshot(meeting, MEETING_FIELDS), "panel": [e.pk for e in panel]},
     )
     audit.record(
         actor=actor,
-        action="admission.review_scheduled",
+        action=AdmissionEvent.REVIEW_MEETING_SCHEDULED,
         obj=app,
         partner_id=app.partner_id,
         before={"state": before_state},
@@ -305,10 +303,10 @@ def _own_sheet_locked(sheet: ScoreSheet, actor: Any) -> ScoreSheet:
     )
     if s is None:
         raise NotFound("评分表不存在或您无权查看。")
-    if s.state != ScoreSheetState.DRAFT:
-        raise DomainError(ReviewError.SHEET_LOCKED, "评分表已提交，不能再修改。", status=409)
-    if s.meeting.state != ReviewMeetingState.SCHEDULED:
-        raise DomainError(ReviewError.MEETING_CLOSED, "评审会已结束，不能再打分。", status=409)
+    if s.state != ScoreSheet.State.DRAFT:
+        raise DomainError(AdmissionError.REVIEW_SHEET_LOCKED, "评分表已提交，不能再修改。", status=409)
+    if s.meeting.state != ReviewMeeting.State.SCHEDULED:
+        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束，不能再打分。", status=409)
     return s
 
 
@@ -320,14 +318,14 @@ def save_score_sheet(
     s = _own_sheet_locked(sheet, actor)
     problem = rules.scores_problem(scores, s.meeting.weights, complete=False)
     if problem:
-        raise DomainError(ReviewError.INVALID_SCORES, problem, field="scores")
+        raise DomainError(AdmissionError.REVIEW_INVALID_SCORES, problem, field="scores")
     before = {"scores": s.scores, "comment": s.comment}
     s.scores = {c: int(v) for c, v in scores.items()}
     s.comment = comment
     s.save(update_fields=["scores", "comment"])
     audit.record(
         actor=actor,
-        action="admission.score_sheet_saved",
+        action=AdmissionEvent.SCORE_SHEET_SAVED,
         obj=s,
         partner_id=s.meeting.application.partner_id,
         before=before,
@@ -349,20 +347,20 @@ def submit_score_sheet(
         s.comment = comment
     problem = rules.scores_problem(s.scores, s.meeting.weights, complete=True)
     if problem:
-        raise DomainError(ReviewError.INVALID_SCORES, problem, field="scores")
+        raise DomainError(AdmissionError.REVIEW_INVALID_SCORES, problem, field="scores")
     fsm.transition(s, "submit", label="提交评分")
     s.weighted_total = rules.weighted_total(s.scores, s.meeting.weights)
     s.submitted_at = clock.now()
     s.save()
     audit.record(
         actor=actor,
-        action="admission.score_sheet_submitted",
+        action=AdmissionEvent.SCORE_SHEET_SUBMITTED,
         obj=s,
         partner_id=s.meeting.application.partner_id,
         after={"scores": s.scores, "comment": s.comment, "weighted_total": s.weighted_total},
     )
     meeting = ReviewMeeting.objects.select_for_update().get(pk=s.meeting_id)
-    if meeting.attended and not meeting.sheets.filter(state=ScoreSheetState.DRAFT).exists():
+    if meeting.attended and not meeting.sheets.filter(state=ScoreSheet.State.DRAFT).exists():
         _complete(meeting, actor, reason="")
     return s
 
@@ -377,7 +375,7 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     before = audit.snapshot(meeting, MEETING_FIELDS)
     totals = [
         Decimal(t)
-        for t in meeting.sheets.filter(state=ScoreSheetState.SUBMITTED).values_list(
+        for t in meeting.sheets.filter(state=ScoreSheet.State.SUBMITTED).values_list(
             "weighted_total", flat=True
         )
         if t is not None
@@ -392,7 +390,7 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     app.save()
     audit.record(
         actor=actor,
-        action="admission.review_completed",
+        action=AdmissionEvent.REVIEW_COMPLETED,
         obj=meeting,
         partner_id=app.partner_id,
         before=before,
@@ -401,7 +399,7 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     )
     audit.record(
         actor=actor,
-        action="admission.review_completed",
+        action=AdmissionEvent.REVIEW_COMPLETED,
         obj=app,
         partner_id=app.partner_id,
         before={"state": app_before},
@@ -427,14 +425,14 @@ def record_attendance(
         .select_related("application", "application__partner")
         .get(pk=meeting.pk)
     )
-    if m.state != ReviewMeetingState.SCHEDULED:
-        raise DomainError(ReviewError.MEETING_CLOSED, "评审会已结束。", status=409)
+    if m.state != ReviewMeeting.State.SCHEDULED:
+        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束。", status=409)
     before = audit.snapshot(m, MEETING_FIELDS)
     m.attended = attended
     m.save(update_fields=["attended"])
     audit.record(
         actor=actor,
-        action="admission.review_attendance_recorded",
+        action=AdmissionEvent.REVIEW_ATTENDANCE_RECORDED,
         obj=m,
         partner_id=m.application.partner_id,
         before=before,
@@ -443,7 +441,7 @@ def record_attendance(
     )
     if not attended:
         return _mark_absent(m, actor, reason=reason)
-    if not m.sheets.filter(state=ScoreSheetState.DRAFT).exists():
+    if not m.sheets.filter(state=ScoreSheet.State.DRAFT).exists():
         _complete(m, actor, reason="")
     return m
 
@@ -461,7 +459,7 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     app.save()
     audit.record(
         actor=actor,
-        action="admission.review_absent",
+        action=AdmissionEvent.REVIEW_MISSED,
         obj=app,
         partner_id=app.partner_id,
         before={"state": app_before},
@@ -494,12 +492,13 @@ def close_review(meeting: ReviewMeeting, *, actor: Any, reason: str) -> ReviewMe
     aggregate is taken over the submitted sheets. A reason is required."""
     permissions.require(actor, MANAGE)
     m = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
-    if m.state != ReviewMeetingState.SCHEDULED:
-        raise DomainError(ReviewError.MEETING_CLOSED, "评审会已结束。", status=409)
+    if m.state != ReviewMeeting.State.SCHEDULED:
+        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束。", status=409)
     if not m.attended:
-        raise DomainError(ReviewError.ATTENDANCE_REQUIRED, "请先登记申请方已到场。", status=409)
-    if not reason.strip():
-        raise DomainError(ReviewError.REASON_REQUIRED, "结束评审须填写原因。", field="reason")
-    if not m.sheets.filter(state=ScoreSheetState.SUBMITTED).exists():
-        raise DomainError(ReviewError.SHEETS_PENDING, "尚无专家提交评分表，不能结束评审。", status=409)
+        raise DomainError(AdmissionError.REVIEW_ATTENDANCE_REQUIRED, "请先登记申请方已到场。", status=409)
+    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, "结束评审须填写原因。")
+    if not m.sheets.filter(state=ScoreSheet.State.SUBMITTED).exists():
+        raise DomainError(
+            AdmissionError.REVIEW_SHEETS_PENDING, "尚无专家提交评分表，不能结束评审。", status=409
+        )
     return _complete(m, actor, reason=reason.strip())

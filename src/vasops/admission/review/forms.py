@@ -70,10 +70,10 @@ class MeetingForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from vasops.admission.models import Application, ApplicationState
+        from vasops.admission.models import Application
 
         field: Any = self.fields["application"]
-        field.queryset = Application.objects.filter(state=ApplicationState.EXAM_PASSED).select_related(
+        field.queryset = Application.objects.filter(state=Application.State.EXAM_PASSED).select_related(
             "partner"
         )
         field.label_from_instance = lambda a: f"{a.number} · {a.partner.name}"

@@ -15,9 +15,7 @@ __all__ = [
     "PanelMember",
     "ReviewIndicator",
     "ReviewMeeting",
-    "ReviewMeetingState",
     "ScoreSheet",
-    "ScoreSheetState",
 ]
 
 
@@ -94,14 +92,13 @@ class ReviewIndicator(models.Model):
         return self.name
 
 
-class ReviewMeetingState(models.TextChoices):
-    SCHEDULED = "meeting_scheduled", _("待评审")
-    COMPLETED = "meeting_completed", _("已完成")
-    ABSENT = "meeting_absent", _("申请方缺席")
-
-
 class ReviewMeeting(FSMModelMixin, models.Model):
     """A review meeting of one application, its randomly drawn panel (seed stored) and result."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "meeting_scheduled", _("待评审")
+        COMPLETED = "meeting_completed", _("已完成")
+        ABSENT = "meeting_absent", _("申请方缺席")
 
     application = models.ForeignKey(
         "admission.Application", on_delete=models.PROTECT, related_name="review_meetings"
@@ -118,8 +115,8 @@ class ReviewMeeting(FSMModelMixin, models.Model):
     state = FSMField(
         _("状态"),
         max_length=20,
-        choices=ReviewMeetingState.choices,
-        default=ReviewMeetingState.SCHEDULED,
+        choices=State.choices,
+        default=State.SCHEDULED,
         protected=True,
     )
     attended = models.BooleanField(_("申请方到场"), null=True, blank=True)
@@ -142,10 +139,10 @@ class ReviewMeeting(FSMModelMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admission:review_meeting_detail", args=[self.pk])
 
-    @transition(field=state, source=ReviewMeetingState.SCHEDULED, target=ReviewMeetingState.COMPLETED)
+    @transition(field=state, source=State.SCHEDULED, target=State.COMPLETED)
     def complete(self) -> None: ...
 
-    @transition(field=state, source=ReviewMeetingState.SCHEDULED, target=ReviewMeetingState.ABSENT)
+    @transition(field=state, source=State.SCHEDULED, target=State.ABSENT)
     def mark_absent(self) -> None: ...
 
 
@@ -163,13 +160,12 @@ class PanelMember(models.Model):
         ]
 
 
-class ScoreSheetState(models.TextChoices):
-    DRAFT = "sheet_draft", _("打分中")
-    SUBMITTED = "sheet_submitted", _("已提交")
-
-
 class ScoreSheet(FSMModelMixin, models.Model):
     """One expert's scores for one meeting (kept for ever; locked on submission)."""
+
+    class State(models.TextChoices):
+        DRAFT = "sheet_draft", _("打分中")
+        SUBMITTED = "sheet_submitted", _("已提交")
 
     meeting = models.ForeignKey(ReviewMeeting, on_delete=models.PROTECT, related_name="sheets")
     expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="sheets")
@@ -179,8 +175,8 @@ class ScoreSheet(FSMModelMixin, models.Model):
     state = FSMField(
         _("状态"),
         max_length=20,
-        choices=ScoreSheetState.choices,
-        default=ScoreSheetState.DRAFT,
+        choices=State.choices,
+        default=State.DRAFT,
         protected=True,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -199,7 +195,7 @@ class ScoreSheet(FSMModelMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admission:expert_meeting", args=[self.meeting_id])
 
-    @transition(field=state, source=ScoreSheetState.DRAFT, target=ScoreSheetState.SUBMITTED)
+    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED)
     def submit(self) -> None: ...
 
 
@@ -208,11 +204,11 @@ def _register_states() -> None:
 
     ui.register_states(
         {
-            ReviewMeetingState.SCHEDULED: "waiting",
-            ReviewMeetingState.COMPLETED: "done",
-            ReviewMeetingState.ABSENT: "refused",
-            ScoreSheetState.DRAFT: "action",
-            ScoreSheetState.SUBMITTED: "done",
+            ReviewMeeting.State.SCHEDULED: "waiting",
+            ReviewMeeting.State.COMPLETED: "done",
+            ReviewMeeting.State.ABSENT: "refused",
+            ScoreSheet.State.DRAFT: "action",
+            ScoreSheet.State.SUBMITTED: "done",
         }
     )
 

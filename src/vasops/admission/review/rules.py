@@ -138,17 +138,3 @@ def scores_problem(scores: Mapping[str, int], codes: Iterable[str], *, complete:
 def ban_end(starts_on: dt.date) -> dt.date:
     """Last day of the 1-year ban for not attending the review (inclusive)."""
     return add_years(starts_on, BAN_YEARS) - dt.timedelta(days=1)
-
-
-class ReviewError:
-    """Stable error codes of the expert review."""
-
-    NOT_ENOUGH_EXPERTS = "admission.review_not_enough_experts"
-    INVALID_WEIGHTS = "admission.review_invalid_weights"
-    INVALID_SCORES = "admission.review_invalid_scores"
-    SHEET_LOCKED = "admission.review_sheet_locked"
-    MEETING_CLOSED = "admission.review_meeting_closed"
-    SHEETS_PENDING = "admission.review_sheets_pending"
-    NOT_AN_EXPERT = "admission.review_not_an_expert"
-    REASON_REQUIRED = "admission.review_reason_required"
-    ATTENDANCE_REQUIRED = "admission.review_attendance_required"

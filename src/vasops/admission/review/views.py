@@ -25,14 +25,7 @@ from vasops.admission.review.forms import (
     ScoreSheetForm,
     WeightsForm,
 )
-from vasops.admission.review.models import (
-    Expert,
-    ReviewIndicator,
-    ReviewMeeting,
-    ReviewMeetingState,
-    ScoreSheet,
-    ScoreSheetState,
-)
+from vasops.admission.review.models import Expert, ReviewIndicator, ReviewMeeting, ScoreSheet
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.models import Document
@@ -217,7 +210,7 @@ class MeetingListView(ObjectListView):
             Column("state", "状态", badge=True, sort="state"),
             Column("aggregate_score", "综合得分", sort="aggregate_score"),
         ],
-        filters=[Filter("state", "状态", list(ReviewMeetingState.choices))],
+        filters=[Filter("state", "状态", list(ReviewMeeting.State.choices))],
         search_fields=["application__number", "application__partner__name", "place"],
         default_sort="-date",
     )
@@ -293,7 +286,7 @@ def _meeting_context(request: HttpRequest, meeting: ReviewMeeting, **extra: Any)
         "sheets": [{"sheet": s, "scores": [s.scores.get(c, "—") for c in codes]} for s in sheets],
         "indicator_heads": [(meeting.indicator_names.get(c, c), meeting.weights[c]) for c in codes],
         "can_manage": request.user.has_perm("admission.manage_review"),
-        "is_open": meeting.state == ReviewMeetingState.SCHEDULED,
+        "is_open": meeting.state == ReviewMeeting.State.SCHEDULED,
         "attendance_form": AttendanceForm(),
         "close_form": CloseForm(),
         "title": f"评审会 · {meeting.application.number}",
@@ -328,7 +321,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            if meeting.state == ReviewMeetingState.ABSENT:
+            if meeting.state == ReviewMeeting.State.ABSENT:
                 messages.warning(request, "已登记申请方缺席：申请标记为“未参加评审”，合作伙伴禁入 1 年。")
             else:
                 messages.success(request, "已登记到场。")
@@ -416,8 +409,8 @@ def _render_expert_meeting(
             "documents": documents,
             "sheet": sheet,
             "form": form,
-            "editable": sheet.state == ScoreSheetState.DRAFT
-            and meeting.state == ReviewMeetingState.SCHEDULED,
+            "editable": sheet.state == ScoreSheet.State.DRAFT
+            and meeting.state == ReviewMeeting.State.SCHEDULED,
             "score_rows": [
                 (meeting.indicator_names.get(c, c), w, sheet.scores.get(c, "—"))
                 for c, w in meeting.weights.items()

@@ -76,7 +76,7 @@ def test_eligibility_lists_every_failing_rule_with_code_and_clause(partner_a, fr
     problems = queries.eligibility_problems(app)
     found = {p.code for p in problems}
     assert {
-        "partner.qualification_missing",
+        "partners.qualification_missing",
         "admission.access_method",
         "admission.om_staff",
         "admission.hotline",
@@ -173,9 +173,9 @@ def submitted(partner_a, freeze):
 @pytest.mark.parametrize(
     ("decision", "state", "action"),
     [
-        ("approve", "initial_approved", "admission.initial_approved"),
-        ("return", "returned", "admission.initial_returned"),
-        ("reject", "initial_rejected", "admission.initial_rejected"),
+        ("approve", "initial_approved", "admission.initial_review_approved"),
+        ("return", "returned", "admission.initial_review_returned"),
+        ("reject", "initial_rejected", "admission.initial_review_rejected"),
     ],
 )
 def test_initial_review_outcomes_are_audited_and_notified(submitted, staff, decision, state, action):

@@ -33,7 +33,7 @@ def test_accept_allocates_unique_codes_records_admission_and_opens_deadline(revi
     partner.refresh_from_db()
     assert partner.enterprise_code == "44000001" and partner.state == "admitted"
     assert Deadline.objects.filter(object_id=str(app.pk), kind="access_data", state="open").count() == 1
-    ev = AuditEvent.objects.get(action="admission.accepted", object_id=str(app.pk))
+    ev = AuditEvent.objects.get(action="admission.application_accepted", object_id=str(app.pk))
     assert ev.after["enterprise_code"] == "44000001" and ev.reason == "评审通过"
     assert Notification.objects.filter(recipient=user, body__contains="44000001").exists()
 
@@ -127,11 +127,11 @@ def test_reject_locks_the_partner_out_for_3_months(reviewed, staff, freeze):
     lock = Restriction.objects.get(partner=partner, kind="lockout")
     assert lock.starts_on == dt.date(2026, 1, 6)
     assert lock.ends_on == dt.date(2026, 4, 5)
-    assert AuditEvent.objects.filter(action="admission.rejected", object_id=str(app.pk)).exists()
+    assert AuditEvent.objects.filter(action="admission.application_rejected", object_id=str(app.pk)).exists()
     freeze("2026-04-04")  # the day before the end, inside the April window
     with pytest.raises(DomainError) as exc:
         actions.create_application(actor=user, business_lines=["SMS"])
-    assert exc.value.code == "partner.locked_out"
+    assert exc.value.code == "partners.locked_out"
     freeze("2026-04-05")  # the last day of the lockout
     with pytest.raises(DomainError):
         actions.create_application(actor=user, business_lines=["SMS"])

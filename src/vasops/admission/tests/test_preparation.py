@@ -182,7 +182,7 @@ def test_opening_requires_every_case_passed_latest_result_counts(testing, staff,
     assert app.state == "opened"
     app.partner.refresh_from_db()
     assert app.partner.state == "active"
-    assert AuditEvent.objects.filter(action="admission.opened", object_id=str(app.pk)).exists()
+    assert AuditEvent.objects.filter(action="admission.access_opened", object_id=str(app.pk)).exists()
 
 
 def test_unknown_test_case_is_refused(testing, staff):

@@ -187,6 +187,6 @@ def test_contract_reminder_from_30_days_before_end(on: dt.date, due: bool) -> No
 
 
 def test_every_application_state_has_a_family() -> None:
-    from vasops.admission.models import ApplicationState
+    from vasops.admission.models import Application
 
-    assert set(ApplicationState.values) <= set(rules.STATE_FAMILIES)
+    assert set(Application.State.values) <= set(rules.STATE_FAMILIES)

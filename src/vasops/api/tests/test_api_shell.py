@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from vasops.api.models import ApiToken
+from vasops.core.models import AuditEvent
 from vasops.core.testing import verify_client
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,9 @@ def test_create_api_token_command_prints_a_working_token(client, staff):
     assert secret.startswith("vo_")
     assert ApiToken.objects.get(user=staff).name == "批量同步"
     assert client.get(ME, headers=_bearer(secret)).json()["username"] == "ops"
+    issued = AuditEvent.objects.get(action="api.token_issued")
+    assert issued.actor_label == "manage.py create_api_token" and issued.after["user"] == "ops"
+    assert secret not in str(issued.after)  # only the prefix is kept
 
 
 def test_create_api_token_for_unknown_user_fails():

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from vasops.catalog import rules
 from vasops.catalog.errors import CatalogError
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import BusinessLine
 from vasops.core import audit
 from vasops.core.errors import DomainError
@@ -54,7 +55,7 @@ def save_business_line(
     line.save()
     audit.record(
         actor=actor,
-        action="catalog.business_line_saved",
+        action=CatalogEvent.BUSINESS_LINE_SAVED,
         obj=line,
         before=before,
         after=audit.snapshot(line, line_fields),

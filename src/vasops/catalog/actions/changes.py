@@ -16,16 +16,16 @@ from vasops.catalog.actions.common import (
     REVIEW_PRODUCT,
     notify_staff,
     require_member,
-    required_reason,
     snap,
     store_materials,
 )
 from vasops.catalog.actions.fee_notice import produce_fee_notice
 from vasops.catalog.actions.products import open_configuration_orders
 from vasops.catalog.errors import CatalogError
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import Product, ProductChangeRequest, ProductVersion
 from vasops.core import audit, clock, fsm, notify
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 
@@ -95,14 +95,14 @@ def request_change(
     store_materials(change, materials, actor=actor, partner_id=product.partner_id, kind="product_change")
     audit.record(
         actor=actor,
-        action="catalog.change_requested",
+        action=CatalogEvent.CHANGE_REQUESTED,
         obj=change,
         partner_id=product.partner_id,
         after=audit.snapshot(change, CHANGE_FIELDS),
     )
     audit.record(
         actor=actor,
-        action="catalog.change_requested",
+        action=CatalogEvent.CHANGE_REQUESTED,
         obj=product,
         partner_id=product.partner_id,
         after={"change_request": change.pk},
@@ -153,17 +153,17 @@ def review_change(
             )
             extra["work_orders"] = [o.pk for o in orders]
         action, subject = (
-            "catalog.change_approved",
+            CatalogEvent.CHANGE_APPROVED,
             f"产品“{product.name}”的变更已批准，{change.effective_on:%Y-%m-%d} 生效",
         )
     elif decision in ("return", "reject"):
-        text = required_reason(reason, "退回或驳回")
+        text = required_text(reason, CatalogError.REASON_REQUIRED, "退回或驳回必须填写原因。")
         if decision == "return":
             fsm.transition(change, "return_for_revision", label="退回")
-            action, subject = "catalog.change_returned", f"产品“{product.name}”的变更申请被退回"
+            action, subject = CatalogEvent.CHANGE_RETURNED, f"产品“{product.name}”的变更申请被退回"
         else:
             fsm.transition(change, "reject", label="驳回")
-            action, subject = "catalog.change_rejected", f"产品“{product.name}”的变更申请被驳回"
+            action, subject = CatalogEvent.CHANGE_REJECTED, f"产品“{product.name}”的变更申请被驳回"
         change.review_reason = text
     else:
         raise ValueError(f"unknown decision {decision}")
@@ -209,7 +209,7 @@ def _schedule_version(product: Product, change: ProductChangeRequest) -> Product
     if later:
         raise DomainError(
             CatalogError.VERSION_OVERLAP,
-            f"{later[0].valid_from.astimezone(rules.SHANGHAI):%Y-%m-%d} 起已有版本 v{later[0].number}，"
+            f"{later[0].valid_from.astimezone(clock.SHANGHAI):%Y-%m-%d} 起已有版本 v{later[0].number}，"
             "新版本的有效期不能与之重叠。",
             status=409,
         )
@@ -250,14 +250,14 @@ def apply_due_changes(*, actor: Any = "system", today: dt.date | None = None) ->
             produce_fee_notice(change, product, actor=actor)
         audit.record(
             actor=actor,
-            action="catalog.change_effective",
+            action=CatalogEvent.CHANGE_APPLIED,
             obj=change,
             partner_id=change.partner_id,
             after={"state": change.state},
         )
         audit.record(
             actor=actor,
-            action="catalog.change_effective",
+            action=CatalogEvent.CHANGE_APPLIED,
             obj=product,
             partner_id=product.partner_id,
             before=before,

@@ -7,11 +7,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 
-from vasops.catalog import queries
-from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import Product
 from vasops.core import audit, documents, notify
-from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.errors import PermissionDenied
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 
@@ -53,7 +51,7 @@ def require_member(actor: Any, partner: Partner) -> None:
     authenticated(actor)
     if actor.has_perm(MANAGE_PRODUCT):
         return
-    own = queries.partner_of(actor)
+    own = partner_queries.partner_of(actor)
     if own is None or own.pk != partner.pk:
         raise PermissionDenied("您不属于该合作伙伴，不能办理其产品业务。")
 
@@ -73,13 +71,6 @@ def notify_partner(product: Product, subject: str, body: str = "") -> None:
 
 def notify_staff(subject: str, body: str, url: str) -> None:
     notify.send(partner_queries.product_staff_users(), subject=subject, body=body, url=url)
-
-
-def required_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(CatalogError.REASON_REQUIRED, f"{what}必须填写原因。", field="reason")
-    return reason
 
 
 def store_materials(

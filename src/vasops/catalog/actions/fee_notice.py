@@ -11,6 +11,7 @@ from django.core.files import File
 
 from vasops.catalog import hooks
 from vasops.catalog.actions.common import actor_user
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import Product, ProductChangeRequest
 from vasops.core import audit
 from vasops.core.models import Document
@@ -66,7 +67,7 @@ def produce_fee_notice(change: ProductChangeRequest, product: Product, *, actor:
     change.notification_file = doc
     audit.record(
         actor=actor,
-        action="catalog.fee_notice_produced",
+        action=CatalogEvent.FEE_NOTICE_PRODUCED,
         obj=change,
         partner_id=change.partner_id,
         after={"document": str(doc.uuid), "subscribers": count, "file": name},

@@ -9,6 +9,7 @@ from django.db import transaction
 from vasops.catalog import rules
 from vasops.catalog.actions.common import MANAGE_PRODUCT, REVIEW_PRODUCT, actor_user, snap
 from vasops.catalog.errors import CatalogError
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import Product, ProductVersion
 from vasops.core import audit, clock, fsm, imports
 from vasops.core.permissions import require
@@ -78,7 +79,7 @@ def import_products(*, actor: Any, upload: Any, already_live: bool = False) -> l
             after["version"] = version.number
         audit.record(
             actor=actor,
-            action="catalog.product_imported",
+            action=CatalogEvent.PRODUCT_IMPORTED,
             obj=product,
             partner_id=product.partner_id,
             after={**after, "row": row.row, "already_live": already_live},

@@ -16,12 +16,12 @@ from vasops.catalog.actions.common import (
     notify_partner,
     notify_staff,
     require_member,
-    required_reason,
     snap,
     store_materials,
 )
 from vasops.catalog.actions.resources import release_product_resources, take_channel
 from vasops.catalog.errors import CatalogError
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import (
     BillingMode,
     BusinessLine,
@@ -32,7 +32,7 @@ from vasops.catalog.models import (
     UnicomProductStatus,
 )
 from vasops.core import audit, clock, fsm
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
@@ -133,7 +133,7 @@ def create_product(
     store_materials(product, materials, actor=actor, partner_id=partner.pk, kind="product_new")
     audit.record(
         actor=actor,
-        action="catalog.product_created",
+        action=CatalogEvent.PRODUCT_CREATED,
         obj=product,
         partner_id=partner.pk,
         after=snap(product),
@@ -150,7 +150,7 @@ def update_product(
     require_member(actor, product.partner)
     if product.state != Product.State.DRAFT:
         raise DomainError(
-            "core.invalid_transition",
+            CoreError.INVALID_TRANSITION,
             f"当前状态“{product.get_state_display()}”下不能修改产品申报资料。",
             status=409,
         )
@@ -181,7 +181,7 @@ def update_product(
     store_materials(product, materials, actor=actor, partner_id=product.partner_id, kind="product_new")
     audit.record(
         actor=actor,
-        action="catalog.product_updated",
+        action=CatalogEvent.PRODUCT_UPDATED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -205,7 +205,7 @@ def submit_product(product: Product, *, actor: Any) -> Product:
     take_channel(product, actor=actor)
     audit.record(
         actor=actor,
-        action="catalog.product_submitted",
+        action=CatalogEvent.PRODUCT_SUBMITTED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -276,16 +276,16 @@ def review_product(
                 f"资费：{product.fee_fen} 分（{product.get_billing_mode_display()}）"
             ),
         )
-        action, subject = "catalog.product_approved", f"产品“{product.name}”审核通过，进入数据制作"
+        action, subject = CatalogEvent.PRODUCT_APPROVED, f"产品“{product.name}”审核通过，进入数据制作"
         after = {**snap(product), "work_orders": [o.pk for o in orders]}
     elif decision in ("return", "reject"):
-        text = required_reason(reason, "退回或驳回")
+        text = required_text(reason, CatalogError.REASON_REQUIRED, "退回或驳回必须填写原因。")
         if decision == "return":
             fsm.transition(product, "return_for_revision", label="退回修改")
-            action, subject = "catalog.product_returned", f"产品“{product.name}”被退回修改"
+            action, subject = CatalogEvent.PRODUCT_RETURNED, f"产品“{product.name}”被退回修改"
         else:
             fsm.transition(product, "reject", label="驳回")
-            action, subject = "catalog.product_rejected", f"产品“{product.name}”申请被驳回"
+            action, subject = CatalogEvent.PRODUCT_REJECTED, f"产品“{product.name}”申请被驳回"
             release_product_resources(product, actor=actor, reason="产品申请被驳回")
         product.review_reason = text
         product.save()
@@ -321,7 +321,7 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
         product.test_cases.update(passed=None, recorded_by=None, recorded_at=None, note="")
     audit.record(
         actor=actor,
-        action="catalog.configuration_done",
+        action=CatalogEvent.CONFIGURATION_FINISHED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -336,14 +336,14 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
 def add_test_case(product: Product, *, actor: Any, name: str) -> ProductTestCase:
     require(actor, MANAGE_PRODUCT)
     if product.state != Product.State.TESTING:
-        raise DomainError("core.invalid_transition", "只有测试中的产品可以增加测试项。", status=409)
+        raise DomainError(CoreError.INVALID_TRANSITION, "只有测试中的产品可以增加测试项。", status=409)
     name = (name or "").strip()
     if not name:
-        raise DomainError("core.validation", "请填写测试项名称。", field="name")
+        raise DomainError(CoreError.VALIDATION, "请填写测试项名称。", field="name")
     case = ProductTestCase.objects.create(product=product, name=name[:200])
     audit.record(
         actor=actor,
-        action="catalog.test_case_added",
+        action=CatalogEvent.TEST_CASE_ADDED,
         obj=product,
         partner_id=product.partner_id,
         after={"test_case": case.name},
@@ -356,7 +356,7 @@ def record_test_result(case: ProductTestCase, *, actor: Any, passed: bool, note:
     require(actor, MANAGE_PRODUCT)
     case = ProductTestCase.objects.select_for_update().select_related("product").get(pk=case.pk)
     if case.product.state != Product.State.TESTING:
-        raise DomainError("core.invalid_transition", "只有测试中的产品可以登记测试结果。", status=409)
+        raise DomainError(CoreError.INVALID_TRANSITION, "只有测试中的产品可以登记测试结果。", status=409)
     before = {"test_case": case.name, "passed": case.passed}
     case.passed = passed
     case.note = (note or "").strip()[:500]
@@ -365,7 +365,7 @@ def record_test_result(case: ProductTestCase, *, actor: Any, passed: bool, note:
     case.save()
     audit.record(
         actor=actor,
-        action="catalog.test_result_recorded",
+        action=CatalogEvent.TEST_RESULT_RECORDED,
         obj=case.product,
         partner_id=case.product.partner_id,
         before=before,
@@ -399,7 +399,7 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
     )
     audit.record(
         actor=actor,
-        action="catalog.product_activated",
+        action=CatalogEvent.PRODUCT_ACTIVATED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -413,14 +413,14 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
 def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
     """Testing failed → back to configuring (the systems fix their data, then test again)."""
     require(actor, MANAGE_PRODUCT)
-    text = required_reason(reason, "测试不通过")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, "测试不通过必须填写原因。")
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
     fsm.transition(product, "fail_testing", label="测试不通过")
     product.save()
     audit.record(
         actor=actor,
-        action="catalog.testing_failed",
+        action=CatalogEvent.TESTING_FAILED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -436,7 +436,7 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
     """Pause a live product: 暂停代收费 (A.10 code 5, existing users continue) or, with
     ``block_port``, 暂停端口 (code 6, nobody may use it)."""
     require(actor, MANAGE_PRODUCT)
-    text = required_reason(reason, "暂停产品")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, "暂停产品必须填写原因。")
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
     fsm.transition(product, "suspend", label="暂停")
@@ -446,7 +446,7 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
     product.save()
     audit.record(
         actor=actor,
-        action="catalog.product_suspended",
+        action=CatalogEvent.PRODUCT_SUSPENDED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -466,7 +466,7 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
     product.save()
     audit.record(
         actor=actor,
-        action="catalog.product_resumed",
+        action=CatalogEvent.PRODUCT_RESUMED,
         obj=product,
         partner_id=product.partner_id,
         before=before,
@@ -481,7 +481,7 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
 def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
     """下线 (A.10 code 7): the open version ends now; history stays."""
     require(actor, MANAGE_PRODUCT)
-    text = required_reason(reason, "产品下线")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, "产品下线必须填写原因。")
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
     fsm.transition(product, "retire", label="下线")
@@ -491,7 +491,7 @@ def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
     product.versions.filter(valid_to__isnull=True, valid_from__lte=now).update(valid_to=now)
     audit.record(
         actor=actor,
-        action="catalog.product_retired",
+        action=CatalogEvent.PRODUCT_RETIRED,
         obj=product,
         partner_id=product.partner_id,
         before=before,

@@ -7,11 +7,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from vasops.catalog import queries, rules
-from vasops.catalog.actions.common import MANAGE_RESOURCES, actor_user, required_reason
+from vasops.catalog.actions.common import MANAGE_RESOURCES, actor_user
 from vasops.catalog.errors import CatalogError
+from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import BusinessLine, Product, ResourceAllocation, ResourcePool
 from vasops.core import audit, clock
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
@@ -52,7 +53,7 @@ def _record_allocation(
 ) -> None:
     audit.record(
         actor=actor or "system",
-        action="catalog.resource_allocated",
+        action=CatalogEvent.RESOURCE_ALLOCATED,
         obj=pool,
         partner_id=allocation.partner_id,
         before={"used": used},
@@ -160,7 +161,7 @@ def _release(allocation: ResourceAllocation, *, actor: Any, reason: str) -> Reso
     allocation.save(update_fields=["released_at", "released_by", "release_reason"])
     audit.record(
         actor=actor,
-        action="catalog.resource_released",
+        action=CatalogEvent.RESOURCE_RELEASED,
         obj=pool,
         partner_id=allocation.partner_id,
         before={"used": used},
@@ -273,7 +274,7 @@ def save_resource_pool(
     pool.save()
     audit.record(
         actor=actor,
-        action="catalog.pool_saved",
+        action=CatalogEvent.POOL_SAVED,
         obj=pool,
         before=before,
         after=audit.snapshot(pool, POOL_FIELDS),
@@ -327,7 +328,7 @@ def allocate_resource(
 def release_resource(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
     """Staff give an allocation back to its pool (with a reason)."""
     require(actor, MANAGE_RESOURCES)
-    text = required_reason(reason, "释放资源")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, "释放资源必须填写原因。")
     allocation = ResourceAllocation.objects.select_for_update().get(pk=allocation.pk)
     if allocation.released_at is not None:
         raise DomainError(CatalogError.ALLOCATION_RELEASED, "该分配已释放。", status=409)

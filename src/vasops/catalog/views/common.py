@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from vasops.catalog import importing, queries
 from vasops.catalog.models import Product
 from vasops.core.errors import DomainError, NotFound
+from vasops.partners import queries as partner_queries
 
 
 def product_or_404(request: HttpRequest, pk: int) -> Product:
@@ -25,7 +26,7 @@ def form_error(form: Any, exc: DomainError, field_map: dict[str, str] | None = N
 
 
 def own_partner(request: HttpRequest) -> Any:
-    partner = queries.partner_of(request.user)
+    partner = partner_queries.partner_of(request.user)
     if partner is None:
         raise Http404("仅合作伙伴用户可使用此页面。")
     return partner

@@ -23,6 +23,7 @@ from vasops.catalog.views.common import form_error, own_partner, product_or_404
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
+from vasops.partners import queries as partner_queries
 
 COLUMNS = [
     Column("name", "产品名称", link=True, sort="name"),
@@ -181,7 +182,8 @@ def product_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = product_or_404(request, pk)
     user = request.user
-    is_member = queries.partner_of(user) is not None and queries.partner_of(user).pk == product.partner_id
+    own = partner_queries.partner_of(user)
+    is_member = own is not None and own.pk == product.partner_id
     review_form = ReviewForm(
         initial={"product_code": product.product_code or queries.suggest_product_code(product.business_line)}
     )

@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from vasops.core import audit, clock, documents, fsm, notify
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.numbering import next_number
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
-from vasops.partners.actions.common import check_hotline, require_member, required_reason
+from vasops.partners.actions.common import check_hotline, require_member
 from vasops.partners.actions.company import (
     BANK_FIELDS,
     CONTACT_FIELDS,
@@ -28,6 +28,7 @@ from vasops.partners.actions.company import (
     write_profile,
 )
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import BankAccount, ChangeKind, Contact, Partner, PartnerChangeRequest
 
 REVIEW_PERM = "partners.review_change_request"
@@ -109,6 +110,13 @@ def submit_change_request(
     address (with a new business-licence scan). Checked now with the registration rules; applied
     only after review."""
     require_member(actor, partner, admin=True)
+    if kind == ChangeKind.COMPANY and licence_scan is None:
+        raise DomainError(
+            PartnerError.SCAN_REQUIRED,
+            "变更企业名称或地址须上传新的营业执照扫描件（在门户“变更申请”页面上传）。",
+            field="licence_scan",
+            clause=rules.CLAUSE_CHANGE,
+        )
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     proposed = _clean_change(partner, kind, values)
     current = _current_values(partner, kind, proposed)
@@ -129,13 +137,7 @@ def submit_change_request(
         )
     doc = None
     if kind == ChangeKind.COMPANY:
-        if licence_scan is None:
-            raise DomainError(
-                PartnerError.SCAN_REQUIRED,
-                "变更企业名称或地址须上传新的营业执照扫描件。",
-                field="licence_scan",
-                clause=rules.CLAUSE_CHANGE,
-            )
+        assert licence_scan is not None  # checked above
         doc = documents.store(
             licence_scan,
             actor=actor,
@@ -155,7 +157,7 @@ def submit_change_request(
     )
     audit.record(
         actor=actor,
-        action="partner.change_submitted",
+        action=PartnerEvent.CHANGE_REQUEST_SUBMITTED,
         obj=cr,
         partner_id=partner.pk,
         before=cr.current,
@@ -189,20 +191,20 @@ def _apply_change(cr: PartnerChangeRequest, *, actor: Any) -> None:
             name=v["name"],
             phone=v["phone"],
             email=v["email"],
-            action="partner.contact_set",
+            action=PartnerEvent.CONTACT_SET,
             reason=why,
         )
     elif cr.kind == ChangeKind.CS_HOTLINE:
         write_hotline(
-            partner, actor=actor, cs_hotline=v["cs_hotline"], action="partner.hotline_changed", reason=why
+            partner, actor=actor, cs_hotline=v["cs_hotline"], action=PartnerEvent.HOTLINE_CHANGED, reason=why
         )
     elif cr.kind == ChangeKind.COMPANY:
-        write_profile(partner, actor=actor, values=v, action="partner.profile_updated", reason=why)
+        write_profile(partner, actor=actor, values=v, action=PartnerEvent.PROFILE_UPDATED, reason=why)
     else:
         if cr.bank_account is None:
             raise DomainError(PartnerError.CHANGE_INVALID, "缺少待生效的银行账户。")
         switch_bank_account(
-            partner, cr.bank_account, actor=actor, action="partner.bank_account_set", reason=why
+            partner, cr.bank_account, actor=actor, action=PartnerEvent.BANK_ACCOUNT_SET, reason=why
         )
     fsm.transition(cr, "mark_applied", label="生效")
     cr.applied_at = clock.now()
@@ -231,7 +233,7 @@ def approve_change_request(
     cr.save()
     audit.record(
         actor=actor,
-        action="partner.change_approved",
+        action=PartnerEvent.CHANGE_REQUEST_APPROVED,
         obj=cr,
         partner_id=cr.partner_id,
         before=before,
@@ -283,7 +285,7 @@ def second_approve_change_request(
     cr.save()
     audit.record(
         actor=actor,
-        action="partner.change_second_approved",
+        action=PartnerEvent.CHANGE_REQUEST_SECOND_APPROVED,
         obj=cr,
         partner_id=cr.partner_id,
         before=before,
@@ -302,7 +304,7 @@ def _close_change(
     cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: str, action: str
 ) -> PartnerChangeRequest:
     require(actor, REVIEW_PERM)
-    reason = required_reason(reason)
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
     cr = _locked(cr)
     before = audit.snapshot(cr, CHANGE_FIELDS)
     fsm.transition(cr, method, label=label)
@@ -326,14 +328,24 @@ def _close_change(
 def return_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) -> PartnerChangeRequest:
     """Send back for correction; the partner submits a corrected request."""
     return _close_change(
-        cr, actor=actor, reason=reason, method="send_back", label="已退回", action="partner.change_returned"
+        cr,
+        actor=actor,
+        reason=reason,
+        method="send_back",
+        label="已退回",
+        action=PartnerEvent.CHANGE_REQUEST_RETURNED,
     )
 
 
 @transaction.atomic
 def reject_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) -> PartnerChangeRequest:
     return _close_change(
-        cr, actor=actor, reason=reason, method="reject", label="已驳回", action="partner.change_rejected"
+        cr,
+        actor=actor,
+        reason=reason,
+        method="reject",
+        label="已驳回",
+        action=PartnerEvent.CHANGE_REQUEST_REJECTED,
     )
 
 
@@ -358,7 +370,7 @@ def apply_due_bank_changes(today: dt.date | None = None) -> list[PartnerChangeRe
         cr.save()
         audit.record(
             actor="system",
-            action="partner.change_applied",
+            action=PartnerEvent.CHANGE_REQUEST_APPLIED,
             obj=cr,
             partner_id=cr.partner_id,
             before=before,

@@ -59,10 +59,3 @@ def require_staff(actor: Any, perm: str) -> None:
     """``actor=None`` is the system (an automatic consequence); a person needs ``perm``."""
     if actor is not None:
         require(actor, perm)
-
-
-def required_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(PartnerError.REASON_REQUIRED, "请填写原因。", field="reason")
-    return reason

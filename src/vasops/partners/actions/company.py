@@ -9,10 +9,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from vasops.core import audit, clock
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError
 from vasops.partners import rules
 from vasops.partners.actions.common import check_hotline, require_member
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import BankAccount, Contact, Partner
 
 
@@ -36,7 +37,7 @@ PROFILE_FIELDS = ["name", "legal_representative", "address"]
 def check_name_free(partner: Partner | None, name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainError("core.validation", "请填写企业名称。", field="name")
+        raise DomainError(CoreError.VALIDATION, "请填写企业名称。", field="name")
     qs = Partner.objects.filter(name__iexact=name)
     if partner is not None:
         qs = qs.exclude(pk=partner.pk)
@@ -93,7 +94,7 @@ CONTACT_FIELDS = ["role", "name", "phone", "email"]
 
 def check_contact_role(role: str) -> None:
     if role not in Contact.Role.values:
-        raise DomainError("core.validation", "请选择联系人类型。", field="role")
+        raise DomainError(CoreError.VALIDATION, "请选择联系人类型。", field="role")
 
 
 def write_contact(
@@ -171,7 +172,7 @@ def update_profile(partner: Partner, *, actor: Any, legal_representative: str, a
         partner,
         actor=actor,
         values={"legal_representative": legal_representative, "address": address},
-        action="partner.profile_updated",
+        action=PartnerEvent.PROFILE_UPDATED,
     )
 
 
@@ -180,7 +181,7 @@ def set_hotline(partner: Partner, *, actor: Any, cs_hotline: str) -> Partner:
     """7×24 customer service on an 800/400/1010xxxx number."""
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "cs_hotline")
-    return write_hotline(partner, actor=actor, cs_hotline=cs_hotline, action="partner.hotline_changed")
+    return write_hotline(partner, actor=actor, cs_hotline=cs_hotline, action=PartnerEvent.HOTLINE_CHANGED)
 
 
 @transaction.atomic
@@ -188,7 +189,7 @@ def set_contact(partner: Partner, *, actor: Any, role: str, name: str, phone: st
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "contacts")
     return write_contact(
-        partner, actor=actor, role=role, name=name, phone=phone, email=email, action="partner.contact_set"
+        partner, actor=actor, role=role, name=name, phone=phone, email=email, action=PartnerEvent.CONTACT_SET
     )
 
 
@@ -208,5 +209,5 @@ def set_bank_account(
         effective_from=clock.today(),
         is_current=False,
     )
-    switch_bank_account(partner, account, actor=actor, action="partner.bank_account_set")
+    switch_bank_account(partner, account, actor=actor, action=PartnerEvent.BANK_ACCOUNT_SET)
     return account

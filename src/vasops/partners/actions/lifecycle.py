@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from vasops.core import audit, fsm, notify
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries
-from vasops.partners.actions.common import PARTNER_FIELDS, page_url, require_staff, required_reason
+from vasops.partners.actions.common import PARTNER_FIELDS, page_url, require_staff
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Partner
 
 
@@ -50,7 +51,7 @@ def record_admission(
     partner.save()
     audit.record(
         actor=actor or "system",
-        action="partner.admitted",
+        action=PartnerEvent.PARTNER_ADMITTED,
         obj=partner,
         partner_id=partner.pk,
         before=before,
@@ -75,7 +76,7 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
     partner.save()
     audit.record(
         actor=actor or "system",
-        action="partner.activated",
+        action=PartnerEvent.PARTNER_ACTIVATED,
         obj=partner,
         partner_id=partner.pk,
         before=before,
@@ -88,7 +89,7 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
 @transaction.atomic
 def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
-    reason = required_reason(reason)
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state", "suspended_reason"])
     fsm.transition(partner, "suspend", label="暂停")
@@ -96,7 +97,7 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     partner.save()
     audit.record(
         actor=actor,
-        action="partner.suspended",
+        action=PartnerEvent.PARTNER_SUSPENDED,
         obj=partner,
         partner_id=partner.pk,
         before=before,
@@ -112,7 +113,7 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
 @transaction.atomic
 def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
-    reason = required_reason(reason)
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state", "suspended_reason"])
     fsm.transition(partner, "resume", label="恢复")
@@ -120,7 +121,7 @@ def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     partner.save()
     audit.record(
         actor=actor,
-        action="partner.resumed",
+        action=PartnerEvent.PARTNER_RESUMED,
         obj=partner,
         partner_id=partner.pk,
         before=before,

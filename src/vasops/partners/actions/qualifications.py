@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from vasops.core import audit, documents
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError
 from vasops.partners.actions.common import require_member
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Partner, Qualification, QualificationKind
 
 
@@ -31,7 +32,7 @@ def upload_qualification(
     """Record a certificate with its scan. Replacing one keeps the old row (is_current=False)."""
     require_member(actor, partner)
     if kind not in QualificationKind.values:
-        raise DomainError("core.validation", "请选择资质类型。", field="kind")
+        raise DomainError(CoreError.VALIDATION, "请选择资质类型。", field="kind")
     if valid_until is not None and valid_until < valid_from:
         raise DomainError(PartnerError.INVALID_VALIDITY, "有效期截止日早于起始日。", field="valid_until")
     if scan is None:
@@ -59,7 +60,7 @@ def upload_qualification(
     )
     audit.record(
         actor=actor,
-        action="partner.qualification_replaced" if old else "partner.qualification_added",
+        action=PartnerEvent.QUALIFICATION_REPLACED if old else PartnerEvent.QUALIFICATION_ADDED,
         obj=q,
         partner_id=partner.pk,
         before=before,

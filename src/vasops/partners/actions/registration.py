@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vasops.core import audit, notify, roles
-from vasops.core.errors import DomainError
+from vasops.core.errors import CoreError, DomainError
 from vasops.core.models import User
 from vasops.partners import queries, rules
 from vasops.partners.actions.common import PARTNER_FIELDS, check_hotline, page_url, require_member
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Locality, Membership, Partner, PartnerKind
 
 
@@ -72,9 +73,9 @@ def register_partner(
     name = name.strip()
     credit_code = (credit_code or "").strip().upper()
     if kind not in PartnerKind.values:
-        raise DomainError("core.validation", "请选择 SP 或 CP。", field="kind")
+        raise DomainError(CoreError.VALIDATION, "请选择 SP 或 CP。", field="kind")
     if locality not in Locality.values:
-        raise DomainError("core.validation", "请选择本地或外省。", field="locality")
+        raise DomainError(CoreError.VALIDATION, "请选择本地或外省。", field="locality")
     problem = rules.credit_code_problem(credit_code)
     if problem:
         raise DomainError(PartnerError.INVALID_CREDIT_CODE, problem, field="credit_code")
@@ -111,7 +112,7 @@ def register_partner(
     )
     audit.record(
         actor=user,
-        action="partner.registered",
+        action=PartnerEvent.PARTNER_REGISTERED,
         obj=partner,
         partner_id=partner.pk,
         after=audit.snapshot(partner, PARTNER_FIELDS),
@@ -152,7 +153,7 @@ def add_partner_user(
     )
     audit.record(
         actor=actor,
-        action="partner.user_added",
+        action=PartnerEvent.USER_ADDED,
         obj=partner,
         partner_id=partner.pk,
         after={"username": user.username, "display_name": display_name, "email": email},

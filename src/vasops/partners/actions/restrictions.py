@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from vasops.core import audit, clock, notify
-from vasops.core.errors import DomainError
+from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
-from vasops.partners.actions.common import page_url, required_reason
+from vasops.partners.actions.common import page_url
 from vasops.partners.errors import PartnerError
+from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Partner, Restriction, RestrictionKind
 
 RESTRICTION_FIELDS = ["kind", "business_line", "reason", "source", "starts_on", "ends_on", "lifted_at"]
@@ -31,7 +32,7 @@ def _create_restriction(
 ) -> Restriction:
     if kind not in RestrictionKind.values:
         raise DomainError(PartnerError.INVALID_RESTRICTION, "请选择限制类型。", field="kind")
-    reason = required_reason(reason)
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
     if kind == RestrictionKind.VIOLATION_EXCLUSION and not business_line.strip():
         raise DomainError(
             PartnerError.INVALID_RESTRICTION, "违规清退须注明被清退的业务类别。", field="business_line"
@@ -50,7 +51,7 @@ def _create_restriction(
     )
     audit.record(
         actor=actor or "system",
-        action="partner.restriction_added",
+        action=PartnerEvent.RESTRICTION_ADDED,
         obj=r,
         partner_id=partner.pk,
         after=audit.snapshot(r, RESTRICTION_FIELDS),
@@ -120,7 +121,7 @@ def add_restriction(
 @transaction.atomic
 def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Restriction:
     require(actor, "partners.manage_restriction")
-    reason = required_reason(reason)
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
         raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
@@ -131,7 +132,7 @@ def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Re
     r.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     audit.record(
         actor=actor,
-        action="partner.restriction_lifted",
+        action=PartnerEvent.RESTRICTION_LIFTED,
         obj=r,
         partner_id=r.partner_id,
         before=before,

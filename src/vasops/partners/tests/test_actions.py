@@ -58,7 +58,7 @@ def test_registration_creates_partner_admin_membership_audit_and_tells_product_s
     user = User.objects.get(username="chutian")
     assert user.partner_membership.partner == partner and user.partner_membership.is_admin
     assert roles.has_role(user, roles.PARTNER_ADMIN)
-    assert audit_actions() == ["partner.registered"]
+    assert audit_actions() == ["partners.partner_registered"]
     assert Notification.objects.filter(recipient=staff, subject__contains="楚天信息").exists()
     assert mail.outbox and mail.outbox[0].to == [staff.email]
 
@@ -66,9 +66,9 @@ def test_registration_creates_partner_admin_membership_audit_and_tells_product_s
 @pytest.mark.parametrize(
     ("over", "code", "field"),
     [
-        ({"name": "楚天信息"}, "partner.duplicate_name", "name"),
-        ({"credit_code": credit_code(900001)}, "partner.duplicate_credit_code", "credit_code"),
-        ({"username": "CHUTIAN"}, "partner.duplicate_username", "username"),
+        ({"name": "楚天信息"}, "partners.duplicate_name", "name"),
+        ({"credit_code": credit_code(900001)}, "partners.duplicate_credit_code", "credit_code"),
+        ({"username": "CHUTIAN"}, "partners.duplicate_username", "username"),
     ],
 )
 def test_registration_refuses_duplicates_naming_the_field(over, code, field):
@@ -83,10 +83,10 @@ def test_registration_refuses_duplicates_naming_the_field(over, code, field):
 @pytest.mark.parametrize(
     ("over", "code", "field"),
     [
-        ({"cs_hotline": "02788888888"}, "partner.invalid_hotline", "cs_hotline"),
-        ({"cs_hotline": "13912345678"}, "partner.invalid_hotline", "cs_hotline"),
-        ({"credit_code": "91350100M000100Y44"}, "partner.invalid_credit_code", "credit_code"),
-        ({"password": "12345678"}, "partner.weak_password", "password"),
+        ({"cs_hotline": "02788888888"}, "partners.invalid_hotline", "cs_hotline"),
+        ({"cs_hotline": "13912345678"}, "partners.invalid_hotline", "cs_hotline"),
+        ({"credit_code": "91350100M000100Y44"}, "partners.invalid_credit_code", "credit_code"),
+        ({"password": "12345678"}, "partners.weak_password", "password"),
     ],
 )
 def test_registration_refuses_bad_input_and_writes_nothing(over, code, field):
@@ -107,7 +107,7 @@ def test_partner_admin_adds_a_partner_user(partner_a, admin_a):
     )
     assert user.partner_membership.partner == partner_a and not user.partner_membership.is_admin
     assert roles.has_role(user, roles.PARTNER_USER)
-    assert "partner.user_added" in audit_actions()
+    assert "partners.user_added" in audit_actions()
 
 
 def test_partner_user_who_is_not_admin_cannot_add_users(partner_a, user_a):
@@ -134,9 +134,9 @@ def test_admin_of_another_partner_cannot_change_this_partner(partner_a, admin_b)
 def test_hotline_change_is_validated_and_audited(partner_a, admin_a):
     with pytest.raises(DomainError) as exc:
         actions.set_hotline(partner_a, actor=admin_a, cs_hotline="027-88888888")
-    assert exc.value.code == "partner.invalid_hotline"
+    assert exc.value.code == "partners.invalid_hotline"
     actions.set_hotline(partner_a, actor=admin_a, cs_hotline="1010-1234")
-    ev = AuditEvent.objects.get(action="partner.hotline_changed")
+    ev = AuditEvent.objects.get(action="partners.hotline_changed")
     assert ev.before == {"cs_hotline": "4001234567"} and ev.after == {"cs_hotline": "10101234"}
 
 
@@ -148,7 +148,7 @@ def test_contact_per_role_is_upserted(partner_a, admin_a):
         partner_a, actor=admin_a, role="technical", name="乙", phone="2", email="b@example.com"
     )
     assert partner_a.contacts.get().name == "乙"
-    assert audit_actions().count("partner.contact_set") == 2
+    assert audit_actions().count("partners.contact_set") == 2
 
 
 def test_new_bank_account_keeps_the_old_one(partner_a, admin_a, freeze):
@@ -189,8 +189,8 @@ def test_replacing_a_qualification_keeps_the_old_row(partner_a, user_a):
     assert not first.is_current and second.is_current
     assert second.document is not None and second.document.partner_id == partner_a.pk
     assert audit_actions("partners.qualification") == [
-        "partner.qualification_added",
-        "partner.qualification_replaced",
+        "partners.qualification_added",
+        "partners.qualification_replaced",
     ]
 
 
@@ -218,7 +218,7 @@ def test_qualification_needs_a_scan_and_a_sane_validity(partner_a, user_a):
             valid_until=D(2025, 12, 31),
             scan=scan(),
         )
-    assert exc.value.code == "partner.invalid_validity"
+    assert exc.value.code == "partners.invalid_validity"
     assert not Qualification.objects.exists()
 
 
@@ -230,7 +230,7 @@ def test_record_admission_sets_codes_and_state(partner_a, staff, admin_a):
         partner_a, actor=staff, enterprise_code="44000001", service_access_number="10661234"
     )
     assert (p.state, p.enterprise_code, p.service_access_number) == ("admitted", "44000001", "10661234")
-    ev = AuditEvent.objects.get(action="partner.admitted")
+    ev = AuditEvent.objects.get(action="partners.partner_admitted")
     assert ev.before["state"] == "registered" and ev.after["state"] == "admitted"
     assert Notification.objects.filter(recipient=admin_a, subject="准入通过").exists()
     p = actions.activate_partner(p, actor=staff)
@@ -245,7 +245,7 @@ def test_record_admission_refuses_a_code_already_allocated(partner_a, partner_b,
         actions.record_admission(
             partner_b, actor=staff, enterprise_code="44000001", service_access_number="10669999"
         )
-    assert exc.value.code == "partner.code_taken"
+    assert exc.value.code == "partners.code_taken"
 
 
 def test_record_admission_and_activation_need_manage_partner(partner_a, auditor, admin_a):
@@ -270,7 +270,7 @@ def test_suspend_and_resume_return_to_the_previous_state(partner_a, staff):
     p = actions.resume_partner(p, actor=staff, reason="整改完成")
     assert p.state == "admitted" and p.suspended_reason == ""
     reasons = list(
-        AuditEvent.objects.filter(action__in=["partner.suspended", "partner.resumed"])
+        AuditEvent.objects.filter(action__in=["partners.partner_suspended", "partners.partner_resumed"])
         .order_by("id")
         .values_list("reason", flat=True)
     )
@@ -282,7 +282,7 @@ def test_suspend_needs_permission_and_a_reason(partner_a, auditor, staff):
         actions.suspend_partner(partner_a, actor=auditor, reason="x")
     with pytest.raises(DomainError) as exc:
         actions.suspend_partner(partner_a, actor=staff, reason="  ")
-    assert exc.value.code == "partner.reason_required"
+    assert exc.value.code == "partners.reason_required"
 
 
 # --- restrictions -----------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_impose_lockout_by_system_ends_after_three_months_and_tells_partner_user
         partner_a, kind="lockout", reason="准入申请被驳回", source="ZR2026010001", starts_on=D(2026, 1, 15)
     )
     assert r.ends_on == D(2026, 4, 14) and r.created_by is None
-    ev = AuditEvent.objects.get(action="partner.restriction_added")
+    ev = AuditEvent.objects.get(action="partners.restriction_added")
     assert ev.actor_label == "system" and ev.partner_id == partner_a.pk
     assert Notification.objects.filter(recipient__in=[admin_a, user_a]).count() == 2
 
@@ -315,12 +315,12 @@ def test_staff_adds_and_lifts_a_restriction_with_reasons(partner_a, staff):
     r = actions.lift_restriction(r, actor=staff, reason="申诉成立")
     assert r.lifted_at is not None and r.lift_reason == "申诉成立"
     assert audit_actions("partners.restriction") == [
-        "partner.restriction_added",
-        "partner.restriction_lifted",
+        "partners.restriction_added",
+        "partners.restriction_lifted",
     ]
     with pytest.raises(DomainError) as exc:
         actions.lift_restriction(r, actor=staff, reason="again")
-    assert exc.value.code == "partner.restriction_already_lifted"
+    assert exc.value.code == "partners.restriction_already_lifted"
 
 
 def test_lift_needs_permission(partner_a, staff, auditor):
@@ -356,20 +356,22 @@ def test_eligibility_names_missing_and_expired_certificates(make_partner):
         valid_until=D(2026, 1, 4),
     )
     problems = queries.eligibility_problems(cp, D(2026, 1, 5))
-    assert [p.code for p in problems] == ["partner.qualification_expired", "partner.qualification_missing"]
+    assert [p.code for p in problems] == ["partners.qualification_expired", "partners.qualification_missing"]
     assert "营业执照" in problems[0].message and "内容来源合法证明" in problems[1].message
-    assert queries.eligibility_problems(cp, D(2026, 1, 4))[0].code == "partner.qualification_missing"
+    assert queries.eligibility_problems(cp, D(2026, 1, 4))[0].code == "partners.qualification_missing"
 
 
 def test_eligibility_includes_restrictions_and_credit_grade(partner_a, staff):
     give_all_qualifications(partner_a)
     actions.impose_restriction(partner_a, kind="lockout", reason="驳回", source="", starts_on=D(2026, 1, 15))
-    assert [p.code for p in queries.eligibility_problems(partner_a, D(2026, 4, 14))] == ["partner.locked_out"]
+    assert [p.code for p in queries.eligibility_problems(partner_a, D(2026, 4, 14))] == [
+        "partners.locked_out"
+    ]
     assert queries.eligibility_problems(partner_a, D(2026, 4, 15)) == []
     Partner.objects.filter(pk=partner_a.pk).update(credit_grade="fail")
     partner_a.refresh_from_db()
     assert [p.code for p in queries.eligibility_problems(partner_a, D(2026, 4, 15))] == [
-        "partner.credit_fail"
+        "partners.credit_fail"
     ]
 
 
@@ -386,7 +388,7 @@ def test_violation_exclusion_is_checked_per_business_line(partner_a, staff):
     on = D(2026, 3, 1)
     assert queries.eligibility_problems(partner_a, on, ["SMS"]) == []
     assert [p.code for p in queries.eligibility_problems(partner_a, on, ["WAP"])] == [
-        "partner.violation_excluded"
+        "partners.violation_excluded"
     ]
     assert queries.eligibility_problems(partner_a, D(2026, 7, 1), ["WAP"]) == []
 
@@ -477,3 +479,34 @@ def test_reminder_command_runs(partner_a, admin_a):
     _q(partner_a, D(2026, 3, 31))
     call_command("send_qualification_reminders", "--date", "2026-03-24")
     assert Notification.objects.filter(recipient=admin_a).count() == 1
+
+
+@pytest.mark.parametrize(
+    "on",
+    [D(2026, 1, 14), D(2026, 1, 15), D(2026, 4, 14), D(2026, 4, 15), D(2026, 6, 30), D(2099, 1, 1)],
+)
+def test_the_in_force_query_and_the_rule_agree_at_every_boundary(partner_a, staff, on):
+    """queries.in_force is the database form of rules.is_in_force: the same rows on each day."""
+    from vasops.partners import rules
+
+    start = D(2026, 1, 15)
+    actions.impose_restriction(
+        partner_a, kind="lockout", reason="驳回", source="", starts_on=start
+    )  # to 04-14
+    actions.add_restriction(
+        partner_a, actor=staff, kind="blacklist", reason="信用", starts_on=start
+    )  # no end
+    lifted = actions.add_restriction(
+        partner_a, actor=staff, kind="major_violation", reason="违规", starts_on=start, ends_on=D(2026, 6, 30)
+    )
+    actions.lift_restriction(lifted, actor=staff, reason="复核")
+    rows = list(Restriction.objects.filter(partner=partner_a))
+    by_rule = {
+        r.pk
+        for r in rows
+        if rules.is_in_force(
+            rules.RestrictionFact(r.kind, r.starts_on, r.ends_on, lifted=r.lifted_at is not None), on
+        )
+    }
+    assert set(queries.in_force(Restriction.objects.all(), on).values_list("pk", flat=True)) == by_rule
+    assert {r.pk for r in queries.restrictions_in_force(partner_a, on)} == by_rule

@@ -102,7 +102,7 @@ def test_staff_adds_and_lifts_restriction_by_api(client, staff, partner_a):
     r = client.post(
         f"{BASE}/restrictions/{rid}/lift", {"reason": "again"}, content_type="application/json", headers=h
     )
-    assert r.status_code == 409 and r.json()["code"] == "partner.restriction_already_lifted"
+    assert r.status_code == 409 and r.json()["code"] == "partners.restriction_already_lifted"
 
 
 def test_partner_user_cannot_add_restriction_to_own_partner(client, admin_a, partner_a):

@@ -95,14 +95,14 @@ def test_submit_hotline_change_uses_registration_rule(partner_a, admin_a):
         actions.submit_change_request(
             partner_a, actor=admin_a, kind="cs_hotline", values={"cs_hotline": "027-88888888"}
         )
-    assert exc.value.code == "partner.invalid_hotline"
+    assert exc.value.code == "partners.invalid_hotline"
     cr = actions.submit_change_request(
         partner_a, actor=admin_a, kind="cs_hotline", values={"cs_hotline": "800-123-4567"}
     )
     assert cr.state == "submitted"
     assert cr.proposed == {"cs_hotline": "8001234567"}
     assert cr.current == {"cs_hotline": "4001234567"}
-    event = AuditEvent.objects.get(action="partner.change_submitted", object_id=str(cr.pk))
+    event = AuditEvent.objects.get(action="partners.change_request_submitted", object_id=str(cr.pk))
     assert event.before == {"cs_hotline": "4001234567"} and event.after == {"cs_hotline": "8001234567"}
 
 
@@ -121,14 +121,14 @@ def test_submit_company_change_refuses_a_name_already_registered(partner_a, part
         actions.submit_change_request(
             partner_a, actor=admin_a, kind="company", values=values, licence_scan=scan()
         )
-    assert exc.value.code == "partner.duplicate_name"
+    assert exc.value.code == "partners.duplicate_name"
 
 
 def test_submit_company_change_requires_new_licence_scan(partner_a, admin_a):
     values = {"name": "甲新公司", "legal_representative": "李四", "address": "武汉市江汉区"}
     with pytest.raises(DomainError) as exc:
         actions.submit_change_request(partner_a, actor=admin_a, kind="company", values=values)
-    assert exc.value.code == "partner.scan_required"
+    assert exc.value.code == "partners.scan_required"
     cr = actions.submit_change_request(
         partner_a, actor=admin_a, kind="company", values=values, licence_scan=scan()
     )
@@ -174,11 +174,11 @@ def test_hotline_change_applies_on_approval_with_before_after_audit(partner_a, a
     partner_a.refresh_from_db()
     assert cr.state == "applied" and cr.first_approver == staff
     assert partner_a.cs_hotline == "8001234567"
-    change = AuditEvent.objects.get(action="partner.hotline_changed", object_id=str(partner_a.pk))
+    change = AuditEvent.objects.get(action="partners.hotline_changed", object_id=str(partner_a.pk))
     assert change.before == {"cs_hotline": "4001234567"} and change.after == {"cs_hotline": "8001234567"}
     assert cr.number in change.reason
     assert AuditEvent.objects.filter(
-        action="partner.change_approved", object_id=str(cr.pk), actor=staff
+        action="partners.change_request_approved", object_id=str(cr.pk), actor=staff
     ).exists()
 
 
@@ -204,7 +204,7 @@ def test_company_change_applies_name_and_address(partner_a, admin_a, staff):
         "李四",
         "武汉市江汉区",
     )
-    event = AuditEvent.objects.get(action="partner.profile_updated", object_id=str(partner_a.pk))
+    event = AuditEvent.objects.get(action="partners.profile_updated", object_id=str(partner_a.pk))
     assert event.before["name"] == "甲公司" and event.after["name"] == "甲新公司"
 
 
@@ -223,8 +223,8 @@ def test_review_needs_permission(partner_a, admin_a, auditor):
 @pytest.mark.parametrize(
     ("act", "state", "action"),
     [
-        (actions.return_change_request, "returned", "partner.change_returned"),
-        (actions.reject_change_request, "rejected", "partner.change_rejected"),
+        (actions.return_change_request, "returned", "partners.change_request_returned"),
+        (actions.reject_change_request, "rejected", "partners.change_request_rejected"),
     ],
 )
 def test_return_and_reject_need_a_reason_and_are_audited(partner_a, admin_a, staff, act, state, action):
@@ -233,7 +233,7 @@ def test_return_and_reject_need_a_reason_and_are_audited(partner_a, admin_a, sta
     )
     with pytest.raises(DomainError) as exc:
         act(cr, actor=staff, reason=" ")
-    assert exc.value.code == "partner.reason_required"
+    assert exc.value.code == "partners.reason_required"
     cr = act(cr, actor=staff, reason="号码不是本公司所有")
     assert cr.state == state and cr.decided_by == staff
     event = AuditEvent.objects.get(action=action, object_id=str(cr.pk))
@@ -293,7 +293,7 @@ def test_bank_change_submitted_and_approved_twice_on_nov_30_is_effective_dec_1(
     assert old_account.is_current
     assert change_queries.bank_account_at(partner_a, dt.date(2026, 11, 30)) == old_account
     assert change_queries.bank_account_at(partner_a, dt.date(2026, 12, 1)) == new
-    assert AuditEvent.objects.filter(action="partner.change_second_approved", actor=staff2).exists()
+    assert AuditEvent.objects.filter(action="partners.change_request_second_approved", actor=staff2).exists()
 
     # the sweep before the date changes nothing; on the date it switches; re-running is a no-op
     assert actions.apply_due_bank_changes(dt.date(2026, 11, 30)) == []
@@ -304,7 +304,7 @@ def test_bank_change_submitted_and_approved_twice_on_nov_30_is_effective_dec_1(
     cr.refresh_from_db()
     assert new.is_current and not old_account.is_current
     assert cr.state == "applied"
-    event = AuditEvent.objects.get(action="partner.bank_account_set", object_id=str(partner_a.pk))
+    event = AuditEvent.objects.get(action="partners.bank_account_set", object_id=str(partner_a.pk))
     assert event.before["account_number"] == "1111222233334444"
     assert event.after["account_number"] == "6225880012345678"
 
@@ -321,7 +321,9 @@ def test_apply_partner_changes_command_is_idempotent(freeze, partner_a, admin_a,
         == "6225880012345678"
     )
     assert PartnerChangeRequest.objects.get(pk=cr.pk).state == "applied"
-    assert AuditEvent.objects.filter(action="partner.change_applied", object_id=str(cr.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="partners.change_request_applied", object_id=str(cr.pk)).count() == 1
+    )
 
 
 # --- direct edits refused after admission ----------------------------------------------------

@@ -175,7 +175,7 @@ def test_api_create_refused_for_invalid_hotline(client, admin_a):
         content_type="application/json",
         headers=bearer(admin_a),
     )
-    assert r.status_code == 400 and r.json()["code"] == "partner.invalid_hotline"
+    assert r.status_code == 400 and r.json()["code"] == "partners.invalid_hotline"
 
 
 @pytest.mark.parametrize("op", ["return", "reject"])

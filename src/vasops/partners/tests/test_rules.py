@@ -50,7 +50,7 @@ def test_certificate_is_valid_on_its_last_day_and_expired_the_next_day(on, expir
     fact = QualificationFact("business_licence", D(2026, 6, 30))
     assert rules.is_expired(fact, on) is expired
     problems = rules.qualification_problems("CP", "local", _all_held("CP", "local", D(2026, 6, 30)), on, {})
-    assert [p.code for p in problems] == (["partner.qualification_expired"] * 2 if expired else [])
+    assert [p.code for p in problems] == (["partners.qualification_expired"] * 2 if expired else [])
 
 
 def test_open_ended_certificate_never_expires():
@@ -62,7 +62,7 @@ def test_missing_certificate_is_named_in_the_problem():
     problems = rules.qualification_problems(
         "CP", "local", held, D(2026, 1, 5), {"content_source_proof": "内容来源合法证明"}
     )
-    assert [p.code for p in problems] == ["partner.qualification_missing"]
+    assert [p.code for p in problems] == ["partners.qualification_missing"]
     assert "内容来源合法证明" in problems[0].message
     assert problems[0].clause == rules.CLAUSE_QUALIFICATION
 
@@ -162,7 +162,7 @@ def test_violation_exclusion_refuses_only_its_business_line():
     r = RestrictionFact("violation_exclusion", D(2026, 1, 1), D(2026, 6, 30), business_line="WAP")
     on = D(2026, 3, 1)
     assert [p.code for p in rules.restriction_problems([r], on, business_lines=["WAP"])] == [
-        "partner.violation_excluded"
+        "partners.violation_excluded"
     ]
     assert rules.restriction_problems([r], on, business_lines=["SMS"]) == []
     assert len(rules.restriction_problems([r], on, business_lines=None)) == 1
@@ -171,10 +171,10 @@ def test_violation_exclusion_refuses_only_its_business_line():
 @pytest.mark.parametrize(
     ("kind", "code"),
     [
-        ("blacklist", "partner.blacklisted"),
-        ("lockout", "partner.locked_out"),
-        ("ban", "partner.banned"),
-        ("major_violation", "partner.major_violation"),
+        ("blacklist", "partners.blacklisted"),
+        ("lockout", "partners.locked_out"),
+        ("ban", "partners.banned"),
+        ("major_violation", "partners.major_violation"),
     ],
 )
 def test_each_restriction_in_force_refuses_with_its_code(kind, code):
@@ -187,7 +187,7 @@ def test_each_restriction_in_force_refuses_with_its_code(kind, code):
 
 def test_credit_grade_fail_refuses():
     assert [p.code for p in rules.restriction_problems([], D(2026, 1, 1), credit_grade="fail")] == [
-        "partner.credit_fail"
+        "partners.credit_fail"
     ]
     assert rules.restriction_problems([], D(2026, 1, 1), credit_grade="pass") == []
 

@@ -283,7 +283,7 @@ def test_staff_adds_and_lifts_restriction_via_pages(client, staff, partner_a, no
     listing = client.get(reverse("partners:restrictions"), {"lifted": "no"}).content.decode()
     assert "甲公司" not in listing
     assert "甲公司" in client.get(reverse("partners:restrictions"), {"lifted": "yes"}).content.decode()
-    assert AuditEvent.objects.filter(action="partner.restriction_lifted", reason="误登").exists()
+    assert AuditEvent.objects.filter(action="partners.restriction_lifted", reason="误登").exists()
 
 
 def test_staff_pages_need_second_factor_when_enabled(client, staff, settings):

@@ -47,12 +47,12 @@ def test_full_lifecycle_through_three_stages_with_their_slas(upgrade, product, o
     assert [s.label for s in stages] == ["审批", "网络公司处理", "实施"]
     assert all(s.finished_at and s.on_time for s in stages)
     assert audit_actions(wo) == [
-        "workorders.open",
-        "workorders.start",
-        "workorders.advance",
-        "workorders.assign",
-        "workorders.advance",
-        "workorders.resolve",
+        "workorders.work_order_opened",
+        "workorders.work_order_started",
+        "workorders.work_order_advanced",
+        "workorders.work_order_assigned",
+        "workorders.work_order_advanced",
+        "workorders.work_order_resolved",
     ]
 
 
@@ -63,7 +63,7 @@ def test_partner_closes_its_resolved_work_order_and_may_reopen_it(upgrade, om, u
     actions.reopen(upgrade, actor=user_a, reason="问题仍在")
     assert upgrade.state == "in_progress" and upgrade.current_stage.label == "实施"
     assert upgrade.stages.filter(finished_at__isnull=True).count() == 1
-    assert audit_actions(upgrade)[-2:] == ["workorders.close", "workorders.reopen"]
+    assert audit_actions(upgrade)[-2:] == ["workorders.work_order_closed", "workorders.work_order_reopened"]
 
 
 def test_partner_may_not_close_an_unresolved_work_order(upgrade, user_a):
@@ -106,7 +106,7 @@ def test_partner_user_and_auditor_may_not_handle(upgrade, user_a, auditor, om, o
     for actor in (user_a, auditor):
         with pytest.raises(PermissionDenied):
             calls[op](actor)
-    assert audit_actions(upgrade) == ["workorders.open"]
+    assert audit_actions(upgrade) == ["workorders.work_order_opened"]
 
 
 def test_other_partner_gets_not_found_for_every_action(upgrade, user_b):
@@ -122,7 +122,7 @@ def test_assign_hands_over_and_notifies_the_new_assignee(upgrade, product, om, o
     actions.assign(upgrade, actor=product, assignee=om2, note="请跟进")
     assert upgrade.assignee == om2 and upgrade.stages.get().assignee == om2
     assert Notification.objects.filter(recipient=om2, subject__contains="指派").exists()
-    event = AuditEvent.objects.get(action="workorders.assign", object_id=str(upgrade.pk))
+    event = AuditEvent.objects.get(action="workorders.work_order_assigned", object_id=str(upgrade.pk))
     assert event.reason == "请跟进" and event.after["assignee_id"] == om2.pk
 
 
@@ -137,7 +137,7 @@ def test_comment_with_attachment_is_stored_audited_and_visible_to_partner(upgrad
     row = actions.comment(upgrade, actor=om, text="见附件方案", upload=upload)
     att = Attachment.objects.get(comment=row)
     assert att.document.partner_id == upgrade.partner_id
-    assert AuditEvent.objects.filter(action="workorders.comment", object_id=str(upgrade.pk)).exists()
+    assert AuditEvent.objects.filter(action="workorders.comment_added", object_id=str(upgrade.pk)).exists()
     assert Notification.objects.filter(recipient=user_a, subject__contains="留言").exists()
     from vasops.core import documents
 

@@ -31,7 +31,7 @@ def test_staff_opens_data_change_with_number_stage_sla_audit_and_notification(
     assert wo.object_type == "partners.partner" and wo.object_id == str(partner_a.pk)
     stage = wo.stages.get()
     assert (stage.label, stage.working_days, stage.due_at) == ("实施", 7, wo.due_at)
-    event = AuditEvent.objects.get(action="workorders.open", object_id=str(wo.pk))
+    event = AuditEvent.objects.get(action="workorders.work_order_opened", object_id=str(wo.pk))
     assert event.actor == product and event.partner_id == partner_a.pk
     assert Notification.objects.filter(recipient=om, url=wo.get_absolute_url()).exists()
     second = actions.open_work_order(actor=product, type="data_change", title="IT", system="boss_it")

@@ -49,7 +49,9 @@ def test_overdue_escalates_once_to_department_heads_even_if_swept_twice(wo, head
     assert (first["escalated"], second["escalated"]) == (1, 0)
     assert (first["overdue"], second["overdue"]) == (1, 0)
     assert Notification.objects.filter(recipient=head, subject__contains="超期升级").count() == 1
-    assert AuditEvent.objects.filter(action="workorders.escalate", object_id=str(wo.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="workorders.work_order_escalated", object_id=str(wo.pk)).count() == 1
+    )
 
 
 def test_resolved_work_orders_are_not_swept(wo, om):

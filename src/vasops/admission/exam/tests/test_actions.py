@@ -174,7 +174,9 @@ def test_submit_grades_automatically_and_publish_passes(setup, staff, freeze):
     app.refresh_from_db()
     sitting.refresh_from_db()
     assert app.state == "exam_passed" and sitting.passed is True
-    assert AuditEvent.objects.filter(action="admission.exam_published", object_id=str(sitting.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="admission.exam_results_published", object_id=str(sitting.pk)
+    ).exists()
     assert Notification.objects.filter(recipient=pu, subject__contains="通过").exists()
 
 

@@ -77,7 +77,9 @@ def test_schedule_stores_seed_and_same_seed_redraws_same_panel(scene, staff):
     app.refresh_from_db()
     assert app.state == "review_scheduled"
     assert meeting.sheets.count() == 3
-    assert AuditEvent.objects.filter(action="admission.review_scheduled", object_id=str(meeting.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="admission.review_meeting_scheduled", object_id=str(meeting.pk)
+    ).exists()
     assert Notification.objects.filter(recipient=pu, subject__contains="评审会").exists()
     drawn_users = [m.expert.user for m in meeting.members.all()]
     assert Notification.objects.filter(recipient__in=drawn_users, subject__contains="评审邀请").count() == 3
@@ -193,7 +195,7 @@ def test_absence_bans_partner_for_exactly_one_year(scene, staff):
     assert ban.ends_on == dt.date(2027, 4, 19)
     assert ban.reason == "考核通过未参加评审"
     assert ban.source == f"admission {app.number}"
-    assert AuditEvent.objects.filter(action="admission.review_absent", object_id=str(app.pk)).exists()
+    assert AuditEvent.objects.filter(action="admission.review_missed", object_id=str(app.pk)).exists()
 
 
 def test_schedule_from_wrong_state_is_refused(staff, freeze):

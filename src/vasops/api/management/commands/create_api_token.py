@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vasops.api.models import ApiToken
+from vasops.api import actions
 
 
 class Command(BaseCommand):
@@ -19,5 +19,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=opts["username"]).first()
         if user is None:
             raise CommandError(f"no user named {opts['username']!r}")
-        _, secret = ApiToken.issue(user, opts["name"])
+        _, secret = actions.issue_token(user, actor="manage.py create_api_token", name=opts["name"])
         self.stdout.write(secret)
