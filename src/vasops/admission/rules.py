@@ -15,6 +15,7 @@ from enum import StrEnum
 from vasops.admission.errors import AdmissionError
 from vasops.catalog import rules as catalog_rules
 from vasops.core.rules import add_months
+from vasops.partners.rules import BAN_YEARS as REVIEW_ABSENCE_BAN_YEARS
 from vasops.partners.rules import Problem, hotline_problem
 
 CLAUSE_WINDOW = "《日常事务办理规范》第三章 一、1 受理时间"
@@ -275,6 +276,46 @@ OPEN_STATES = frozenset(
         "opened",
     }
 )
+
+# the states whose application page shows the access-test checklist (附件4)
+ACCESS_CHECKLIST_STATES = frozenset({"testing", "opened", "contracted"})
+
+# the states in which the partner may open a new application (closed without admission)
+CLOSED_WITHOUT_ADMISSION = frozenset(
+    {"initial_rejected", "exam_failed", "review_absent", "deferred", "rejected", "withdrawn"}
+)
+
+
+def can_apply_again(state: str | None) -> bool:
+    """May a partner whose latest application is in ``state`` open a new one? (None: has none.)"""
+    return state is None or state in CLOSED_WITHOUT_ADMISSION
+
+
+def next_step(state: str) -> str:
+    """What the partner does next while its application is in ``state`` (the portal's home),
+    with the numbers of the rules that apply."""
+    first, last = APPLICATION_DAYS
+    exam_first, exam_last = EXAM_DAYS
+    return {
+        "draft": "完善申请材料、能力声明和产品表单，通过资格自检后提交。",
+        "returned": f"按初审意见修改后在受理期内（{first}–{last} 日）重新提交。",
+        "submitted": "等待产品创新部初审。",
+        "initial_approved": f"初审已通过：业务和技术人员将于本月 {exam_first}–{exam_last} 日参加接入考核。",
+        "exam_passed": (
+            "考核已通过：等待评审会安排，须按时参加评审"
+            f"（未参加将 {REVIEW_ABSENCE_BAN_YEARS} 年内禁止申请）。"
+        ),
+        "review_scheduled": "请按通知的时间参加接入评审会，现场演示业务。",
+        "reviewed": "评审已完成，等待准入决定。",
+        "accepted": (
+            f"准入已通过：请在 {ACCESS_DATA_WORKING_DAYS} 个工作日内提交接入资料，否则顺延至下月系统准备。"
+        ),
+        "preparing": "系统准备中：各增值业务系统正在配置数据。",
+        "testing": "接入测试中：按测试用例配合完成测试。",
+        "opened": "业务已开通，等待签订合同。",
+        "contracted": "合同已签订。",
+    }.get(state, "")
+
 
 STATE_FAMILIES: dict[str, str] = {
     "draft": "draft",

@@ -398,9 +398,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": queries.timeline(app, work_orders=orders, deadlines=deadlines),
         "deadline": queries.open_deadline_in(deadlines),
         "work_orders": orders,
-        "checklist": queries.access_checklist(app)
-        if app.state in ("testing", "opened", "contracted")
-        else [],
+        "checklist": queries.access_checklist(app) if app.state in rules.ACCESS_CHECKLIST_STATES else [],
         "contract": getattr(app, "contract", None) if hasattr(app, "contract") else None,
         "breadcrumbs": _crumbs(request, app),
     }

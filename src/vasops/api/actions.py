@@ -11,7 +11,7 @@ from vasops.api.models import ApiToken
 from vasops.core import audit
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def issue_token(user: Any, *, actor: Any, name: str = "") -> tuple[ApiToken, str]:
     """A bearer token for ``user`` (``manage.py create_api_token``); the secret is returned once,
     only its digest is stored. ``actor`` is who issued it (a person, or "system" for the

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-
 from vasops.catalog import actions, queries
 from vasops.catalog.models import BusinessLine, Product, ResourcePool
 from vasops.core import clock
@@ -26,7 +24,6 @@ def _demo_line() -> BusinessLine:
     return lines[0]
 
 
-@transaction.atomic
 def seed_pools(*, staff_user: Any) -> list[ResourcePool]:
     """The demo's resource pools: the enterprise-code and access-number ranges admission allocates
     from, a channel quota for 流媒体 and the E1 lines of IVR (filled by
@@ -73,7 +70,6 @@ def seed_pools(*, staff_user: Any) -> list[ResourcePool]:
     return pools
 
 
-@transaction.atomic
 def seed_resource_holdings(partner: Partner, *, staff_user: Any) -> None:
     """``partner`` holds every IVR E1 line (the pool is full) and two streaming channels."""
     for pool in ResourcePool.objects.filter(kind__in=[ResourcePool.Kind.E1, ResourcePool.Kind.CHANNEL]):
@@ -88,7 +84,6 @@ def _first_of_next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-@transaction.atomic
 def seed_products(partner: Partner, *, staff_user: Any) -> list[Product]:
     """Products of ``partner`` in every state — draft, submitted, configuring (approved),
     testing, active, suspended, retired, rejected — plus a pending price-cut change on an

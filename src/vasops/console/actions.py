@@ -11,7 +11,7 @@ from vasops.console.events import ConsoleEvent
 from vasops.core import audit, clock
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_demo_day(day: dt.date | None, *, actor: Any) -> dt.date:
     """Move the demo's business date (None: back to the real date); the move is audited on the
     person who made it. Refused outside DEBUG by ``clock.set_demo_day``."""

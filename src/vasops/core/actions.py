@@ -13,7 +13,7 @@ from vasops.core.events import CoreEvent
 from vasops.core.models import WorkCalendar
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_calendar_day(
     day: dt.date, *, actor: Any, is_working_day: bool, note: str, reason: str
 ) -> WorkCalendar:
@@ -40,7 +40,7 @@ def set_calendar_day(
     return row
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def seed_calendar_year(year: int, *, actor: Any) -> int:
     """Fill a year from chinesecalendar/holidays; manual edits are kept."""
     permissions.require(actor, "core.manage_calendar")
@@ -56,7 +56,7 @@ def seed_calendar_year(year: int, *, actor: Any) -> int:
     return count
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def confirm_totp_device(device: Any, *, actor: Any) -> None:
     """A staff user finished two-factor enrolment: the device becomes their second factor."""
     if device.user_id != getattr(actor, "pk", None):

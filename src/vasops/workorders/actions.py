@@ -135,7 +135,7 @@ def _check_assignee(assignee: Any) -> None:
 
 
 # --- open ---------------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic  # nested: see the docstring
 def open_work_order(
     *,
     actor: Any,
@@ -149,7 +149,9 @@ def open_work_order(
     priority: str = "normal",
 ) -> WorkOrder:
     """Raise a work order. Staff holding manage_workorder may raise any type; a partner user may
-    raise the partner types (upgrade, O&M data query, O&M complaint) for their own partner only."""
+    raise the partner types (upgrade, O&M data query, O&M complaint) for their own partner only.
+    Also raised inside catalog's and admission's acts (data-change orders), so a plain, not
+    durable, atomic."""
     _authenticated(actor)
     if type not in rules.TYPE_LABELS:
         raise DomainError(WorkOrderError.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
@@ -230,7 +232,7 @@ def open_work_order(
 
 # --- handling -----------------------------------------------------------------------------
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkOrder:
     """Hand the work order over to ``assignee`` (a handler)."""
     wo = _locked(wo)
@@ -269,7 +271,7 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
 
 
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
     """The handler accepts the work order (open → in progress); unassigned, it becomes theirs."""
     wo = _locked(wo)
@@ -300,7 +302,7 @@ def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
 
 
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     """Finish the current stage; the next one starts with its own SLA. After the last stage the
     work order is resolved (``note`` becomes the result)."""
@@ -380,7 +382,7 @@ def _do_resolve(
 
 
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resolve(wo: WorkOrder, *, actor: Any, result: str) -> WorkOrder:
     """Resolve directly with a result (finishes the current stage)."""
     wo = _locked(wo)
@@ -390,7 +392,7 @@ def resolve(wo: WorkOrder, *, actor: Any, result: str) -> WorkOrder:
 
 
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     """Close: staff with manage_workorder at any time (a reason is needed if not resolved); the
     partner confirms its own resolved work order."""
@@ -431,7 +433,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
 
 
 @_syncs_caller
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     """Back to in progress at the last stage with a fresh SLA (staff, or the partner that owns
     it when it is not solved)."""
@@ -460,7 +462,7 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     return wo
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comment:
     """A comment (optionally with one attachment) by anyone who can see the work order; partner
     users only on their own partner's."""
@@ -499,7 +501,7 @@ def _locked(wo: WorkOrder) -> WorkOrder:
 
 
 # --- for the sweep ----------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(durable=True)
 def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, int]:
     """Mark overdue, remind once, escalate once. Idempotent; called by tasks.sweep_work_orders."""
     counts = {"overdue": 0, "reminded": 0, "escalated": 0}

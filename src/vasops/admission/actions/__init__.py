@@ -19,12 +19,12 @@ from vasops.admission.actions.applications import (
     withdraw_application,
 )
 from vasops.admission.actions.common import CAPABILITY_FIELDS, EDITABLE_FIELDS, S
-from vasops.admission.actions.contract import sign_contract
+from vasops.admission.actions.contract import remind_contract_expiry, sign_contract
 from vasops.admission.actions.decision import DECISIONS, decide_application
 from vasops.admission.actions.preparation import (
     ACCESS_DATA_REQUIRED,
+    handle_missed_access_data,
     open_access,
-    postpone_if_missed,
     raise_data_change_orders,
     record_test_result,
     start_access_testing,
@@ -42,10 +42,11 @@ __all__ = [
     "add_product",
     "create_application",
     "decide_application",
+    "handle_missed_access_data",
     "open_access",
-    "postpone_if_missed",
     "raise_data_change_orders",
     "record_test_result",
+    "remind_contract_expiry",
     "remove_product",
     "review_application",
     "sign_contract",

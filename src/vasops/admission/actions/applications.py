@@ -88,7 +88,7 @@ def _line_keys(lines: list[BusinessLine]) -> list[str]:
     return [key for line in lines for key in (line.code, line.name)]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_application(
     *, actor: Any, business_lines: list[str] | None = None, **capability: Any
 ) -> Application:
@@ -148,7 +148,7 @@ def create_application(
     return app
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_application(app: Application, *, actor: Any, **values: Any) -> Application:
     """Edit the business lines and capability declarations of a draft or returned application."""
     require_member(actor, app)
@@ -171,7 +171,7 @@ def update_application(app: Application, *, actor: Any, **values: Any) -> Applic
     return app
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def upload_material(app: Application, *, actor: Any, kind: str, upload: UploadedFile) -> ApplicationMaterial:
     """Store an attachment-1 document; a new upload of the same kind replaces the current one."""
     require_member(actor, app)
@@ -194,7 +194,7 @@ def upload_material(app: Application, *, actor: Any, kind: str, upload: Uploaded
     return material
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_product(
     app: Application,
     *,
@@ -246,7 +246,7 @@ def add_product(
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_product(product: ApplicationProduct, *, actor: Any) -> None:
     app = product.application
     require_member(actor, app)
@@ -256,7 +256,7 @@ def remove_product(product: ApplicationProduct, *, actor: Any) -> None:
     audit_application(actor, AdmissionEvent.PRODUCT_REMOVED, app, before)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_application(app: Application, *, actor: Any) -> Application:
     """Submit (or resubmit after return) for initial review. Refuses with EVERY failing rule."""
     require_member(actor, app)
@@ -275,7 +275,7 @@ def submit_application(app: Application, *, actor: Any) -> Application:
     return app
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> Application:
     require_member(actor, app)
     app = locked(app)
@@ -293,7 +293,7 @@ REVIEW_DECISIONS = {
 }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def review_application(app: Application, *, actor: Any, decision: str, reason: str) -> Application:
     """初审: approve, return for correction (resubmit within days 1–10) or reject — with a reason;
     the partner is told in the portal and by email."""

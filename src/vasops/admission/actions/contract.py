@@ -8,16 +8,16 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from vasops.admission import rules
-from vasops.admission.actions.common import audit_application, locked, notify_partner
+from vasops.admission import queries, rules
+from vasops.admission.actions.common import application_url, audit_application, locked, notify_partner
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application, Contract
-from vasops.core import audit, documents, fsm, permissions
+from vasops.core import audit, clock, documents, fsm, notify, permissions
 from vasops.core.errors import DomainError
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def sign_contract(
     app: Application,
     *,
@@ -67,3 +67,33 @@ def sign_contract(
     )
     notify_partner(app, f"准入申请 {app.number} 合同已签订", f"合同期 {term_start} 至 {term_end}。")
     return contract
+
+
+@transaction.atomic(durable=True)
+def remind_contract_expiry(contract: Contract, *, on: dt.date, actor: Any = "system") -> bool:
+    """The expiry reminder of one contract (from 30 days before its end): the partner and product
+    staff are told once; returns whether it was sent (idempotent)."""
+    locked_contract = (
+        Contract.objects.select_for_update().select_related("application__partner").get(pk=contract.pk)
+    )
+    if locked_contract.expiry_reminded_at is not None or not rules.contract_reminder_due(
+        locked_contract.term_end, on
+    ):
+        return False
+    app = locked_contract.application
+    notify.send(
+        [*queries.partner_users(app.partner), *queries.staff_to_notify()],
+        subject=f"合同即将到期：{app.partner}（{app.number}），{locked_contract.term_end} 到期",
+        body="请及时办理续签。",
+        url=application_url(app),
+    )
+    locked_contract.expiry_reminded_at = clock.now()
+    locked_contract.save(update_fields=["expiry_reminded_at"])
+    audit.record(
+        actor=actor,
+        action=AdmissionEvent.CONTRACT_EXPIRY_REMINDED,
+        obj=app,
+        partner_id=app.partner_id,
+        after={"term_end": locked_contract.term_end},
+    )
+    return True

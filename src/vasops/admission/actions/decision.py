@@ -38,7 +38,7 @@ DECISIONS = {
 }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def decide_application(app: Application, *, actor: Any, decision: str, reason: str) -> Application:
     """Decision after expert review. accept: allocate 企业代码 + 业务接入号, record the admission on
     the partner, open the 2-working-day access-data deadline; defer: may apply in a later window;

@@ -72,9 +72,9 @@ def _postpone(app: Application, deadline: Deadline, *, actor: Any) -> Applicatio
     return app
 
 
-def postpone_if_missed(app: Application, *, actor: Any = "system") -> bool:
+def _postpone_if_missed(app: Application, *, actor: Any = "system") -> bool:
     """Idempotent: when the open access-data deadline has passed, postpone once. Returns
-    whether it postponed."""
+    whether it postponed (inside the caller's transaction)."""
     deadline = (
         Deadline.objects.select_for_update()
         .filter(
@@ -91,7 +91,26 @@ def postpone_if_missed(app: Application, *, actor: Any = "system") -> bool:
     return True
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
+def handle_missed_access_data(app_id: int, *, actor: Any = "system") -> bool:
+    """The sweep's act for one application whose access-data deadline has passed: an
+    application no longer waiting for its data has the deadline cancelled; one still waiting is
+    postponed to next month's preparation (once). Returns whether it postponed; idempotent."""
+    app = Application.objects.select_for_update().filter(pk=app_id).first()
+    if app is None:
+        return False
+    if app.state != S.ACCEPTED:
+        Deadline.objects.filter(
+            object_type=audit.object_type_of(app),
+            object_id=str(app.pk),
+            kind=queries.DEADLINE_ACCESS_DATA,
+            state=Deadline.State.OPEN,
+        ).update(state=Deadline.State.CANCELLED, closed_at=clock.now())
+        return False
+    return _postpone_if_missed(app, actor=actor)
+
+
+@transaction.atomic(durable=True)
 def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) -> Application:
     """The partner submits its access data (basic data, capabilities, business and products)
     → system preparation. Late data are accepted for the postponed month."""
@@ -106,7 +125,7 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
         )
     if app.state != S.ACCEPTED:
         fsm.transition(app, "start_preparation", label="提交接入资料")
-    postponed = postpone_if_missed(app, actor=actor)
+    postponed = _postpone_if_missed(app, actor=actor)
     before = audit.snapshot(app, ["state"])
     fsm.transition(app, "start_preparation", label="提交接入资料")
     app.access_data = {k: str(v) for k, v in data.items()}
@@ -135,7 +154,7 @@ def _vas_systems() -> dict[str, str]:
     return {str(code): str(label) for code, label in VAS_SYSTEMS}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]) -> list[Any]:
     """Staff raise one data-change work order (7-working-day SLA) per VAS system / IT picked."""
     permissions.require(actor, "admission.manage_preparation")
@@ -197,7 +216,7 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
     return orders
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def start_access_testing(app: Application, *, actor: Any) -> Application:
     """After every data-change work order is done, access testing starts (attachment 4)."""
     permissions.require(actor, "admission.manage_preparation")
@@ -227,7 +246,7 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
     return app
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_test_result(
     app: Application, *, actor: Any, business_line: str, case_code: str, passed: bool, note: str = ""
 ) -> AccessTestResult:
@@ -269,7 +288,7 @@ def record_test_result(
     return row
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def open_access(app: Application, *, actor: Any) -> Application:
     """开通 (attachment 5): every required test case's latest result passed → opened; the partner
     becomes active."""

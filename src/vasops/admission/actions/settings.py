@@ -14,7 +14,7 @@ from vasops.core import audit, permissions
 from vasops.core.errors import DomainError
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_settings(*, actor: Any, acceptance_months: str, reason: str = "") -> AdmissionSettings:
     permissions.require(actor, "admission.manage_admission_settings")
     try:

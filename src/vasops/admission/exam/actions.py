@@ -48,7 +48,7 @@ def _check_question(category: str, qtype: str, text: str, options: list[str], an
     return rules.normalise_answer(qtype, answer)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_question(
     *, actor: Any, category: str, qtype: str, text: str, options: list[str], answer: str
 ) -> Question:
@@ -64,7 +64,7 @@ def create_question(
     return q
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_question(
     question: Question, *, actor: Any, category: str, qtype: str, text: str, options: list[str], answer: str
 ) -> Question:
@@ -86,7 +86,7 @@ def update_question(
     return q
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def retire_question(question: Question, *, actor: Any, reason: str) -> Question:
     """Take a question out of future draws. Questions are never hard-deleted."""
     permissions.require(actor, MANAGE)
@@ -130,7 +130,7 @@ IMPORT_COLUMNS = [
 ]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def import_questions(upload: BinaryIO, *, actor: Any) -> list[Question]:
     """Import questions from an .xlsx (columns 类别, 题型, 题目, 选项A..选项F, 答案).
     All or nothing: any bad row refuses the whole file with a per-row error report."""
@@ -230,7 +230,7 @@ def _partner_users(application: Any) -> list[Any]:
     return list(partner_queries.partner_users(application.partner))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def schedule_exam(
     application: Any,
     *,
@@ -362,7 +362,7 @@ def _expired(paper: ExamPaper) -> bool:
     return not rules.accepts_answers(paper.started_at, paper.sitting.duration_minutes, clock.now())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def start_paper(paper: ExamPaper, *, actor: Any) -> ExamPaper:
     """The partner opens the paper: only on the sitting day; the timer starts now."""
     p = _paper_for_actor(paper, actor)
@@ -446,7 +446,7 @@ def submit_paper(paper: ExamPaper, *, actor: Any, answers: dict[str, Any] | None
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_expired_papers() -> int:
     """Sweep (idempotent): close every paper whose time + grace is over, with its saved answers."""
     count = 0
@@ -461,7 +461,7 @@ def close_expired_papers() -> int:
     return count
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_paper_scores(
     sitting: ExamSitting, *, actor: Any, business_score: int, technical_score: int, reason: str
 ) -> ExamSitting:
@@ -494,7 +494,7 @@ def record_paper_scores(
     return s
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
     """Publish: both ≥ 80 → the application passes the exam, else it fails. Partner notified.
     A paper never opened scores 0; one still in progress is closed with its saved answers."""

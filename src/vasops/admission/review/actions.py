@@ -49,7 +49,7 @@ def _clean_specialities(values: list[str]) -> list[str]:
     return sorted({v.strip() for v in values if v and v.strip()})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_expert(
     *, actor: Any, user: Any, name: str, specialities: list[str], affiliation: str = "", active: bool = True
 ) -> Expert:
@@ -79,7 +79,7 @@ def create_expert(
     return expert
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_expert(
     expert: Expert, *, actor: Any, name: str, specialities: list[str], affiliation: str, active: bool
 ) -> Expert:
@@ -105,7 +105,7 @@ def update_expert(
     return e
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_conflict(expert: Expert, partner: Any, *, actor: Any, reason: str) -> ExpertConflict:
     """Record that ``expert`` must never be drawn for ``partner``."""
     permissions.require(actor, MANAGE)
@@ -145,7 +145,7 @@ def ensure_default_indicators() -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_indicator_weights(weights: dict[str, int], *, actor: Any, reason: str = "") -> list[ReviewIndicator]:
     """Change the weights (basis points, code → weight); they must sum to 10000. Meetings already
     scheduled keep the weights they were scheduled with."""
@@ -210,7 +210,7 @@ def new_seed() -> str:
     return secrets.token_hex(8)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def schedule_review_meeting(
     application: Any,
     *,
@@ -310,7 +310,7 @@ def _own_sheet_locked(sheet: ScoreSheet, actor: Any) -> ScoreSheet:
     return s
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_score_sheet(
     sheet: ScoreSheet, *, actor: Any, scores: dict[str, int], comment: str = ""
 ) -> ScoreSheet:
@@ -334,7 +334,7 @@ def save_score_sheet(
     return s
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_score_sheet(
     sheet: ScoreSheet, *, actor: Any, scores: dict[str, int] | None = None, comment: str | None = None
 ) -> ScoreSheet:
@@ -413,7 +413,7 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     return meeting
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_attendance(
     meeting: ReviewMeeting, *, actor: Any, attended: bool, reason: str = ""
 ) -> ReviewMeeting:
@@ -486,7 +486,7 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     return m
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_review(meeting: ReviewMeeting, *, actor: Any, reason: str) -> ReviewMeeting:
     """Staff close a meeting the partner attended although some sheets are not submitted; the
     aggregate is taken over the submitted sheets. A reason is required."""

@@ -8,14 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from vasops.core.rules import add_years
+from vasops.partners.rules import restriction_end
 
 CLAUSE_REVIEW = "《日常事务办理规范》第三章 一、3 接入评审"
 CLAUSE_ABSENT_BAN = "《日常事务办理规范》第三章 一、3（通过考核但未参加评审的 SP 一年内不允许接入）"
 
 WEIGHT_TOTAL_BP = 10000
 MAX_SCORE = 100
-BAN_YEARS = 1
 ABSENCE_BAN_REASON = "考核通过未参加评审"
 
 QUALIFICATION = "qualification"
@@ -136,5 +135,8 @@ def scores_problem(scores: Mapping[str, int], codes: Iterable[str], *, complete:
 
 
 def ban_end(starts_on: dt.date) -> dt.date:
-    """Last day of the 1-year ban for not attending the review (inclusive)."""
-    return add_years(starts_on, BAN_YEARS) - dt.timedelta(days=1)
+    """Last day of the 1-year ban for not attending the review (inclusive): the partner
+    registry's ban restriction (``partners.rules``, one owner of the restriction periods)."""
+    end = restriction_end("ban", starts_on)
+    assert end is not None
+    return end

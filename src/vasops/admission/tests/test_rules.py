@@ -190,3 +190,23 @@ def test_every_application_state_has_a_family() -> None:
     from vasops.admission.models import Application
 
     assert set(Application.State.values) <= set(rules.STATE_FAMILIES)
+
+
+def test_every_state_is_open_contracted_or_closed_without_admission_exactly_once() -> None:
+    """The portal offers a new application exactly in the states closed without admission."""
+    from vasops.admission.models import Application
+
+    states = set(Application.State.values)
+    assert rules.OPEN_STATES | {"contracted"} | rules.CLOSED_WITHOUT_ADMISSION == states
+    assert not rules.OPEN_STATES & rules.CLOSED_WITHOUT_ADMISSION
+    assert set(rules.STATE_FAMILIES) == states
+    assert rules.can_apply_again(None)
+    assert [s for s in sorted(states) if rules.can_apply_again(s)] == sorted(rules.CLOSED_WITHOUT_ADMISSION)
+
+
+def test_the_next_step_texts_carry_the_numbers_of_the_rules() -> None:
+    assert f"{rules.APPLICATION_DAYS[0]}–{rules.APPLICATION_DAYS[1]} 日" in rules.next_step("returned")
+    assert f"{rules.EXAM_DAYS[0]}–{rules.EXAM_DAYS[1]} 日" in rules.next_step("initial_approved")
+    assert f"{rules.ACCESS_DATA_WORKING_DAYS} 个工作日" in rules.next_step("accepted")
+    assert "1 年内禁止申请" in rules.next_step("exam_passed")
+    assert rules.next_step("withdrawn") == ""

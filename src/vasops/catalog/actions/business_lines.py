@@ -15,7 +15,7 @@ from vasops.core.errors import DomainError
 from vasops.core.permissions import require
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_business_line(
     *,
     actor: Any,

@@ -32,7 +32,7 @@ from vasops.partners import queries as partner_queries
 CHANGE_FIELDS = ["name", "description", "fee_fen", "effective_on", "review_path", "state", "review_reason"]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def request_change(
     product: Product,
     *,
@@ -115,7 +115,7 @@ def request_change(
     return change
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def review_change(
     change: ProductChangeRequest, *, actor: Any, decision: str, reason: str = ""
 ) -> ProductChangeRequest:
@@ -230,7 +230,7 @@ def _schedule_version(product: Product, change: ProductChangeRequest) -> Product
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def apply_due_changes(*, actor: Any = "system", today: dt.date | None = None) -> int:
     """Sweep (idempotent): approved changes whose effective date has come take effect — the
     product row shows the new name/description/price; earlier records keep their version."""

@@ -31,7 +31,7 @@ LIVE_PATH = [
 ]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def import_products(*, actor: Any, upload: Any, already_live: bool = False) -> list[Product]:
     """Staff bulk import from the Excel template. Every row is validated first; if any is bad
     nothing is imported (:class:`ImportRefused` carries the per-row errors). Imported products

@@ -92,7 +92,7 @@ def _check_eligible(partner: Partner, line: BusinessLine) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def create_product(
     *,
     actor: Any,
@@ -141,7 +141,7 @@ def create_product(
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_product(
     product: Product, *, actor: Any, materials: Iterable[UploadedFile] = (), **fields: Any
 ) -> Product:
@@ -190,7 +190,7 @@ def update_product(
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_product(product: Product, *, actor: Any) -> Product:
     product = (
         Product.objects.select_for_update().select_related("partner", "business_line").get(pk=product.pk)
@@ -236,7 +236,7 @@ def open_configuration_orders(product: Product, *, actor: Any, title: str, descr
     return orders
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def review_product(
     product: Product, *, actor: Any, decision: str, reason: str = "", product_code: str = ""
 ) -> Product:
@@ -305,7 +305,7 @@ def review_product(
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Product:
     """Configuration done on every system → testing, with the default test checklist."""
     require(actor, MANAGE_PRODUCT)
@@ -332,7 +332,7 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_test_case(product: Product, *, actor: Any, name: str) -> ProductTestCase:
     require(actor, MANAGE_PRODUCT)
     if product.state != Product.State.TESTING:
@@ -351,7 +351,7 @@ def add_test_case(product: Product, *, actor: Any, name: str) -> ProductTestCase
     return case
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_test_result(case: ProductTestCase, *, actor: Any, passed: bool, note: str = "") -> ProductTestCase:
     require(actor, MANAGE_PRODUCT)
     case = ProductTestCase.objects.select_for_update().select_related("product").get(pk=case.pk)
@@ -374,7 +374,7 @@ def record_test_result(case: ProductTestCase, *, actor: Any, passed: bool, note:
     return case
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def complete_testing(product: Product, *, actor: Any) -> Product:
     """Every test case passed → active; version 1 (name, description, price) valid from now."""
     require(actor, MANAGE_PRODUCT)
@@ -409,7 +409,7 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
     """Testing failed → back to configuring (the systems fix their data, then test again)."""
     require(actor, MANAGE_PRODUCT)
@@ -431,7 +431,7 @@ def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bool = False) -> Product:
     """Pause a live product: 暂停代收费 (A.10 code 5, existing users continue) or, with
     ``block_port``, 暂停端口 (code 6, nobody may use it)."""
@@ -457,7 +457,7 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product:
     require(actor, MANAGE_PRODUCT)
     product = Product.objects.select_for_update().get(pk=product.pk)
@@ -477,7 +477,7 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
     return product
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
     """下线 (A.10 code 7): the open version ends now; history stays."""
     require(actor, MANAGE_PRODUCT)

@@ -205,7 +205,7 @@ def _check_pool_definition(
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_resource_pool(
     *,
     actor: Any,
@@ -282,7 +282,7 @@ def save_resource_pool(
     return pool
 
 
-@transaction.atomic
+@transaction.atomic  # nested: see the docstring
 def allocate_resource(
     pool: ResourcePool | None = None,
     *,
@@ -299,7 +299,8 @@ def allocate_resource(
     A full pool refuses with catalog.resource_pool_full naming the pool and its capacity.
 
     ``actor`` holds catalog.manage_resources, or is None when the allocation is the consequence of
-    an act already permission-checked (an acceptance decision): audited as the system."""
+    an act already permission-checked (an acceptance decision): audited as the system. Runs inside
+    that decision's transaction, so a plain, not durable, atomic."""
     if actor is not None:
         require(actor, MANAGE_RESOURCES)
     reason = (reason or "").strip()
@@ -324,7 +325,7 @@ def allocate_resource(
     return _grant(pool, actor=actor, partner=partner, quantity=quantity, product=product, reason=reason)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def release_resource(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
     """Staff give an allocation back to its pool (with a reason)."""
     require(actor, MANAGE_RESOURCES)

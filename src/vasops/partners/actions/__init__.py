@@ -33,7 +33,7 @@ from vasops.partners.actions.lifecycle import (
     resume_partner,
     suspend_partner,
 )
-from vasops.partners.actions.qualifications import upload_qualification
+from vasops.partners.actions.qualifications import remind_qualification_expiry, upload_qualification
 from vasops.partners.actions.registration import add_partner_user, register_partner
 from vasops.partners.actions.restrictions import (
     RESTRICTION_FIELDS,
@@ -60,6 +60,7 @@ __all__ = [
     "record_admission",
     "register_partner",
     "reject_change_request",
+    "remind_qualification_expiry",
     "resume_partner",
     "return_change_request",
     "second_approve_change_request",

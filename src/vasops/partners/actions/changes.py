@@ -96,7 +96,7 @@ def _staff_users_for_review() -> Any:
     return queries.product_staff_users()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_change_request(
     partner: Partner,
     *,
@@ -214,7 +214,7 @@ def _notify_partner(cr: PartnerChangeRequest, subject: str, body: str = "") -> N
     notify.send(queries.partner_users(cr.partner), subject=subject, body=body, url=cr.get_absolute_url())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approve_change_request(
     cr: PartnerChangeRequest, *, actor: Any, comment: str = ""
 ) -> PartnerChangeRequest:
@@ -254,7 +254,7 @@ def approve_change_request(
     return cr
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def second_approve_change_request(
     cr: PartnerChangeRequest, *, actor: Any, comment: str = ""
 ) -> PartnerChangeRequest:
@@ -324,7 +324,7 @@ def _close_change(
     return cr
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def return_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) -> PartnerChangeRequest:
     """Send back for correction; the partner submits a corrected request."""
     return _close_change(
@@ -337,7 +337,7 @@ def return_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def reject_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) -> PartnerChangeRequest:
     return _close_change(
         cr,
@@ -349,7 +349,7 @@ def reject_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def apply_due_bank_changes(today: dt.date | None = None) -> list[PartnerChangeRequest]:
     """Sweep (idempotent): bank-account changes whose effective date has come become current."""
     day = today or clock.today()

@@ -164,7 +164,7 @@ def switch_bank_account(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def update_profile(partner: Partner, *, actor: Any, legal_representative: str, address: str) -> Partner:
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "company")
@@ -176,7 +176,7 @@ def update_profile(partner: Partner, *, actor: Any, legal_representative: str, a
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_hotline(partner: Partner, *, actor: Any, cs_hotline: str) -> Partner:
     """7×24 customer service on an 800/400/1010xxxx number."""
     require_member(actor, partner, admin=True)
@@ -184,7 +184,7 @@ def set_hotline(partner: Partner, *, actor: Any, cs_hotline: str) -> Partner:
     return write_hotline(partner, actor=actor, cs_hotline=cs_hotline, action=PartnerEvent.HOTLINE_CHANGED)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_contact(partner: Partner, *, actor: Any, role: str, name: str, phone: str, email: str) -> Contact:
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "contacts")
@@ -193,7 +193,7 @@ def set_contact(partner: Partner, *, actor: Any, role: str, name: str, phone: st
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_bank_account(
     partner: Partner, *, actor: Any, bank_name: str, account_name: str, account_number: str
 ) -> BankAccount:

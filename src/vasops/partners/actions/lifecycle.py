@@ -17,11 +17,12 @@ from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Partner
 
 
-@transaction.atomic
+@transaction.atomic  # nested: see the docstring
 def record_admission(
     partner: Partner, *, actor: Any, enterprise_code: str, service_access_number: str
 ) -> Partner:
-    """Admission accepted: store the allocated enterprise code and service access number; 已准入."""
+    """Admission accepted: store the allocated enterprise code and service access number; 已准入.
+    Runs inside admission's decision (one transaction with it), so a plain, not durable, atomic."""
     require_staff(actor, "partners.manage_partner")
     code = (enterprise_code or "").strip()
     number = (service_access_number or "").strip()
@@ -66,9 +67,9 @@ def record_admission(
     return partner
 
 
-@transaction.atomic
+@transaction.atomic  # nested: see the docstring
 def activate_partner(partner: Partner, *, actor: Any) -> Partner:
-    """After opening 开通: 已开通."""
+    """After opening 开通: 已开通. Runs inside admission's opening act (plain atomic)."""
     require_staff(actor, "partners.manage_partner")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state"])
@@ -86,7 +87,7 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
     return partner
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
     reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
@@ -110,7 +111,7 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     return partner
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
     reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")

@@ -8,15 +8,16 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from vasops.core import audit, documents
+from vasops.core import audit, clock, documents, notify
 from vasops.core.errors import CoreError, DomainError
-from vasops.partners.actions.common import require_member
+from vasops.partners import queries, rules
+from vasops.partners.actions.common import page_url, require_member
 from vasops.partners.errors import PartnerError
 from vasops.partners.events import PartnerEvent
 from vasops.partners.models import Partner, Qualification, QualificationKind
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def upload_qualification(
     partner: Partner,
     *,
@@ -67,3 +68,38 @@ def upload_qualification(
         after=audit.snapshot(q, fields),
     )
     return q
+
+
+@transaction.atomic(durable=True)
+def remind_qualification_expiry(qualification: Qualification, *, on: dt.date, actor: Any = "system") -> bool:
+    """The expiry reminder due on ``on`` for one current certificate (30, then 7 days before it
+    ends): the partner's users and product staff are told once per threshold (reminded_30_at /
+    reminded_7_at); a 7-day reminder makes a late 30-day one unnecessary. Returns whether it
+    was sent."""
+    due = rules.reminder_due(qualification.valid_until, on)
+    if due is None:
+        return False
+    stamp = "reminded_7_at" if due == 7 else "reminded_30_at"
+    q = (
+        Qualification.objects.select_for_update(of=("self",))
+        .select_related("partner")
+        .get(pk=qualification.pk)
+    )
+    if getattr(q, stamp) is not None or (due == 30 and q.reminded_7_at is not None):
+        return False
+    setattr(q, stamp, clock.now())
+    q.save(update_fields=[stamp])
+    assert q.valid_until is not None
+    left = (q.valid_until - on).days
+    subject = f"资质即将到期：{q.partner.name} 的{q.get_kind_display()}（{left} 天后）"
+    body = f"证书编号 {q.number}，有效期至 {q.valid_until}。到期后将不具备准入资格，请及时上传新证书。"
+    notify.send(queries.partner_users(q.partner), subject=subject, body=body, url=page_url("partners:me"))
+    notify.send(queries.product_staff_users(), subject=subject, body=body, url=q.partner.get_absolute_url())
+    audit.record(
+        actor=actor,
+        action=PartnerEvent.QUALIFICATION_EXPIRY_REMINDED,
+        obj=q,
+        partner_id=q.partner_id,
+        after={stamp: getattr(q, stamp), "days": due},
+    )
+    return True

@@ -53,7 +53,7 @@ def _create_member(
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def register_partner(
     *,
     name: str,
@@ -129,7 +129,7 @@ def register_partner(
     return partner
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_partner_user(
     partner: Partner,
     *,

@@ -67,7 +67,7 @@ def _create_restriction(
     return r
 
 
-@transaction.atomic
+@transaction.atomic  # nested: see the docstring
 def impose_restriction(
     partner: Partner,
     *,
@@ -79,7 +79,9 @@ def impose_restriction(
     actor: Any = None,
 ) -> Restriction:
     """A restriction as a consequence of a rule (lockout after a reject, ban after absence from
-    review …), by the system or staff. The end date follows the rule (rules.restriction_end)."""
+    review …), by the system or staff. The end date follows the rule (rules.restriction_end).
+    Runs inside the act whose consequence it is (admission's decision, the review's absence), so a
+    plain, not durable, atomic."""
     return _create_restriction(
         partner,
         actor=actor,
@@ -92,7 +94,7 @@ def impose_restriction(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def add_restriction(
     partner: Partner,
     *,
@@ -118,7 +120,7 @@ def add_restriction(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Restriction:
     require(actor, "partners.manage_restriction")
     reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")

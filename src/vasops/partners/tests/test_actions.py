@@ -510,3 +510,17 @@ def test_the_in_force_query_and_the_rule_agree_at_every_boundary(partner_a, staf
     }
     assert set(queries.in_force(Restriction.objects.all(), on).values_list("pk", flat=True)) == by_rule
     assert {r.pk for r in queries.restrictions_in_force(partner_a, on)} == by_rule
+
+
+def test_a_top_level_action_refuses_to_run_inside_an_open_transaction(partner_a, admin_a):
+    """Durable: wrapping an act in a caller's transaction is a programming error, not a silent
+    merge of two acts — and nothing is written."""
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        actions.set_hotline(partner_a, actor=admin_a, cs_hotline="4001239999")
+    partner_a.refresh_from_db()
+    assert partner_a.cs_hotline == "4001234567"
+    actions.set_hotline(partner_a, actor=admin_a, cs_hotline="4001239999")  # on its own: fine
+    partner_a.refresh_from_db()
+    assert partner_a.cs_hotline == "4001239999"
