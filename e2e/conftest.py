@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from vasops.core.testing import confirmed_device, totp_now
+from vasops.core.testing import DEFAULT_PASSWORD, confirmed_device, totp_now
 
 CHROMIUM = os.environ.get("VASOPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,23 +69,58 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def login(page: Any, live_server: Any, username: str, password: str) -> None:
-    """Log in through the Chinese login form."""
-    page.goto(f"{live_server.url}/accounts/login/")
+def _password_step(page: Any, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
 
 
-def login_staff(page: Any, live_server: Any, user: Any, password: str) -> None:
-    """Log a carrier staff user in and complete the TOTP step with the user's device."""
-    login(page, live_server, user.username, password)
+def _totp_step(page: Any, user: Any) -> None:
     page.wait_for_url(re.compile(r"/accounts/2fa/"))
     device = confirmed_device(user)
     page.get_by_label("动态验证码").fill(totp_now(device))
     page.get_by_role("button", name="验证").click()
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def log_in(live_server: Any) -> Any:
+    """The one way the browser tests log in: ``log_in(page, user)`` through the Chinese login form,
+    and — for carrier staff — the TOTP step with the user's device, as an authenticator app
+    would. ``log_in(page, "username", password)`` (a name, not a user) does the password step
+    only (wrong passwords, first-time TOTP enrolment)."""
+
+    def _log_in(page: Any, who: Any, password: str = DEFAULT_PASSWORD) -> Any:
+        username = who if isinstance(who, str) else who.username
+        _password_step(page, live_server.url, username, password)
+        if not isinstance(who, str) and who.is_carrier_staff:
+            _totp_step(page, who)
+        return page
+
+    return _log_in
+
+
+@pytest.fixture
+def people(browser: Any, live_server: Any) -> Iterator[Any]:
+    """``people()`` opens one more person: a fresh browser context in Chinese (JS confirm()
+    dialogs accepted); every context is closed at the end."""
+    pages: list[Any] = []
+
+    def open_page() -> Any:
+        page = new_person_page(browser)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
+
+
+def ok(page: Any, text: str) -> None:
+    """The success message of the last action is on the page (waits for it)."""
+    page.get_by_role("alert").filter(has_text=text).first.wait_for()
 
 
 # --- admission flow helpers (e2e/test_admission_*.py) ---------------------------------------
@@ -119,8 +154,7 @@ def credit_code(seq: int) -> str:
     """A valid unified social credit code (GB 32100-2015 check character)."""
     from vasops.partners import rules
 
-    first17 = f"91420100MA4K{seq:05d}"
-    return first17 + rules.credit_code_check_char(first17)
+    return rules.complete_credit_code(f"91420100MA4K{seq:05d}")
 
 
 def seed_admission_setup(staff: Any, *, questions: bool = True) -> None:

@@ -15,13 +15,12 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import (
     credit_code,
     field,
-    login,
-    login_staff,
-    new_person_page,
+    ok,
     pdf_file,
     screenshot,
     seed_admission_setup,
@@ -40,26 +39,6 @@ EXPERTS = [
 ]
 
 
-@pytest.fixture
-def people(browser, live_server):
-    """Open one browser context per person; all are closed at the end."""
-    pages = []
-
-    def open_page():
-        page = new_person_page(browser)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
-
-
-def _ok(page, text):
-    """The success message of the last action is on the page."""
-    page.get_by_role("alert").filter(has_text=text).first.wait_for()
-
-
 def _answer_paper(page):
     """Tick the correct answer of every question on the open paper, looked up in the bank."""
     from vasops.admission.exam.models import Question
@@ -74,7 +53,7 @@ def _answer_paper(page):
             page.locator(f"#q{question.pk}_{value}").check()
 
 
-def test_whole_admission_flow_from_registration_to_signed_contract(people, live_server, tmp_path):
+def test_whole_admission_flow_from_registration_to_signed_contract(people, live_server, tmp_path, log_in):
     base = live_server.url
     staff = make_user("flow_pi", staff=True, roles=[roles.PRODUCT_STAFF], display_name="陈鹏")
     seed_admission_setup(staff)
@@ -100,7 +79,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(partner, "姓名").fill("王云讯")
         field(partner, "邮箱").fill("yunxun@partner.example")
         partner.get_by_role("button", name="注册").click()
-        _ok(partner, "注册成功")
+        ok(partner, "注册成功")
 
         partner.goto(f"{base}/partners/me/")
         checklist = partner.get_by_test_id("checklist")
@@ -120,8 +99,8 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             field(partner, "有效期至").fill("2029-12-31")
             field(partner, "证书扫描件").set_input_files(pdf)
             partner.get_by_role("button", name="保存").click()
-            _ok(partner, "资质证书已上传")
-        assert partner.get_by_test_id("eligibility").filter(has_text="可以申请准入").is_visible()
+            ok(partner, "资质证书已上传")
+        expect(partner.get_by_test_id("eligibility").filter(has_text="可以申请准入")).to_be_visible()
         screenshot(partner, "admission-flow-01-partner-certificates")
 
         partner.goto(f"{base}/admission/applications/new/")
@@ -133,7 +112,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(partner, "接通率（基点）").fill("9950")
         field(partner, "20 秒内应答率（基点）").fill("8600")
         partner.get_by_role("button", name="创建申请").click()
-        _ok(partner, "已创建准入申请")
+        ok(partner, "已创建准入申请")
         app_url = partner.url
         number = partner.get_by_role("heading", level=1).inner_text().split()[-1]
 
@@ -148,7 +127,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             field(partner, "资料类型").select_option(label=material)
             field(partner, "文件").set_input_files(pdf)
             partner.get_by_role("button", name="上传").click()
-            _ok(partner, "资料已上传")
+            ok(partner, "资料已上传")
         partner.get_by_role("link", name="返回申请").click()
         partner.get_by_role("link", name="产品申请表").click()
         field(partner, "业务类别").select_option(label="短信")
@@ -157,26 +136,26 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(partner, "资费（元）").fill("3")
         field(partner, "计费方式").select_option(label="包月")
         partner.get_by_role("button", name="添加产品").click()
-        _ok(partner, "产品已添加")
+        ok(partner, "产品已添加")
         partner.get_by_role("link", name="返回申请").click()
         partner.get_by_role("link", name="检查并提交").click()
-        assert partner.get_by_text("全部受理条件均已满足").is_visible()
+        expect(partner.get_by_text("全部受理条件均已满足")).to_be_visible()
         partner.get_by_role("button", name="提交申请").click()
-        _ok(partner, "申请已提交")
-        assert partner.get_by_text("已提交待初审").first.is_visible()
+        ok(partner, "申请已提交")
+        expect(partner.get_by_text("已提交待初审").first).to_be_visible()
         screenshot(partner, "admission-flow-02-submitted")
 
     # --- 2027-01-08: initial review; the exam is scheduled for the 12th ----------------------
     with clock.frozen(dt.date(2027, 1, 8)):
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(app_url)
         pi.get_by_role("link", name="初审").click()
         pi.get_by_label("通过", exact=True).check()
         field(pi, "初审意见").fill("材料齐全，符合准入条件。")
         pi.get_by_role("button", name="提交初审结论").click()
-        _ok(pi, "初审结果已记录")
-        assert pi.get_by_text("初审通过待考核").first.is_visible()
+        ok(pi, "初审结果已记录")
+        expect(pi.get_by_text("初审通过待考核").first).to_be_visible()
 
         pi.goto(f"{base}/admission/console/exam/sittings/new/")
         field(pi, "准入申请").select_option(label=f"{number} · {PARTNER_NAME}")
@@ -186,7 +165,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(pi, "业务考生姓名").fill("张业务")
         field(pi, "技术考生姓名").fill("李技术")
         pi.get_by_role("button", name="安排考核并抽题").click()
-        _ok(pi, "考核已安排")
+        ok(pi, "考核已安排")
         sitting_url = pi.url
         screenshot(pi, "admission-flow-03-exam-scheduled")
 
@@ -199,14 +178,14 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             _answer_paper(partner)
             partner.locator("#autosave").filter(has_text="已自动保存").wait_for()
             partner.get_by_role("button", name="交卷").click()
-            _ok(partner, "已交卷")
+            ok(partner, "已交卷")
         screenshot(partner, "admission-flow-04-papers-submitted")
 
         pi.goto(sitting_url)
         pi.get_by_role("button", name="公布成绩").click()
-        _ok(pi, "考核通过")
+        ok(pi, "考核通过")
         partner.goto(f"{base}/admission/portal/exam/")
-        assert partner.get_by_text("考核通过", exact=True).is_visible()
+        expect(partner.get_by_text("考核通过", exact=True)).to_be_visible()
         scores = partner.locator(".list-group-item strong").all_inner_texts()
         assert scores == ["100", "100"], scores
 
@@ -218,7 +197,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             field(pi, "专业领域").fill("短信, WAP")
             field(pi, "所在单位").fill(affiliation)
             pi.get_by_role("button", name="保存").click()
-            _ok(pi, "加入专家库")
+            ok(pi, "加入专家库")
 
         pi.goto(f"{base}/admission/console/review/meetings/new/")
         field(pi, "准入申请").select_option(label=f"{number} · {PARTNER_NAME}")
@@ -226,21 +205,21 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(pi, "地点").fill("省公司 3 楼会议室")
         field(pi, "评审组人数").fill("3")
         pi.get_by_role("button", name="安排评审会并抽取").click()
-        _ok(pi, "评审会已安排")
+        ok(pi, "评审会已安排")
         meeting_url = pi.url
         for _username, name, _aff in EXPERTS:
-            assert pi.get_by_role("cell", name=name, exact=True).is_visible()
+            expect(pi.get_by_role("cell", name=name, exact=True)).to_be_visible()
 
     # --- 2027-01-18: the review meeting: attendance, every expert scores in the browser --------
     with clock.frozen(dt.date(2027, 1, 18)):
         pi.goto(meeting_url)
         pi.get_by_label("已到场（演讲并演示）").check()
         pi.get_by_role("button", name="登记").click()
-        _ok(pi, "已登记到场")
+        ok(pi, "已登记到场")
 
         for n, (username, _name, _aff) in enumerate(EXPERTS):
             expert = people()
-            login(expert, live_server, username, DEFAULT_PASSWORD)
+            log_in(expert, username, DEFAULT_PASSWORD)
             expert.goto(f"{base}/admission/expert/")
             expert.get_by_role("link", name="打分").click()
             boxes = expert.locator("input[name^=score_]")
@@ -249,13 +228,13 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
                 boxes.nth(i).fill(str(82 + (n + i) % 10))
             field(expert, "评语").fill("业务方案清晰，演示顺利。")
             expert.get_by_role("button", name="提交", exact=True).click()
-            _ok(expert, "评分表已提交")
+            ok(expert, "评分表已提交")
             if n == 0:
                 screenshot(expert, "admission-flow-05-expert-sheet")
             expert.context.close()
 
         pi.goto(meeting_url)
-        assert pi.get_by_text("已完成", exact=True).first.is_visible()
+        expect(pi.get_by_text("已完成", exact=True).first).to_be_visible()
         assert pi.locator("dt:text-is('综合得分') + dd").inner_text().strip() != "—"
         screenshot(pi, "admission-flow-06-review-completed")
 
@@ -266,26 +245,26 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         pi.get_by_label("接受（分配企业代码与业务接入号）").check()
         field(pi, "理由").fill("评审综合得分良好，同意准入。")
         pi.get_by_role("button", name="提交决定").click()
-        _ok(pi, "准入决定已记录")
-        assert pi.get_by_text("44100001", exact=True).is_visible()
+        ok(pi, "准入决定已记录")
+        expect(pi.get_by_text("44100001", exact=True)).to_be_visible()
 
     # --- 2027-01-21: access data; data-change work orders raised and resolved -----------------
     with clock.frozen(dt.date(2027, 1, 21)):
         partner.goto(app_url)
-        assert partner.get_by_text("接入资料须在").is_visible()
+        expect(partner.get_by_text("接入资料须在")).to_be_visible()
         partner.get_by_role("link", name="提交接入资料").click()
         field(partner, "技术联系人及电话").fill("李技术 027-87654321")
         field(partner, "接入服务器地址（IP/端口）").fill("10.10.1.20:8801（专线）")
         field(partner, "业务及产品信息").fill("短信天气包月业务")
         partner.get_by_role("button", name="提交", exact=True).click()
-        _ok(partner, "接入资料已提交")
+        ok(partner, "接入资料已提交")
 
         pi.goto(app_url)
         pi.get_by_role("link", name="数据修改工单").click()
         pi.get_by_label("短信网关").check()
         pi.get_by_label("VAC鉴权中心").check()
         pi.get_by_role("button", name="发起工单").click()
-        _ok(pi, "已发起 2 张数据修改工单")
+        ok(pi, "已发起 2 张数据修改工单")
         hrefs = sorted(
             {
                 href
@@ -299,14 +278,14 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             resolve = pi.locator("form").filter(has=pi.get_by_role("button", name="解决"))
             field(resolve, "处理结果").fill("数据已制作完成。")
             resolve.get_by_role("button", name="解决").click()
-            _ok(pi, "已解决")
+            ok(pi, "已解决")
         screenshot(pi, "admission-flow-07-work-order-resolved")
 
     # --- 2027-01-22: access testing and opening -------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 22)):
         pi.goto(app_url)
         pi.get_by_role("button", name="开始接入测试").click()
-        _ok(pi, "已进入接入测试")
+        ok(pi, "已进入接入测试")
         pi.get_by_role("link", name="记录测试结果").click()
         cases = field(pi, "测试用例").locator("option").all_inner_texts()
         assert cases
@@ -315,10 +294,10 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             pi.get_by_label("通过", exact=True).check()
             field(pi, "说明").fill("测试通过")
             pi.get_by_role("button", name="记录结果").click()
-            _ok(pi, "测试结果已记录")
+            ok(pi, "测试结果已记录")
         pi.get_by_role("link", name="返回申请").click()
         pi.get_by_role("button", name="开通", exact=True).click()
-        _ok(pi, "已开通")
+        ok(pi, "已开通")
 
     # --- 2027-01-25: the contract ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 25)):
@@ -328,10 +307,10 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(pi, "结算比例（基点）").fill("5000")
         field(pi, "合同签署扫描件").set_input_files(pdf_file(tmp_path, "合作协议（已签署）.pdf"))
         pi.get_by_role("button", name="登记合同").click()
-        _ok(pi, "合同已登记")
+        ok(pi, "合同已登记")
 
         partner.goto(app_url)
-        assert partner.get_by_text("已签约", exact=True).first.is_visible()
+        expect(partner.get_by_text("已签约", exact=True).first).to_be_visible()
         timeline = partner.get_by_test_id("timeline")
         for step in [
             "创建申请",
@@ -347,10 +326,10 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             "开通",
             "签订合同",
         ]:
-            assert timeline.get_by_text(step).first.is_visible(), step
+            expect(timeline.get_by_text(step).first, step).to_be_visible()
         contract = partner.locator("dt:text-is('合同') + dd")
         assert re.search(r"2027\D+0?2\D+0?1\D* 至 2028\D+0?1\D+31", contract.inner_text()), (
             contract.inner_text()
         )
-        assert contract.get_by_role("link", name="签署件").is_visible()
+        expect(contract.get_by_role("link", name="签署件")).to_be_visible()
         screenshot(partner, "admission-flow-08-contracted")

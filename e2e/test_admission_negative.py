@@ -6,37 +6,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import (
     field,
-    login,
-    login_staff,
-    new_person_page,
     register_partner_in_db,
     screenshot,
     seed_admission_setup,
     submit_application_in_db,
 )
 from vasops.core import clock, roles
-from vasops.core.testing import DEFAULT_PASSWORD, make_user
+from vasops.core.testing import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PARTNER_PASSWORD = "Partner-e2e-2027!"
-
-
-@pytest.fixture
-def people(browser, live_server):
-    pages = []
-
-    def open_page():
-        page = new_person_page(browser)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def _fill_application_form(page):
@@ -76,38 +60,38 @@ def _schedule_exam(staff, app):
         )
 
 
-def test_closed_window_refuses_a_new_application_and_names_the_next_opening(people, live_server):
+def test_closed_window_refuses_a_new_application_and_names_the_next_opening(people, live_server, log_in):
     staff = make_user("neg_pi_window", staff=True, roles=[roles.PRODUCT_STAFF])
     seed_admission_setup(staff, questions=False)
     register_partner_in_db(11, "neg_window", "武汉窗口测试科技有限公司", PARTNER_PASSWORD)
 
     with clock.frozen(dt.date(2027, 1, 11)):
         page = people()
-        login(page, live_server, "neg_window", PARTNER_PASSWORD)
+        log_in(page, "neg_window", PARTNER_PASSWORD)
         page.goto(f"{live_server.url}/admission/applications/new/")
         closed = page.get_by_test_id("window-closed")
-        assert closed.is_visible()
+        expect(closed).to_be_visible()
         assert "2027年04月01日" in closed.inner_text()
         assert "当前不在准入申请受理期" in closed.inner_text()
         assert page.get_by_role("button", name="创建申请").count() == 0
         screenshot(page, "admission-negative-window-closed")
 
         page.goto(f"{live_server.url}/admission/my/")
-        assert page.get_by_text("下一受理期自 2027年04月01日 开始").is_visible()
+        expect(page.get_by_text("下一受理期自 2027年04月01日 开始")).to_be_visible()
 
     from vasops.admission.models import Application
 
     assert not Application.objects.exists()
 
 
-def test_blacklisted_partner_is_refused_naming_the_blacklist(people, live_server):
+def test_blacklisted_partner_is_refused_naming_the_blacklist(people, live_server, log_in):
     staff = make_user("neg_pi_black", staff=True, roles=[roles.PRODUCT_STAFF], display_name="陈鹏")
     seed_admission_setup(staff, questions=False)
     partner = register_partner_in_db(12, "neg_black", "荆楚无线增值服务有限公司", PARTNER_PASSWORD)
 
     with clock.frozen(dt.date(2027, 1, 5)):
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(f"{live_server.url}/partners/{partner.pk}/")
         pi.get_by_role("link", name="登记限制").first.click()
         field(pi, "限制类型").select_option(label="黑名单（信用）")
@@ -118,7 +102,7 @@ def test_blacklisted_partner_is_refused_naming_the_blacklist(people, live_server
         pi.get_by_role("alert").filter(has_text="限制已登记").wait_for()
 
         page = people()
-        login(page, live_server, "neg_black", PARTNER_PASSWORD)
+        log_in(page, "neg_black", PARTNER_PASSWORD)
         page.goto(f"{live_server.url}/admission/applications/new/")
         _fill_application_form(page)
         refusal = page.get_by_role("alert").filter(has_text="黑名单")
@@ -132,7 +116,7 @@ def test_blacklisted_partner_is_refused_naming_the_blacklist(people, live_server
     assert not Application.objects.exists()
 
 
-def test_failed_exam_is_published_and_the_partner_sees_it(people, live_server):
+def test_failed_exam_is_published_and_the_partner_sees_it(people, live_server, log_in):
     staff = make_user("neg_pi_exam", staff=True, roles=[roles.PRODUCT_STAFF])
     seed_admission_setup(staff)
     partner = register_partner_in_db(13, "neg_exam", "武汉考核测试科技有限公司", PARTNER_PASSWORD)
@@ -141,7 +125,7 @@ def test_failed_exam_is_published_and_the_partner_sees_it(people, live_server):
 
     with clock.frozen(dt.date(2027, 1, 12)):
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(f"{live_server.url}{sitting.get_absolute_url()}")
         field(pi, "业务成绩").fill("79")
         field(pi, "技术成绩").fill("95")
@@ -152,17 +136,19 @@ def test_failed_exam_is_published_and_the_partner_sees_it(people, live_server):
         pi.get_by_role("alert").filter(has_text="考核未通过").wait_for()
 
         page = people()
-        login(page, live_server, "neg_exam", PARTNER_PASSWORD)
+        log_in(page, "neg_exam", PARTNER_PASSWORD)
         page.goto(f"{live_server.url}/admission/portal/exam/")
-        assert page.get_by_text("考核未通过", exact=True).is_visible()
+        expect(page.get_by_text("考核未通过", exact=True)).to_be_visible()
         assert page.locator(".list-group-item strong").all_inner_texts() == ["79", "95"]
         screenshot(page, "admission-negative-exam-failed")
         page.goto(f"{live_server.url}{app.get_absolute_url()}")
-        assert page.get_by_text("考核未通过", exact=True).first.is_visible()
-        assert page.get_by_test_id("timeline").get_by_text("接入考核未通过").is_visible()
+        expect(page.get_by_text("考核未通过", exact=True).first).to_be_visible()
+        expect(page.get_by_test_id("timeline").get_by_text("接入考核未通过")).to_be_visible()
 
 
-def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end_date(people, live_server):
+def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end_date(
+    people, live_server, log_in
+):
     from vasops.admission.exam import actions as exam_actions
     from vasops.admission.review import actions as review_actions
     from vasops.admission.review.models import ReviewMeeting
@@ -198,19 +184,19 @@ def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end
 
     with clock.frozen(dt.date(2027, 1, 19)):
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(f"{live_server.url}{app.get_absolute_url()}")
         pi.get_by_role("link", name="准入决定").click()
         pi.get_by_label("拒绝（3 个月内不得申请）").check()
         field(pi, "理由").fill("评审综合得分不足 60 分。")
         pi.get_by_role("button", name="提交决定").click()
         pi.get_by_role("alert").filter(has_text="准入决定已记录").wait_for()
-        assert pi.get_by_text("驳回", exact=True).first.is_visible()
+        expect(pi.get_by_text("驳回", exact=True).first).to_be_visible()
 
     # 2027-04-02: the April window is open, but the lockout runs until 2027-04-18
     with clock.frozen(dt.date(2027, 4, 2)):
         page = people()
-        login(page, live_server, "neg_lock", PARTNER_PASSWORD)
+        log_in(page, "neg_lock", PARTNER_PASSWORD)
         page.goto(f"{live_server.url}/admission/applications/new/")
         assert page.get_by_test_id("window-closed").count() == 0
         _fill_application_form(page)

@@ -10,17 +10,16 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import (
     field,
-    login,
-    login_staff,
-    new_person_page,
+    ok,
     register_partner_in_db,
     screenshot,
 )
 from vasops.core import calendar, clock, roles
-from vasops.core.testing import DEFAULT_PASSWORD, make_user
+from vasops.core.testing import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,25 +30,7 @@ OLD_ACCOUNT = "6222020200112233445"
 NEW_ACCOUNT = "6217002870099887766"
 
 
-@pytest.fixture
-def people(browser, live_server):
-    pages = []
-
-    def open_page():
-        page = new_person_page(browser)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
-
-
-def _ok(page, text):
-    page.get_by_role("alert").filter(has_text=text).first.wait_for()
-
-
-def test_bank_account_change_needs_two_different_approvers(people, live_server):
+def test_bank_account_change_needs_two_different_approvers(people, live_server, log_in):
     from vasops.core.models import User
     from vasops.partners import actions
     from vasops.partners.models import PartnerChangeRequest
@@ -73,32 +54,32 @@ def test_bank_account_change_needs_two_different_approvers(people, live_server):
 
         # --- the partner's admin requests the change ---------------------------------------
         partner = people()
-        login(partner, live_server, PARTNER_USER, PARTNER_PASSWORD)
+        log_in(partner, PARTNER_USER, PARTNER_PASSWORD)
         partner.goto(f"{base}/partners/me/changes/")
         partner.get_by_role("link", name="提交变更申请").first.click()
         partner.get_by_role("link", name=re.compile(r"^\s*银行账户")).click()
-        assert partner.get_by_text("双人复核").first.is_visible()
+        expect(partner.get_by_text("双人复核").first).to_be_visible()
         field(partner, "开户行").fill("招商银行武汉光谷支行")
         assert field(partner, "户名").input_value() == PARTNER_NAME
         field(partner, "账号").fill(NEW_ACCOUNT)
         field(partner, "变更说明").fill("结算账户迁至招商银行")
         partner.get_by_role("button", name="提交申请").click()
-        _ok(partner, "已提交，审核通过后生效")
+        ok(partner, "已提交，审核通过后生效")
         change_url = partner.url
-        assert partner.get_by_text("待审核").first.is_visible()
+        expect(partner.get_by_text("待审核").first).to_be_visible()
         screenshot(partner, "bank-change-01-submitted")
         number = PartnerChangeRequest.objects.get().number
 
         # --- staff A: first approval ---------------------------------------------------------
         a = people()
-        login_staff(a, live_server, staff_a, DEFAULT_PASSWORD)
+        log_in(a, staff_a)
         a.goto(f"{base}/partners/changes/")
         a.get_by_role("link", name=number).click()
         field(a, "审核意见").fill("账户信息与开户证明一致。")
         a.get_by_role("button", name="初审通过").click()
-        _ok(a, "已处理")
-        assert a.get_by_text("已初审（待复核）").first.is_visible()
-        assert a.get_by_text("须另一名工作人员复核（双人复核）").is_visible()
+        ok(a, "已处理")
+        expect(a.get_by_text("已初审（待复核）").first).to_be_visible()
+        expect(a.get_by_text("须另一名工作人员复核（双人复核）")).to_be_visible()
         # the first approver is not offered the second approval ...
         assert a.get_by_role("button", name="复核通过").count() == 0
         # ... and is refused when posting it anyway
@@ -118,18 +99,18 @@ def test_bank_account_change_needs_two_different_approvers(people, live_server):
 
         # --- staff B: second approval --------------------------------------------------------
         b = people()
-        login_staff(b, live_server, staff_b, DEFAULT_PASSWORD)
+        log_in(b, staff_b)
         b.goto(change_url)
         b.get_by_role("button", name="复核通过").click()
-        _ok(b, "已处理")
-        assert b.get_by_text("已复核（待生效）").first.is_visible()
-        assert b.get_by_text("生效日期 2026-04-01").is_visible()
+        ok(b, "已处理")
+        expect(b.get_by_text("已复核（待生效）").first).to_be_visible()
+        expect(b.get_by_text("生效日期 2026-04-01")).to_be_visible()
         screenshot(b, "bank-change-03-second-approved")
 
         # --- the partner sees the change pending until the next settlement period -----------
         partner.goto(change_url)
-        assert partner.get_by_text("已复核（待生效）").first.is_visible()
-        assert partner.get_by_text("新银行账户自 2026-04-01（下一结算周期）起生效").is_visible()
+        expect(partner.get_by_text("已复核（待生效）").first).to_be_visible()
+        expect(partner.get_by_text("新银行账户自 2026-04-01（下一结算周期）起生效")).to_be_visible()
         partner.goto(f"{base}/partners/me/")
         bank = partner.locator(".card").filter(has_text="银行账户").last
         assert OLD_ACCOUNT in bank.inner_text() and NEW_ACCOUNT not in bank.inner_text()
@@ -144,5 +125,5 @@ def test_bank_account_change_needs_two_different_approvers(people, live_server):
         assert NEW_ACCOUNT in bank.inner_text() and "招商银行武汉光谷支行" in bank.inner_text()
         assert OLD_ACCOUNT not in bank.inner_text()
         partner.goto(change_url)
-        assert partner.get_by_text("已生效").first.is_visible()
+        expect(partner.get_by_text("已生效").first).to_be_visible()
         screenshot(partner, "bank-change-05-applied")

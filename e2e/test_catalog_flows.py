@@ -14,20 +14,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import (
     active_partner_in_db,
     field,
     live_product_in_db,
-    login,
-    login_staff,
-    new_person_page,
+    ok,
     pdf_file,
     screenshot,
     seed_business_lines,
 )
 from vasops.core import calendar, clock, roles
-from vasops.core.testing import DEFAULT_PASSWORD, make_user
+from vasops.core.testing import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,24 +34,6 @@ PARTNER_NAME = "武汉楚天短讯科技有限公司"
 PARTNER_USER = "chutian"
 PARTNER_PASSWORD = "Chutian-partner-2026!"
 ACCESS_NUMBER = "1065518800"
-
-
-@pytest.fixture
-def people(browser, live_server):
-    pages = []
-
-    def open_page():
-        page = new_person_page(browser)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
-
-
-def _ok(page, text):
-    page.get_by_role("alert").filter(has_text=text).first.wait_for()
 
 
 def _setup():
@@ -71,7 +52,7 @@ def _setup():
     return staff, partner
 
 
-def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
+def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path, log_in):
     from vasops.catalog.models import Product
     from vasops.workorders.models import WorkOrder
 
@@ -82,7 +63,7 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
 
         # --- the partner fills attachment 2 for the SMS line and submits it ----------------
         partner = people()
-        login(partner, live_server, PARTNER_USER, PARTNER_PASSWORD)
+        log_in(partner, PARTNER_USER, PARTNER_PASSWORD)
         partner.goto(f"{base}/catalog/my/")
         partner.get_by_role("link", name="新增产品").first.click()
         partner.get_by_role("link", name="短信").click()
@@ -96,24 +77,24 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
         field(partner, "订购指令").fill("DYTQ")
         field(partner, "退订指令").fill("TDTQ")
         partner.get_by_role("button", name="保存并提交审核").click()
-        _ok(partner, "已提交审核")
-        assert partner.get_by_text("待审核").first.is_visible()
-        assert partner.get_by_role("link", name="新增产品申请资料.pdf").is_visible()
+        ok(partner, "已提交审核")
+        expect(partner.get_by_text("待审核").first).to_be_visible()
+        expect(partner.get_by_role("link", name="新增产品申请资料.pdf")).to_be_visible()
         product_url = partner.url
         screenshot(partner, "catalog-new-01-submitted")
 
         # --- staff approves with a product code: configuration work orders appear --------
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(f"{base}/catalog/review/")
         pi.get_by_role("link", name="楚天天气早知道").first.click()
         field(pi, "审核结论").select_option(label="通过")
         field(pi, "产品代码").fill("9044007101")
         field(pi, "审核意见").fill("资料齐全，同意上线。")
         pi.get_by_role("button", name="提交审核结论").click()
-        _ok(pi, "审核结论已保存")
-        assert pi.get_by_text("数据制作中").first.is_visible()
-        assert pi.get_by_text("9044007101").first.is_visible()
+        ok(pi, "审核结论已保存")
+        expect(pi.get_by_text("数据制作中").first).to_be_visible()
+        expect(pi.get_by_text("9044007101").first).to_be_visible()
         screenshot(pi, "catalog-new-02-approved")
 
         product = Product.objects.get(product_code="9044007101")
@@ -124,12 +105,12 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
         for n, order in enumerate(orders, start=1):
             pi.goto(f"{base}/workorders/?tab=all")
             pi.get_by_role("link", name=order.number).click()
-            assert pi.get_by_text("产品新增数据制作").first.is_visible()
+            expect(pi.get_by_text("产品新增数据制作").first).to_be_visible()
             resolve = pi.locator("form").filter(has=pi.get_by_role("button", name="解决", exact=True))
             field(resolve, "处理结果").fill(f"{order.get_system_display()}数据已制作")
             resolve.get_by_role("button", name="解决", exact=True).click()
-            _ok(pi, "已解决")
-            assert pi.get_by_text("已解决").first.is_visible()
+            ok(pi, "已解决")
+            expect(pi.get_by_text("已解决").first).to_be_visible()
             if n == 1:
                 screenshot(pi, "catalog-new-03-work-order-resolved")
         assert not WorkOrder.objects.filter(pk__in=[o.pk for o in orders], state__in=["open", "in_progress"])
@@ -137,7 +118,7 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
         # --- configuration done → testing; the checklist passes; testing completes ------
         pi.goto(product_url)
         pi.get_by_role("button", name="数据制作完成").click()
-        _ok(pi, "数据制作完成，进入测试")
+        ok(pi, "数据制作完成，进入测试")
         cases = pi.locator(".card").filter(has_text="接入测试").locator("tbody tr")
         count = cases.count()
         assert count == 6
@@ -145,10 +126,10 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
             row = pi.locator(".card").filter(has_text="接入测试").locator("tbody tr").nth(i)
             row.get_by_label("说明").fill("测试通过")
             row.get_by_role("button", name="通过", exact=True).click()
-            _ok(pi, "测试结果已登记")
+            ok(pi, "测试结果已登记")
         screenshot(pi, "catalog-new-04-tests-passed")
         pi.get_by_role("button", name="测试通过，上线").click()
-        _ok(pi, "测试通过，产品已上线")
+        ok(pi, "测试通过，产品已上线")
 
         # --- the partner sees it live with its price --------------------------------------
         partner.goto(f"{base}/catalog/my/")
@@ -156,13 +137,13 @@ def test_new_sms_product_from_portal_to_live(people, live_server, tmp_path):
         assert "已上线" in row.inner_text()
         assert "5.00" in row.inner_text()
         partner.get_by_role("link", name="楚天天气早知道").click()
-        assert partner.get_by_text("已上线").first.is_visible()
-        assert partner.get_by_text("5.00 元（包月）").is_visible()
-        assert partner.get_by_text("9044007101").first.is_visible()
+        expect(partner.get_by_text("已上线").first).to_be_visible()
+        expect(partner.get_by_text("5.00 元（包月）")).to_be_visible()
+        expect(partner.get_by_text("9044007101").first).to_be_visible()
         screenshot(partner, "catalog-new-05-partner-live")
 
 
-def test_monthly_price_rise_refused_and_price_cut_takes_effect(people, live_server):
+def test_monthly_price_rise_refused_and_price_cut_takes_effect(people, live_server, log_in):
     from vasops.catalog import actions
 
     base = live_server.url
@@ -174,7 +155,7 @@ def test_monthly_price_rise_refused_and_price_cut_takes_effect(people, live_serv
         product_url = f"{base}{product.get_absolute_url()}"
 
         partner = people()
-        login(partner, live_server, PARTNER_USER, PARTNER_PASSWORD)
+        log_in(partner, PARTNER_USER, PARTNER_PASSWORD)
         partner.goto(product_url)
         partner.get_by_role("link", name="申请变更").click()
 
@@ -191,33 +172,33 @@ def test_monthly_price_rise_refused_and_price_cut_takes_effect(people, live_serv
         field(partner, "生效日期").fill("2026-03-03")
         field(partner, "变更原因").fill("春季促销降价")
         partner.get_by_role("button", name="提交变更申请").click()
-        _ok(partner, "变更申请已提交")
-        assert partner.get_by_text("待审核").first.is_visible()
+        ok(partner, "变更申请已提交")
+        expect(partner.get_by_text("待审核").first).to_be_visible()
         change_url = partner.url
         screenshot(partner, "catalog-change-02-cut-submitted")
 
         pi = people()
-        login_staff(pi, live_server, staff, DEFAULT_PASSWORD)
+        log_in(pi, staff)
         pi.goto(change_url)
         field(pi, "审核结论").select_option(label="批准")
         field(pi, "审核意见").fill("同意降价。")
         pi.get_by_role("button", name="提交", exact=True).click()
-        _ok(pi, "审核结论已保存")
-        assert pi.get_by_text("已批准，待生效").first.is_visible()
+        ok(pi, "审核结论已保存")
+        expect(pi.get_by_text("已批准，待生效").first).to_be_visible()
         screenshot(pi, "catalog-change-03-approved")
 
         # before the effective date the old price still applies
         partner.goto(product_url)
-        assert partner.get_by_text("5.00 元（包月）").is_visible()
+        expect(partner.get_by_text("5.00 元（包月）")).to_be_visible()
 
     with clock.frozen(dt.date(2026, 3, 3)):
         assert actions.apply_due_changes() == 1
         partner.goto(product_url)
-        assert partner.get_by_text("4.00 元（包月）").is_visible()
+        expect(partner.get_by_text("4.00 元（包月）")).to_be_visible()
         versions = partner.locator(".card").filter(has_text="版本（名称、描述、资费及有效期）")
         v1 = versions.get_by_role("row").filter(has_text="v1")
         v2 = versions.get_by_role("row").filter(has_text="v2")
         assert "5.00" in v1.inner_text() and "2026-03-03 00:00" in v1.inner_text()
         assert "4.00" in v2.inner_text() and "2026-03-03 00:00" in v2.inner_text()
-        assert partner.get_by_text("已生效").first.is_visible()
+        expect(partner.get_by_text("已生效").first).to_be_visible()
         screenshot(partner, "catalog-change-04-new-fee-effective")

@@ -11,18 +11,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import (
     active_partner_in_db,
     field,
-    login,
-    login_staff,
-    new_person_page,
+    ok,
     pdf_file,
     screenshot,
 )
 from vasops.core import calendar, clock, roles
-from vasops.core.testing import DEFAULT_PASSWORD, make_user
+from vasops.core.testing import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,24 +29,6 @@ PARTNER_USER = "guanggu"
 PARTNER_PASSWORD = "Guanggu-partner-2026!"
 OTHER_USER = "jianghan"
 OTHER_PASSWORD = "Jianghan-partner-2026!"
-
-
-@pytest.fixture
-def people(browser, live_server):
-    pages = []
-
-    def open_page():
-        page = new_person_page(browser)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
-
-
-def _ok(page, text):
-    page.get_by_role("alert").filter(has_text=text).first.wait_for()
 
 
 def _op_form(page, button):
@@ -59,7 +40,7 @@ def _stage_row(page, label):
     return page.locator(".card").filter(has_text="环节与时限").get_by_role("row").filter(has_text=label)
 
 
-def test_emergency_upgrade_through_three_stages_with_handover(people, live_server, tmp_path):
+def test_emergency_upgrade_through_three_stages_with_handover(people, live_server, tmp_path, log_in):
     from vasops.workorders import actions as wo_actions
     from vasops.workorders.models import WorkOrder
 
@@ -98,7 +79,7 @@ def test_emergency_upgrade_through_three_stages_with_handover(people, live_serve
 
         # --- the partner raises an emergency upgrade work order ---------------------------
         partner = people()
-        login(partner, live_server, PARTNER_USER, PARTNER_PASSWORD)
+        log_in(partner, PARTNER_USER, PARTNER_PASSWORD)
         partner.goto(f"{base}/workorders/mine/")
         partner.get_by_role("link", name="发起工单").first.click()
         field(partner, "类型").select_option(label="应用软件升级")
@@ -107,21 +88,21 @@ def test_emergency_upgrade_through_three_stages_with_handover(people, live_serve
         field(partner, "描述").fill("计划 2 月 14 日 22:00 升级；影响范围：短信下发；回退预案：恢复 v2.2。")
         field(partner, "系统").select_option(label="短信网关")
         partner.get_by_role("button", name="提交工单").click()
-        _ok(partner, "已发起工单")
+        ok(partner, "已发起工单")
         wo = WorkOrder.objects.get(title="短信网关接入程序升级 v2.3")
         wo_url = partner.url
-        assert partner.get_by_text("紧急", exact=True).first.is_visible()
-        assert partner.get_by_text("计划：审批 1 天 → 网络公司处理 3 天 → 实施 2 天").is_visible()
+        expect(partner.get_by_text("紧急", exact=True).first).to_be_visible()
+        expect(partner.get_by_text("计划：审批 1 天 → 网络公司处理 3 天 → 实施 2 天")).to_be_visible()
         assert "2026-02-14" in _stage_row(partner, "审批").inner_text()
         screenshot(partner, "workorder-01-partner-raised")
 
         # --- staff A: approval stage, comment with attachment, hand-over ------------------
         a = people()
-        login_staff(a, live_server, staff_a, DEFAULT_PASSWORD)
+        log_in(a, staff_a)
         a.goto(f"{base}/workorders/?tab=group")
         a.get_by_role("link", name=wo.number).click()
         a.get_by_role("button", name="开始处理").click()
-        _ok(a, "已开始处理")
+        ok(a, "已开始处理")
         row = _stage_row(a, "审批").inner_text()
         assert "陈鹏" in row and "2026-02-14" in row
 
@@ -129,13 +110,13 @@ def test_emergency_upgrade_through_three_stages_with_handover(people, live_serve
         field(comment, "留言").fill("审批意见：方案完整，同意紧急升级。")
         field(comment, "附件").set_input_files(plan)
         comment.get_by_role("button", name="发表留言").click()
-        _ok(a, "已留言")
-        assert a.get_by_role("link", name="升级实施方案.pdf").is_visible()
+        ok(a, "已留言")
+        expect(a.get_by_role("link", name="升级实施方案.pdf")).to_be_visible()
 
         advance = _op_form(a, "完成本环节")
         field(advance, "说明").fill("审批通过，转网络公司处理。")
         advance.get_by_role("button", name="完成本环节").click()
-        _ok(a, "已完成本环节")
+        ok(a, "已完成本环节")
         # 3 working days from Friday 13th: Sat 14th (make-up day), Tue 24th, Wed 25th
         assert "2026-02-25" in _stage_row(a, "网络公司处理").inner_text()
 
@@ -143,24 +124,24 @@ def test_emergency_upgrade_through_three_stages_with_handover(people, live_serve
         field(assign, "处理人").select_option(label="王工")
         field(assign, "交接说明").fill("请网络公司按方案处理。")
         assign.get_by_role("button", name="指派").click()
-        _ok(a, "已指派")
+        ok(a, "已指派")
         assert "王工" in _stage_row(a, "网络公司处理").inner_text()
         screenshot(a, "workorder-02-approved-and-handed-over")
 
         # --- staff B: network stage, implementation stage, resolve ------------------------
         b = people()
-        login_staff(b, live_server, staff_b, DEFAULT_PASSWORD)
+        log_in(b, staff_b)
         b.goto(f"{base}/workorders/")
         b.get_by_role("link", name=wo.number).click()
         comment = _op_form(b, "发表留言")
         field(comment, "留言").fill("网络侧端口已调整，变更记录见附件。")
         field(comment, "附件").set_input_files(report)
         comment.get_by_role("button", name="发表留言").click()
-        _ok(b, "已留言")
+        ok(b, "已留言")
         advance = _op_form(b, "完成本环节")
         field(advance, "说明").fill("网络侧处理完成。")
         advance.get_by_role("button", name="完成本环节").click()
-        _ok(b, "已完成本环节")
+        ok(b, "已完成本环节")
         # 2 working days from Friday 13th: Sat 14th, Tue 24th
         row = _stage_row(b, "实施").inner_text()
         assert "2026-02-24" in row and "王工" in row
@@ -168,19 +149,19 @@ def test_emergency_upgrade_through_three_stages_with_handover(people, live_serve
         resolve = _op_form(b, "解决")
         field(resolve, "处理结果").fill("升级完成，短信下发验证正常。")
         resolve.get_by_role("button", name="解决").click()
-        _ok(b, "已解决")
-        assert b.get_by_text("升级完成，短信下发验证正常。").first.is_visible()
+        ok(b, "已解决")
+        expect(b.get_by_text("升级完成，短信下发验证正常。").first).to_be_visible()
         screenshot(b, "workorder-03-resolved")
 
         # --- the partner sees it resolved and closes it -----------------------------------
         partner.goto(wo_url)
-        assert partner.get_by_text("已解决").first.is_visible()
-        assert partner.get_by_role("link", name="网络侧变更记录.pdf").is_visible()
+        expect(partner.get_by_text("已解决").first).to_be_visible()
+        expect(partner.get_by_role("link", name="网络侧变更记录.pdf")).to_be_visible()
         close = _op_form(partner, "关闭")
         field(close, "处理结果").fill("确认升级成功。")
         close.get_by_role("button", name="关闭").click()
-        _ok(partner, "已关闭")
-        assert partner.get_by_text("已关闭").first.is_visible()
+        ok(partner, "已关闭")
+        expect(partner.get_by_text("已关闭").first).to_be_visible()
         screenshot(partner, "workorder-04-partner-closed")
         wo.refresh_from_db()
         assert wo.state == "closed"

@@ -1,11 +1,16 @@
-"""Helpers for tests (unit, view and browser tests): users with roles and a verified
-staff second factor, computed the way an authenticator app would."""
+"""Helpers for tests (unit, view and browser tests): the user factories (people with roles,
+carrier staff) and a verified staff second factor, computed the way an authenticator app would.
+
+Factories of the other apps build on these: ``partners.tests.factories`` (partners, partner
+users, qualifications), ``catalog.tests.factories`` (products), ``admission.tests.factories``
+(applications) — each app's tests import the factories of the apps below them, never above."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
 
+import factory
 from django.contrib.auth.models import Group
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +18,31 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from vasops.core.models import User
 
 DEFAULT_PASSWORD = "Vasops-test-2026!"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A person with a password (``DEFAULT_PASSWORD``) in the given role groups:
+    ``UserFactory(roles=[roles.AUDITOR])``. Groups exist after migrate (``core.roles``)."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def roles(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        for role in extracted or ():
+            user.groups.add(Group.objects.get(name=role))
+
+
+class StaffFactory(UserFactory):
+    """Carrier staff (``is_staff``: the console, the second factor): ``StaffFactory(roles=[...])``."""
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
 
 
 def make_user(
@@ -23,11 +53,9 @@ def make_user(
     password: str = DEFAULT_PASSWORD,
     **extra: Any,
 ) -> User:
-    """A user in the given role groups (groups are created after migrate)."""
-    extra.setdefault("email", f"{username}@example.com")
-    user = User.objects.create_user(username=username, password=password, is_staff=staff, **extra)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
+    """A user in the given role groups (``UserFactory`` / ``StaffFactory`` by name)."""
+    factory_class = StaffFactory if staff else UserFactory
+    user: Any = factory_class(username=username, roles=list(roles), password=password, **extra)
     return user
 
 

@@ -213,6 +213,11 @@ def credit_code_check_char(first17: str) -> str:
     return _USCC_CHARSET[(31 - total % 31) % 31]
 
 
+def complete_credit_code(first17: str) -> str:
+    """``first17`` followed by its check character: a valid unified social credit code."""
+    return first17 + credit_code_check_char(first17)
+
+
 def credit_code_problem(text: str) -> str | None:
     """An 18-character code of digits and capital letters (no I, O, Z, S, V) whose last
     character is the GB 32100-2015 check character. Returns the message, or None when valid."""

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import Any
 
+import factory
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vasops.admission import actions, rules
 from vasops.admission.models import Application
+from vasops.admission.tests.factories import move_to
 from vasops.catalog.models import ResourcePool
 from vasops.core import roles
 from vasops.core.models import User
-from vasops.partners.models import Membership, Partner, Qualification
-from vasops.partners.rules import required_qualifications
-
-_seq = itertools.count(1)
+from vasops.core.testing import StaffFactory, UserFactory
+from vasops.partners.models import Partner
+from vasops.partners.tests.factories import PartnerFactory, partner_user
 
 CAPABILITY: dict[str, Any] = {
     "access_method": "leased_line",
@@ -37,39 +36,10 @@ def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
     )
 
 
-def make_user(username: str, *, role: str | None = None, staff: bool = False) -> User:
-    user = User.objects.create_user(
-        username=username, password="x", is_staff=staff, email=f"{username}@example.com"
-    )
-    if role:
-        group, _ = Group.objects.get_or_create(name=role)
-        user.groups.add(group)
-    return user
-
-
 def make_partner(name: str = "甲公司") -> tuple[Partner, User]:
-    n = next(_seq)
-    partner = Partner.objects.create(
-        name=f"{name}{n}",
-        kind="SP",
-        locality="local",
-        credit_code=f"91420100MA{n:08d}",
-        legal_representative="张三",
-        address="武汉市",
-        cs_hotline="4001234567",
-    )
-    for kind in required_qualifications("SP", "local"):
-        Qualification.objects.create(
-            partner=partner,
-            kind=kind,
-            number=f"{kind}-{n}",
-            issuer="湖北省通信管理局",
-            valid_from=dt.date(2020, 1, 1),
-            valid_until=dt.date(2030, 12, 31),
-        )
-    user = make_user(f"partner{n}", role=roles.PARTNER_ADMIN)
-    Membership.objects.create(user=user, partner=partner, is_admin=True)
-    return partner, user
+    """A qualified local SP and its admin user (factories)."""
+    partner = PartnerFactory(name=factory.Sequence(lambda n: f"{name}{n}"), qualified=dt.date(2030, 12, 31))
+    return partner, partner_user(partner, admin=True)
 
 
 def complete_application(user: User, *, lines: tuple[str, ...] = ("SMS",)) -> Application:
@@ -88,17 +58,7 @@ def complete_application(user: User, *, lines: tuple[str, ...] = ("SMS",)) -> Ap
 def to_reviewed(app: Application) -> Application:
     """Reach REVIEWED without the exam/review modules (model transitions directly)."""
     app.refresh_from_db()
-    steps = {
-        "draft": "submit",
-        "submitted": "approve_initial",
-        "initial_approved": "pass_exam",
-        "exam_passed": "schedule_review",
-        "review_scheduled": "complete_review",
-    }
-    while app.state in steps:
-        getattr(app, steps[app.state])()
-    app.save()
-    return app
+    return move_to(app, Application.State.REVIEWED)
 
 
 @pytest.fixture
@@ -113,12 +73,12 @@ def partner_b(db: Any) -> tuple[Partner, User]:
 
 @pytest.fixture
 def staff(db: Any) -> User:
-    return make_user("staff1", role=roles.PRODUCT_STAFF, staff=True)
+    return StaffFactory(username="staff1", roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture
 def outsider(db: Any) -> User:
-    return make_user("nobody")
+    return UserFactory(username="nobody")
 
 
 @pytest.fixture

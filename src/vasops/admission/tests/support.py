@@ -1,70 +1,40 @@
-"""Factories shared by the exam and review tests (no tests here)."""
+"""Helpers shared by the exam and review tests (no tests here), on the app factories."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import Any
 
-from django.contrib.auth.models import Group
+import factory
 
 from vasops.admission.exam import actions as exam_actions
 from vasops.admission.models import Application, Question
-from vasops.catalog.models import BusinessLine
-from vasops.core import roles
+from vasops.admission.tests.factories import ApplicationFactory
 from vasops.core.models import User
-from vasops.partners.models import Membership, Partner
-
-_seq = itertools.count(1)
+from vasops.core.testing import StaffFactory, UserFactory
+from vasops.partners.models import Partner
+from vasops.partners.tests.factories import PartnerFactory, partner_user
 
 
 def user(username: str, *, role: str | None = None, staff: bool = False) -> User:
-    u = User.objects.create_user(
-        username=username, password="x", is_staff=staff, email=f"{username}@example.com"
-    )
-    if role:
-        group, _ = Group.objects.get_or_create(name=role)
-        u.groups.add(group)
-    return u
+    factory_class = StaffFactory if staff else UserFactory
+    created: User = factory_class(username=username, roles=[role] if role else [])
+    return created
 
 
 def partner(name: str = "甲公司") -> tuple[Partner, User]:
-    n = next(_seq)
-    p = Partner.objects.create(
-        name=f"{name}{n}",
-        kind="SP",
-        locality="local",
-        credit_code=f"91420100EX{n:08d}",
-        legal_representative="张三",
-        address="武汉市",
-        cs_hotline="4001234567",
-    )
-    u = user(f"exam_partner{n}", role=roles.PARTNER_ADMIN)
-    Membership.objects.create(user=u, partner=p, is_admin=True)
-    return p, u
+    p = PartnerFactory(name=factory.Sequence(lambda n: f"{name}{n}"))
+    return p, partner_user(p, admin=True, username=f"exam_partner{p.pk}")
 
 
 def application(
     p: Partner, creator: User, *, state: str = "initial_approved", month: str = "2026-04-01"
 ) -> Application:
-    """An application moved with the model transitions to ``state``."""
-    app = Application.objects.create(
-        number=f"ZR-T{next(_seq):05d}",
-        partner=p,
-        window_month=dt.date.fromisoformat(month),
-        created_by=creator,
+    """An application moved with the model transitions to ``state`` (``ApplicationFactory``)."""
+    created: Application = ApplicationFactory(
+        partner=p, created_by=creator, window_month=dt.date.fromisoformat(month), state=state
     )
-    app.business_lines.set(BusinessLine.objects.filter(code="SMS"))
-    path = {
-        "submitted": ["submit"],
-        "initial_approved": ["submit", "approve_initial"],
-        "exam_passed": ["submit", "approve_initial", "pass_exam"],
-        "review_scheduled": ["submit", "approve_initial", "pass_exam", "schedule_review"],
-    }[state]
-    for step in path:
-        getattr(app, step)()
-    app.save()
-    return app
+    return created
 
 
 def bank(staff: User, n: int = 5) -> list[Question]:

@@ -1,56 +1,27 @@
-"""Fixtures of the catalogue tests: partners with access numbers, their users, staff."""
+"""Fixtures of the catalogue tests: partners with access numbers, their users, staff (built with
+the factories of ``partners.tests.factories`` and ``core.testing``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-
+import factory
 import pytest
-from django.contrib.auth.models import Group
 
 from vasops.catalog import actions
 from vasops.catalog.models import BusinessLine, Product
 from vasops.core import roles
 from vasops.core.models import User
-from vasops.partners import rules as partner_rules
-from vasops.partners.models import Membership, Partner, Qualification
-
-_seq = itertools.count(1)
-
-
-def credit_code(n: int) -> str:
-    head = f"91420100{n + 500:09d}"
-    return head + partner_rules.credit_code_check_char(head)
+from vasops.core.testing import StaffFactory, UserFactory
+from vasops.partners.models import Partner
+from vasops.partners.tests.factories import PartnerFactory, partner_user
 
 
 @pytest.fixture
 def make_partner(db):
     def _make(name: str | None = None, *, state: str = "active", qualified: bool = True, **extra) -> Partner:
-        n = next(_seq)
-        partner = Partner.objects.create(
-            name=name or f"产品测试企业{n}",
-            kind="SP",
-            locality="local",
-            credit_code=credit_code(n),
-            legal_representative="张三",
-            address="武汉市洪山区",
-            cs_hotline="4001234567",
-            service_access_number=extra.pop("service_access_number", f"10655{n:03d}"),
-            **extra,
-        )
-        Partner.objects.filter(pk=partner.pk).update(state=state)
-        partner.refresh_from_db()
-        if qualified:
-            for kind in partner_rules.required_qualifications(partner.kind, partner.locality):
-                Qualification.objects.create(
-                    partner=partner,
-                    kind=kind,
-                    number=f"N-{kind}",
-                    issuer="湖北省通信管理局",
-                    valid_from=dt.date(2020, 1, 1),
-                    valid_until=dt.date(2030, 1, 1),
-                )
-        return partner
+        if name is not None:
+            extra["name"] = name
+        extra.setdefault("service_access_number", factory.Sequence(lambda n: f"10655{n:03d}"))
+        return PartnerFactory(state=state, qualified=qualified, **extra)
 
     return _make
 
@@ -58,15 +29,11 @@ def make_partner(db):
 @pytest.fixture
 def make_user(db):
     def _make(*role_names: str, partner: Partner | None = None, **extra) -> User:
-        n = next(_seq)
-        user = User.objects.create_user(
-            username=f"c{n}", password="x-Secret-2026", email=f"c{n}@example.com", **extra
-        )
-        for role in role_names:
-            user.groups.add(Group.objects.get(name=role))
         if partner is not None:
-            Membership.objects.create(user=user, partner=partner, is_admin=True)
-        return user
+            (role,) = role_names
+            return partner_user(partner, admin=True, role=role, **extra)
+        factory_class = StaffFactory if extra.pop("is_staff", False) else UserFactory
+        return factory_class(roles=list(role_names), **extra)
 
     return _make
 
@@ -92,13 +59,13 @@ def user_b(make_user, partner_b):
 
 
 @pytest.fixture
-def staff(make_user):
-    return make_user(roles.PRODUCT_STAFF, is_staff=True)
+def staff(db):
+    return StaffFactory(roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture
-def auditor(make_user):
-    return make_user(roles.AUDITOR, is_staff=True)
+def auditor(db):
+    return StaffFactory(roles=[roles.AUDITOR])
 
 
 @pytest.fixture

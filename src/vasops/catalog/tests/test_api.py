@@ -6,6 +6,7 @@ import pytest
 
 from vasops.api.models import ApiToken
 from vasops.catalog import actions
+from vasops.catalog.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,9 @@ def auth(user) -> dict[str, str]:
 
 
 @pytest.fixture
-def product_b(make_product, partner_b, user_b):
-    return make_product(partner_b, user_b, name="乙的产品")
+def product_b(partner_b):
+    """Another partner's product: only its existence matters here (a row, no workflow)."""
+    return ProductFactory(partner=partner_b, name="乙的产品")
 
 
 def test_list_is_scoped_to_own_partner(client, user_a, partner_a, make_product, product_b):

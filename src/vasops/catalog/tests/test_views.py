@@ -9,13 +9,15 @@ from django.urls import reverse
 
 from vasops.catalog import actions
 from vasops.catalog.models import Product, ProductChangeRequest
+from vasops.catalog.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def product_b(make_product, partner_b, user_b):
-    return make_product(partner_b, user_b, name="乙的产品")
+def product_b(partner_b):
+    """Another partner's product: only its existence matters here (a row, no workflow)."""
+    return ProductFactory(partner=partner_b, name="乙的产品")
 
 
 @pytest.fixture

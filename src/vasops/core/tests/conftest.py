@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from vasops.core import roles
-from vasops.core.testing import DEFAULT_PASSWORD, make_user, verify_client
+from vasops.core.testing import DEFAULT_PASSWORD, StaffFactory, UserFactory, verify_client
 
 
 @pytest.fixture
@@ -14,13 +14,13 @@ def password():
 @pytest.fixture
 def staff(db):
     """A department head (console staff: audit, calendar, documents)."""
-    return make_user("head", staff=True, roles=[roles.DEPARTMENT_HEAD], display_name="王主任")
+    return StaffFactory(username="head", roles=[roles.DEPARTMENT_HEAD], display_name="王主任")
 
 
 @pytest.fixture
 def partner_user(db):
     """A partner-side user: not staff, no console permissions."""
-    return make_user("sp_user", roles=[roles.PARTNER_USER])
+    return UserFactory(username="sp_user", roles=[roles.PARTNER_USER])
 
 
 @pytest.fixture

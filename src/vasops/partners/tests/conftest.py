@@ -1,27 +1,22 @@
-"""Fixtures of the partner tests: partners, their users, staff in role groups."""
+"""Fixtures of the partner tests: partners, their users, staff in role groups (built with the
+factories of ``partners.tests.factories`` and ``core.testing``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from vasops.core import roles
 from vasops.core.models import User
-from vasops.partners import rules
-from vasops.partners.models import Membership, Partner, Qualification
+from vasops.core.testing import StaffFactory, UserFactory
+from vasops.partners.models import Partner
+from vasops.partners.tests.factories import PartnerFactory, QualificationFactory, credit_code, partner_user
 
-_seq = itertools.count(1)
+__all__ = ["credit_code", "give_all_qualifications", "scan"]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def credit_code(n: int) -> str:
-    head = f"91420100{n:09d}"
-    return head + rules.credit_code_check_char(head)
 
 
 def scan(name: str = "licence.pdf") -> SimpleUploadedFile:
@@ -31,17 +26,9 @@ def scan(name: str = "licence.pdf") -> SimpleUploadedFile:
 @pytest.fixture
 def make_partner(db):
     def _make(name: str | None = None, *, kind: str = "SP", locality: str = "local", **extra) -> Partner:
-        n = next(_seq)
-        return Partner.objects.create(
-            name=name or f"测试企业{n}",
-            kind=kind,
-            locality=locality,
-            credit_code=credit_code(n),
-            legal_representative="张三",
-            address="武汉市洪山区",
-            cs_hotline="4001234567",
-            **extra,
-        )
+        if name is not None:
+            extra["name"] = name
+        return PartnerFactory(kind=kind, locality=locality, **extra)
 
     return _make
 
@@ -49,27 +36,23 @@ def make_partner(db):
 @pytest.fixture
 def make_user(db):
     def _make(*role_names: str, partner: Partner | None = None, is_admin: bool = False, **extra) -> User:
-        n = next(_seq)
-        user = User.objects.create_user(
-            username=f"u{n}", password="x-Secret-2026", email=f"u{n}@example.com", **extra
-        )
-        for role in role_names:
-            user.groups.add(Group.objects.get(name=role))
         if partner is not None:
-            Membership.objects.create(user=user, partner=partner, is_admin=is_admin)
-        return user
+            (role,) = role_names or (roles.PARTNER_ADMIN if is_admin else roles.PARTNER_USER,)
+            return partner_user(partner, admin=is_admin, role=role, **extra)
+        factory = StaffFactory if extra.pop("is_staff", False) else UserFactory
+        return factory(roles=list(role_names), **extra)
 
     return _make
 
 
 @pytest.fixture
-def staff(make_user):
-    return make_user(roles.PRODUCT_STAFF, is_staff=True)
+def staff(db):
+    return StaffFactory(roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture
-def auditor(make_user):
-    return make_user(roles.AUDITOR, is_staff=True)
+def auditor(db):
+    return StaffFactory(roles=[roles.AUDITOR])
 
 
 @pytest.fixture
@@ -103,12 +86,7 @@ def no_2fa(settings):
 
 
 def give_all_qualifications(partner: Partner, valid_until: dt.date | None = dt.date(2030, 1, 1)) -> None:
+    from vasops.partners import rules
+
     for kind in rules.required_qualifications(partner.kind, partner.locality):
-        Qualification.objects.create(
-            partner=partner,
-            kind=kind,
-            number=f"N-{kind}",
-            issuer="湖北省通信管理局",
-            valid_from=dt.date(2020, 1, 1),
-            valid_until=valid_until,
-        )
+        QualificationFactory(partner=partner, kind=kind, valid_until=valid_until)

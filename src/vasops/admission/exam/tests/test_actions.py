@@ -12,13 +12,14 @@ from vasops.admission.tests import support as f
 from vasops.core import clock, roles
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
+from vasops.core.testing import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff():
-    return f.user("exam_staff", role=roles.PRODUCT_STAFF, staff=True)
+def staff(db):
+    return StaffFactory(username="exam_staff", roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture

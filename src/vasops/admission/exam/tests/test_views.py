@@ -15,6 +15,7 @@ from vasops.admission.models import Question
 from vasops.admission.tests import support as f
 from vasops.api.models import ApiToken
 from vasops.core import roles
+from vasops.core.testing import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,8 @@ def _no_2fa(settings):
 
 
 @pytest.fixture
-def staff():
-    return f.user("exam_view_staff", role=roles.PRODUCT_STAFF, staff=True)
+def staff(db):
+    return StaffFactory(username="exam_view_staff", roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture

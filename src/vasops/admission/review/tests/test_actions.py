@@ -13,14 +13,15 @@ from vasops.admission.tests import support as f
 from vasops.core import roles
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
+from vasops.core.testing import StaffFactory
 from vasops.partners.models import Restriction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff():
-    return f.user("review_staff", role=roles.PRODUCT_STAFF, staff=True)
+def staff(db):
+    return StaffFactory(username="review_staff", roles=[roles.PRODUCT_STAFF])
 
 
 def make_experts(staff, n, affiliation="某大学"):

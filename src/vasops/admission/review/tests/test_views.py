@@ -12,6 +12,7 @@ from vasops.admission.review import actions
 from vasops.admission.tests import support as f
 from vasops.api.models import ApiToken
 from vasops.core import documents, roles
+from vasops.core.testing import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,8 @@ def _no_2fa(settings):
 
 
 @pytest.fixture
-def staff():
-    return f.user("review_view_staff", role=roles.PRODUCT_STAFF, staff=True)
+def staff(db):
+    return StaffFactory(username="review_view_staff", roles=[roles.PRODUCT_STAFF])
 
 
 @pytest.fixture
@@ -134,12 +135,22 @@ def test_staff_pages_show_seed_and_record_absence(client, staff, scene):
 
 
 def test_weights_page_refuses_sum_other_than_10000(client, staff):
+    """A sum of 9999 is refused with the sum named and nothing saved; 10000 is saved. (The page
+    always explains "合计须为 10000", so the refusal is asserted by its own words.)"""
+    from vasops.admission.review.models import ReviewIndicator
+
     client.force_login(staff)
     actions.ensure_default_indicators()
+    saved = dict(ReviewIndicator.objects.values_list("code", "weight_bp"))
     data = {f"w_{s.code}": 1000 for s in actions.rules.DEFAULT_INDICATORS}
     data["w_innovation"] = 999
     resp = client.post(reverse("admission:review_indicators"), data)
-    assert resp.status_code == 200 and "10000" in resp.content.decode()
+    assert resp.status_code == 200
+    assert "各指标权重之和须为 10000 基点（100%），当前为 9999。" in resp.content.decode()
+    assert dict(ReviewIndicator.objects.values_list("code", "weight_bp")) == saved
+    data["w_innovation"] = 1000
+    assert client.post(reverse("admission:review_indicators"), data).status_code == 302
+    assert ReviewIndicator.objects.get(code="innovation").weight_bp == 1000
 
 
 def test_api_expert_sees_only_own_meetings_and_sheets(client, scene, staff):

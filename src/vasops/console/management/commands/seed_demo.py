@@ -43,8 +43,7 @@ def pdf(name: str) -> SimpleUploadedFile:
 def credit_code(seq: int) -> str:
     from vasops.partners import rules
 
-    first17 = f"91420100MA4K{seq:05d}"
-    return first17 + rules.credit_code_check_char(first17)
+    return rules.complete_credit_code(f"91420100MA4K{seq:05d}")
 
 
 class Command(BaseCommand):
