@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.catalog.models import BillingMode
+from vasops.core.fields import ClockDateTimeField
 
 
 class AdmissionSettings(models.Model):
@@ -23,7 +24,7 @@ class AdmissionSettings(models.Model):
     acceptance_months = models.CharField(
         _("受理月份"), max_length=40, default="1,4,7,10", help_text=_("逗号分隔的月份，例如 1,4,7,10")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("准入设置")
@@ -98,8 +99,8 @@ class Application(FSMModelMixin, models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     access_data = models.JSONField(_("接入资料"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("准入申请")
@@ -195,7 +196,7 @@ class ApplicationMaterial(models.Model):
     kind = models.CharField(_("资料类型"), max_length=40)
     document = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
     is_current = models.BooleanField(default=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请资料")
@@ -226,7 +227,7 @@ class ApplicationProduct(models.Model):
     description = models.TextField(_("产品描述"), blank=True)
     fee_fen = models.PositiveIntegerField(_("资费（分）"), default=0)
     billing_mode = models.CharField(_("计费方式"), max_length=20, choices=BillingMode.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请产品")
@@ -245,7 +246,7 @@ class AccessTestResult(models.Model):
     passed = models.BooleanField(_("通过"))
     note = models.TextField(_("说明"), blank=True)
     tested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    tested_at = models.DateTimeField(auto_now_add=True)
+    tested_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("接入测试结果")
@@ -262,7 +263,7 @@ class Contract(models.Model):
     settlement_ratio_bp = models.PositiveIntegerField(_("结算比例（基点）"))
     signed_copy = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    signed_at = models.DateTimeField(auto_now_add=True)
+    signed_at = ClockDateTimeField(auto_now_add=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from vasops.api.models import ApiToken
+from vasops.core import clock
 from vasops.core.middleware import needs_second_factor
 
 
@@ -21,7 +21,7 @@ class BearerToken(HttpBearer):
         )
         if row is None:
             return None
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=clock.now())
         request.user = row.user
         return row.user
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vasops.core.fields import ClockDateTimeField
+
 
 class ApiToken(models.Model):
     """Bearer token of a machine client. Only the SHA-256 of the secret is stored."""
@@ -15,7 +17,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100, blank=True)
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

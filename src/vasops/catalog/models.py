@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from vasops.core.fields import ClockDateTimeField
+
 
 class BusinessLine(models.Model):
     """业务线: SMS, MMS, WAP, IVR … managed by staff; a product belongs to one."""
@@ -121,8 +123,8 @@ class Product(FSMModelMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("产品")
@@ -201,7 +203,7 @@ class ProductVersion(models.Model):
     change_request = models.ForeignKey(
         "ProductChangeRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("产品版本")
@@ -292,7 +294,7 @@ class ProductChangeRequest(FSMModelMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("产品变更申请")
@@ -360,7 +362,7 @@ class ResourcePool(models.Model):
     )
     note = models.CharField(_("说明"), max_length=500, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("资源池")
@@ -408,7 +410,7 @@ class ResourceAllocation(models.Model):
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    allocated_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+    allocated_at = ClockDateTimeField(_("分配时间"), auto_now_add=True)
     released_at = models.DateTimeField(_("释放时间"), null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

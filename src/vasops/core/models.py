@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vasops.core import clock
+from vasops.core.fields import ClockDateTimeField
 
 
 class User(AbstractUser):
@@ -46,7 +47,7 @@ class WorkCalendar(models.Model):
     is_working_day = models.BooleanField(_("工作日"))
     note = models.CharField(_("说明"), max_length=100, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("工作日历")
@@ -112,7 +113,7 @@ class Notification(models.Model):
     subject = models.CharField(_("主题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = ClockDateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed = models.BooleanField(default=False)
 
@@ -137,7 +138,7 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("文档")
@@ -164,7 +165,7 @@ class Deadline(models.Model):
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     reminded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("期限")

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from vasops.core.fields import ClockDateTimeField
+
 
 class PartnerKind(models.TextChoices):
     SP = "SP", _("SP（服务提供商）")
@@ -52,8 +54,8 @@ class Partner(FSMModelMixin, models.Model):
     suspended_from = models.CharField(
         _("暂停前状态"), max_length=20, choices=State.choices, blank=True, help_text=_("恢复时回到该状态")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("合作伙伴")
@@ -100,7 +102,7 @@ class Membership(models.Model):
     )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="members")
     is_admin = models.BooleanField(_("管理员"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("合作伙伴用户")
@@ -131,7 +133,7 @@ class Qualification(models.Model):
         "core.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     reminded_30_at = models.DateTimeField(null=True, blank=True)
     reminded_7_at = models.DateTimeField(null=True, blank=True)
 
@@ -181,7 +183,7 @@ class BankAccount(models.Model):
     account_number = models.CharField(_("账号"), max_length=40)
     effective_from = models.DateField(_("生效日期"))
     is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("银行账户")
@@ -212,7 +214,7 @@ class Restriction(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -301,8 +303,8 @@ class PartnerChangeRequest(FSMModelMixin, models.Model):
         BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="change_requests"
     )
     applied_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("基本信息变更申请")

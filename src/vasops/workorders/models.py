@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from vasops.core.fields import ClockDateTimeField
 from vasops.workorders import rules
 from vasops.workorders.rules import VAS_SYSTEMS
 
@@ -69,8 +70,8 @@ class WorkOrder(FSMModelMixin, models.Model):
     result = models.TextField(_("处理结果"), blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("工单")
@@ -171,7 +172,7 @@ class Comment(models.Model):
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("内容"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("工单留言")
@@ -186,7 +187,7 @@ class Attachment(models.Model):
     )
     document = models.ForeignKey("core.Document", on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("工单附件")

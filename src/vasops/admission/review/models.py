@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from vasops.core.fields import ClockDateTimeField
+
 __all__ = [
     "Expert",
     "ExpertConflict",
@@ -29,8 +31,8 @@ class Expert(models.Model):
     specialities = models.JSONField(_("专业领域"), default=list, blank=True)
     affiliation = models.CharField(_("所在单位"), max_length=200, blank=True)
     active = models.BooleanField(_("在库"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("评审专家")
@@ -54,7 +56,7 @@ class ExpertConflict(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("专家回避")
@@ -126,7 +128,7 @@ class ReviewMeeting(FSMModelMixin, models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("评审会")

@@ -307,3 +307,19 @@ def test_a_pool_filled_after_the_draft_is_listed_at_submission(partner_a, partne
     with pytest.raises(DomainError) as exc:
         actions.submit_application(app, actor=partner_a[1])
     assert "catalog.resource_pool_full" in codes(exc.value)
+
+
+def test_every_timestamp_of_an_application_follows_the_moved_business_date(partner_a, freeze):
+    """One clock: with the demo's date moved, created/uploaded/submitted all read that date (the
+    API no longer answers created_at 2026-12-03 beside submitted_at 2027-07-01)."""
+    import datetime as dt
+
+    from vasops.core import clock
+
+    freeze("2027-07-01")
+    _p, user = partner_a
+    app = actions.submit_application(complete_application(user), actor=user)
+    app.refresh_from_db()
+    stamps = [app.created_at, app.updated_at, app.submitted_at]
+    stamps += [m.uploaded_at for m in app.materials.all()] + [p.created_at for p in app.products.all()]
+    assert {clock.local_date(s) for s in stamps} == {dt.date(2027, 7, 1)}

@@ -92,3 +92,53 @@ def test_end_of_day_is_the_last_second_in_shanghai():
 def test_frozen_refuses_a_bad_date(bad):
     with pytest.raises(ValueError), clock.frozen(bad):
         pass
+
+
+# --- one clock: every timestamp the platform writes comes from the business clock ----------
+
+
+def test_every_automatic_timestamp_outside_the_vac_reads_the_business_clock():
+    from django.apps import apps
+    from django.db import models
+
+    from vasops.core.fields import ClockDateTimeField
+
+    wall_clock = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("vasops.") and model._meta.app_label != "vac"
+        for field in model._meta.fields
+        if isinstance(field, models.DateTimeField)
+        and (field.auto_now or field.auto_now_add)
+        and not isinstance(field, ClockDateTimeField)
+    ]
+    assert wall_clock == []
+
+
+@pytest.mark.django_db
+def test_inbox_deadlines_and_documents_are_stamped_on_the_moved_business_date(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vasops.core import documents, notify
+    from vasops.core.models import Deadline, Notification
+    from vasops.core.testing import UserFactory
+
+    user = UserFactory()
+    with clock.frozen("2030-05-06"):
+        with django_capture_on_commit_callbacks(execute=True):
+            notify.send([user], subject="测试", body="", url="/")
+        deadline = Deadline.objects.create(object_type="x.y", object_id="1", kind="k", due_at=clock.now())
+        doc = documents.store(
+            SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+            actor=user,
+            partner_id=None,
+            kind="test",
+            field="file",
+        )
+        notify.mark_read(user)
+    note = Notification.objects.get(recipient=user)
+    assert note.read_at is not None
+    for stamp in (note.created_at, note.read_at, deadline.created_at, doc.uploaded_at):
+        assert clock.local_date(stamp) == dt.date(2030, 5, 6)

@@ -164,3 +164,11 @@ def test_stage_finished_after_its_deadline_is_recorded_late(upgrade, product, fr
     actions.advance_stage(upgrade, actor=product)
     first = upgrade.stages.order_by("id").first()
     assert first.on_time is False
+
+
+def test_work_order_times_follow_the_business_clock(upgrade, user_a):
+    """One clock: the order's 创建时间 and its comments are stamped on the (frozen) business date."""
+    note = actions.comment(upgrade, actor=user_a, text="请尽快处理")
+    upgrade.refresh_from_db()
+    stamps = [upgrade.created_at, upgrade.updated_at, note.created_at]
+    assert {clock.local_date(s) for s in stamps} == {dt.date(2026, 2, 12)}

@@ -129,7 +129,7 @@ def test_excel_export_has_header_and_rows():
 def wo(cal, freeze, user_a):
     freeze("2026-11-09")
     wo = actions.open_work_order(actor=user_a, type="om_complaint", title="投诉")
-    # created_at is auto_now_add (wall clock): pin it inside the reported month
+    # created_at follows the business clock (2026-11-09 above); pin it to the reported instant
     WorkOrder.objects.filter(pk=wo.pk).update(created_at=START)
     return wo
 
