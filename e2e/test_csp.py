@@ -12,7 +12,6 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 from django.core.management import call_command
 
-from e2e.conftest import login, login_staff, new_person_page
 from vasops.api.tests.seed import ensure_migration_data
 from vasops.core import clock
 from vasops.core.models import User
@@ -79,18 +78,16 @@ def crawl(page, base: str, start: str) -> tuple[list[str], list[str]]:
     return visited, problems
 
 
-def test_every_page_staff_and_partners_reach_passes_the_csp(page, browser, live_server, demo):
-    login_staff(page, live_server, User.objects.get(username="admin"), DEMO_PASSWORD)
+def test_every_page_staff_and_partners_reach_passes_the_csp(page, people, live_server, log_in, demo):
+    log_in(page, User.objects.get(username="admin"), DEMO_PASSWORD)
     visited, problems = crawl(page, live_server.url, "/")
     assert len(visited) >= 30, visited
     assert problems == []
 
-    partner_page = new_person_page(browser)
-    login(partner_page, live_server, "xingyun", DEMO_PASSWORD)
+    partner_page = log_in(people(), "xingyun", DEMO_PASSWORD)
     visited, problems = crawl(partner_page, live_server.url, "/")
     assert len(visited) >= 10, visited
     assert problems == []
-    partner_page.context.close()
 
     # a behaviour moved from inline script to app.js still runs: a dismissed data-confirm
     # prompt keeps the form from being sent
