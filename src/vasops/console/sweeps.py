@@ -71,6 +71,18 @@ def _crm_files() -> Any:
     return crm.sweep()
 
 
+def _user_sms() -> Any:
+    from vasops.vac import tasks
+
+    return tasks.send_sms()
+
+
+def _crm_exception_file() -> Any:
+    from vasops.vac import tasks
+
+    return tasks.crm_exception_files()
+
+
 def _order_sync() -> Any:
     from vasops.vac import syncfiles
 
@@ -81,7 +93,9 @@ MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
     Sweep("unconfirmed", "二次确认超时作废", 5 * MINUTE, _unconfirmed),
+    Sweep("user_sms", "用户短信（二次确认、0000 查询）", MINUTE, _user_sms),
     Sweep("crm_files", "CRM 批量文件", 5 * MINUTE, _crm_files),
+    Sweep("crm_exception_file", "VAC 至 CRM 异常文件", 15 * MINUTE, _crm_exception_file),
     Sweep("order_sync", "定购关系同步文件（日增量、月全量、SP 回执）", 15 * MINUTE, _order_sync),
     Sweep("work_orders", "工单超期提醒与升级", 15 * MINUTE, _work_orders),
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),

@@ -9,6 +9,7 @@ SubscriptionHistory only (the hot path writes no AuditEvent). A refusal raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,15 +20,18 @@ from django.db import IntegrityError, transaction
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
 from vasops.core import audit, clock
-from vasops.core.errors import NotFound
+from vasops.core.errors import DomainError, NotFound
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
 from vasops.vac import cache, ids, rules
-from vasops.vac.errors import VacRefused
+from vasops.vac import msisdn as numbers
+from vasops.vac.errors import VacError, VacRefused
+from vasops.vac.events import VacEvent
 from vasops.vac.models import (
     LIVE_STATES,
     Account,
     NotifyOutbox,
+    SmsMessage,
     Subscription,
     SubscriptionHistory,
     UsageRecord,
@@ -37,7 +41,7 @@ from vasops.vac.permissions import MANAGE
 from vasops.vac.protocol.codes import ResultCode
 from vasops.vac.protocol.soap import UpdateType
 
-MACHINE_ACTORS = frozenset({"gateway", "crm", "system"})
+MACHINE_ACTORS = frozenset({"gateway", "crm", "system", "sms"})
 
 
 @dataclass(slots=True)
@@ -58,11 +62,9 @@ class Answer:
 
 
 def normalise_msisdn(msisdn: str) -> str:
-    """Bare 11 digits: ``86…`` and ``+86…`` forms are accepted (VAC.md A.10)."""
-    value = msisdn.strip().removeprefix("+")
-    if len(value) == 13 and value.startswith("86"):
-        value = value[2:]
-    if not (len(value) == 11 and value.isdigit()):
+    """The bare number (vasops.vac.msisdn.bare); not a mobile number → refused 107."""
+    value = numbers.bare(msisdn)
+    if value is None:
         raise VacRefused(ResultCode.MSISDN_INVALID)
     return value
 
@@ -79,7 +81,7 @@ def _label(actor: Any) -> str:
     return actor if isinstance(actor, str) else str(actor)
 
 
-def _audit(actor: Any, action: str, obj: Any, *, partner_id: int | None, after: dict[str, Any]) -> None:
+def _audit(actor: Any, action: VacEvent, obj: Any, *, partner_id: int | None, after: dict[str, Any]) -> None:
     if not isinstance(actor, str):
         audit.record(actor=actor, action=action, obj=obj, partner_id=partner_id, after=after)
 
@@ -225,11 +227,17 @@ def _notify(
     sub: Subscription | None = None,
     link_id: str = "",
     desc: str = "",
+    content: str = "",
+    by_file: bool = False,
 ) -> NotifyOutbox:
+    """The SP's notification (VAC.md B.3): ``userId`` with the country code, an open-ended
+    relation expiring :data:`vac.rules.FAR_FUTURE`, ``updateDesc`` the access number (or empty).
+    ``by_file``: a CRM batch change, which reaches the SP only in the sync files (B.1)."""
+    expire = "" if sub is None else (_stamp(sub.expiry_at) if sub.expiry_at else rules.FAR_FUTURE)
     row = NotifyOutbox.objects.create(
         partner_id=product.partner_id,
         subscription=sub,
-        user_id=msisdn,
+        user_id=numbers.COUNTRY_CODE + msisdn,
         service_type=product.business_line.service_type,
         sp_id=product.partner.enterprise_code or "",
         product_id=product.product_code or "",
@@ -237,9 +245,11 @@ def _notify(
         update_time=_stamp(now),
         update_desc=desc[:100],
         link_id=link_id[:20],
+        content=content[:140],
         effective_date=_stamp(sub.effective_at) if sub else "",
-        expire_date=_stamp(sub.expiry_at) if sub else "",
+        expire_date=expire,
         time_stamp=_stamp(now, "%m%d%H%M%S"),
+        state=NotifyOutbox.State.FILE_ONLY if by_file else NotifyOutbox.State.PENDING,
         next_attempt_at=now,
         created_at=now,
     )
@@ -251,6 +261,13 @@ def _notify(
 # ------------------------------------------------------------------------------ actions ---
 
 
+def _order_desc(product: Product, channel: str, desc: str) -> str:
+    """updateDesc (B.3): the access number the user ordered at; a CRM-side order the product's."""
+    if desc:
+        return desc
+    return product.access_number or "" if channel in rules.TRUSTED_CHANNELS else ""
+
+
 @transaction.atomic
 def subscribe(
     *,
@@ -260,13 +277,21 @@ def subscribe(
     channel: str,
     link_id: str = "",
     now: dt.datetime | None = None,
+    confirmed_upstream: bool = False,
+    desc: str = "",
+    by_file: bool = False,
 ) -> Answer:
-    """订购. Chargeable products from untrusted channels wait for the user's 二次确认."""
+    """订购. Chargeable products from untrusted channels wait for the user's 二次确认, whose SMS
+    is queued at once; ``confirmed_upstream``: the channel asked the user already (SPMS).
+    ``by_file``: a CRM batch line (the SP learns it from the sync files only)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
     existing = _live(msisdn, product)
-    decision = _decide(rules.Op.SUBSCRIBE, facts_for(msisdn, product, now, sub=existing, channel=channel))
+    facts = facts_for(msisdn, product, now, sub=existing, channel=channel)
+    if confirmed_upstream:
+        facts = dataclasses.replace(facts, confirmed_upstream=True)
+    decision = _decide(rules.Op.SUBSCRIBE, facts)
     pending = decision.outcome is rules.Outcome.PENDING
     try:
         with transaction.atomic():
@@ -282,17 +307,48 @@ def subscribe(
         raise VacRefused(ResultCode.ALREADY_SUBSCRIBED) from None
     _history(sub, "requested", "", actor, now)
     answer = Answer(decision, sub)
-    if not pending:
-        answer.cdr_id = _activate(sub, decision, actor, now)
-    _audit(actor, "vac.subscribe", sub, partner_id=product.partner_id, after={"state": sub.state})
+    if pending:
+        _ask_confirmation(sub, facts, now)
+    else:
+        desc = _order_desc(product, channel, desc)
+        answer.cdr_id = _activate(sub, decision, actor, now, desc=desc, by_file=by_file)
+    _audit(
+        actor, VacEvent.SUBSCRIPTION_CREATED, sub, partner_id=product.partner_id, after={"state": sub.state}
+    )
     return answer
 
 
-def _activate(sub: Subscription, decision: rules.Decision, actor: Any, now: dt.datetime) -> str | None:
+def _ask_confirmation(sub: Subscription, facts: rules.Facts, now: dt.datetime) -> None:
+    """Queue the double-confirmation SMS (二次确认) of a pending relation (sent by vac.sms)."""
+    from vasops.vac.sms import outbox, texts
+
+    hours = max(1, int(facts.confirm_interval.total_seconds()) // 3600)
+    text = texts.confirm_request(sub.product.name, facts.price_fen, facts.billing_mode, hours)
+    outbox.enqueue(sub.msisdn, SmsMessage.Kind.CONFIRM, text, subscription=sub, now=now)
+
+
+def _activate(
+    sub: Subscription,
+    decision: rules.Decision,
+    actor: Any,
+    now: dt.datetime,
+    *,
+    desc: str = "",
+    by_file: bool = False,
+) -> str | None:
     sub.effective_at = now
     _move(sub, "confirm", "订购生效", "activated", actor, now)
     cdr_id = _charge_month(sub, decision.price_fen, now) if decision.charge else None
-    _notify(sub.product, sub.msisdn, UpdateType.SUBSCRIBE, now, sub=sub, link_id=sub.link_id)
+    _notify(
+        sub.product,
+        sub.msisdn,
+        UpdateType.SUBSCRIBE,
+        now,
+        sub=sub,
+        link_id=sub.link_id,
+        desc=desc,
+        by_file=by_file,
+    )
     return cdr_id
 
 
@@ -307,30 +363,56 @@ def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | Non
     if decision.outcome is rules.Outcome.DROP and sub is not None:
         # the drop is kept: the answer carries the refusal code instead of raising
         _move(sub, "drop", "确认超时作废", "dropped", actor, now, reason="二次确认超时")
-        _audit(actor, "vac.confirm_too_late", sub, partner_id=product.partner_id, after={"state": sub.state})
+        _audit(
+            actor,
+            VacEvent.SUBSCRIPTION_DROPPED,
+            sub,
+            partner_id=product.partner_id,
+            after={"state": sub.state},
+        )
         return Answer(decision, sub)
     if not decision.ok:
         raise VacRefused(decision.code)
     assert sub is not None
     answer = Answer(decision, sub)
     answer.cdr_id = _activate(sub, decision, actor, now)
-    _audit(actor, "vac.confirm", sub, partner_id=product.partner_id, after={"state": sub.state})
+    _audit(
+        actor, VacEvent.SUBSCRIPTION_CONFIRMED, sub, partner_id=product.partner_id, after={"state": sub.state}
+    )
     return answer
 
 
 @transaction.atomic
 def unsubscribe(
-    *, actor: Any, msisdn: str, product: Product, reason: str = "", now: dt.datetime | None = None
+    *,
+    actor: Any,
+    msisdn: str,
+    product: Product,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    desc: str = "",
+    by_file: bool = False,
 ) -> Answer:
-    """退订 (a pending relation is simply dropped, nobody is told)."""
+    """退订 (a pending relation is simply dropped, nobody is told). ``reason`` goes to the
+    relation's history; the SP's notification carries the access number (``desc``), not it."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
     sub = _live(msisdn, product)
     decision = _decide(rules.Op.UNSUBSCRIBE, facts_for(msisdn, product, now, sub=sub))
     assert sub is not None
-    _end(sub, decision.outcome, actor, now, reason)
-    _audit(actor, "vac.unsubscribe", sub, partner_id=product.partner_id, after={"state": sub.state})
+    _end(
+        sub,
+        decision.outcome,
+        actor,
+        now,
+        reason,
+        desc=_order_desc(product, sub.channel, desc),
+        by_file=by_file,
+    )
+    _audit(
+        actor, VacEvent.SUBSCRIPTION_CANCELLED, sub, partner_id=product.partner_id, after={"state": sub.state}
+    )
     return Answer(decision, sub, changed=[sub])
 
 
@@ -342,6 +424,8 @@ def _end(
     reason: str = "",
     *,
     block: bool = False,
+    desc: str = "",
+    by_file: bool = False,
 ) -> None:
     if sub.state == Subscription.State.PENDING_CONFIRMATION or outcome is rules.Outcome.DROP:
         _move(sub, "drop", "作废", "dropped", actor, now, reason)
@@ -350,7 +434,16 @@ def _end(
         _move(sub, "block", "屏蔽", "blocked", actor, now, reason)
     else:
         _move(sub, "unsubscribe", "退订", "unsubscribed", actor, now, reason)
-    _notify(sub.product, sub.msisdn, UpdateType.UNSUBSCRIBE, now, sub=sub, link_id=sub.link_id, desc=reason)
+    _notify(
+        sub.product,
+        sub.msisdn,
+        UpdateType.UNSUBSCRIBE,
+        now,
+        sub=sub,
+        link_id=sub.link_id,
+        desc=desc,
+        by_file=by_file,
+    )
 
 
 def _scope(msisdn: str, service_type: str = "00", partner: Partner | None = None) -> Any:
@@ -359,7 +452,7 @@ def _scope(msisdn: str, service_type: str = "00", partner: Partner | None = None
         qs = qs.filter(product__business_line__service_type=service_type)
     if partner is not None:
         qs = qs.filter(partner=partner)
-    return qs.select_related("product", "product__partner", "product__business_line")
+    return qs.select_related("product", "product__partner", "product__business_line").order_by("id")
 
 
 @transaction.atomic
@@ -381,7 +474,9 @@ def unsubscribe_all(
     decision = _decide(rules.Op.UNSUBSCRIBE_ALL, facts)
     for sub in subs:
         _end(sub, decision.outcome, actor, now, reason or "全部退订")
-        _audit(actor, "vac.unsubscribe", sub, partner_id=sub.partner_id, after={"state": sub.state})
+        _audit(
+            actor, VacEvent.SUBSCRIPTION_CANCELLED, sub, partner_id=sub.partner_id, after={"state": sub.state}
+        )
     return Answer(decision, changed=subs)
 
 
@@ -394,13 +489,14 @@ def on_demand(
     link_id: str = "",
     cdr_id: str | None = None,
     now: dt.datetime | None = None,
+    desc: str = "",
 ) -> Answer:
     """点播: one use of a per-use product; charged per use; the SP is told (updateType 3)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
     decision = _decide(rules.Op.ON_DEMAND, facts_for(msisdn, product, now, sub=_live(msisdn, product)))
-    link_id = link_id or ids.link_id()
+    link_id = link_id or ids.link_id(now)
     answer = Answer(decision)
     if decision.charge:
         answer.cdr_id = cdr_id or ids.cdr_id()
@@ -412,7 +508,7 @@ def on_demand(
             kind=UsageRecord.Kind.PER_USE,
             at=now,
         )
-    _notify(product, msisdn, UpdateType.ON_DEMAND, now, link_id=link_id)
+    _notify(product, msisdn, UpdateType.ON_DEMAND, now, link_id=link_id, desc=desc)
     return answer
 
 
@@ -480,7 +576,7 @@ def block_user(
     _changed(msisdn)
     for sub in _scope(msisdn, service_type):
         _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, reason or "用户屏蔽业务能力", block=True)
-    _audit(actor, "vac.user_blocked", block, partner_id=None, after={"service_type": service_type})
+    _audit(actor, VacEvent.USER_BLOCKED, block, partner_id=None, after={"service_type": service_type})
     return block
 
 
@@ -504,7 +600,7 @@ def restore_user(
     block.restored_at = now
     block.save()
     _changed(msisdn)
-    _audit(actor, "vac.user_restored", block, partner_id=None, after={"service_type": service_type})
+    _audit(actor, VacEvent.USER_RESTORED, block, partner_id=None, after={"service_type": service_type})
     return block
 
 
@@ -521,13 +617,16 @@ def open_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) -> 
         account.closed_at = None
         account.save()
         _changed(msisdn)
-    _audit(actor, "vac.account_opened", account, partner_id=None, after={"state": account.state})
+    _audit(actor, VacEvent.ACCOUNT_OPENED, account, partner_id=None, after={"state": account.state})
     return account
 
 
 @transaction.atomic
-def close_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) -> Account:
-    """销户 from CRM: every live relation of the number ends (SPs are told)."""
+def close_account(
+    *, actor: Any, msisdn: str, now: dt.datetime | None = None, by_file: bool = False
+) -> Account:
+    """销户 from CRM: every live relation of the number ends and each SP is told (updateType 2):
+    in real time, or — ``by_file``, a CRM batch line — in the sync files only."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -537,9 +636,70 @@ def close_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) ->
     account.save()
     _changed(msisdn)
     for sub in _scope(msisdn):
-        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, "销户")
-    _audit(actor, "vac.account_closed", account, partner_id=None, after={"state": account.state})
+        desc = _order_desc(sub.product, "crm", "")
+        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, "销户", desc=desc, by_file=by_file)
+    _audit(actor, VacEvent.ACCOUNT_CLOSED, account, partner_id=None, after={"state": account.state})
     return account
+
+
+@transaction.atomic
+def change_number(
+    *, actor: Any, old_msisdn: str, new_msisdn: str, now: dt.datetime | None = None
+) -> list[Subscription]:
+    """改号 from CRM (A → B, VAC.md C.3 "SubscrbStat 91002"): the live relations, blocks and account
+    of A move to B, and each SP is told (updateType 5, ``userId`` B, ``content`` A: B.3). A
+    relation of A whose product B already has ends instead (updateType 2). Returns the moved."""
+    _check_actor(actor)
+    now = now or clock.now()
+    old, new = normalise_msisdn(old_msisdn), normalise_msisdn(new_msisdn)
+    if old == new:
+        raise DomainError(VacError.NUMBER_CHANGE_SAME, "新号码与原号码相同。", field="new_msisdn")
+    if _account_closed(old):
+        raise VacRefused(ResultCode.SUBSCRIBER_NOT_FOUND)
+    _changed(old)
+    _changed(new)
+    taken = set(
+        Subscription.objects.select_for_update()
+        .filter(msisdn=new, state__in=LIVE_STATES)
+        .values_list("product_id", flat=True)
+    )
+    moved: list[Subscription] = []
+    for sub in _scope(old):
+        if sub.product_id in taken:
+            _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, f"改号：{new} 已订购该产品")
+            continue
+        sub.msisdn = new
+        sub.save(update_fields=["msisdn", "updated_at"])
+        SubscriptionHistory.objects.create(
+            subscription=sub,
+            event="number_changed",
+            from_state=sub.state,
+            to_state=sub.state,
+            channel=sub.channel,
+            actor_label=_label(actor)[:150],
+            reason=f"改号：{old} → {new}"[:255],
+            at=now,
+        )
+        if sub.state == Subscription.State.ACTIVE:
+            content = numbers.COUNTRY_CODE + old
+            _notify(
+                sub.product, new, UpdateType.NUMBER_CHANGE, now, sub=sub, link_id=sub.link_id, content=content
+            )
+        moved.append(sub)
+    for block in UserBlock.objects.select_for_update().filter(msisdn=old, state=UserBlock.State.BLOCKED):
+        if not UserBlock.objects.filter(
+            msisdn=new, service_type=block.service_type, state=block.state
+        ).exists():
+            block.msisdn = new
+            block.save(update_fields=["msisdn"])
+    account = Account.objects.select_for_update().filter(msisdn=old).first()
+    if account is not None and not Account.objects.filter(msisdn=new).exists():
+        account.msisdn = new
+        account.save(update_fields=["msisdn"])
+    target = account or (moved[0] if moved else None)
+    if target is not None:
+        _audit(actor, VacEvent.NUMBER_CHANGED, target, partner_id=None, after={"old": old, "new": new})
+    return moved
 
 
 @transaction.atomic

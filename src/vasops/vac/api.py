@@ -16,9 +16,10 @@ from vasops.core.inputs import InputSchema, text_field
 from vasops.core.permissions import has
 from vasops.partners.models import Partner
 from vasops.partners.queries import partner_of
-from vasops.vac import actions, outbox_actions, queries
-from vasops.vac.errors import VacRefused
-from vasops.vac.models import CrmBatchFile, NotifyOutbox, Subscription
+from vasops.vac import actions, crm, outbox_actions, queries
+from vasops.vac import msisdn as numbers
+from vasops.vac.errors import VacError, VacRefused
+from vasops.vac.models import Account, CrmBatchFile, NotifyOutbox, Subscription
 from vasops.vac.permissions import MANAGE, VIEW_CRM_BATCH
 from vasops.vac.protocol.codes import ResultCode
 
@@ -121,10 +122,10 @@ def list_subscriptions(
         if not queries.is_vac_staff(request.user):
             raise PermissionDenied("您没有查询订购关系的权限。")
         if not msisdn:
-            raise DomainError("vac.msisdn_required", "请提供要查询的手机号码 msisdn。", field="msisdn")
+            raise DomainError(VacError.MSISDN_REQUIRED, "请提供要查询的手机号码 msisdn。", field="msisdn")
     qs = queries.subscriptions(request.user)
     if msisdn:
-        qs = qs.filter(msisdn=queries.normalise(msisdn))
+        qs = qs.filter(msisdn=numbers.bare_or_stripped(msisdn))
     if state:
         qs = qs.filter(state=state)
     return paginate(qs.order_by("-id"), response, offset, limit)
@@ -232,6 +233,84 @@ def list_crm_batches(
 @router.get("/crm-batches/{batch_id}", response=CrmBatchOut, summary="CRM 批量文件详情与进度")
 def get_crm_batch(request: HttpRequest, batch_id: int) -> CrmBatchFile:
     return get_or_404(queries.crm_batches(request.user), pk=batch_id)
+
+
+# --- CRM real-time messages (VAC 业务规范 4.6.1 CRM侧实时开/销户; C.3 number change) ----------------
+
+
+class AccountIn(Schema):
+    msisdn: str = Field(..., max_length=20, description="用户号码（11 位，可带 86 / +86）")
+
+
+class AccountOut(Schema):
+    msisdn: str
+    state: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    ended: int = Field(0, description="销户时结束的订购关系数（每个 SP 都收到退订通知）")
+
+
+class NumberChangeIn(Schema):
+    old_msisdn: str = Field(..., max_length=20, description="原号码")
+    new_msisdn: str = Field(..., max_length=20, description="新号码")
+
+
+class NumberChangeOut(Schema):
+    old_msisdn: str
+    new_msisdn: str
+    moved: list[int] = Field(..., description="迁到新号码的订购关系（每个 SP 收到 updateType 5 通知）")
+
+
+def _crm_client(request: HttpRequest) -> None:
+    """CRM's machine client (or staff) holding ``vac.manage_subscription``; the change is CRM's
+    (actor ``crm`` in the relations' history, as for its batch files)."""
+    if partner_of(request.user) is not None or not has(request.user, MANAGE):
+        raise PermissionDenied("您没有办理 CRM 实时开户、销户、改号的权限。")
+
+
+@router.post("/crm/accounts/open", response=AccountOut, summary="CRM 实时开户")
+def crm_open_account(request: HttpRequest, payload: AccountIn) -> dict[str, object]:
+    """开户 (a closed number starts afresh). Machine clients (CRM) and staff holding
+    ``vac.manage_subscription``; a re-sent message changes nothing twice."""
+    _crm_client(request)
+    account = actions.open_account(actor=crm.ACTOR, msisdn=payload.msisdn)
+    return {**_account(account), "ended": 0}
+
+
+@router.post("/crm/accounts/close", response=AccountOut, summary="CRM 实时销户")
+def crm_close_account(request: HttpRequest, payload: AccountIn) -> dict[str, object]:
+    """销户: every live relation of the number ends and each SP is told in real time
+    (updateType 2); later operations on the number answer 1001."""
+    _crm_client(request)
+    before = Subscription.objects.filter(
+        msisdn=numbers.bare_or_stripped(payload.msisdn), state=Subscription.State.ACTIVE
+    ).count()
+    account = actions.close_account(actor=crm.ACTOR, msisdn=payload.msisdn)
+    return {**_account(account), "ended": before}
+
+
+@router.post("/crm/number-changes", response=NumberChangeOut, summary="CRM 改号")
+def crm_change_number(request: HttpRequest, payload: NumberChangeIn) -> dict[str, object]:
+    """改号 A → B: A's relations, blocks and account move to B; each SP is told (updateType 5,
+    ``content`` = the old number)."""
+    _crm_client(request)
+    moved = actions.change_number(
+        actor=request.user, old_msisdn=payload.old_msisdn, new_msisdn=payload.new_msisdn
+    )
+    return {
+        "old_msisdn": actions.normalise_msisdn(payload.old_msisdn),
+        "new_msisdn": actions.normalise_msisdn(payload.new_msisdn),
+        "moved": [sub.pk for sub in moved],
+    }
+
+
+def _account(account: Account) -> dict[str, object]:
+    return {
+        "msisdn": account.msisdn,
+        "state": account.state,
+        "opened_at": account.opened_at,
+        "closed_at": account.closed_at,
+    }
 
 
 routers = [("/vac", router)]

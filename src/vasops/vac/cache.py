@@ -87,6 +87,10 @@ class Keys:
     def product(self, sp_id: str, product_code: str) -> str:
         return f"{self.prefix}{{cat}}pd:{sp_id}:{product_code}"
 
+    def device(self, device_id: str) -> str:
+        """The binary-interface device bound on some gateway process (vac.gateway.tcp)."""
+        return f"{self.prefix}bind:{device_id}"
+
     @property
     def catalog_index(self) -> str:
         return f"{self.prefix}{{cat}}idx"
@@ -197,6 +201,8 @@ class ProductInfo:
     partner_code: str  # PRM A7 status of the partner
     product_status: str  # PRM A.10 status of the product
     versions: tuple[tuple[int, int | None, int, str], ...]  # (from µs, to µs | None, fee, mode)
+    name: str = ""  # the product's name (the double-confirmation SMS names it)
+    access_number: str = ""  # 业务接入号 (updateDesc of a CRM-side order, VAC.md B.3)
 
     def version_at(self, when: dt.datetime) -> tuple[int, str] | None:
         """(fee, billing mode) of the version valid at ``when`` (catalog.queries.version_at)."""
@@ -219,6 +225,8 @@ class ProductInfo:
                 "ps": self.partner_code,
                 "us": self.product_status,
                 "v": self.versions,
+                "nm": self.name,
+                "an": self.access_number,
             }
         )
 
@@ -252,6 +260,8 @@ def _decode_product(raw: bytes | str) -> ProductInfo | int:
         partner_code=data["ps"],
         product_status=data["us"],
         versions=tuple(tuple(v) for v in data["v"]),  # type: ignore[misc]
+        name=data.get("nm", ""),
+        access_number=data.get("an", ""),
     )
 
 
@@ -282,6 +292,8 @@ def product_from_row(row: Any, sp_id: str, product_code: str) -> ProductInfo | i
         versions=tuple(
             (int(v[0]), None if v[1] is None else int(v[1]), int(v[2]), str(v[3])) for v in versions
         ),
+        name=row[6] or "",
+        access_number=row[7] or "",
     )
 
 
@@ -302,7 +314,8 @@ SELECT to_jsonb(pa), p.id, p.billing_mode, p.unicom_status, bl.service_type,
                    (extract(epoch FROM v.valid_from) * 1000000)::bigint,
                    (extract(epoch FROM v.valid_to) * 1000000)::bigint,
                    v.fee_fen, v.billing_mode)), '[]')
-          FROM catalog_productversion v WHERE v.product_id = p.id)
+          FROM catalog_productversion v WHERE v.product_id = p.id),
+       p.name, p.access_number
   FROM partners_partner pa
   LEFT JOIN catalog_product p ON p.partner_id = pa.id AND p.product_code = $2
   LEFT JOIN catalog_businessline bl ON bl.id = p.business_line_id

@@ -1,4 +1,4 @@
-"""Stable error codes of the VAC."""
+"""Stable error codes of the VAC (``vac.*``): every refusal the VAC raises names one of these."""
 
 from __future__ import annotations
 
@@ -10,19 +10,27 @@ from vasops.vac.protocol.codes import ResultCode
 
 
 class VacError(ErrorCode):
-    REFUSED = "vac.refused"
+    REFUSED = "vac.refused"  # an operation refused with an A.9 result code (``result_code``)
+    MSISDN_REQUIRED = "vac.msisdn_required"
+    ENDPOINT_URL = "vac.endpoint_url"
+    ENDPOINT_MISSING = "vac.endpoint_missing"
+    NUMBER_CHANGE_SAME = "vac.number_change_same"
 
 
 class VacRefused(DomainError):
-    """An operation refused with a VAC result code (A.9); the gateways answer that code."""
+    """An operation refused with a VAC result code (A.9); the gateways answer that code, the REST
+    API answers ``{"code": "vac.refused", "result_code": <A.9 code>, ...}``."""
 
     def __init__(self, result_code: ResultCode, **params: Any) -> None:
         self.result_code = result_code
         super().__init__(
-            f"{VacError.REFUSED}.{int(result_code)}",
+            VacError.REFUSED,
             f"{result_code.zh}（结果码 {int(result_code)}）",
             status=409,
             clause="《VAC 接口规范》附录C",
             result_code=int(result_code),
             **params,
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "result_code": int(self.result_code)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from vasops.core.forms import StyledFormMixin
+from vasops.vac import msisdn as numbers
 
 
 class LookupForm(StyledFormMixin, forms.Form):
@@ -13,10 +14,8 @@ class LookupForm(StyledFormMixin, forms.Form):
     )
 
     def clean_msisdn(self) -> str:
-        value = self.cleaned_data["msisdn"].strip().removeprefix("+")
-        if len(value) == 13 and value.startswith("86"):
-            value = value[2:]
-        if not (len(value) == 11 and value.isdigit() and value.startswith("1")):
+        value = numbers.bare(self.cleaned_data["msisdn"])
+        if value is None:
             raise forms.ValidationError("请输入 11 位手机号码。")
         return value
 

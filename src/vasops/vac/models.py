@@ -171,7 +171,9 @@ class UsageRecord(models.Model):
         MONTHLY = "monthly", _("包月")
         PER_USE = "per_use", _("按次")
 
-    cdr_id = models.CharField(_("话单号"), max_length=40)
+    # ``B<yyyymmdd>-<device>-<SequenceNumber>`` from the binary interface (up to 51 characters),
+    # ``M<relation>-<YYYYMM>`` monthly, ``U<32 hex>`` per use, or the caller's own id (vac.ids)
+    cdr_id = models.CharField(_("话单号"), max_length=64)
     msisdn = models.CharField(_("手机号码"), max_length=20)
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
@@ -182,6 +184,8 @@ class UsageRecord(models.Model):
     fee_fen = models.PositiveIntegerField(_("费用（分）"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     at = models.DateTimeField(_("时间"))
+    # the LinkID answered for an on-demand use, so a re-sent request answers the same one
+    link_id = models.CharField(_("LinkID"), max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("话单")
@@ -214,6 +218,8 @@ class NotifyOutbox(models.Model):
         PENDING = "pending", _("待发送")
         DELIVERED = "delivered", _("已送达")
         FAILED = "failed", _("发送失败")
+        # CRM batch changes reach the SP only in the order-relation sync files (VAC.md B.1, C.1)
+        FILE_ONLY = "file_only", _("仅同步文件")
 
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="+", db_constraint=False
@@ -366,6 +372,87 @@ class SyncFile(models.Model):
             models.UniqueConstraint(fields=["partner", "kind", "period", "part"], name="vac_syncfile_part")
         ]
         indexes = [models.Index(fields=["partner", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SmsMessage(models.Model):
+    """A short message VAC sends a user through the SMS gateway (SGIP 1.2 Submit, SGIP.md): the
+    double-confirmation request (二次确认), the 0000 self-service list and the answers to the user's
+    replies. Queued here and sent by the SGIP client; a gateway that is down leaves the row pending
+    and it is retried (nothing lost)."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("二次确认")
+        LIST = "list", _("订购查询（0000）")
+        REPLY = "reply", _("办理结果")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SUBMITTED = "submitted", _("已提交短信网关")
+        DELIVERED = "delivered", _("已送达")
+        UNDELIVERED = "undelivered", _("送达失败")
+        FAILED = "failed", _("发送失败")
+
+    msisdn = models.CharField(_("手机号码"), max_length=20)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    text = models.CharField(_("短信内容"), max_length=500)
+    # the confirmation asked for (CONFIRM) or the relations listed, in the order numbered (LIST)
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    items = models.JSONField(_("列出的订购关系"), default=list, blank=True)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    last_error = models.CharField(_("最近错误"), max_length=255, blank=True)
+    # the SGIP sequence number of the Submit ("node-time-counter"), which the Report names
+    submit_sequence = models.CharField(max_length=40, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    report_state = models.PositiveSmallIntegerField(_("状态报告"), null=True, blank=True)
+    report_error = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("用户短信")
+        verbose_name_plural = _("用户短信")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["msisdn", "kind", "created_at"]),
+        ]
+
+
+class CrmExceptionFile(models.Model):
+    """A VAC → CRM exception file (VAC 业务规范 4.1.1.6, VAC.md C.3 [I]): the order-relation changes
+    of one day that were made on the VAS side (SMS, WAP, IVR, portals, blocks) and that CRM has not
+    heard of in real time, for CRM to reconcile. One row per file; CRM's receipt read back."""
+
+    class State(models.TextChoices):
+        GENERATED = "generated", _("待回执")
+        CONFIRMED = "confirmed", _("已确认")
+        REFUSED = "refused", _("被拒绝")
+        PARTIAL = "partial", _("部分错误")
+
+    day = models.DateField(_("数据日期"))
+    part = models.PositiveIntegerField(_("分卷"), default=1)
+    sequence = models.CharField(_("文件序号"), max_length=4)
+    name = models.CharField(_("文件名"), max_length=64, unique=True)
+    path = models.CharField(_("相对路径"), max_length=255)
+    records = models.PositiveIntegerField(_("记录数"))
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.GENERATED)
+    error_code = models.CharField(_("文件级错误码"), max_length=40, blank=True)
+    failing_ids = models.JSONField(_("错误记录流水号"), default=list, blank=True)
+    created_at = models.DateTimeField(_("生成时间"))
+    receipt_at = models.DateTimeField(_("回执时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("VAC 至 CRM 异常文件")
+        verbose_name_plural = _("VAC 至 CRM 异常文件")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["day", "part"], name="vac_crmexceptionfile_part")]
 
     def __str__(self) -> str:
         return self.name

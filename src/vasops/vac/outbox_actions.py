@@ -15,6 +15,8 @@ from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.permissions import has
 from vasops.partners.models import Partner
 from vasops.partners.queries import is_partner_admin, partner_of
+from vasops.vac.errors import VacError
+from vasops.vac.events import VacEvent
 from vasops.vac.models import NotifyOutbox, SpEndpoint
 from vasops.vac.permissions import MANAGE
 from vasops.vac.protocol import soap
@@ -43,7 +45,7 @@ def resend_notification(*, actor: Any, notification: NotifyOutbox) -> NotifyOutb
     row.save(update_fields=["state", "attempts", "next_attempt_at"])
     audit.record(
         actor=actor,
-        action="vac.notification_resent",
+        action=VacEvent.NOTIFICATION_RESENT,
         obj=row,
         partner_id=row.partner_id,
         before=before,
@@ -63,7 +65,7 @@ def save_endpoint(
     """Set where the SP receives orderRelationUpdateNotify and its OrderKey (B.5)."""
     _may_act_for(actor, partner.pk, admin=True)
     if not url.lower().startswith(("http://", "https://")):
-        raise DomainError("vac.endpoint_url", "通知地址必须以 http:// 或 https:// 开头。", field="url")
+        raise DomainError(VacError.ENDPOINT_URL, "通知地址必须以 http:// 或 https:// 开头。", field="url")
     endpoint = SpEndpoint.objects.select_for_update().filter(partner=partner).first()
     before = (
         {"url": endpoint.url, "order_key": _mask(endpoint.order_key), "enabled": endpoint.enabled}
@@ -76,7 +78,7 @@ def save_endpoint(
     endpoint.save()
     audit.record(
         actor=actor,
-        action="vac.endpoint_saved",
+        action=VacEvent.ENDPOINT_SAVED,
         obj=endpoint,
         partner_id=partner.pk,
         before=before,
@@ -102,7 +104,7 @@ def send_test_notification(*, actor: Any, partner: Partner, msisdn: str = "13000
     _may_act_for(actor, partner.pk)
     endpoint = SpEndpoint.objects.filter(partner=partner).first()
     if endpoint is None:
-        raise DomainError("vac.endpoint_missing", "请先配置通知地址。", field="url")
+        raise DomainError(VacError.ENDPOINT_MISSING, "请先配置通知地址。", field="url")
     now = clock.now()
     product = Product.objects.filter(partner=partner).exclude(product_code="").order_by("id").first()
     request = soap.sign(
@@ -136,7 +138,7 @@ def send_test_notification(*, actor: Any, partner: Partner, msisdn: str = "13000
             result = TestResult(ok, answer.result_code, message, body.decode(), text)
     audit.record(
         actor=actor,
-        action="vac.endpoint_tested",
+        action=VacEvent.ENDPOINT_TESTED,
         obj=endpoint,
         partner_id=partner.pk,
         after={"ok": result.ok, "result_code": result.result_code, "message": result.message[:200]},

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from vasops.core.permissions import has
 from vasops.partners.models import Partner
 from vasops.partners.queries import partner_of
+from vasops.vac import msisdn as numbers
 from vasops.vac.models import (
     Account,
     CrmBatchFile,
@@ -20,14 +21,6 @@ from vasops.vac.models import (
     UserBlock,
 )
 from vasops.vac.permissions import VIEW, VIEW_CRM_BATCH
-
-
-def normalise(msisdn: str) -> str:
-    """Bare 11 digits when ``msisdn`` is a mobile number in any accepted form, else stripped."""
-    value = msisdn.strip().removeprefix("+")
-    if len(value) == 13 and value.startswith("86"):
-        value = value[2:]
-    return value
 
 
 def is_vac_staff(user: Any) -> bool:
@@ -46,13 +39,16 @@ def lookup(user: Any, msisdn: str) -> list[Subscription]:
     """Every relation of ``msisdn`` the caller may see, newest first, history prefetched."""
     history = Prefetch("history", queryset=SubscriptionHistory.objects.order_by("id"))
     return list(
-        subscriptions(user).filter(msisdn=normalise(msisdn)).prefetch_related(history).order_by("-id")
+        subscriptions(user)
+        .filter(msisdn=numbers.bare_or_stripped(msisdn))
+        .prefetch_related(history)
+        .order_by("-id")
     )
 
 
 def user_status(msisdn: str) -> dict[str, Any]:
     """Account and blocks of a user (staff only)."""
-    value = normalise(msisdn)
+    value = numbers.bare_or_stripped(msisdn)
     return {
         "account": Account.objects.filter(msisdn=value).first(),
         "blocks": list(UserBlock.objects.filter(msisdn=value).order_by("-blocked_at")),

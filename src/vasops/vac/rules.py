@@ -16,6 +16,9 @@ from vasops.vac.protocol.codes import ResultCode
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_CONFIRM_INTERVAL = dt.timedelta(hours=24)
+# expireDate of an open-ended relation in the SP notification and the sync files (VAC.md B.3: the
+# test spec's 20370101000000)
+FAR_FUTURE = "20370101000000"
 
 TRUSTED_CHANNELS = frozenset({"crm", "trusted_portal"})
 CHARGEABLE_MODES = frozenset({"monthly", "per_use", "per_item", "capped"})
@@ -44,6 +47,36 @@ BINARY_OPS: dict[int, Op] = {
     7: Op.BLOCK,
     8: Op.RESTORE,
 }
+
+
+# OrderMethod (TLV 0x1511, 订购渠道) → channel. VAC.md A.7 and E.2: the codes are in the VAC–BSS
+# spec's appendix, which nobody here could read [?]. Our table [I] numbers the ordering channels of
+# the VAC business spec (业务规范 4.1) in its order; a deployment maps the real codes with
+# VASOPS_VAC_ORDER_METHODS ({"code": "channel"}). Text names are accepted too.
+ORDER_METHODS: dict[str, str] = {
+    "01": "sms",  # 4.1.1.1 用户短信方式
+    "02": "wap",  # 4.1.1.2 用户 WAP 方式
+    "03": "ivr",  # 4.1.1.3 用户 IVR 方式
+    "04": "trusted_portal",  # 4.1.1.4 可信任域业务门户
+    "05": "web",  # 4.1.1.5 不可信任域（网站）
+    "06": "crm",  # 4.1.2.1 CRM 实时消息（营业厅）
+    "07": "crm",  # 4.1.2.2 CRM 批量文件
+    "08": "crm",  # 4.1.2.3 电子渠道、客服（经 CRM）
+}
+CHANNEL_NAMES = frozenset({"sms", "wap", "ivr", "web", "crm", "trusted_portal"})
+
+
+def order_method_channel(value: str | None, table: dict[str, str] | None = None) -> str | None:
+    """The channel an OrderMethod value names, or None when it names none (refused with 100).
+    Numeric codes are read with or without their leading zero (``1`` = ``01``)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    codes = ORDER_METHODS if table is None else table
+    if text.isdigit():
+        return codes.get(f"{int(text):02d}") or codes.get(text)
+    name = text.lower()
+    return name if name in CHANNEL_NAMES else None
 
 
 class Outcome(StrEnum):
@@ -76,6 +109,8 @@ class Facts:
     last_charged_month: str = ""
     live_count: int = 0  # unsubscribe-all: relations in scope
     confirm_interval: dt.timedelta = DEFAULT_CONFIRM_INTERVAL
+    # the engine that sent the order already asked the user (SPMS: VAC.md A.10, SGIP.md §11)
+    confirmed_upstream: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +233,7 @@ def decide(op: Op, f: Facts) -> Decision:
             return refuse(ResultCode.ALREADY_SUBSCRIBED)
         if f.subscription_state == "pending_confirmation":
             return refuse(ResultCode.SUBSCRIPTION_ABNORMAL)
-        if needs_double_confirmation(f.channel, f.billing_mode, f.price_fen):
+        if not f.confirmed_upstream and needs_double_confirmation(f.channel, f.billing_mode, f.price_fen):
             return Decision(ResultCode.SUCCESS, f.price_fen, False, Outcome.PENDING)
         return _activation(f)
     if op is Op.CONFIRM:

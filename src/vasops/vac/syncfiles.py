@@ -35,11 +35,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from vasops.core import clock
 from vasops.partners.models import Partner
 from vasops.partners.queries import partner_of
+from vasops.vac import msisdn as numbers
 from vasops.vac.models import NotifyOutbox, SpEndpoint, Subscription, SyncFile
 from vasops.vac.protocol import soap
 from vasops.vac.protocol import sync_files as codec
 from vasops.vac.queries import is_vac_staff
-from vasops.vac.rules import SHANGHAI
+from vasops.vac.rules import FAR_FUTURE, SHANGHAI
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def _subscription_rows(month: dt.date, now: dt.datetime) -> Callable[[set[int]],
                 partner_id,
                 soap.NotifyRequest(
                     record_sequence_id=f"{month:%Y%m}{sub_id:012d}",
-                    user_id=msisdn,
+                    user_id=numbers.COUNTRY_CODE + msisdn,
                     service_type=stype,
                     sp_id=sp or "",
                     product_id=code or "",
@@ -334,7 +335,7 @@ def _subscription_rows(month: dt.date, now: dt.datetime) -> Callable[[set[int]],
                     update_time=_stamp(effective or requested),
                     link_id=link_id[:20],
                     effective_date=_stamp(effective),
-                    expire_date=_stamp(expiry),
+                    expire_date=_stamp(expiry) if expiry else FAR_FUTURE,
                     time_stamp=time_stamp,
                 ),
             )

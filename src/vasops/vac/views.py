@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from vasops.core.clock import SHANGHAI
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.permissions import has
@@ -176,7 +177,8 @@ def crm_upload(request: HttpRequest) -> HttpResponse:
             if not created:
                 messages.info(
                     request,
-                    f"该文件已于 {batch.created_at:%Y-%m-%d %H:%M} 接收过（{batch.name}），不会重复处理。",
+                    f"该文件已于 {batch.created_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 接收过"
+                    f"（{batch.name}），不会重复处理。",
                 )
             elif batch.size <= getattr(settings, "VASOPS_CRM_INLINE_BYTES", 2 * 1024**2):
                 batch = crm.apply(batch)

@@ -27,7 +27,7 @@ every line gives the record and the error it gave when the file was read line by
 
 Public API: :func:`read_batch` / :class:`BatchReader` (yield :class:`BatchRecord` or
 :class:`BatchLineError`; :meth:`BatchReader.rows` yields the lighter :class:`BatchRow`),
-:func:`parse_line`, :class:`BatchHeader`, :class:`ErrorKind`, :func:`normalize_msisdn`,
+:func:`parse_line`, :class:`BatchHeader`, :class:`ErrorKind`,
 :class:`ExceptionFileWriter`, :func:`format_header`, :func:`format_record`, :func:`write_batch`.
 
 Ambiguities and choices (all [I], VAC.md has no vectors for this part):
@@ -40,7 +40,7 @@ Ambiguities and choices (all [I], VAC.md has no vectors for this part):
 3. updateType: C.3 says "1/2 applied"; other values are errors unless ``allowed_update_types`` says
    otherwise (e.g. add 5 for number changes).
 4. userIdType 1 requires an MSISDN: ``86`` + 11 digits or 11 digits starting with 1
-   (:func:`normalize_msisdn` gives the ``86`` form). updateTime is required; effectiveDate /
+   (``vasops.vac.msisdn.with_country_code`` gives the ``86`` form). updateTime is required; effectiveDate /
    expireDate may be empty; time_stamp is empty or MMDDHHMMSS; expireDate before effectiveDate is a
    date error.
 5. Values are stripped of surrounding spaces. Blank lines are skipped (not records, not errors) but
@@ -57,7 +57,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any, Final, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
+from ..msisdn import with_country_code
 from .soap import REQUEST_FIELDS, NotifyRequest, UserIdType
 
 __all__ = [
@@ -70,7 +72,6 @@ __all__ = [
     "ExceptionFileWriter",
     "format_header",
     "format_record",
-    "normalize_msisdn",
     "parse_line",
     "read_batch",
     "write_batch",
@@ -92,7 +93,7 @@ HEADER_LAYOUT: Final = (
 HEADER_CHARS: Final = sum(size for _, size in HEADER_LAYOUT)  # 104, + "\n" = 105 bytes
 RECEIPT_HEADER_BYTES: Final = 4 + 5 + 14 + 3 + 10 + 10 + 2 + 3 + 60 + 1  # 112
 DEFAULT_UPDATE_TYPES: Final = frozenset({1, 2})
-_MSISDN = re.compile(r"(?:86)?(1\d{10})")
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SP_ID = re.compile(r"\d{5}(?:\d{3})?")
 _PRODUCT_ID = re.compile(r"[0-9A-Za-z]{1,21}")
 _T = TypeVar("_T", "BatchRecord", "BatchRow")
@@ -138,7 +139,7 @@ class BatchRecord:
         """The user's MSISDN in ``86`` + 11-digit form (None for a pseudo-code user)."""
         if self.request.user_id_type != UserIdType.MSISDN:
             return None
-        return normalize_msisdn(self.request.user_id)
+        return with_country_code(self.request.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +171,6 @@ class BatchRow(NamedTuple):
     def of(cls, record: BatchRecord) -> BatchRow:
         r = record.request
         return cls(record.line_no, record.raw, record.msisdn, r.sp_id, r.product_id, r.update_type, r.link_id)
-
-
-def normalize_msisdn(value: str) -> str | None:
-    """``86`` + 11 digits for ``8613012345678`` or ``13012345678``; None if not an MSISDN."""
-    match = _MSISDN.fullmatch(value.strip())
-    return "86" + match.group(1) if match else None
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -228,7 +223,7 @@ def _parse_fields(
         raise _bad(1, f"record sequence id must be digits, got {seq!r}")
     if user_id_type not in ("1", "2"):
         raise _bad(2, f"userIdType must be 1 (MSISDN) or 2 (pseudo-code), got {user_id_type!r}")
-    if user_id_type == "1" and normalize_msisdn(user_id) is None:
+    if user_id_type == "1" and with_country_code(user_id) is None:
         raise _bad(3, f"invalid MSISDN {user_id!r}", ErrorKind.MSISDN)
     if not user_id:
         raise _bad(3, "empty user id")
@@ -727,6 +722,8 @@ class ExceptionFileWriter:
             raise ValueError("the exception file stream must be seekable")
         self.stream = stream
         self.sequence = _digits(sequence, 4, "file sequence")
+        if created_at.tzinfo is not None:  # an instant: written in Beijing time
+            created_at = created_at.astimezone(_SHANGHAI)
         self.created_at = created_at.strftime("%Y%m%d%H%M%S")
         self.system_code = _fixed(system_code, 3, "system code")
         self.reason_column = reason_column

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from zeep.transports import Transport
 from vasops.vac import actions, tasks
 from vasops.vac.models import NotifyOutbox, SpEndpoint
 from vasops.vac.protocol import soap
+from vasops.vac.tests.fake_sp import FakeSp
 
 DATA = Path(__file__).parent / "data"
 WSDL = DATA / "vac_sync_notify_sp.wsdl"
@@ -124,39 +123,16 @@ def expected(request: soap.NotifyRequest) -> dict[str, object]:
 # ------------------------------------------------------------------ zeep as the SP server -----
 
 
-class ZeepSp:
+class ZeepSp(FakeSp):
     """An SP whose request parsing and response building are done by zeep from the WSDL."""
 
     def __init__(self, client: zeep.Client) -> None:
+        super().__init__()
         self.client = client
         self.op = operation(client)
-        self.result_code = 0
-        self.received: list[dict[str, object]] = []
-        self.headers: list[dict[str, str]] = []
-        self.errors: list[str] = []
-        sp = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                sp.headers.append({k.lower(): v for k, v in self.headers.items()})
-                try:
-                    data, status = sp.handle(body), 200
-                except Exception as exc:  # the test reads sp.errors; VAC sees a failure
-                    sp.errors.append(f"{type(exc).__name__}: {exc}")
-                    data, status = soap.build_fault(str(exc)), 500
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/VacSync"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def respond(self, body: bytes) -> tuple[bytes, int]:
+        return self.handle(body), 200
 
     def check_envelope(self, envelope: Any) -> None:
         """What an rpc/encoded SP dispatches and decodes on, and zeep does not check itself."""
@@ -187,14 +163,6 @@ class ZeepSp:
             }
         )
         return bytes(etree.tostring(answer.content, xml_declaration=True, encoding="UTF-8"))
-
-    def __enter__(self) -> ZeepSp:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -336,48 +304,9 @@ def test_our_parse_request_reads_zeeps_request_with_empty_optional_members(clien
     assert soap.parse_request(zeep_request(client, minimal)) == minimal
 
 
-class OurSp:
-    """An SP built from our own parse_request / build_response, for zeep to call."""
-
-    def __init__(self, *, multiref: bool) -> None:
-        self.received: list[soap.NotifyRequest] = []
-        self.headers: list[dict[str, str]] = []
-        sp = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                sp.headers.append({k.lower(): v for k, v in self.headers.items()})
-                request = soap.parse_request(body)
-                sp.received.append(request)
-                data = soap.build_response(
-                    soap.NotifyResponse(request.record_sequence_id, 0), multiref=multiref
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/VacSync"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> OurSp:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("multiref", [False, True], ids=["inline", "multiref"])
 def test_zeep_client_calls_our_sp_and_reads_our_response(client, multiref):
-    with OurSp(multiref=multiref) as sp:
+    with FakeSp(multiref=multiref) as sp:
         service = client.create_service(
             "{http://soap.bossagent.vac.unicom.com}SyncNotifySPSoapBinding", sp.url
         )

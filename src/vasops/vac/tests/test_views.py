@@ -4,9 +4,6 @@ notifications / endpoint — and partner A never sees partner B on any of them."
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -15,6 +12,7 @@ from vasops.core import roles
 from vasops.core.models import AuditEvent
 from vasops.vac.models import CrmBatchFile, NotifyOutbox, SpEndpoint, Subscription
 from vasops.vac.protocol import soap
+from vasops.vac.tests.fake_sp import FakeSp
 from vasops.vac.tests.test_crm_apply import batch_bytes, rec
 
 pytestmark = pytest.mark.django_db
@@ -201,38 +199,8 @@ def test_staff_without_a_partner_cannot_resend_without_manage(two_sides, staff):
     assert AuditEvent.objects.filter(action="vac.notification_resent").count() == 1
 
 
-class _Peer:
-    def __init__(self, code: int = 0) -> None:
-        self.received: list[soap.NotifyRequest] = []
-        peer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                request = soap.parse_request(self.rfile.read(int(self.headers["Content-Length"])))
-                peer.received.append(request)
-                data = soap.build_response(
-                    soap.NotifyResponse(request.record_sequence_id, code), multiref=True
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notify"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_partner_admin_configures_the_endpoint_and_sends_a_test_notification(client, two_sides):
-    peer = _Peer()
+    peer = FakeSp().start()
     try:
         login(client, two_sides["user_a"])
         resp = client.post(
@@ -250,11 +218,11 @@ def test_partner_admin_configures_the_endpoint_and_sends_a_test_notification(cli
         assert soap.verify_encode_str(received, "k3y-2026") and received.sp_id == "91001"
         assert AuditEvent.objects.filter(action="vac.endpoint_tested").exists()
     finally:
-        peer.close()
+        peer.stop()
 
 
 def test_a_refusing_sp_is_shown_and_a_bad_url_stays_in_the_form(client, two_sides):
-    peer = _Peer(code=9)
+    peer = FakeSp(result_code=9).start()
     try:
         login(client, two_sides["user_a"])
         bad = client.post(reverse("vac:portal_endpoint"), {"save": "1", "url": "ftp://x", "order_key": "abc"})
@@ -263,7 +231,7 @@ def test_a_refusing_sp_is_shown_and_a_bad_url_stays_in_the_form(client, two_side
         page = client.post(reverse("vac:portal_endpoint"), {"test": "1"}).content.decode()
         assert "resultCode 9" in page
     finally:
-        peer.close()
+        peer.stop()
 
 
 def test_endpoint_is_per_partner_and_only_the_admin_edits(client, two_sides):
