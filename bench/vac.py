@@ -45,7 +45,19 @@ PRODUCTS = 20
 TARGETS = {"auth_rps": 5000, "auth_p99_ms": 20.0, "ratio": 0.15, "tcp_rps": 5000, "cdr_per_s": 5000}
 REDIS_URL = os.environ.get("VASOPS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PREFIX = "vacbench:"
-DEVICE, SECRET = "BENCH1", "bench-secret"
+SECRET = "bench-secret"
+MAX_CONNS = 256  # binary clients configured: one device per connection (a device binds once, A.1)
+
+
+def device(i: int) -> str:
+    return f"BENCH{i:03d}"
+
+
+def bind_stamp() -> str:
+    """The Bind's Time_Stamp: Beijing MMDDHHMMSS of now (the gateway refuses a stale one)."""
+    return time.strftime("%m%d%H%M%S", time.gmtime(time.time() + 8 * 3600))
+
+
 MSISDN0 = 13000000000
 DOC = ROOT / "docs" / "performance.md"
 DOC_MARK = "<!-- bench/vac.py: VAC section, rewritten by `make bench-vac` -->"
@@ -76,9 +88,8 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     out = orjson.dumps(
         {"code": 0, "message": "成功", "price_fen": 0, "charge": False, "echo": data.get("msisdn")}
     )
-    await send(
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(out))]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": out})
 
 
@@ -152,7 +163,7 @@ async def _tcp_client(
             b.CheckPrice(
                 sequence_id=seq,
                 source_device_type=24,
-                source_device_id=DEVICE,
+                source_device_id=device(0),
                 dest_device_id="VAC",
                 sequence_number=f"{seq:020d}",
                 oa=addr,
@@ -176,10 +187,10 @@ async def _tcp_client(
         bind = b.Bind.create(
             sequence_id=1,
             source_device_type=24,
-            source_device_id=DEVICE,
+            source_device_id=device(i),
             dest_device_id="VAC",
             secret=SECRET,
-            time_stamp="0310120000",
+            time_stamp=bind_stamp(),
             version=0x10,
         )
         writer.write(b.encode(bind))
@@ -557,7 +568,7 @@ def main(args: argparse.Namespace) -> int:
         "DATABASE_URL": url,
         "REDIS_URL": REDIS_URL,
         "VASOPS_VAC_CACHE_PREFIX": PREFIX,
-        "VASOPS_VAC_TCP_CLIENTS": json.dumps({DEVICE: SECRET}),
+        "VASOPS_VAC_TCP_CLIENTS": json.dumps({device(i): SECRET for i in range(MAX_CONNS)}),
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-vac-secret"),
         "DEBUG": "0",
     }

@@ -295,7 +295,7 @@ def crm_change_number(request: HttpRequest, payload: NumberChangeIn) -> dict[str
     ``content`` = the old number)."""
     _crm_client(request)
     moved = actions.change_number(
-        actor=request.user, old_msisdn=payload.old_msisdn, new_msisdn=payload.new_msisdn
+        actor=crm.ACTOR, old_msisdn=payload.old_msisdn, new_msisdn=payload.new_msisdn
     )
     return {
         "old_msisdn": actions.normalise_msisdn(payload.old_msisdn),

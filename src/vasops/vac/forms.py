@@ -24,7 +24,7 @@ class UnsubscribeForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(
         label="退订原因",
         max_length=200,
-        help_text="将记入订购关系变更记录与审计日志，并随退订通知发给 SP。",
+        help_text="将记入订购关系变更记录与审计日志（发给 SP 的退订通知不含原因）。",
         widget=forms.TextInput(attrs={"placeholder": "例如：用户来电要求退订"}),
     )
 

@@ -30,10 +30,10 @@ open/close, number change: VAC 业务规范 4.6.1) are REST routes of ``vac.api`
 
 The package, by subject: ``common`` (constants, products, line codes), ``receive`` (ingest),
 ``lines`` (per-line actions), ``bulk`` (set-based), ``marks`` (the gateways' cache around a chunk),
-``apply`` (chunks, pipelining, resuming, the sweep), ``exception_file``.
+``applying`` (chunks, pipelining, resuming, the sweep), ``exception_file``.
 """
 
-from vasops.vac.crm.apply import apply, apply_path, sweep
+from vasops.vac.crm.applying import apply, apply_path, sweep
 from vasops.vac.crm.bulk import _Bulk
 from vasops.vac.crm.common import (
     ACTIONS_CHUNK_LINES,

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import connections
 
 from vasops.vac import cache
 from vasops.vac.protocol import sgip
@@ -32,13 +32,17 @@ SEEN = 10_000  # Deliver sequence numbers remembered (duplicate detection, §2)
 
 
 def _handle_deliver(msg: sgip.Deliver) -> None:
-    close_old_connections()
-    replies.handle(msg.user_number, msg.text)
+    try:
+        replies.handle(msg.user_number, msg.text)
+    finally:
+        connections.close_all()  # a few messages a second at most: no connection kept idle
 
 
 def _record_report(msg: sgip.Report) -> None:
-    close_old_connections()
-    outbox.record_report(msg)
+    try:
+        outbox.record_report(msg)
+    finally:
+        connections.close_all()
 
 
 class SgipServer:
@@ -49,6 +53,7 @@ class SgipServer:
         )
         self.seen: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self.server: asyncio.Server | None = None
+        self.links: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
 
     async def start(self, host: str, port: int) -> int:
         self.server = await asyncio.start_server(self.handle, host, port)
@@ -57,11 +62,20 @@ class SgipServer:
     async def close(self) -> None:
         if self.server is not None:
             self.server.close()
+            for writer in list(self.links):
+                writer.close()
+            tasks = [t for t in self.links.values() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.server.wait_closed()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         frames = sgip.FrameReader()
         bound = False
+        task = asyncio.current_task()
+        assert task is not None
+        self.links[writer] = task
         try:
             while True:
                 chunk = await asyncio.wait_for(reader.read(4096), IDLE_SECONDS)
@@ -80,6 +94,7 @@ class SgipServer:
         except sgip.SgipError as exc:
             log.info("vac sgip: closing a link: %s", exc)
         finally:
+            self.links.pop(writer, None)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()

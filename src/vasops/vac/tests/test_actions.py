@@ -11,6 +11,7 @@ from vasops.core.errors import PermissionDenied
 from vasops.core.models import AuditEvent
 from vasops.vac import actions
 from vasops.vac.errors import VacRefused
+from vasops.vac.events import VacEvent
 from vasops.vac.models import NotifyOutbox, Subscription, SubscriptionHistory, UsageRecord
 from vasops.vac.protocol.codes import ResultCode as RC
 
@@ -36,9 +37,11 @@ def test_trusted_channel_subscription_is_active_charged_and_notified(monthly):
         1,
         "90001",
         monthly.product_code,
-        MSISDN,
+        "86" + MSISDN,  # VAC.md B.3: userId with the country code
     )
     assert len(row.record_sequence_id) == 18
+    # B.3: an open-ended relation expires far ahead; a CRM-side order carries the access number
+    assert (row.expire_date, row.update_desc) == ("20370101000000", monthly.access_number)
     assert list(sub.history.values_list("event", flat=True)) == ["requested", "activated"]
 
 
@@ -220,8 +223,8 @@ def test_staff_actions_write_audit_rows(cs_agent, monthly):
     actions.unsubscribe(actor=cs_agent, msisdn=MSISDN, product=monthly, reason="用户来电", now=NOW)
     events = AuditEvent.objects.filter(object_type="vac.subscription", object_id=str(sub.pk))
     assert list(events.order_by("id").values_list("action", flat=True)) == [
-        "vac.subscribe",
-        "vac.unsubscribe",
+        VacEvent.SUBSCRIPTION_CREATED,
+        VacEvent.SUBSCRIPTION_CANCELLED,
     ]
     assert events.first().actor == cs_agent
     assert SubscriptionHistory.objects.filter(subscription=sub, actor_label=str(cs_agent)).count() == 3

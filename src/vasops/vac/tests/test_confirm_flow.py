@@ -32,6 +32,7 @@ from vasops.partners.models import Partner
 from vasops.vac import actions
 from vasops.vac import cache as vac_cache
 from vasops.vac.errors import VacRefused
+from vasops.vac.events import VacEvent
 from vasops.vac.models import NotifyOutbox, Subscription, SubscriptionHistory, UsageRecord
 from vasops.vac.protocol.codes import ResultCode as RC
 from vasops.vac.tests.test_gateway import PREFIX, REDIS_URL, Gateway, body
@@ -40,23 +41,19 @@ INTERVAL = 600  # seconds; not the 24 h default, so both sides must read the set
 T0 = dt.datetime(2026, 3, 10, 2, 0, 0, 123456, tzinfo=dt.UTC)
 API = "/api/v1/vac/subscriptions/confirm"
 
-# Runs vasops.vac.gateway.main with the module's clock read from VASOPS_TEST_CLOCK_FILE (ISO
+# Runs vasops.vac.gateway.main with the gateway's wall clock read from VASOPS_TEST_CLOCK_FILE (ISO
 # instant; empty = the wall clock). uvicorn with one worker serves the already imported module.
 LAUNCHER = """
-import datetime, os, sys, types
+import datetime, os, sys
 import vasops.vac.gateway as g
+from vasops.vac.gateway import clock
 
-class Clock(datetime.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        with open(os.environ["VASOPS_TEST_CLOCK_FILE"]) as fh:
-            text = fh.read().strip()
-        return datetime.datetime.fromisoformat(text) if text else datetime.datetime.now(tz)
+def now():
+    with open(os.environ["VASOPS_TEST_CLOCK_FILE"]) as fh:
+        text = fh.read().strip()
+    return datetime.datetime.fromisoformat(text) if text else datetime.datetime.now(datetime.UTC)
 
-shim = types.ModuleType("datetime_with_test_clock")
-shim.__dict__.update(datetime.__dict__)
-shim.datetime = Clock
-g.dt = shim
+clock.utc_now = now
 g.main(sys.argv[1:])
 """
 
@@ -313,7 +310,7 @@ def test_api_confirm_by_a_machine_client_activates_charges_notifies_and_audits(
     assert NotifyOutbox.objects.get(subscription=pending).update_type == 1
     last = pending.history.order_by("id").last()
     assert (last.event, last.actor_label) == ("activated", str(machine))
-    event = AuditEvent.objects.get(action="vac.confirm", object_id=str(pending.pk))
+    event = AuditEvent.objects.get(action=VacEvent.SUBSCRIPTION_CONFIRMED, object_id=str(pending.pk))
     assert (event.actor, event.partner_id, event.after) == (machine, monthly.partner_id, {"state": "active"})
 
 
@@ -338,7 +335,7 @@ def test_api_confirm_is_refused_without_manage_subscription_and_changes_nothing(
     assert resp.status_code == 401
     pending.refresh_from_db()
     assert pending.state == "pending_confirmation"
-    assert not AuditEvent.objects.filter(action="vac.confirm").exists()
+    assert not AuditEvent.objects.filter(action=VacEvent.SUBSCRIPTION_CONFIRMED).exists()
 
 
 @pytest.mark.django_db
@@ -370,7 +367,8 @@ def test_api_confirm_one_second_late_is_409_code_8_and_the_drop_is_kept(
     resp = client.post(
         API, confirm_body(monthly, "13300000001"), content_type="application/json", headers=bearer(machine)
     )
-    assert resp.status_code == 409 and resp.json()["code"] == f"vac.refused.{RC.CONFIRM_TIMEOUT}"
+    assert resp.status_code == 409
+    assert (resp.json()["code"], resp.json()["result_code"]) == ("vac.refused", RC.CONFIRM_TIMEOUT)
     pending.refresh_from_db()
     assert pending.state == "dropped" and pending.expiry_at is not None
     last = pending.history.order_by("id").last()
@@ -383,7 +381,7 @@ def test_api_confirm_one_second_late_is_409_code_8_and_the_drop_is_kept(
     from vasops.core.models import AuditEvent
 
     assert AuditEvent.objects.filter(
-        action="vac.confirm_too_late", object_id=str(pending.pk), actor=machine
+        action=VacEvent.SUBSCRIPTION_DROPPED, object_id=str(pending.pk), actor=machine
     ).exists()
     assert not UsageRecord.objects.filter(partner=monthly.partner).exists()
     assert not NotifyOutbox.objects.filter(subscription=pending).exists()
@@ -401,7 +399,11 @@ def test_api_confirm_with_nothing_pending_or_an_unknown_product_is_refused_with_
     ]
     for payload, code in cases:
         resp = client.post(API, payload, content_type="application/json", headers=bearer(machine))
-        assert (resp.status_code, resp.json()["code"]) == (409, f"vac.refused.{code}"), payload
+        assert (resp.status_code, resp.json()["code"], resp.json()["result_code"]) == (
+            409,
+            "vac.refused",
+            code,
+        )
     resp = client.post(
         API, {"msisdn": "13300000009"}, content_type="application/json", headers=bearer(machine)
     )

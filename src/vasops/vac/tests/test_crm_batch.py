@@ -19,7 +19,6 @@ from vasops.vac.protocol.crm_batch import (
     ExceptionFileWriter,
     format_header,
     format_record,
-    normalize_msisdn,
     parse_line,
     read_batch,
     write_batch,
@@ -449,11 +448,3 @@ def test_exception_writer_needs_a_seekable_stream():
 
     with pytest.raises(ValueError):
         ExceptionFileWriter(Pipe(), sequence=1, created_at=datetime(2025, 3, 15))
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("8613012345678", "8613012345678"), ("13012345678", "8613012345678"), ("23012345678", None), ("", None)],
-)
-def test_normalize_msisdn(value, expected):
-    assert normalize_msisdn(value) == expected

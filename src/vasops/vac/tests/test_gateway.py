@@ -4,6 +4,7 @@ catalogue triggers, and parity of every answer with vac.actions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -23,12 +24,20 @@ from django.db import connection
 
 from vasops.catalog.models import Product
 from vasops.partners.models import Partner
-from vasops.vac import actions
+from vasops.vac import actions, ids
 from vasops.vac import cache as vac_cache
 from vasops.vac.errors import VacRefused
-from vasops.vac.models import NotifyOutbox, Subscription, SubscriptionHistory, UsageRecord, UserBlock
+from vasops.vac.models import (
+    NotifyOutbox,
+    SmsMessage,
+    Subscription,
+    SubscriptionHistory,
+    UsageRecord,
+    UserBlock,
+)
 from vasops.vac.protocol import binary as b
 from vasops.vac.protocol.codes import ResultCode as RC
+from vasops.vac.tests.binary_client import BinaryClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,12 +218,35 @@ def test_trusted_subscription_is_committed_charged_notified_before_the_answer(ga
     assert UsageRecord.objects.count() == 1
 
 
+def test_a_pending_subscription_queues_its_confirmation_sms_in_the_same_transaction(gateway, monthly):
+    got = gateway.call("/v1/subscribe", **body(monthly, "13012345678", channel="web"))
+    assert (got["code"], got["state"]) == (0, "pending_confirmation")
+    sms = SmsMessage.objects.get()
+    assert (sms.msisdn, sms.kind, sms.subscription_id, sms.state) == (
+        "13012345678",
+        "confirm",
+        got["subscription_id"],
+        "pending",
+    )
+    assert f"“{monthly.name}”" in sms.text and "5元/月" in sms.text and "24小时" in sms.text
+    assert not NotifyOutbox.objects.exists()  # the SP hears of it once the user confirms
+
+
 def test_on_demand_resent_with_the_same_cdr_id_writes_one_cdr_and_one_notification(gateway, per_use):
     first = gateway.call("/v1/on-demand", **body(per_use, "13012345678", cdr_id="C-1", link_id="LK"))
     again = gateway.call("/v1/on-demand", **body(per_use, "13012345678", cdr_id="C-1", link_id="LK"))
     assert first["code"] == again["code"] == 0 and first["price_fen"] == 100 and first["charge"]
     assert UsageRecord.objects.filter(cdr_id="C-1").count() == 1
-    assert NotifyOutbox.objects.filter(update_type=3, user_id="13012345678").count() == 1
+    assert NotifyOutbox.objects.filter(update_type=3, user_id="8613012345678").count() == 1
+    assert first["link_id"] == again["link_id"] == "LK"
+    # the caller gives no LinkID: the one of the first answer, MMDDHHMMSS + 10 digits, again
+    first = gateway.call("/v1/on-demand", **body(per_use, "13012345678", cdr_id="C-2"))
+    again = gateway.call("/v1/on-demand", **body(per_use, "13012345678", cdr_id="C-2"))
+    assert first["link_id"] == again["link_id"] and len(first["link_id"]) == 20 and first["link_id"].isdigit()
+    # another request under a used id is not charged and says so
+    other = gateway.call("/v1/on-demand", **body(per_use, "13099999999", cdr_id="C-2"))
+    assert other["code"] == RC.CDR_DUPLICATE and not other["charge"]
+    assert UsageRecord.objects.filter(cdr_id="C-2").get().msisdn == "13012345678"
 
 
 def test_concurrent_per_use_auths_each_get_their_own_durable_cdr(gateway, per_use):
@@ -281,57 +313,15 @@ def test_a_concurrent_double_subscribe_creates_one_relation(gateway, free):
 # --- binary CheckPrice on the gateway ----------------------------------------------------------
 
 
-class TcpClient:
+class TcpClient(BinaryClient):
+    """The shared binary client, bound to this module's device, taking products."""
+
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.frames = b.FrameReader()
-        self.buffer: list[bytes] = []
-        self.seq = 0
+        super().__init__(port, DEVICE, SECRET, device_type=24)
 
-    def send(self, msg: Any) -> Any:
-        self.sock.sendall(b.encode(msg))
-        while not self.buffer:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return None
-            self.buffer.extend(self.frames.feed(chunk))
-        return b.decode(self.buffer.pop(0))
-
-    def bind(self, secret: str = SECRET) -> Any:
-        self.seq += 1
-        msg = b.Bind.create(
-            sequence_id=self.seq,
-            source_device_type=24,
-            source_device_id=DEVICE,
-            dest_device_id="VAC",
-            secret=secret,
-            time_stamp="0310120000",
-            version=0x10,
-        )
-        return self.send(msg)
-
-    def check_price(self, op: int, product: Product, number: str, msisdn: str = "8613012345678") -> Any:
-        self.seq += 1
-        addr = b.Address(1, "WCDMA", msisdn)
-        msg = b.CheckPrice(
-            sequence_id=self.seq,
-            source_device_type=24,
-            source_device_id=DEVICE,
-            dest_device_id="VAC",
-            sequence_number=number,
-            oa=addr,
-            da=addr,
-            fa=b.Address(1, "", ""),
-            service_id_type=3,
-            sp_id=product.partner.enterprise_code or "",
-            service_id=product.product_code or "",
-            service_updown_type=2,
-            begin_time="20260310120000",
-            operation_type=op,
-            service_type="90",
-            tlvs=(b.Tlv.of(b.TlvTag.ORDER_METHOD, "crm"),),
-        )
-        return self.send(msg)
+    def check_price(self, op: int, product: Product, number: str, msisdn: str = "8613012345678") -> Any:  # type: ignore[override]
+        sp_id, code = product.partner.enterprise_code or "", product.product_code or ""
+        return super().check_price(op, sp_id, code, number, msisdn=msisdn, order_method="crm")
 
 
 def test_tcp_checkprice_needs_a_bind_then_charges_only_on_confirm(gateway, per_use):
@@ -353,7 +343,10 @@ def test_tcp_checkprice_needs_a_bind_then_charges_only_on_confirm(gateway, per_u
         service_type="90",
     )
     assert client.send(confirm).result_code == RC.SUCCESS
-    assert UsageRecord.objects.get(cdr_id=f"{DEVICE}-SN2").fee_fen == 100
+    assert (
+        UsageRecord.objects.get(cdr_id=ids.binary_cdr_id(DEVICE, "SN2", dt.datetime.now(dt.UTC))).fee_fen
+        == 100
+    )
 
 
 def test_tcp_bind_with_a_wrong_secret_is_refused_and_closed(gateway):
@@ -545,11 +538,12 @@ def test_tcp_block_restore_and_unsubscribe_all_change_the_shared_state(gateway, 
     assert client.check_price(3, monthly, "B8").result_code == RC.NOT_SUBSCRIBED
     assert gateway.call("/v1/check", **body(monthly, "13012345678"))["code"] == RC.NOT_SUBSCRIBED
     assert sorted(Subscription.objects.values_list("state", flat=True)) == ["blocked", "unsubscribed"]
+    # updateDesc (B.3): a CRM-side order carries the product's access number; never a reason
     assert list(NotifyOutbox.objects.order_by("id").values_list("update_type", "update_desc")) == [
-        (1, ""),
-        (2, "用户屏蔽业务能力"),
-        (1, ""),
-        (2, "全部退订"),
+        (1, monthly.access_number),
+        (2, ""),
+        (1, monthly.access_number),
+        (2, ""),
     ]
 
 
@@ -661,7 +655,10 @@ def test_block_restore_unsubscribe_all_answers_and_rows_equal_the_django_side(
                 "update_type", "update_desc", "expire_date"
             )
         )
-        out["notify_desc"] = [(t, d, bool(e)) for t, d, e in out["notify_desc"]]
+        access = {p.access_number for p in products.values()}  # differs between the two partners
+        out["notify_desc"] = [
+            (t, "access number" if d in access else d, bool(e)) for t, d, e in out["notify_desc"]
+        ]
         out["blocks"] = sorted(UserBlock.objects.filter(msisdn=msisdn).values_list("service_type", "state"))
         return out
 

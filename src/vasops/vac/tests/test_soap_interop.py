@@ -204,7 +204,7 @@ def test_zeep_sp_receives_exactly_the_outbox_row_from_deliver_notifications(
         "encodeStr": row.encode_str,
     }
     assert (got["userId"], got["spId"], got["productId"], got["updateType"]) == (
-        "13012345678",
+        "8613012345678",
         "90001",
         monthly.product_code,
         1,

@@ -68,9 +68,9 @@ def test_incremental_file_has_only_the_last_operation_per_relation_of_the_day(_r
     [f] = syncfiles.generate_day(D, now=NEXT_NIGHT)
 
     header, lines = read(_root, f)
-    assert [(line[2], line[6]) for line in lines] == [("13100000001", "2"), ("13100000002", "1")]
+    assert [(line[2], line[6]) for line in lines] == [("8613100000001", "2"), ("8613100000002", "1")]
     assert all(len(line) == 15 for line in lines)
-    cancel = NotifyOutbox.objects.get(user_id="13100000001", update_type=2)
+    cancel = NotifyOutbox.objects.get(user_id="8613100000001", update_type=2)
     assert lines[0][0] == cancel.record_sequence_id and lines[0][4] == "90001"
     assert header[:4] == b"0001" and header[23:26] == b"902"
     assert header[26:40] == b"20260310100000" and header[40:54] == b"20260310110000"
@@ -80,8 +80,8 @@ def test_incremental_file_has_only_the_last_operation_per_relation_of_the_day(_r
 
 
 def test_chinese_text_is_written_in_gbk(_root, partner, monthly):
-    actions.subscribe(actor="crm", msisdn="13100000001", product=monthly, channel="crm", now=at(9))
-    actions.unsubscribe(actor="crm", msisdn="13100000001", product=monthly, reason="不想要了", now=at(10))
+    row = note(partner, "8613100000001", monthly.product_code, 1, at(9))
+    NotifyOutbox.objects.filter(pk=row.pk).update(content="不想要了")  # content: free text (B.3)
     [f] = syncfiles.generate_day(D, now=NEXT_NIGHT)
     data = (_root / f.path).read_bytes()
     assert "\t不想要了\t".encode("gbk") in data
@@ -93,7 +93,7 @@ def test_records_are_signed_with_the_sps_order_key(_root, partner, monthly):
     actions.subscribe(actor="crm", msisdn="13100000001", product=monthly, channel="crm", now=at(9))
     [f] = syncfiles.generate_day(D, now=NEXT_NIGHT)
     _, [line] = read(_root, f)
-    assert line[14] == soap.encode_str("13100000001", "K3y", monthly.product_code, line[13])
+    assert line[14] == soap.encode_str("8613100000001", "K3y", monthly.product_code, line[13])
 
 
 def test_a_file_never_spans_midnight(_root, partner):
@@ -206,9 +206,9 @@ def test_full_file_lists_every_active_relation_once(_root, partner, make_product
     [f] = syncfiles.generate_month(dt.date(2026, 4, 1), now=now)
 
     _, lines = read(_root, f)
-    assert sorted((line[2], line[5]) for line in lines) == [
-        ("13100000001", "9090001001"),
-        ("13100000002", "9090001002"),
+    assert sorted((line[2], line[5], line[12]) for line in lines) == [
+        ("8613100000001", "9090001001", "20370101000000"),  # open-ended: a far expireDate (B.3)
+        ("8613100000002", "9090001002", "20370101000000"),
     ]
     assert f"202604{kept.subscription.pk:012d}" in [line[0] for line in lines]
     assert {line[6] for line in lines} == {"1"}

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from vasops.core import roles
 from vasops.core.models import AuditEvent
+from vasops.vac.events import VacEvent
 from vasops.vac.models import CrmBatchFile, NotifyOutbox, SpEndpoint, Subscription
 from vasops.vac.protocol import soap
 from vasops.vac.tests.fake_sp import FakeSp
@@ -72,11 +73,11 @@ def test_staff_unsubscribe_on_the_users_behalf_is_audited_with_the_reason(client
     sub.refresh_from_db()
     assert sub.state == Subscription.State.UNSUBSCRIBED
     assert sub.history.last().reason == "用户来电要求退订" and sub.history.last().actor_label == str(agent)
-    event = AuditEvent.objects.get(action="vac.unsubscribe", object_id=str(sub.pk))
+    event = AuditEvent.objects.get(action=VacEvent.SUBSCRIPTION_CANCELLED, object_id=str(sub.pk))
     assert event.actor == agent and event.partner_id == sub.partner_id
-    assert NotifyOutbox.objects.filter(
-        subscription=sub, update_type=2, update_desc="用户来电要求退订"
-    ).exists()
+    # the SP is told; updateDesc is the access number (VAC.md B.3), never the reason
+    notice = NotifyOutbox.objects.get(subscription=sub, update_type=2)
+    assert notice.update_desc == sub.product.access_number
 
 
 def test_staff_unsubscribe_needs_manage_permission_and_a_reason(client, staff, two_sides):
@@ -88,7 +89,7 @@ def test_staff_unsubscribe_needs_manage_permission_and_a_reason(client, staff, t
     assert "请填写退订原因" in page.content.decode()
     sub.refresh_from_db()
     assert sub.state == Subscription.State.ACTIVE
-    assert not AuditEvent.objects.filter(action="vac.unsubscribe").exists()
+    assert not AuditEvent.objects.filter(action=VacEvent.SUBSCRIPTION_CANCELLED).exists()
     login(client, two_sides["user_a"])  # a partner user, even for its own product
     assert client.post(reverse("vac:staff_unsubscribe", args=[sub.pk]), {"reason": "x"}).status_code == 403
 
