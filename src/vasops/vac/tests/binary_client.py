@@ -145,6 +145,12 @@ class BinaryClient:
         self.close()
 
 
+def dsn_of(db: dict[str, Any]) -> str:
+    """The asyncpg DSN of a Django database's settings (the test database)."""
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+
+
 class EngineThread:
     """The gateway's :class:`Engine` and binary server in an event loop of their own thread."""
 

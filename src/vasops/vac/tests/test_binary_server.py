@@ -20,7 +20,7 @@ from vasops.vac.gateway import Device
 from vasops.vac.models import NotifyOutbox, SmsMessage, Subscription, UsageRecord
 from vasops.vac.protocol import binary as b
 from vasops.vac.protocol.codes import ResultCode as RC
-from vasops.vac.tests.binary_client import MSISDN, BinaryClient, EngineThread, stamp
+from vasops.vac.tests.binary_client import MSISDN, BinaryClient, EngineThread, dsn_of, stamp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_URL = os.environ.get("VASOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -39,9 +39,7 @@ COMMAND_WORD = b.Tlv.of(b.TlvTag.SMS_CONTENT, "DGTQYB")
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker) -> Iterator[int]:
     with django_db_blocker.unblock():
-        db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    dsn = f"postgresql://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}"
+        dsn = dsn_of(connection.settings_dict)
     engine = EngineThread(dsn, REDIS_URL, PREFIX, DEVICES)
     port = engine.start()
     yield port
@@ -270,3 +268,39 @@ def test_block_restore_and_unsubscribe_all_over_the_socket(spms, monthly):
     assert spms.check_price(3, "00000", "00000", "B6", service_type="00").result_code == RC.SUCCESS
     assert spms.check_price(3, "00000", "00000", "B7", service_type="00").result_code == RC.NOT_SUBSCRIBED
     assert MSISDN.endswith(Subscription.objects.filter(state="unsubscribed").get().msisdn)
+
+
+# --- one clock in the demo (issue 11) ------------------------------------------------------------
+
+
+def test_the_gateway_reads_the_business_clock_in_the_demo_and_the_wall_clock_otherwise(settings):
+    from vasops.vac.gateway import BusinessClock
+
+    settings.VASOPS_TODAY, settings.VASOPS_DEMO_CLOCK_FILE = None, None  # production: neither exists
+    assert BusinessClock.from_settings() == BusinessClock(demo=False)
+    assert abs(BusinessClock().now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+    settings.VASOPS_TODAY = "2027-01-05"
+    demo = BusinessClock.from_settings()
+    assert demo.demo and demo.now().astimezone(rules.SHANGHAI).date() == dt.date(2027, 1, 5)
+
+
+def test_in_the_demo_a_gateway_write_carries_the_date_the_django_side_shows(server, monthly):
+    from vasops.core import clock
+    from vasops.vac.gateway import BusinessClock
+
+    demo = EngineThread(
+        dsn_of(connection.settings_dict), REDIS_URL, PREFIX + "demo:", DEVICES, clock=BusinessClock(demo=True)
+    )
+    port = demo.start()
+    try:
+        with clock.frozen("2027-01-05"), BinaryClient(port, SPMS, SECRET) as spms:
+            assert spms.bind().result_code == RC.SUCCESS  # the Bind window stays on the wall clock
+            assert spms.check_price(1, *code_of(monthly), "Z1").result_code == RC.SUCCESS
+            assert clock.today() == dt.date(2027, 1, 5)
+    finally:
+        demo.stop()
+        vac_cache.clear(REDIS_URL, PREFIX + "demo:")
+    sub = Subscription.objects.get()
+    assert sub.effective_at.astimezone(rules.SHANGHAI).date() == dt.date(2027, 1, 5)
+    assert UsageRecord.objects.get().cdr_id == f"M{sub.pk}-202701"
+    assert NotifyOutbox.objects.get().update_time.startswith("20270105")
