@@ -132,6 +132,14 @@ class GatewayApp:
 
         cli.settle_heap()
 
+    def adopt_binary(self, sock: Any) -> None:
+        """Serve a binary-interface connection accepted elsewhere (vac.gateway.workers)."""
+        assert self.engine is not None
+        if self._tcp is None:
+            self._tcp = tcp.BinaryServer(self.engine)
+            self._tcp.watch()
+        self._tcp.adopt(sock)
+
     async def shutdown(self) -> None:
         if self._tcp is not None:
             await self._tcp.close()

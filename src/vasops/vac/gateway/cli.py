@@ -16,7 +16,10 @@ def settle_heap() -> None:
     """After start-up: move everything allocated so far (modules, pools, the warmed caches) out of
     the collector's sight (``gc.freeze``) and collect the young generation less often. A full
     collection walked the whole start-up heap every few thousand requests — pauses of several
-    milliseconds that showed as the p99 of a run (docs/performance.md, "variance")."""
+    milliseconds that showed as the p99 of a run (docs/performance.md, "variance").
+    ``VASOPS_VAC_GATEWAY_GC_FREEZE=0`` keeps Python's defaults."""
+    if setting("VASOPS_VAC_GATEWAY_GC_FREEZE", "1") in ("0", "false"):
+        return
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
@@ -37,6 +40,25 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
+    proxy_headers = setting("VASOPS_VAC_GATEWAY_PROXY_HEADERS", "0") in ("1", "true")
+    if args.workers > 1:  # the parent deals the connections to the workers (vac.gateway.workers)
+        from vasops.vac.gateway import workers
+
+        tcp_port = (
+            args.tcp_port if args.tcp_port is not None else int(setting("VASOPS_VAC_GATEWAY_TCP_PORT", "0"))
+        )
+        workers.serve(
+            workers.Options(
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                tcp_host=setting("VASOPS_VAC_GATEWAY_TCP_HOST", "0.0.0.0"),  # noqa: S104
+                tcp_port=tcp_port,
+                log_level=args.log_level,
+                proxy_headers=proxy_headers,
+            )
+        )
+        return
     if args.tcp_port is not None:
         os.environ["VASOPS_VAC_GATEWAY_TCP_PORT"] = str(args.tcp_port)
     import uvicorn
@@ -45,7 +67,6 @@ def main(argv: list[str] | None = None) -> None:
         "vasops.vac.gateway:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
         loop="uvloop",
         http="httptools",
         lifespan="on",
@@ -54,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         backlog=4096,
         # Gateways call this service directly; behind a proxy set VASOPS_VAC_GATEWAY_PROXY_HEADERS=1
         # (the X-Forwarded-* rewrite is 3 % of a request's time when nothing needs it).
-        proxy_headers=setting("VASOPS_VAC_GATEWAY_PROXY_HEADERS", "0") in ("1", "true"),
+        proxy_headers=proxy_headers,
         server_header=False,
     )
 

@@ -121,15 +121,31 @@ class BinaryServer:
         self.server: asyncio.Server | None = None
         self.sessions: set[Session] = set()
         self._refresher: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def port(self) -> int:
-        assert self.server is not None
+        assert self.server is not None and self.server.sockets
         return int(self.server.sockets[0].getsockname()[1])
 
     async def start(self, host: str, port: int, **kwargs: Any) -> None:
         self.server = await asyncio.start_server(self.handle, host, port, **kwargs)
-        self._refresher = asyncio.create_task(self._watch())
+        self.watch()
+
+    def watch(self) -> None:
+        """Start the idle watchdog and the bindings' refresher (once)."""
+        if self._refresher is None:
+            self._refresher = asyncio.get_running_loop().create_task(self._watch())
+
+    def adopt(self, sock: Any) -> None:
+        """Serve a connection accepted by another process (vac.gateway.workers)."""
+        task = asyncio.get_running_loop().create_task(self._adopt(sock))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _adopt(self, sock: Any) -> None:
+        reader, writer = await asyncio.open_connection(sock=sock)
+        await self.handle(reader, writer)
 
     async def close(self) -> None:
         if self._refresher is not None:

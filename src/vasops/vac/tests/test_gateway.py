@@ -56,9 +56,10 @@ def free_port() -> int:
 class Gateway:
     """A gateway subprocess and a tiny JSON client."""
 
-    def __init__(self, db_name: str) -> None:
+    def __init__(self, db_name: str, workers: int = 1) -> None:
         self.port, self.tcp_port = free_port(), free_port()
         self.db_name = db_name
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
@@ -68,14 +69,14 @@ class Gateway:
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.db_name}",
             "REDIS_URL": REDIS_URL,
             "VASOPS_VAC_CACHE_PREFIX": PREFIX,
-            "VASOPS_VAC_TCP_CLIENTS": json.dumps({DEVICE: SECRET}),
+            "VASOPS_VAC_TCP_CLIENTS": json.dumps({DEVICE: SECRET} | {f"DEV{i}": SECRET for i in range(8)}),
             "SECRET_KEY": "gateway-test-secret",
             "DEBUG": "0",
         }
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "vasops.vac.gateway", "--port", str(self.port)]
-        cmd += ["--tcp-port", str(self.tcp_port)]
+        cmd += ["--tcp-port", str(self.tcp_port), "--workers", str(self.workers)]
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -298,6 +299,54 @@ def test_product_and_partner_changes_reach_the_gateway_through_the_triggers(gate
     Partner.objects.filter(pk=partner.pk).update(state="suspended")  # paused partner: no new orders
     wait_catalog_flushed(per_use)
     assert gateway.call("/v1/on-demand", **body(per_use, "13012345678"))["code"] == RC.SP_STATUS_ABNORMAL
+
+
+def _established(port: int, pids: list[int]) -> dict[int, int]:
+    """How many established TCP connections on local ``port`` each process holds (/proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            for line in fh.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        held[pid] = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+    return held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_each_hold_half_of_the_connections_over_http_and_tcp(django_db_blocker, per_use):
+    """The parent deals the connections round robin (vac.gateway.workers): a gateway's long-lived
+    connections are shared evenly whatever the timing of their accepts, HTTP and binary alike."""
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+    gw = Gateway(name, workers=2)
+    gw.start()
+    try:
+        children = [int(p) for p in open(f"/proc/{gw.proc.pid}/task/{gw.proc.pid}/children").read().split()]
+        assert len(children) == 2
+        http = [socket.create_connection(("127.0.0.1", gw.port)) for _ in range(8)]
+        binary = [BinaryClient(gw.tcp_port, f"DEV{i}", SECRET) for i in range(4)]
+        for i, conn in enumerate(http):  # each connection answers, keep-alive
+            payload = json.dumps(body(per_use, f"130123450{i:02d}")).encode()
+            conn.sendall(
+                b"POST /v1/check HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\n"
+                b"content-length: %d\r\n\r\n%s" % (len(payload), payload)
+            )
+            assert b" 200 " in conn.recv(65536).split(b"\r\n", 1)[0]
+        for client in binary:
+            assert client.bind().result_code == RC.SUCCESS
+        assert sorted(_established(gw.port, children).values()) == [4, 4]
+        assert sorted(_established(gw.tcp_port, children).values()) == [2, 2]
+        for conn in http:
+            conn.close()
+        for client in binary:
+            client.close()
+    finally:
+        gw.stop()
 
 
 def test_a_concurrent_double_subscribe_creates_one_relation(gateway, free):
