@@ -1,6 +1,6 @@
 """The VAC's audit action codes take the ``vac.<object>_<past participle>`` form of vac.events."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 RENAMED = {
     "vac.subscribe": "vac.subscription_created",
@@ -10,16 +10,20 @@ RENAMED = {
 }
 
 
+def _rename(apps, pairs):
+    # a plain QuerySet: the audit trail refuses updates everywhere else (append-only), this
+    # vocabulary change is the one rewrite of its action codes
+    audit_event = apps.get_model("core", "AuditEvent")
+    for old, new in pairs:
+        models.QuerySet(model=audit_event).filter(action=old).update(action=new)
+
+
 def forwards(apps, schema_editor):
-    AuditEvent = apps.get_model("core", "AuditEvent")
-    for old, new in RENAMED.items():
-        AuditEvent.objects.filter(action=old).update(action=new)
+    _rename(apps, RENAMED.items())
 
 
 def backwards(apps, schema_editor):
-    AuditEvent = apps.get_model("core", "AuditEvent")
-    for old, new in RENAMED.items():
-        AuditEvent.objects.filter(action=new).update(action=old)
+    _rename(apps, ((new, old) for old, new in RENAMED.items()))
 
 
 class Migration(migrations.Migration):
