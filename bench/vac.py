@@ -233,6 +233,24 @@ def client_main(args: argparse.Namespace) -> None:
 # --- orchestration -----------------------------------------------------------------------------
 
 
+def uptime() -> str:
+    """What ``uptime`` prints (the load the run shared the machine with)."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        )
+        return out.stdout.strip() or "?"
+    except OSError:
+        return "?"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -535,7 +553,8 @@ def main(args: argparse.Namespace) -> int:
 
     n_subs, seconds = SIZES[args.size]
     load_start = [round(x, 2) for x in os.getloadavg()]
-    print(f"load average at start: {load_start}")
+    uptime_start = uptime()
+    print(f"load average at start: {load_start} ({uptime_start})")
     url = bench_database_url()
     t0 = time.perf_counter()
     ensure_database(url)
@@ -658,6 +677,9 @@ def main(args: argparse.Namespace) -> int:
         "workers": args.workers,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
+        "uptime": {"start": uptime_start, "end": uptime()},
+        "commit": commit(),
+        "when": time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() + 8 * 3600)),
         "seed_s": round(seeded, 1),
         "warm_s": round(warmed, 1),
         "redis_bytes_per_relation": round(redis_bytes, 1),
@@ -681,8 +703,50 @@ def main(args: argparse.Namespace) -> int:
     return 0 if (args.size != "full" or not args.strict or all(checks.values())) else 1
 
 
+RUNS_MARK = "<!-- bench/vac.py: one row per full run, kept from run to run -->"
+VARIANCE = """### Why two runs differed, and what was done (2026-11-26)
+
+TODO
+"""
+RUNS_HEAD = (
+    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms | TCP req/s | TCP p99 ms"
+    " | per-use CDR/s | on-demand/s | every target | tool |\n"
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n"
+)
+
+
+def _previous_runs(text: str) -> list[str]:
+    if RUNS_MARK not in text:
+        return []
+    tail = text[text.index(RUNS_MARK) :].splitlines()
+    return [line for line in tail if line.startswith("| 20")]
+
+
+def _run_row(s: dict[str, Any]) -> str:
+    a, t, cdr, od = s["auth"], s["tcp"], s["cdr"], s["on_demand"]
+    verdict = (
+        "PASS" if all(s["pass"].values()) else "FAIL: " + ", ".join(k for k, v in s["pass"].items() if not v)
+    )
+    load = f"{s['load_average']['start'][0]} → {s['load_average']['end'][0]}"
+    cells = [
+        s.get("when", "?"),
+        s.get("commit", "?"),
+        load,
+        f"{a['rps']:,.0f}",
+        a["p99_ms"],
+        f"{t['rps']:,.0f}",
+        t["p99_ms"],
+        f"{cdr['rps']:,.0f}",
+        f"{od['rps']:,.0f}",
+        verdict,
+        f"{a.get('tool')} / {t.get('tool')}",
+    ]
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def write_doc(s: dict[str, Any]) -> None:
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
+    runs = [*_previous_runs(text), _run_row(s)]
     if DOC_MARK in text:
         text = text[: text.index(DOC_MARK)].rstrip() + "\n"
     a, t, cdr, od, bare, wp = s["auth"], s["tcp"], s["cdr"], s["on_demand"], s["bare"], s["cdr_write_path"]
@@ -738,7 +802,8 @@ CPU per request (µs, user + system, by process group; 2 cores = 2,000,000 µs p
   statement), which is its own transaction: one round trip and one WAL flush per batch, two
   batches in flight per worker. The write path alone (in process, 256 writers, no HTTP):
   {wp["requests"]:,} acknowledged, {wp["rows_written"]:,} rows.
-- Load average (1/5/15 min) at start {s["load_average"]["start"]}, at end {s["load_average"]["end"]}.
+- Load average (1/5/15 min) at start {s["load_average"]["start"]}, at end {s["load_average"]["end"]}
+  (`{s.get("uptime", {}).get("start", "")}`).
 - Memory: gateway processes {s["gateway_rss_mb"]} MB RSS (budget 200 MB each, {ok("gateway_rss_mb")});
   Redis {s["redis_bytes_per_relation"]} bytes per active relation (budget 200, {mem_ok}).
 - Seeding {s["seed_s"]} s (INSERT … SELECT), cache warm-up {s["warm_s"]} s (`vac.cache.rebuild`).
@@ -767,6 +832,15 @@ transaction of its own. Profiles (py-spy) and CPU per request showed where it we
   `content-length` instead of chunked answers.
 - **128 connections for the CDR runs**: with group commit the throughput of a closed loop is
   connections ÷ commit latency; usage records come from every gateway of the province at once.
+
+{VARIANCE}
+### Runs of `make bench-vac` at full size
+
+Every full run adds its row here (the rows before are kept); the machine's load at the start and
+end of the run is part of the result: the two cores are shared with whatever else runs.
+
+{RUNS_MARK}
+{RUNS_HEAD}{chr(10).join(runs)}
 """
     DOC.write_text(text)
 

@@ -52,6 +52,7 @@ class Answer:
     subscription: Subscription | None = None
     cdr_id: str | None = None
     changed: list[Subscription] = field(default_factory=list)
+    link_id: str = ""
 
     @property
     def code(self) -> ResultCode:
@@ -178,23 +179,40 @@ def _move(
 
 
 def record_usage(
-    *, cdr_id: str, msisdn: str, product: Product, fee_fen: int, kind: str, at: dt.datetime
-) -> None:
-    """Write one CDR, idempotently (INSERT … ON CONFLICT DO NOTHING): a re-sent id changes nothing."""
-    UsageRecord.objects.bulk_create(
-        [
-            UsageRecord(
-                cdr_id=cdr_id,
-                msisdn=msisdn,
-                product=product,
-                partner_id=product.partner_id,
-                fee_fen=fee_fen,
-                kind=kind,
-                at=at,
-            )
-        ],
-        ignore_conflicts=True,
-    )
+    *,
+    cdr_id: str,
+    msisdn: str,
+    product: Product,
+    fee_fen: int,
+    kind: str,
+    at: dt.datetime,
+    link_id: str = "",
+) -> UsageRecord | None:
+    """Write one CDR, idempotently (INSERT … ON CONFLICT DO NOTHING). Returns None when written;
+    the stored CDR when the id was there already and it is the same request (user, product, fee:
+    a re-sent id changes nothing). Another request under a used id is refused 3105 (CDR
+    duplicated): a charge is never answered as done when it was not written."""
+    before = UsageRecord.objects.filter(cdr_id=cdr_id).first()
+    if before is None:
+        UsageRecord.objects.bulk_create(
+            [
+                UsageRecord(
+                    cdr_id=cdr_id,
+                    msisdn=msisdn,
+                    product=product,
+                    partner_id=product.partner_id,
+                    fee_fen=fee_fen,
+                    kind=kind,
+                    at=at,
+                    link_id=link_id[:20],
+                )
+            ],
+            ignore_conflicts=True,  # a concurrent writer of the same id: compared below
+        )
+    stored = before or UsageRecord.objects.get(cdr_id=cdr_id)
+    if (stored.msisdn, stored.product_id, stored.fee_fen) != (msisdn, product.pk, fee_fen):
+        raise VacRefused(ResultCode.CDR_DUPLICATE)
+    return before
 
 
 def _charge_month(sub: Subscription, fee_fen: int, now: dt.datetime) -> str:
@@ -497,17 +515,21 @@ def on_demand(
     msisdn = normalise_msisdn(msisdn)
     decision = _decide(rules.Op.ON_DEMAND, facts_for(msisdn, product, now, sub=_live(msisdn, product)))
     link_id = link_id or ids.link_id(now)
-    answer = Answer(decision)
+    answer = Answer(decision, link_id=link_id)
     if decision.charge:
         answer.cdr_id = cdr_id or ids.cdr_id()
-        record_usage(
+        stored = record_usage(
             cdr_id=answer.cdr_id,
             msisdn=msisdn,
             product=product,
             fee_fen=decision.price_fen,
             kind=UsageRecord.Kind.PER_USE,
             at=now,
+            link_id=link_id,
         )
+        if stored is not None:  # the same request again: its first answer, nobody told twice
+            answer.link_id = stored.link_id
+            return answer
     _notify(product, msisdn, UpdateType.ON_DEMAND, now, link_id=link_id, desc=desc)
     return answer
 

@@ -624,7 +624,8 @@ class Engine:
             drop = row["state"] == "pending_confirmation" or decision.outcome is rules.Outcome.DROP
             new_state, event = ("dropped", "dropped") if drop else ("unsubscribed", "unsubscribed")
             await _end_relation(con, row, new_state, event, reason, now)
-            if not drop:
+            if not drop:  # updateDesc as vac.actions: the access number given, or a CRM order's
+                desc = desc or (info.access_number if row["channel"] in rules.TRUSTED_CHANNELS else "")
                 await _notify_ended(con, info, number, row, now, desc)
         return answer(decision.code, state=new_state)
 

@@ -252,3 +252,29 @@ def test_refusal_leaves_nothing_half_written(monthly):
         channel="crm",
     )
     assert not Subscription.objects.exists() and not NotifyOutbox.objects.exists()
+
+
+def test_on_demand_resent_with_its_cdr_id_answers_the_first_link_id_and_tells_the_sp_once(per_use):
+    first = actions.on_demand(actor="gateway", msisdn=MSISDN, product=per_use, cdr_id="D-1", now=NOW)
+    again = actions.on_demand(actor="gateway", msisdn=MSISDN, product=per_use, cdr_id="D-1", now=NOW)
+    assert first.link_id == again.link_id and len(first.link_id) == 20 and first.link_id[:10] == "0310120000"
+    assert UsageRecord.objects.get(cdr_id="D-1").link_id == first.link_id
+    assert NotifyOutbox.objects.filter(update_type=3).count() == 1
+    # another user's request under the same id is not charged: 3105
+    refused(
+        RC.CDR_DUPLICATE,
+        actions.on_demand,
+        actor="gateway",
+        msisdn="13099999999",
+        product=per_use,
+        cdr_id="D-1",
+    )
+    refused(
+        RC.CDR_DUPLICATE,
+        actions.authenticate_use,
+        actor="gateway",
+        msisdn="13099999999",
+        product=per_use,
+        cdr_id="D-1",
+    )
+    assert UsageRecord.objects.count() == 1 and NotifyOutbox.objects.count() == 1
