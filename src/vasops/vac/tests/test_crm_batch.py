@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -426,6 +426,15 @@ def test_exception_file_c2_format():
         b"0001" + b"00000" + b"20250315100000" + b"902" + b"0000000004" + b"0000000002::000"
     )
     assert lines == [_bad(GOOD[0], utype="9").encode("gbk") + b"::507", bad + b"::511"]
+
+
+def test_exception_file_header_writes_an_instant_in_beijing_time():
+    out = io.BytesIO()
+    writer = ExceptionFileWriter(
+        out, sequence=1, created_at=datetime(2025, 3, 15, 2, 0, 0, tzinfo=UTC)
+    )
+    writer.close(total_records=0, correct_records=0)
+    assert out.getvalue()[9:23] == b"20250315100000"  # 02:00 UTC = 10:00 in Beijing
 
 
 def test_exception_file_with_reason_column_and_a_record_refused_by_the_app():

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from vasops.core import roles
+from vasops.core.clock import SHANGHAI
 from vasops.core.models import AuditEvent
 from vasops.vac.events import VacEvent
 from vasops.vac.models import CrmBatchFile, NotifyOutbox, SpEndpoint, Subscription
@@ -125,6 +126,8 @@ def test_re_uploading_the_same_file_changes_nothing(client, staff, monthly):
     page = _upload(client, data, name="renamed.txt")
     assert "不会重复处理" in page.content.decode()
     assert CrmBatchFile.objects.count() == 1 and Subscription.objects.count() == 1
+    received = CrmBatchFile.objects.get().created_at.astimezone(SHANGHAI)  # Beijing time, not UTC
+    assert f"该文件已于 {received:%Y-%m-%d %H:%M} 接收过" in page.content.decode()
 
 
 def test_a_large_upload_waits_for_the_worker_and_the_page_polls(client, staff, monthly, settings):
