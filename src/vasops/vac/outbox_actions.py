@@ -15,6 +15,7 @@ from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.permissions import has
 from vasops.partners.models import Partner
 from vasops.partners.queries import is_partner_admin, partner_of
+from vasops.vac import msisdn as numbers
 from vasops.vac.errors import VacError
 from vasops.vac.events import VacEvent
 from vasops.vac.models import NotifyOutbox, SpEndpoint
@@ -106,18 +107,19 @@ def send_test_notification(*, actor: Any, partner: Partner, msisdn: str = "13000
     if endpoint is None:
         raise DomainError(VacError.ENDPOINT_MISSING, "请先配置通知地址。", field="url")
     now = clock.now()
+    local = now.astimezone(clock.SHANGHAI)  # every time sent to the SP is Beijing time (B.3)
     product = Product.objects.filter(partner=partner).exclude(product_code="").order_by("id").first()
     request = soap.sign(
         soap.NotifyRequest(
-            record_sequence_id="TEST" + now.strftime("%y%m%d%H%M%S"),
-            user_id=msisdn,
+            record_sequence_id="TEST" + local.strftime("%y%m%d%H%M%S"),
+            user_id=numbers.with_country_code(msisdn) or msisdn,
             service_type="90",
             sp_id=partner.enterprise_code or "00000",
             product_id=(product.product_code if product else "") or "0000000000",
             update_type=int(soap.UpdateType.SUBSCRIBE),
-            update_time=now.strftime("%Y%m%d%H%M%S"),
+            update_time=local.strftime("%Y%m%d%H%M%S"),
             update_desc="vasops 测试通知",
-            time_stamp=now.strftime("%m%d%H%M%S"),
+            time_stamp=local.strftime("%m%d%H%M%S"),
         ),
         endpoint.order_key,
     )

@@ -430,9 +430,7 @@ def test_exception_file_c2_format():
 
 def test_exception_file_header_writes_an_instant_in_beijing_time():
     out = io.BytesIO()
-    writer = ExceptionFileWriter(
-        out, sequence=1, created_at=datetime(2025, 3, 15, 2, 0, 0, tzinfo=UTC)
-    )
+    writer = ExceptionFileWriter(out, sequence=1, created_at=datetime(2025, 3, 15, 2, 0, 0, tzinfo=UTC))
     writer.close(total_records=0, correct_records=0)
     assert out.getvalue()[9:23] == b"20250315100000"  # 02:00 UTC = 10:00 in Beijing
 

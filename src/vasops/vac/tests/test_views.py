@@ -4,6 +4,8 @@ notifications / endpoint — and partner A never sees partner B on any of them."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -220,6 +222,10 @@ def test_partner_admin_configures_the_endpoint_and_sends_a_test_notification(cli
         assert "resultCode 0" in page.content.decode()
         [received] = peer.received
         assert soap.verify_encode_str(received, "k3y-2026") and received.sp_id == "91001"
+        assert received.user_id == "8613000000000"
+        beijing = dt.datetime.now(SHANGHAI)  # the test notification's times are Beijing time
+        sent = dt.datetime.strptime(received.update_time, "%Y%m%d%H%M%S").replace(tzinfo=SHANGHAI)
+        assert abs(sent - beijing) < dt.timedelta(minutes=5)
         assert AuditEvent.objects.filter(action="vac.endpoint_tested").exists()
     finally:
         peer.stop()
