@@ -704,14 +704,42 @@ def main(args: argparse.Namespace) -> int:
 
 
 RUNS_MARK = "<!-- bench/vac.py: one row per full run, kept from run to run -->"
-VARIANCE = """### Why two runs differed, and what was done (2026-11-26)
+VARIANCE = """### Why two runs differed, and what was done (issue 10, 2026-12-03)
 
-TODO
+Two full runs minutes apart on a quiet machine gave `/v1/auth` 4,952 req/s p99 31.7 ms and 7,192
+req/s p99 21.1 ms. Measured here (probes of the gateway on the seeded bench database, 10–15 s wrk
+runs, interleaved old / new code so both saw the same machine):
+
+- **Worker imbalance — the main cause, fixed.** uvicorn's workers share one listening socket and
+  the worker that is awake when wrk opens its 32 connections takes them: the splits seen were 8/24,
+  29/3, 32/0, 31/1, 27/5, 4/28, 26/6, 20/12 … and only sometimes 16/16. With 32/0 one core idles:
+  in the same minutes the old code gave 2,087–2,498 req/s with 31/1 and 32/0 and 3,907–3,994 with
+  16/16 and 17/15. Now the gateway's parent process accepts and deals the connections round robin
+  to its workers (`vasops.vac.gateway.workers`, `SCM_RIGHTS`; HTTP and binary alike): 16/16 in
+  every run (test_gateway proves the split from `/proc`). SO_REUSEPORT would only replace the luck
+  of the accept by a hash (20/12 one run in five).
+- **GC pauses — fixed.** Without `gc.freeze` a worker did a full (generation 2) collection of 28 ms
+  and generation-1 collections of up to 5.6 ms during a 45 s probe — each a p99 outlier for the 16
+  requests in flight on that worker. Each worker now collects and freezes the start-up heap and
+  collects the young generation every 20,000 allocations instead of 700: 7 young collections of
+  ≤ 0.5 ms, generation-1 ≤ 1.9 ms and no full collection while serving.
+- **The load generator — ours where it can be.** Without `wrk` the bench fell back to its asyncio
+  client, which costs 52 µs of CPU per request (a third of the gateway's) on the same two cores,
+  and its bare-endpoint reference failed outright (the bare app sent no `content-length`: fixed).
+  `wrk` (one thread, 30–40 µs per request) is what `.ci/run` installs and what these runs used; the
+  binary interface has no wrk, its Python client stays (56 µs per request).
+- **Group commit.** Unchanged; its throughput follows the machine: the in-process write path gave
+  18,080 CDRs/s at load 4 and 5,260/s at load 7–11 the same afternoon.
+- **What is not ours:** the two cores are shared. During this session the other work on the machine
+  kept the 1-minute load at 5–12; the bare ASGI endpoint's p99 went from 3.7 ms (quiet) to 144 ms
+  and no run here can meet the bar. CPU per auth request (gateway processes) stayed 145–213 µs for
+  old and new code alike; throughput of the new code was not lower in any interleaved round. The
+  runs that decide are the lead's, on a quiet machine.
 """
 RUNS_HEAD = (
-    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms | TCP req/s | TCP p99 ms"
-    " | per-use CDR/s | on-demand/s | every target | tool |\n"
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n"
+    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms | auth CPU µs/req, all processes | TCP req/s"
+    " | TCP p99 ms | per-use CDR/s | on-demand/s | every target | tool |\n"
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
 )
 
 
@@ -734,6 +762,7 @@ def _run_row(s: dict[str, Any]) -> str:
         load,
         f"{a['rps']:,.0f}",
         a["p99_ms"],
+        f"{sum(a.get('cpu_us_per_request', {}).values()):,.0f}",
         f"{t['rps']:,.0f}",
         t["p99_ms"],
         f"{cdr['rps']:,.0f}",
