@@ -737,8 +737,9 @@ runs, interleaved old / new code so both saw the same machine):
   runs that decide are the lead's, on a quiet machine.
 """
 RUNS_HEAD = (
-    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms | auth CPU µs/req, all processes | TCP req/s"
-    " | TCP p99 ms | per-use CDR/s | on-demand/s | every target | tool |\n"
+    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms"
+    " | auth CPU µs/req, all processes | TCP req/s | TCP p99 ms | per-use CDR/s | on-demand/s"
+    " | every target | tool |\n"
     "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
 )
 
