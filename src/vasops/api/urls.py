@@ -141,9 +141,14 @@ def _error(request: HttpRequest, status: int, code: str, message: str, **extra: 
     return api.create_response(request, error_body(code, message, status, **extra), status=status)
 
 
+_SHAPE = frozenset({"code", "reason", "message", "status", "field"})
+
+
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.full_message, field=exc.field)
+    # what a refusal adds to the shape (VacRefused: the VAC result code) comes from its as_dict()
+    extra = {k: v for k, v in exc.as_dict().items() if k not in _SHAPE}
+    return _error(request, exc.status, exc.code, exc.full_message, field=exc.field, **extra)
 
 
 # pydantic's error types in words people read (the raw list stays in ``errors`` for machines)

@@ -238,8 +238,8 @@ def get_crm_batch(request: HttpRequest, batch_id: int) -> CrmBatchFile:
 # --- CRM real-time messages (VAC 业务规范 4.6.1 CRM侧实时开/销户; C.3 number change) ----------------
 
 
-class AccountIn(Schema):
-    msisdn: str = Field(..., max_length=20, description="用户号码（11 位，可带 86 / +86）")
+class AccountIn(InputSchema):
+    msisdn: str = text_field(max_length=20, description="用户号码（11 位，可带 86 / +86）")
 
 
 class AccountOut(Schema):
@@ -250,9 +250,9 @@ class AccountOut(Schema):
     ended: int = Field(0, description="销户时结束的订购关系数（每个 SP 都收到退订通知）")
 
 
-class NumberChangeIn(Schema):
-    old_msisdn: str = Field(..., max_length=20, description="原号码")
-    new_msisdn: str = Field(..., max_length=20, description="新号码")
+class NumberChangeIn(InputSchema):
+    old_msisdn: str = text_field(max_length=20, description="原号码")
+    new_msisdn: str = text_field(max_length=20, description="新号码")
 
 
 class NumberChangeOut(Schema):

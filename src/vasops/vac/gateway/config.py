@@ -59,12 +59,13 @@ def parse_devices(raw: dict[str, Any]) -> dict[str, Device]:
     return devices
 
 
-def _json_setting(name: str) -> dict[str, Any]:
+def _json_setting(name: str, text: str) -> dict[str, Any]:
+    """A Django setting holding a dict, else ``text`` (the environment variable) as JSON."""
     from django.conf import settings
 
     value = getattr(settings, name, None)
-    if value is None:
-        value = orjson.loads(os.environ.get(name, "") or "{}")
+    if not isinstance(value, dict):
+        value = orjson.loads(text or "{}")
     if not isinstance(value, dict):
         raise ValueError(f"{name}: a JSON object is expected")
     return dict(value)
@@ -105,7 +106,8 @@ class Config:
             name=db["NAME"],
         )
         seconds = int(c.setting("VASOPS_VAC_CONFIRM_INTERVAL_SECONDS", str(24 * 3600)))
-        methods = {**rules.ORDER_METHODS, **_json_setting("VASOPS_VAC_ORDER_METHODS")}
+        extra = os.environ.get("VASOPS_VAC_ORDER_METHODS", "{}")
+        methods = {**rules.ORDER_METHODS, **_json_setting("VASOPS_VAC_ORDER_METHODS", extra)}
         bad = {k: v for k, v in methods.items() if v not in rules.CHANNEL_NAMES}
         if bad:
             raise ValueError(f"VASOPS_VAC_ORDER_METHODS: unknown channels {bad}")
@@ -114,7 +116,9 @@ class Config:
             redis_url=url,
             prefix=prefix,
             confirm_interval=dt.timedelta(seconds=seconds),
-            devices=parse_devices(_json_setting("VASOPS_VAC_TCP_CLIENTS")),
+            devices=parse_devices(
+                _json_setting("VASOPS_VAC_TCP_CLIENTS", os.environ.get("VASOPS_VAC_TCP_CLIENTS", "{}"))
+            ),
             db_pool=int(c.setting("VASOPS_VAC_GATEWAY_DB_POOL", "16")),
             install_triggers=c.setting("VASOPS_VAC_GATEWAY_INSTALL_TRIGGERS", "1") not in ("0", "false"),
             bind_skew=dt.timedelta(seconds=int(c.setting("VASOPS_VAC_BIND_SKEW_SECONDS", "600"))),
