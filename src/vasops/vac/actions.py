@@ -301,7 +301,9 @@ def subscribe(
 ) -> Answer:
     """订购. Chargeable products from untrusted channels wait for the user's 二次确认, whose SMS
     is queued at once; ``confirmed_upstream``: the channel asked the user already (SPMS).
-    ``by_file``: a CRM batch line (the SP learns it from the sync files only)."""
+    ``by_file``: a CRM batch line (the SP learns it from the sync files only).
+    A plain ``atomic``, not durable: it also runs inside a CRM batch chunk's transaction (vac.crm.lines)
+    and inside an SMS reply's (vac.sms.replies)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -372,7 +374,8 @@ def _activate(
 
 @transaction.atomic
 def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | None = None) -> Answer:
-    """The user's 二次确认 reply: in time → active (and charged); too late → dropped."""
+    """The user's 二次确认 reply: in time → active (and charged); too late → dropped.
+    A plain ``atomic``, not durable: it also runs inside an SMS reply's transaction (vac.sms.replies)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -412,7 +415,9 @@ def unsubscribe(
     by_file: bool = False,
 ) -> Answer:
     """退订 (a pending relation is simply dropped, nobody is told). ``reason`` goes to the
-    relation's history; the SP's notification carries the access number (``desc``), not it."""
+    relation's history; the SP's notification carries the access number (``desc``), not it.
+    A plain ``atomic``, not durable: it also runs inside a CRM batch chunk's transaction (vac.crm.lines)
+    and inside an SMS reply's (vac.sms.replies)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -483,7 +488,8 @@ def unsubscribe_all(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Answer:
-    """退订 everything in a scope (op 3): service type "00" = all types; partner None = all SPs."""
+    """退订 everything in a scope (op 3): service type "00" = all types; partner None = all SPs.
+    A plain ``atomic``, not durable: it also runs inside an SMS reply's transaction (vac.sms.replies)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -498,7 +504,7 @@ def unsubscribe_all(
     return Answer(decision, changed=subs)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def on_demand(
     *,
     actor: Any,
@@ -534,7 +540,7 @@ def on_demand(
     return answer
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def authenticate_use(
     *,
     actor: Any,
@@ -577,7 +583,7 @@ def check(msisdn: str, product: Product, *, now: dt.datetime | None = None) -> r
     return rules.decide(rules.Op.CHECK, facts_for(msisdn, product, now, sub=sub))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def block_user(
     *, actor: Any, msisdn: str, service_type: str = "00", reason: str = "", now: dt.datetime | None = None
 ) -> UserBlock:
@@ -602,7 +608,7 @@ def block_user(
     return block
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def restore_user(
     *, actor: Any, msisdn: str, service_type: str = "00", reason: str = "", now: dt.datetime | None = None
 ) -> UserBlock:
@@ -628,7 +634,8 @@ def restore_user(
 
 @transaction.atomic
 def open_account(*, actor: Any, msisdn: str, now: dt.datetime | None = None) -> Account:
-    """开户 from CRM (re-opening a closed number starts afresh)."""
+    """开户 from CRM (re-opening a closed number starts afresh).
+    A plain ``atomic``, not durable: it also runs inside a CRM batch chunk's transaction (vac.crm.lines)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -648,7 +655,8 @@ def close_account(
     *, actor: Any, msisdn: str, now: dt.datetime | None = None, by_file: bool = False
 ) -> Account:
     """销户 from CRM: every live relation of the number ends and each SP is told (updateType 2):
-    in real time, or — ``by_file``, a CRM batch line — in the sync files only."""
+    in real time, or — ``by_file``, a CRM batch line — in the sync files only.
+    A plain ``atomic``, not durable: it also runs inside a CRM batch chunk's transaction (vac.crm.lines)."""
     _check_actor(actor)
     now = now or clock.now()
     msisdn = normalise_msisdn(msisdn)
@@ -664,7 +672,7 @@ def close_account(
     return account
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def change_number(
     *, actor: Any, old_msisdn: str, new_msisdn: str, now: dt.datetime | None = None
 ) -> list[Subscription]:
@@ -724,7 +732,7 @@ def change_number(
     return moved
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def drop_unconfirmed(*, now: dt.datetime | None = None) -> int:
     """Sweep: pending relations whose confirmation interval has passed are dropped."""
     now = now or clock.now()

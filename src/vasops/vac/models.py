@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from vasops.core.fields import ClockDateTimeField
+
 
 class Channel(models.TextChoices):
     SMS = "sms", _("短信")
@@ -55,7 +57,7 @@ class Subscription(FSMModelMixin, models.Model):
     effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
     expiry_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
     last_charged_month = models.CharField(_("最近扣费月份"), max_length=6, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)  # the business clock, as the gateway writes it
 
     class Meta:
         verbose_name = _("订购关系")

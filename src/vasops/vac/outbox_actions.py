@@ -33,7 +33,7 @@ def _may_act_for(actor: Any, partner_id: int, *, admin: bool = False) -> None:
         raise PermissionDenied("只有本企业管理员可以修改通知地址。")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def resend_notification(*, actor: Any, notification: NotifyOutbox) -> NotifyOutbox:
     """Queue a notification again now (attempts start afresh; the SP answers 0 for a relation
     it already has, so a re-sent notification is harmless)."""
@@ -59,7 +59,7 @@ def _mask(key: str) -> str:
     return "" if not key else ("*" * max(len(key) - 2, 1)) + key[-2:]
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_endpoint(
     *, actor: Any, partner: Partner, url: str, order_key: str, enabled: bool = True
 ) -> SpEndpoint:

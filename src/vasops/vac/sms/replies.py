@@ -29,7 +29,7 @@ def _fee(sub: Subscription) -> str:
     return texts.fee_text(sub.product.fee_fen, sub.product.billing_mode)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def handle(msisdn: str, text: str, *, now: dt.datetime | None = None) -> SmsMessage | None:
     """Do what the user's MO ``text`` asks and queue the answer; None when the number is not a
     mobile number (nothing to answer to)."""

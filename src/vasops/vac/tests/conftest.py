@@ -6,40 +6,34 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.contrib.auth.models import Group
 
 from vasops.catalog.models import BusinessLine, Product, ProductVersion
+from vasops.catalog.tests.factories import ProductFactory
 from vasops.core import roles
 from vasops.core.models import User
-from vasops.partners import rules as partner_rules
+from vasops.core.testing import UserFactory
 from vasops.partners.models import Partner
+from vasops.partners.tests.factories import PartnerFactory
+from vasops.partners.tests.factories import partner_user as factory_partner_user
 
 _seq = itertools.count(1)
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def credit_code(n: int) -> str:
-    head = f"91420100{n + 700:09d}"
-    return head + partner_rules.credit_code_check_char(head)
-
-
 @pytest.fixture
 def make_partner(db):
+    """An SP of the shared factory with an enterprise code (the VAC's ``sp_id``) and an access
+    number; ``state`` as given (active by default)."""
+
     def _make(name: str = "", *, enterprise_code: str = "", state: str = "active") -> Partner:
         n = next(_seq)
-        partner = Partner.objects.create(
-            name=name or f"VAC测试企业{n}",
-            kind="SP",
-            locality="local",
-            credit_code=credit_code(n),
-            legal_representative="张三",
-            address="武汉市洪山区",
-            cs_hotline="4001234567",
-            service_access_number=f"10656{n:03d}",
+        fields = {"name": name} if name else {}
+        partner: Partner = PartnerFactory(
             enterprise_code=enterprise_code or f"{90000 + n}",
+            service_access_number=f"10656{n:03d}",
+            state=state,
+            **fields,
         )
-        Partner.objects.filter(pk=partner.pk).update(state=state)
-        partner.refresh_from_db()
         return partner
 
     return _make
@@ -52,6 +46,9 @@ def partner(make_partner):
 
 @pytest.fixture
 def make_product(db):
+    """A live product of the shared factory on the business line of ``service_type``, with its
+    price version (what the VAC charges) from T0."""
+
     def _make(
         partner: Partner,
         *,
@@ -65,20 +62,17 @@ def make_product(db):
         line = BusinessLine.objects.filter(service_type=service_type).first() or BusinessLine.objects.create(
             code=f"L{service_type}", name=f"业务{service_type}", service_type=service_type
         )
-        product = Product.objects.create(
+        product: Product = ProductFactory(
             partner=partner,
             business_line=line,
             name=f"产品{n}",
-            access_number=partner.service_access_number + "1",
             product_code=code or f"{service_type}{n:06d}01",
             description="测试",
-            product_type="information",
             fee_fen=fee_fen,
             billing_mode=billing_mode,
             unicom_status=unicom_status,
+            state="active",
         )
-        Product.objects.filter(pk=product.pk).update(state="active")
-        product.refresh_from_db()
         ProductVersion.objects.create(
             product=product,
             number=1,
@@ -111,10 +105,7 @@ def free(make_product, partner):
 @pytest.fixture
 def make_user(db):
     def _make(*role_names: str, **extra) -> User:
-        n = next(_seq)
-        user = User.objects.create_user(username=f"v{n}", password="x-Secret-2026", **extra)
-        for role in role_names:
-            user.groups.add(Group.objects.get(name=role))
+        user: User = UserFactory(username=f"v{next(_seq)}", roles=list(role_names), **extra)
         return user
 
     return _make
@@ -129,12 +120,9 @@ def cs_agent(make_user):
 
 
 @pytest.fixture
-def partner_user(make_user):
-    from vasops.partners.models import Membership
-
+def partner_user(db):
     def _make(partner: Partner, *, admin: bool = True) -> User:
-        user = make_user(roles.PARTNER_ADMIN if admin else roles.PARTNER_USER)
-        Membership.objects.create(user=user, partner=partner, is_admin=admin)
+        user: User = factory_partner_user(partner, admin=admin, username=f"v{next(_seq)}")
         return user
 
     return _make
