@@ -738,14 +738,16 @@ runs, interleaved old / new code so both saw the same machine):
   target: `/v1/auth` 10,184–11,652 req/s with p99 5.8–7.5 ms, CheckPrice 10,119–11,171 req/s
   p99 6.1–8.3 ms — the balanced workers and the frozen heap give both cores to the requests. The
   thinnest margin is `/v1/on-demand` (CDR + notification: 5,397–8,688/s, PostgreSQL 57–64 µs and
-  the gateway 129–147 µs per request, as before this session). The runs that decide are the
-  lead's, on a quiet machine.
+  the gateway 129–147 µs per request, as before this session). The last run (02:40) had another
+  test suite on one core from its first minute (bare endpoint 9,930 req/s instead of 18,000–25,000):
+  auth 4,935 req/s at p99 15.9 ms — one core's worth, the p99 still within 20 ms. The runs that
+  decide are the lead's, on a quiet machine.
 """
 RUNS_HEAD = (
-    "| when (Beijing) | commit | load 1 min start → end | auth req/s | auth p99 ms"
+    "| when (Beijing) | commit | load 1 min start → end | bare req/s | auth req/s | auth p99 ms"
     " | auth CPU µs/req, all processes | TCP req/s | TCP p99 ms | per-use CDR/s | on-demand/s"
     " | every target | tool |\n"
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
 )
 
 
@@ -766,6 +768,7 @@ def _run_row(s: dict[str, Any]) -> str:
         s.get("when", "?"),
         s.get("commit", "?"),
         load,
+        f"{s['bare']['rps']:,.0f}",
         f"{a['rps']:,.0f}",
         a["p99_ms"],
         f"{sum(a.get('cpu_us_per_request', {}).values()):,.0f}",
@@ -872,7 +875,9 @@ transaction of its own. Profiles (py-spy) and CPU per request showed where it we
 ### Runs of `make bench-vac` at full size
 
 Every full run adds its row here (the rows before are kept); the machine's load at the start and
-end of the run is part of the result: the two cores are shared with whatever else runs.
+end of the run is part of the result: the two cores are shared with whatever else runs (the
+1-minute load lags; the bare ASGI endpoint's req/s shows how much of the machine the run had —
+25,000 quiet, 10,000 when another process holds a core).
 
 {RUNS_MARK}
 {RUNS_HEAD}{chr(10).join(runs)}
