@@ -245,6 +245,9 @@ VASOPS_VAC_TCP_CLIENTS: dict[str, str] = json.loads(os.environ.get("VASOPS_VAC_T
 VASOPS_CRM_INBOX = Path(os.environ.get("VASOPS_CRM_INBOX", VAR_DIR / "crm" / "inbox"))
 VASOPS_CRM_WORK = Path(os.environ.get("VASOPS_CRM_WORK", VAR_DIR / "crm" / "work"))
 VASOPS_CDR_DIR = Path(os.environ.get("VASOPS_CDR_DIR", VAR_DIR / "cdr"))
+# Settlement: the engine of a run (duckdb | pyspark) and where it computes (thread | worker | inline)
+VASOPS_SETTLEMENT_ENGINE = os.environ.get("VASOPS_SETTLEMENT_ENGINE", "duckdb")
+VASOPS_SETTLEMENT_RUNNER = os.environ.get("VASOPS_SETTLEMENT_RUNNER", "inline" if TESTING else "thread")
 VASOPS_VAC_SYNC_ROOT = Path(os.environ.get("VASOPS_VAC_SYNC_ROOT", VAR_DIR / "vac-sync"))
 
 LOGGING = {

@@ -21,7 +21,13 @@ FIELDS = ["partner_id", "product_id", "kind", "month", "amount_fen", "reason", "
 def open_month_for(month: dt.date) -> dt.date:
     """The month an adjustment dated ``month`` is settled in: the month itself, unless its
     settlement is already published, then the next month still open."""
-    return rules.month_start(month)
+    from vasops.settlement import inputs
+
+    closed = inputs.published_months()
+    month = rules.month_start(month)
+    while month in closed:
+        month = rules.next_month(month)
+    return month
 
 
 @transaction.atomic

@@ -1,0 +1,389 @@
+"""The settlement computation: ONE Ibis expression over a month's CDR Parquet files joined with
+the ratio versions, the bad-debt rates and the adjustments, executed by DuckDB (default, one
+machine) or by Spark (PySpark: local mode in tests, a cluster through Spark Connect).
+
+Everything is integer arithmetic, so both engines give the same fen:
+
+* business day = ``(epoch seconds of the CDR + 8 h) // 86400`` (Asia/Shanghai has no DST), an
+  integer day number compared with the ratio versions' [valid_from, valid_to);
+* the ratio of a (product, day) is the most specific version in force: product > business line
+  of the partner > business line (all partners) > contract;
+* per line (partner × product × ratio version): gross = per-use + monthly;
+  bad debt = −round_half_up(gross × rate_bp / 10000) + bad-debt adjustments;
+  net = gross + refund + bad debt + penalty + dispute + manual (deductions are negative);
+  partner share = sign(net) × round_half_up(|net| × ratio_bp / 10000); carrier share = net −
+  partner share. Adjustments of a product go to the line of the ratio in force on the month's
+  last day; adjustments without product to a product-less line at the contract ratio.
+
+The half-up division is done as ``q·ratio + (r·ratio + 5000) // 10000`` with ``|net| = q·10000 +
+r`` so no intermediate leaves the exact range of a double (Ibis compiles ``//`` through a
+floating division on both engines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EPOCH = dt.date(1970, 1, 1)
+SHANGHAI_OFFSET_S = 8 * 3600
+FAR_DAY = 10_000_000  # an open-ended version's end (day number)
+NO_PRODUCT = 0  # product key of the product-less adjustment line
+LEVEL_RANK = {"product": 3, "partner_line": 2, "line": 1, "contract": 0}
+ADJUSTMENT_KINDS = ("refund", "bad_debt", "penalty", "dispute", "manual")
+LINE_COLUMNS = (
+    "partner_id",
+    "product_id",
+    "business_line_id",
+    "ratio_version_id",
+    "ratio_bp",
+    "cdr_count",
+    "per_use_fen",
+    "monthly_fen",
+    "gross_fen",
+    "refund_fen",
+    "bad_debt_fen",
+    "penalty_fen",
+    "dispute_fen",
+    "manual_fen",
+    "net_fen",
+    "partner_share_fen",
+    "carrier_share_fen",
+)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class RatioRow:
+    id: int
+    level: str  # product | partner_line | line | contract
+    ratio_bp: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    partner_id: int | None = None
+    business_line_id: int | None = None
+    product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    id: int
+    partner_id: int
+    product_id: int | None
+    kind: str
+    amount_fen: int
+
+
+@dataclass
+class Inputs:
+    """Everything a run reads: the month, its Parquet files and the reference tables."""
+
+    month: dt.date
+    files: list[Path]
+    products: list[tuple[int, int, int]]  # (product_id, partner_id, business_line_id)
+    ratios: list[RatioRow]
+    bad_debt_bp: dict[int, int] = field(default_factory=dict)  # business_line_id → bp
+    adjustments: list[AdjustmentRow] = field(default_factory=list)
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.month.replace(day=1)
+
+    @property
+    def last_day(self) -> dt.date:
+        nxt = (self.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return nxt - dt.timedelta(days=1)
+
+
+# --- backends --------------------------------------------------------------------------------
+
+
+def connect(engine: str) -> Any:
+    """An Ibis backend: ``duckdb`` (in-process) or ``pyspark`` (``VASOPS_SPARK_REMOTE`` =
+    ``sc://host:15002`` for Spark Connect, else ``VASOPS_SPARK_MASTER``, default ``local[2]``)."""
+    import ibis
+
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET TimeZone = 'UTC'")
+        threads = os.environ.get("VASOPS_DUCKDB_THREADS", "").strip()
+        if threads:
+            con.raw_sql(f"SET threads = {int(threads)}")
+        return con
+    if engine == "pyspark":
+        return ibis.pyspark.connect(spark_session())
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("vasops-settlement")
+    remote = os.environ.get("VASOPS_SPARK_REMOTE", "").strip()
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = (
+            builder.master(os.environ.get("VASOPS_SPARK_MASTER", "local[2]"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", os.environ.get("VASOPS_SPARK_DRIVER_MEMORY", "1g"))
+        )
+    spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    return spark
+
+
+# --- reference tables as Arrow ---------------------------------------------------------------
+
+
+def _products_table(rows: Iterable[tuple[int, int, int]]) -> Any:
+    import pyarrow as pa
+
+    rows = list(rows)
+    return pa.table(
+        {
+            "p_product_id": pa.array([r[0] for r in rows], pa.int64()),
+            "p_business_line_id": pa.array([r[2] for r in rows], pa.int64()),
+        }
+    )
+
+
+def _ratio_table(rows: Sequence[RatioRow], level: str) -> Any:
+    import pyarrow as pa
+
+    chosen = [r for r in rows if r.level == level]
+    p = f"r{LEVEL_RANK[level]}_"
+    return pa.table(
+        {
+            p + "id": pa.array([r.id for r in chosen], pa.int64()),
+            p + "bp": pa.array([r.ratio_bp for r in chosen], pa.int64()),
+            p + "from": pa.array([day_number(r.valid_from) for r in chosen], pa.int64()),
+            p + "to": pa.array(
+                [day_number(r.valid_to) if r.valid_to else FAR_DAY for r in chosen], pa.int64()
+            ),
+            p + "partner": pa.array([r.partner_id or 0 for r in chosen], pa.int64()),
+            p + "line": pa.array([r.business_line_id or 0 for r in chosen], pa.int64()),
+            p + "product": pa.array([r.product_id or 0 for r in chosen], pa.int64()),
+        }
+    )
+
+
+def _rates_table(rates: dict[int, int]) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "b_line": pa.array(list(rates), pa.int64()),
+            "b_bp": pa.array(list(rates.values()), pa.int64()),
+        }
+    )
+
+
+def _adjustments_table(rows: Sequence[AdjustmentRow], dayn: int) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "dayn": pa.array([dayn] * len(rows), pa.int64()),
+            "partner_id": pa.array([r.partner_id for r in rows], pa.int64()),
+            "product_id": pa.array([r.product_id or NO_PRODUCT for r in rows], pa.int64()),
+            "kind": pa.array([r.kind for r in rows], pa.string()),
+            "amount_fen": pa.array([r.amount_fen for r in rows], pa.int64()),
+        }
+    )
+
+
+# --- the expression ----------------------------------------------------------------------------
+
+
+def _half_up_share(net: Any, ratio: Any) -> Any:
+    """sign(net) × round_half_up(|net| × ratio / 10000), exact in integer arithmetic."""
+    import ibis
+
+    a = ibis.cases((net < 0, -net), else_=net)
+    r = a % 10000
+    q = ((a - r) // 10000).cast("int64")
+    share = q * ratio + ((r * ratio + 5000) // 10000).cast("int64")
+    return ibis.cases((net < 0, -share), else_=share).cast("int64")
+
+
+def _resolve(keys: Any, ratio_tables: dict[str, Any]) -> Any:
+    """Add (ratio_version_id, ratio_bp) to ``keys`` (partner_id, product_id, business_line_id,
+    dayn): four left joins, one per level, then the most specific match."""
+    import ibis
+
+    out = keys
+    conditions = {
+        "product": lambda t, r, p: [t.product_id == r[p + "product"]],
+        "partner_line": lambda t, r, p: [
+            t.partner_id == r[p + "partner"],
+            t.business_line_id == r[p + "line"],
+        ],
+        "line": lambda t, r, p: [t.business_line_id == r[p + "line"]],
+        "contract": lambda t, r, p: [t.partner_id == r[p + "partner"]],
+    }
+    for level in ("product", "partner_line", "line", "contract"):
+        p = f"r{LEVEL_RANK[level]}_"
+        r = ratio_tables[level]
+        preds = [*conditions[level](out, r, p), out.dayn >= r[p + "from"], out.dayn < r[p + "to"]]
+        out = out.left_join(r, preds).drop(p + "from", p + "to", p + "partner", p + "line", p + "product")
+    return out.mutate(
+        ratio_version_id=ibis.coalesce(out.r3_id, out.r2_id, out.r1_id, out.r0_id),
+        ratio_bp=ibis.coalesce(out.r3_bp, out.r2_bp, out.r1_bp, out.r0_bp),
+    ).drop("r3_id", "r3_bp", "r2_id", "r2_bp", "r1_id", "r1_bp", "r0_id", "r0_bp")
+
+
+def read_cdrs(con: Any, files: Sequence[Path]) -> Any:
+    """The CDR files as one Ibis table (Spark reads the list through its own reader)."""
+    paths = [str(p) for p in files]
+    if con.name == "pyspark":
+        import uuid
+
+        name = f"vasops_cdr_{uuid.uuid4().hex[:12]}"
+        con._session.read.parquet(*paths).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.read_parquet(paths)
+
+
+def build(con: Any, inputs: Inputs) -> Any:
+    """The run's Ibis expression (lazy): one row per statement line, LINE_COLUMNS."""
+    import ibis
+
+    cdr = read_cdrs(con, inputs.files)
+    products = ibis.memtable(_products_table(inputs.products))
+    ratio_tables = {level: ibis.memtable(_ratio_table(inputs.ratios, level)) for level in LEVEL_RANK}
+    rates = ibis.memtable(_rates_table(inputs.bad_debt_bp))
+    lo, hi = day_number(inputs.first_day), day_number(inputs.last_day)
+    adjustments = ibis.memtable(_adjustments_table(inputs.adjustments, hi))
+
+    # 1. CDRs → per partner × product × business day
+    dayn = ((cdr.at.epoch_seconds() + SHANGHAI_OFFSET_S) // 86400).cast("int64")
+    c = cdr.select(
+        partner_id=cdr.partner_id.cast("int64"),
+        product_id=cdr.product_id.cast("int64"),
+        fee_fen=cdr.fee_fen.cast("int64"),
+        per_use=cdr.kind == "per_use",
+        dayn=dayn,
+    )
+    c = c.filter((c.dayn >= lo) & (c.dayn <= hi))
+    daily = c.group_by(["partner_id", "product_id", "dayn"]).agg(
+        cdr_count=c.count().cast("int64"),
+        per_use_fen=c.fee_fen.sum(where=c.per_use).fill_null(0).cast("int64"),
+        monthly_fen=c.fee_fen.sum(where=~c.per_use).fill_null(0).cast("int64"),
+    )
+    daily = daily.left_join(products, daily.product_id == products.p_product_id).select(
+        "partner_id",
+        "product_id",
+        "dayn",
+        "cdr_count",
+        "per_use_fen",
+        "monthly_fen",
+        business_line_id=products.p_business_line_id,
+    )
+    usage = _resolve(daily, ratio_tables)
+    usage = usage.group_by(
+        ["partner_id", "product_id", "business_line_id", "ratio_version_id", "ratio_bp"]
+    ).agg(
+        cdr_count=usage.cdr_count.sum().cast("int64"),
+        per_use_fen=usage.per_use_fen.sum().cast("int64"),
+        monthly_fen=usage.monthly_fen.sum().cast("int64"),
+    )
+
+    # 2. adjustments → per partner × product, at the ratio in force on the month's last day
+    a = adjustments
+    adj = a.group_by(["partner_id", "product_id"]).agg(
+        dayn=a.dayn.max(),
+        **{
+            f"{k}_adj": a.amount_fen.sum(where=a.kind == k).fill_null(0).cast("int64")
+            for k in ADJUSTMENT_KINDS
+        },
+    )
+    adj = adj.left_join(products, adj.product_id == products.p_product_id).select(
+        *[adj[col] for col in adj.columns],
+        business_line_id=products.p_business_line_id,
+    )
+    adj = _resolve(adj, ratio_tables).drop("dayn")
+
+    zero = ibis.literal(0, "int64")
+    keys = ["partner_id", "product_id", "business_line_id", "ratio_version_id", "ratio_bp"]
+    u = usage.select(
+        *keys, "cdr_count", "per_use_fen", "monthly_fen", **{f"{k}_adj": zero for k in ADJUSTMENT_KINDS}
+    )
+    v = adj.select(
+        *keys,
+        cdr_count=zero,
+        per_use_fen=zero,
+        monthly_fen=zero,
+        **{f"{k}_adj": adj[f"{k}_adj"] for k in ADJUSTMENT_KINDS},
+    )
+    both = u.union(v)
+    lines = both.group_by(keys).agg(
+        cdr_count=both.cdr_count.sum().cast("int64"),
+        per_use_fen=both.per_use_fen.sum().cast("int64"),
+        monthly_fen=both.monthly_fen.sum().cast("int64"),
+        **{f"{k}_adj": both[f"{k}_adj"].sum().cast("int64") for k in ADJUSTMENT_KINDS},
+    )
+
+    # 3. bad debt, net, shares
+    lines = lines.left_join(rates, lines.business_line_id == rates.b_line).drop("b_line")
+    gross = (lines.per_use_fen + lines.monthly_fen).cast("int64")
+    rate = lines.b_bp.fill_null(0).cast("int64")
+    bad_debt_calc = (-_half_up_share(gross, rate)).cast("int64")
+    lines = lines.mutate(gross_fen=gross, bad_debt_fen=(bad_debt_calc + lines.bad_debt_adj).cast("int64"))
+    lines = lines.mutate(
+        net_fen=(
+            lines.gross_fen
+            + lines.refund_adj
+            + lines.bad_debt_fen
+            + lines.penalty_adj
+            + lines.dispute_adj
+            + lines.manual_adj
+        ).cast("int64")
+    )
+    share = _half_up_share(lines.net_fen, lines.ratio_bp.fill_null(0).cast("int64"))
+    lines = lines.mutate(partner_share_fen=share)
+    lines = lines.mutate(carrier_share_fen=(lines.net_fen - lines.partner_share_fen).cast("int64"))
+    return lines.select(
+        "partner_id",
+        "product_id",
+        "business_line_id",
+        "ratio_version_id",
+        "ratio_bp",
+        "cdr_count",
+        "per_use_fen",
+        "monthly_fen",
+        "gross_fen",
+        refund_fen=lines.refund_adj,
+        bad_debt_fen=lines.bad_debt_fen,
+        penalty_fen=lines.penalty_adj,
+        dispute_fen=lines.dispute_adj,
+        manual_fen=lines.manual_adj,
+        net_fen=lines.net_fen,
+        partner_share_fen=lines.partner_share_fen,
+        carrier_share_fen=lines.carrier_share_fen,
+    ).order_by(["partner_id", "product_id", "ratio_version_id"])
+
+
+def compute(inputs: Inputs, engine: str = "duckdb", con: Any = None) -> Any:
+    """Execute the expression; a pyarrow Table of the lines (product 0 = no product)."""
+    con = con or connect(engine)
+    expr = build(con, inputs)
+    return expr.to_pyarrow()
+
+
+def totals(table: Any) -> dict[str, int]:
+    """Column sums of a lines table (for comparing engines)."""
+    import pyarrow.compute as pc
+
+    out = {"lines": table.num_rows}
+    for col in LINE_COLUMNS[5:]:
+        out[col] = int(pc.sum(table[col]).as_py() or 0)
+    return out
