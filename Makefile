@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
 export PYTHONPATH := src
 
-.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm gateway worker clean
+.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm bench-settlement gateway worker clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench-vac: install
 
 bench-crm: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/crm.py $(BENCH_ARGS)
+
+bench-settlement: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/settlement.py $(BENCH_ARGS)
 
 # The background worker: every periodic sweep at its own interval (idempotent).
 worker: install

@@ -89,6 +89,18 @@ def _order_sync() -> Any:
     return syncfiles.sweep()
 
 
+def _settlement_runs() -> Any:
+    from vasops.settlement import running
+
+    return running.sweep()
+
+
+def _contract_ratios() -> Any:
+    from vasops.settlement import actions
+
+    return len(actions.sync_contract_ratios())
+
+
 MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
@@ -101,6 +113,8 @@ SWEEPS: list[Sweep] = [
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
+    Sweep("settlement_runs", "结算计算（排队或中断的批次）", MINUTE, _settlement_runs),
+    Sweep("contract_ratios", "合同结算比例同步为分成比例版本", 60 * MINUTE, _contract_ratios),
     Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),
 ]
 

@@ -37,7 +37,7 @@ class NavItem:
     section: str = ""
 
 
-SECTION_ORDER = ["", "企业", "准入", "合作伙伴", "产品", "VAC", "运维", "系统"]
+SECTION_ORDER = ["", "企业", "准入", "合作伙伴", "产品", "VAC", "结算", "运维", "系统"]
 
 
 def _section_key(item: NavItem) -> int:
