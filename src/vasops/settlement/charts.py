@@ -28,7 +28,8 @@ def bars(
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
         f'<text x="{left}" y="16" font-size="13" fill="#333">{escape(title)}</text>',
         f'<line x1="{left}" y1="{zero_y:.1f}" x2="{width - 10}" y2="{zero_y:.1f}" stroke="#999"/>',
-        f'<text x="{left - 6}" y="{top + 4}" font-size="10" text-anchor="end" fill="#666">{high / 100:,.0f}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" font-size="10" text-anchor="end" fill="#666">'
+        f"{high / 100:,.0f}</text>",
         f'<text x="{left - 6}" y="{zero_y + 4:.1f}" font-size="10" text-anchor="end" fill="#666">0</text>',
     ]
     for i, label in enumerate(labels):
@@ -37,9 +38,10 @@ def bars(
             v = vs[i]
             h = plot_h * abs(v) / span
             y = zero_y - h if v >= 0 else zero_y
+            tip = f"{escape(name)} {escape(label)}：{v / 100:,.2f} 元"
             parts.append(
-                f'<rect x="{x0 + j * bar_w:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" height="{max(h, 0.5):.1f}" '
-                f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(name)} {escape(label)}：{v / 100:,.2f} 元</title></rect>'
+                f'<rect x="{x0 + j * bar_w:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" '
+                f'height="{max(h, 0.5):.1f}" fill="{COLOURS[j % len(COLOURS)]}"><title>{tip}</title></rect>'
             )
         parts.append(
             f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{height - bottom + 16}" font-size="11" '
