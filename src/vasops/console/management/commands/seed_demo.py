@@ -96,6 +96,7 @@ class Command(BaseCommand):
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
+        self.seed_settlement(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -453,10 +454,20 @@ class Command(BaseCommand):
             syncfiles.generate_day(sync_day, now=collected)
         syncfiles.generate_month(clock.today())
 
+    def seed_settlement(self, partner: Any, staff: dict[str, User]) -> None:
+        """December 2026 settled: computed by zhao.fin, approved by qian.fin, published."""
+        from vasops.settlement import demo
+
+        approver = demo.second_finance_user(DEMO_PASSWORD)
+        demo.seed_settlement(partner, finance=staff["zhao.fin"], approver=approver)
+
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
         rows = [
-            ("运营商员工（需两步验证；演示环境在验证页显示当前动态码）", [(u, n) for u, n, _ in STAFF]),
+            (
+                "运营商员工（需两步验证；演示环境在验证页显示当前动态码）",
+                [(u, n) for u, n, _ in STAFF] + [("qian.fin", "钱进（结算复核，双人审核的第二人）")],
+            ),
             ("评审专家", [(u, n) for u, n, _, _ in EXPERTS]),
             (
                 "合作伙伴",
