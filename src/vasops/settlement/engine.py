@@ -23,6 +23,7 @@ floating division on both engines).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -106,19 +107,20 @@ class Inputs:
 
 
 def connect(engine: str) -> Any:
-    """An Ibis backend: ``duckdb`` (in-process) or ``pyspark`` (``VASOPS_SPARK_REMOTE`` =
-    ``sc://host:15002`` for Spark Connect, else ``VASOPS_SPARK_MASTER``, default ``local[2]``)."""
-    import ibis
-
+    """An engine session: a DuckDB connection (in-process) or a SparkSession
+    (``VASOPS_SPARK_REMOTE`` = ``sc://host:15002`` for Spark Connect, else ``VASOPS_SPARK_MASTER``,
+    default ``local[2]``)."""
     if engine == "duckdb":
-        con = ibis.duckdb.connect()
-        con.raw_sql("SET TimeZone = 'UTC'")
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
         threads = os.environ.get("VASOPS_DUCKDB_THREADS", "").strip()
         if threads:
-            con.raw_sql(f"SET threads = {int(threads)}")
+            con.execute(f"SET threads = {int(threads)}")
         return con
     if engine == "pyspark":
-        return ibis.pyspark.connect(spark_session())
+        return spark_session()
     raise ValueError(f"unknown engine {engine!r}")
 
 
@@ -133,6 +135,7 @@ def spark_session() -> Any:
         builder = (
             builder.master(os.environ.get("VASOPS_SPARK_MASTER", "local[2]"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.memory", os.environ.get("VASOPS_SPARK_DRIVER_MEMORY", "1g"))
         )
@@ -241,28 +244,61 @@ def _resolve(keys: Any, ratio_tables: dict[str, Any]) -> Any:
     ).drop("r3_id", "r3_bp", "r2_id", "r2_bp", "r1_id", "r1_bp", "r0_id", "r0_bp")
 
 
-def read_cdrs(con: Any, files: Sequence[Path]) -> Any:
-    """The CDR files as one Ibis table (Spark reads the list through its own reader)."""
-    paths = [str(p) for p in files]
-    if con.name == "pyspark":
-        import uuid
+# The expression reads these named tables; each engine registers them before running it.
+CDR_SCHEMA = {
+    "cdr_id": "string",
+    "msisdn": "string",
+    "product_id": "int64",
+    "partner_id": "int64",
+    "fee_fen": "int64",
+    "kind": "string",
+    "at": "timestamp('UTC')",
+}
 
-        name = f"vasops_cdr_{uuid.uuid4().hex[:12]}"
-        con._session.read.parquet(*paths).createOrReplaceTempView(name)
-        return con.table(name)
-    return con.read_parquet(paths)
+
+def _ratio_schema(level: str) -> dict[str, str]:
+    p = f"r{LEVEL_RANK[level]}_"
+    return {p + c: "int64" for c in ("id", "bp", "from", "to", "partner", "line", "product")}
 
 
-def build(con: Any, inputs: Inputs) -> Any:
-    """The run's Ibis expression (lazy): one row per statement line, LINE_COLUMNS."""
+TABLES: dict[str, dict[str, str]] = {
+    "vasops_cdr": CDR_SCHEMA,
+    "vasops_products": {"p_product_id": "int64", "p_business_line_id": "int64"},
+    **{f"vasops_ratio_{level}": _ratio_schema(level) for level in LEVEL_RANK},
+    "vasops_rates": {"b_line": "int64", "b_bp": "int64"},
+    "vasops_adjustments": {
+        "dayn": "int64",
+        "partner_id": "int64",
+        "product_id": "int64",
+        "kind": "string",
+        "amount_fen": "int64",
+    },
+}
+
+
+def reference_tables(inputs: Inputs) -> dict[str, Any]:
+    """The Arrow tables the engine registers beside the CDR files."""
+    hi = day_number(inputs.last_day)
+    return {
+        "vasops_products": _products_table(inputs.products),
+        **{f"vasops_ratio_{level}": _ratio_table(inputs.ratios, level) for level in LEVEL_RANK},
+        "vasops_rates": _rates_table(inputs.bad_debt_bp),
+        "vasops_adjustments": _adjustments_table(inputs.adjustments, hi),
+    }
+
+
+def expression(first_day: dt.date, last_day: dt.date) -> Any:
+    """The run's Ibis expression (lazy) over the named tables of ``TABLES``: one row per
+    statement line, LINE_COLUMNS."""
     import ibis
 
-    cdr = read_cdrs(con, inputs.files)
-    products = ibis.memtable(_products_table(inputs.products))
-    ratio_tables = {level: ibis.memtable(_ratio_table(inputs.ratios, level)) for level in LEVEL_RANK}
-    rates = ibis.memtable(_rates_table(inputs.bad_debt_bp))
-    lo, hi = day_number(inputs.first_day), day_number(inputs.last_day)
-    adjustments = ibis.memtable(_adjustments_table(inputs.adjustments, hi))
+    t = {name: ibis.table(schema, name=name) for name, schema in TABLES.items()}
+    cdr = t["vasops_cdr"]
+    products = t["vasops_products"]
+    ratio_tables = {level: t[f"vasops_ratio_{level}"] for level in LEVEL_RANK}
+    rates = t["vasops_rates"]
+    adjustments = t["vasops_adjustments"]
+    lo, hi = day_number(first_day), day_number(last_day)
 
     # 1. CDRs → per partner × product × business day
     dayn = ((cdr.at.epoch_seconds() + SHANGHAI_OFFSET_S) // 86400).cast("int64")
@@ -372,11 +408,54 @@ def build(con: Any, inputs: Inputs) -> Any:
     ).order_by(["partner_id", "product_id", "ratio_version_id"])
 
 
+@functools.lru_cache(maxsize=16)
+def sql(dialect: str, first_day: dt.date, last_day: dt.date) -> str:
+    """The expression compiled by Ibis for one engine's SQL dialect (compiled once per month and
+    engine in a process: compiling is the slow part for small months)."""
+    import ibis
+
+    return str(ibis.to_sql(expression(first_day, last_day), dialect=dialect))
+
+
 def compute(inputs: Inputs, engine: str = "duckdb", con: Any = None) -> Any:
-    """Execute the expression; a pyarrow Table of the lines (product 0 = no product)."""
+    """Run the expression on ``engine``; a pyarrow Table of the lines (product 0 = no product)."""
     con = con or connect(engine)
-    expr = build(con, inputs)
-    return expr.to_pyarrow()
+    if engine == "duckdb":
+        return _run_duckdb(con, inputs)
+    if engine == "pyspark":
+        return _run_spark(con, inputs)
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def _run_duckdb(con: Any, inputs: Inputs) -> Any:
+    paths = [str(p) for p in inputs.files]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW vasops_cdr AS SELECT * FROM read_parquet({paths!r})")
+    for name, table in reference_tables(inputs).items():
+        con.register(name, table)
+    query = sql("duckdb", inputs.first_day, inputs.last_day)
+    return con.sql(query).to_arrow_table()
+
+
+def _spark_type(ibis_type: str) -> str:
+    return {"int64": "bigint", "string": "string"}[ibis_type]
+
+
+def _run_spark(spark: Any, inputs: Inputs) -> Any:
+    import pyarrow as pa
+
+    spark.read.parquet(*[str(p) for p in inputs.files]).createOrReplaceTempView("vasops_cdr")
+    for name, table in reference_tables(inputs).items():
+        ddl = ", ".join(f"`{col}` {_spark_type(TABLES[name][col])}" for col in table.column_names)
+        rows = [tuple(r.values()) for r in table.to_pylist()]
+        spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
+    query = sql("pyspark", inputs.first_day, inputs.last_day)
+    result = spark.sql(query)
+    if hasattr(result, "toArrow"):
+        table = result.toArrow()
+    else:  # pragma: no cover - older Spark
+        table = pa.Table.from_pandas(result.toPandas(), preserve_index=False)
+    schema = pa.schema([(c, pa.int64()) for c in LINE_COLUMNS])
+    return pa.Table.from_arrays([table[c].cast(pa.int64()) for c in LINE_COLUMNS], schema=schema)
 
 
 def totals(table: Any) -> dict[str, int]:
