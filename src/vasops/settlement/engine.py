@@ -429,7 +429,7 @@ def compute(inputs: Inputs, engine: str = "duckdb", con: Any = None) -> Any:
 
 def _run_duckdb(con: Any, inputs: Inputs) -> Any:
     paths = [str(p) for p in inputs.files]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW vasops_cdr AS SELECT * FROM read_parquet({paths!r})")
+    con.read_parquet(paths).create_view("vasops_cdr", replace=True)
     for name, table in reference_tables(inputs).items():
         con.register(name, table)
     query = sql("duckdb", inputs.first_day, inputs.last_day)
