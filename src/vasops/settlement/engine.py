@@ -131,6 +131,8 @@ def spark_session() -> Any:
     remote = os.environ.get("VASOPS_SPARK_REMOTE", "").strip()
     if remote:
         builder = builder.remote(remote)
+    elif "PYSPARK_GATEWAY_PORT" in os.environ:  # under spark-submit: its --master and --conf
+        pass
     else:
         builder = (
             builder.master(os.environ.get("VASOPS_SPARK_MASTER", "local[2]"))
@@ -433,7 +435,16 @@ def _run_duckdb(con: Any, inputs: Inputs) -> Any:
     for name, table in reference_tables(inputs).items():
         con.register(name, table)
     query = sql("duckdb", inputs.first_day, inputs.last_day)
-    return con.sql(query).to_arrow_table()
+    return _normalized(con.sql(query).to_arrow_table())
+
+
+def _normalized(table: Any) -> Any:
+    """The lines with every column as int64, whatever integer or decimal type an engine's sums
+    came back as (the values are exact integers)."""
+    import pyarrow as pa
+
+    schema = pa.schema([(c, pa.int64()) for c in LINE_COLUMNS])
+    return pa.Table.from_arrays([table[c].cast(pa.int64()) for c in LINE_COLUMNS], schema=schema)
 
 
 def _spark_type(ibis_type: str) -> str:
@@ -454,8 +465,7 @@ def _run_spark(spark: Any, inputs: Inputs) -> Any:
         table = result.toArrow()
     else:  # pragma: no cover - older Spark
         table = pa.Table.from_pandas(result.toPandas(), preserve_index=False)
-    schema = pa.schema([(c, pa.int64()) for c in LINE_COLUMNS])
-    return pa.Table.from_arrays([table[c].cast(pa.int64()) for c in LINE_COLUMNS], schema=schema)
+    return _normalized(table)
 
 
 def totals(table: Any) -> dict[str, int]:

@@ -207,3 +207,45 @@ def test_a_line_without_any_ratio_in_force_has_none(tmp_path):
 )
 def test_validity_ranges_are_half_open(a, b, expected):
     assert rules.overlaps(*a, *b) is expected
+
+
+def test_the_worked_example_of_the_finance_guide(tmp_path):
+    """docs/finance-guide.md §2: product A (11) at 70 %, product B (21 here on partner 1) moving to
+    80 % on 16 November, SMS bad debt 1.5 %, a refund and a product-less penalty."""
+    products = [(11, 1, LINE_SMS), (21, 1, LINE_SMS)]
+    files = write_month(
+        tmp_path,
+        NOV,
+        [
+            (11, 1, 6001, "per_use", shanghai(dt.date(2026, 11, 5))),
+            (11, 1, 4000, "monthly", shanghai(dt.date(2026, 11, 1), 0, 10)),
+            (21, 1, 1000, "per_use", shanghai(dt.date(2026, 11, 10))),
+            (21, 1, 1000, "per_use", shanghai(dt.date(2026, 11, 20))),
+        ],
+    )
+    ratios = [CONTRACTS[0], engine.RatioRow(7, "product", 8000, dt.date(2026, 11, 16), None, product_id=21)]
+    adjustments = [
+        engine.AdjustmentRow(1, 1, 11, "refund", -100),
+        engine.AdjustmentRow(2, 1, None, "penalty", -50000),
+    ]
+    inputs = engine.Inputs(NOV, files, products, ratios, {LINE_SMS: 150}, adjustments)
+    rows = engine.compute(inputs, "duckdb").to_pylist()
+    a = line(rows, 11)
+    assert (
+        a["gross_fen"],
+        a["bad_debt_fen"],
+        a["net_fen"],
+        a["partner_share_fen"],
+        a["carrier_share_fen"],
+    ) == (
+        10001,
+        -150,
+        9751,
+        6826,
+        2925,
+    )
+    assert (line(rows, 21, 101)["partner_share_fen"], line(rows, 21, 7)["partner_share_fen"]) == (690, 788)
+    penalty = line(rows, engine.NO_PRODUCT)
+    assert (penalty["partner_share_fen"], penalty["carrier_share_fen"]) == (-35000, -15000)
+    assert sum(r["partner_share_fen"] for r in rows) == -26696
+    assert sum(r["carrier_share_fen"] for r in rows) == -11583
