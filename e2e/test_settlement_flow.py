@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -101,7 +102,7 @@ def test_finance_runs_approves_and_publishes_and_the_partner_downloads(
         with p.expect_download() as download_info:
             p.get_by_role("link", name="下载 PDF").click()
         pdf = download_info.value
-        content = open(pdf.path(), "rb").read()  # noqa: PTH123
+        content = open(pdf.path(), "rb").read()
         assert content.startswith(b"%PDF")
         from pypdf import PdfReader
 
