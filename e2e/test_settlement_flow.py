@@ -101,7 +101,7 @@ def test_finance_runs_approves_and_publishes_and_the_partner_downloads(
         with p.expect_download() as download_info:
             p.get_by_role("link", name="下载 PDF").click()
         pdf = download_info.value
-        content = open(pdf.path(), "rb").read()
+        content = Path(pdf.path()).read_bytes()
         assert content.startswith(b"%PDF")
         from pypdf import PdfReader
 
