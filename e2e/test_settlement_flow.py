@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
