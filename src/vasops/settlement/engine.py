@@ -4,7 +4,7 @@ machine) or by Spark (PySpark: local mode in tests, a cluster through Spark Conn
 
 Everything is integer arithmetic, so both engines give the same fen:
 
-* business day = ``(epoch seconds of the CDR + 8 h) // 86400`` (Asia/Shanghai has no DST), an
+* business day = ``(epoch microseconds of the CDR + 8 h) // 1 day`` (Asia/Shanghai has no DST), an
   integer day number compared with the ratio versions' [valid_from, valid_to);
 * the ratio of a (product, day) is the most specific version in force: product > business line
   of the partner > business line (all partners) > contract;
@@ -247,15 +247,18 @@ def _resolve(keys: Any, ratio_tables: dict[str, Any]) -> Any:
 
 
 # The expression reads these named tables; each engine registers them before running it.
+# ``at_us`` is the CDR's instant as microseconds since the epoch: each engine's reader derives it
+# from the Parquet timestamp without any time-zone arithmetic (a DuckDB cast of a TIMESTAMPTZ to
+# TIMESTAMP goes through ICU for every row: 20 × slower than the whole group-by).
 CDR_SCHEMA = {
-    "cdr_id": "string",
-    "msisdn": "string",
     "product_id": "int64",
     "partner_id": "int64",
     "fee_fen": "int64",
     "kind": "string",
-    "at": "timestamp('UTC')",
+    "at_us": "int64",
 }
+CDR_COLUMNS = ("partner_id", "product_id", "fee_fen", "kind")
+DAY_US = 86_400 * 1_000_000
 
 
 def _ratio_schema(level: str) -> dict[str, str]:
@@ -303,7 +306,8 @@ def expression(first_day: dt.date, last_day: dt.date) -> Any:
     lo, hi = day_number(first_day), day_number(last_day)
 
     # 1. CDRs → per partner × product × business day
-    dayn = ((cdr.at.epoch_seconds() + SHANGHAI_OFFSET_S) // 86400).cast("int64")
+    local_us = cdr.at_us + SHANGHAI_OFFSET_S * 1_000_000
+    dayn = ((local_us - local_us % DAY_US) // DAY_US).cast("int64")  # an exact division
     c = cdr.select(
         partner_id=cdr.partner_id.cast("int64"),
         product_id=cdr.product_id.cast("int64"),
@@ -431,7 +435,9 @@ def compute(inputs: Inputs, engine: str = "duckdb", con: Any = None) -> Any:
 
 def _run_duckdb(con: Any, inputs: Inputs) -> Any:
     paths = [str(p) for p in inputs.files]
-    con.read_parquet(paths).create_view("vasops_cdr", replace=True)
+    con.read_parquet(paths).project(", ".join(CDR_COLUMNS) + ', epoch_us("at") AS at_us').create_view(
+        "vasops_cdr", replace=True
+    )
     for name, table in reference_tables(inputs).items():
         con.register(name, table)
     query = sql("duckdb", inputs.first_day, inputs.last_day)
@@ -454,7 +460,8 @@ def _spark_type(ibis_type: str) -> str:
 def _run_spark(spark: Any, inputs: Inputs) -> Any:
     import pyarrow as pa
 
-    spark.read.parquet(*[str(p) for p in inputs.files]).createOrReplaceTempView("vasops_cdr")
+    cdr = spark.read.parquet(*[str(p) for p in inputs.files])
+    cdr.selectExpr(*CDR_COLUMNS, "unix_micros(`at`) AS at_us").createOrReplaceTempView("vasops_cdr")
     for name, table in reference_tables(inputs).items():
         ddl = ", ".join(f"`{col}` {_spark_type(TABLES[name][col])}" for col in table.column_names)
         rows = [tuple(r.values()) for r in table.to_pylist()]

@@ -105,6 +105,28 @@ def restart_run(*, actor: Any, run: SettlementRun) -> SettlementRun:
     return run
 
 
+def _write_lines(run: SettlementRun, rows: list[dict[str, Any]]) -> None:
+    """All lines of the run: PostgreSQL's COPY (tens of thousands of lines a second), else
+    bulk inserts. Inside the caller's transaction either way."""
+    from django.db import connection
+
+    columns = ["run_id", "partner_id", "product_id", *engine.LINE_COLUMNS[2:]]
+    values = (
+        (run.pk, r["partner_id"], r["product_id"] or None, *(r[c] for c in engine.LINE_COLUMNS[2:]))
+        for r in rows
+    )
+    if connection.vendor == "postgresql":
+        table = SettlementLine._meta.db_table
+        names = ", ".join(columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    SettlementLine.objects.bulk_create(
+        [SettlementLine(**dict(zip(columns, row, strict=True))) for row in values], batch_size=LINE_BATCH
+    )
+
+
 def _bank_accounts(partner_ids: list[int], month: dt.date) -> dict[int, Any]:
     """The bank account in force for ``month`` per partner: the latest one effective on or
     before the month's last day (changes take effect from the next settlement period)."""
@@ -156,19 +178,7 @@ def record_computation(
             + ("等" if len(missing) > 20 else "")
             + "。请先登记分成比例再结算。",
         )
-    lines = [
-        SettlementLine(
-            run=run,
-            partner_id=r["partner_id"],
-            product_id=r["product_id"] or None,
-            business_line_id=r["business_line_id"],
-            ratio_version_id=r["ratio_version_id"],
-            ratio_bp=r["ratio_bp"],
-            **{col: r[col] for col in engine.LINE_COLUMNS[5:]},
-        )
-        for r in rows
-    ]
-    SettlementLine.objects.bulk_create(lines, batch_size=LINE_BATCH)
+    _write_lines(run, rows)
     sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         s = sums[r["partner_id"]]
