@@ -74,10 +74,20 @@ def test_a_partner_sees_its_statement_only_once_published_and_never_another_part
     for url in (
         "/settlement/runs/",
         f"/settlement/runs/{published.pk}/",
+        f"/settlement/runs/{published.pk}/progress/",
+        "/settlement/runs/new/",
         "/settlement/dashboard/",
         "/settlement/bad-debt/",
+        "/settlement/bad-debt/new/",
+        "/settlement/ratios/new/",
+        "/settlement/adjustments/new/",
     ):
-        assert client.get(url).status_code in (403, 404)
+        assert client.get(url).status_code in (403, 404), url
+    for action in ("approve", "publish", "restart"):
+        assert client.post(f"/settlement/runs/{published.pk}/{action}/").status_code == 404
+    assert client.post("/settlement/ratios/sync/").status_code == 403
+    published.refresh_from_db()
+    assert published.state == "published"
     # adjustments and ratios: only its own
     body = client.get("/settlement/my/adjustments/").content.decode()
     assert "用户投诉退费" in body
