@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Q
 
 from vasops.core import clock
@@ -97,7 +97,6 @@ def execute(run_id: int) -> bool:
 
 def sweep() -> dict[str, Any]:
     """Worker: compute the queued runs, and the ones whose computation died (lease expired)."""
-    close_old_connections()
     due = list(
         SettlementRun.objects.filter(state=SettlementRun.State.DRAFT)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=clock.now() - LEASE))

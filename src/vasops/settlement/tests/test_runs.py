@@ -209,3 +209,17 @@ def test_the_business_day_of_a_charge_at_midnight_is_shanghais(
         day += dt.timedelta(days=1)
     run = start(finance, django_capture_on_commit_callbacks)
     assert (run.cdr_count, run.gross_fen) == (1, 500)
+
+
+def test_the_worker_sweep_computes_a_queued_run_and_takes_over_a_dead_one(world, cdr_dir, finance):
+    from vasops.core import clock
+    from vasops.settlement import running
+
+    write_month(cdr_dir, NOV, nov_cdrs(world))
+    run = actions.start_run(actor=finance, month=NOV)  # queued: its launch never ran
+    SettlementRun.objects.filter(pk=run.pk).update(claimed_at=clock.now())  # someone holds it
+    assert running.sweep() == {"computed": 0}
+    SettlementRun.objects.filter(pk=run.pk).update(claimed_at=clock.now() - running.LEASE * 2)  # it died
+    assert running.sweep() == {"computed": 1}
+    run.refresh_from_db()
+    assert run.state == SettlementRun.State.COMPUTED and run.cdr_count == 3
