@@ -65,7 +65,9 @@ class RunOut(Schema):
 
 
 class RunIn(InputSchema):
-    month: str = Field(..., max_length=7, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-12"])
+    month: str = Field(
+        ..., max_length=7, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-12"]
+    )
     engine: Literal["duckdb", "pyspark"] | None = Field(None, description="缺省为服务器设置的引擎")
     note: str = model_field(SettlementRun, "note", default="")
 
@@ -115,7 +117,9 @@ class AdjustmentOut(Schema):
 class AdjustmentIn(InputSchema):
     partner_id: int = Field(..., ge=1, le=2147483647)
     product_id: int | None = Field(None, ge=1, le=2147483647)
-    month: str = Field(..., max_length=7, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM；该月已发布时计入下一个未结算月份")
+    month: str = Field(
+        ..., max_length=7, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM；该月已发布时计入下一个未结算月份"
+    )
     amount_fen: int = model_field(Adjustment, "amount_fen", description="负数扣减，正数补给合作伙伴")
     reason: str = model_field(Adjustment, "reason")
 
