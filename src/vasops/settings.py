@@ -245,6 +245,13 @@ VASOPS_VAC_TCP_CLIENTS: dict[str, str] = json.loads(os.environ.get("VASOPS_VAC_T
 VASOPS_CRM_INBOX = Path(os.environ.get("VASOPS_CRM_INBOX", VAR_DIR / "crm" / "inbox"))
 VASOPS_CRM_WORK = Path(os.environ.get("VASOPS_CRM_WORK", VAR_DIR / "crm" / "work"))
 VASOPS_CDR_DIR = Path(os.environ.get("VASOPS_CDR_DIR", VAR_DIR / "cdr"))
+# Reconciliation 结算对账: the partners' CDR detail as Parquet, the largest detail file accepted,
+# and the working days finance has to decide a dispute before the sweep escalates it
+VASOPS_RECONCILIATION_DIR = Path(os.environ.get("VASOPS_RECONCILIATION_DIR", VAR_DIR / "reconciliation"))
+VASOPS_RECONCILIATION_DETAIL_MAX_BYTES = (
+    int(os.environ.get("VASOPS_RECONCILIATION_DETAIL_MAX_MB", "2048")) * 1024 * 1024
+)
+VASOPS_DISPUTE_WORKING_DAYS = int(os.environ.get("VASOPS_DISPUTE_WORKING_DAYS", "5"))
 VASOPS_VAC_SYNC_ROOT = Path(os.environ.get("VASOPS_VAC_SYNC_ROOT", VAR_DIR / "vac-sync"))
 
 LOGGING = {

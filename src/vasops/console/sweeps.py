@@ -89,6 +89,12 @@ def _order_sync() -> Any:
     return syncfiles.sweep()
 
 
+def _reconciliation_disputes() -> Any:
+    from vasops.settlement.reconciliation import tasks
+
+    return tasks.sweep_disputes()
+
+
 MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
@@ -99,6 +105,7 @@ SWEEPS: list[Sweep] = [
     Sweep("order_sync", "定购关系同步文件（日增量、月全量、SP 回执）", 15 * MINUTE, _order_sync),
     Sweep("work_orders", "工单超期提醒与升级", 15 * MINUTE, _work_orders),
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
+    Sweep("reconciliation_disputes", "对账争议超期升级", 15 * MINUTE, _reconciliation_disputes),
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
     Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),

@@ -53,3 +53,12 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_fen / 100:.2f} 元 · {self.month:%Y-%m}"
+
+
+# reconciliation 结算对账 lives in its sub-package; its models belong to this app
+from vasops.settlement.reconciliation.models import (  # noqa: E402, F401
+    Dispute,
+    DisputeEvidence,
+    Reconciliation,
+    ReconciliationLine,
+)
