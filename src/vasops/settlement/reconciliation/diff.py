@@ -97,10 +97,10 @@ class CdrDiff:
 
 CDR_DIFF_SQL = """
 WITH o AS (
-    SELECT cdr_id, msisdn, product_id, fee_fen, at FROM read_parquet({ours}, hive_partitioning = true,
+    SELECT cdr_id, msisdn, product_id, fee_fen, "at" FROM read_parquet({ours}, hive_partitioning = true,
         hive_types = {{'day': DATE}}) WHERE partner_id = $partner {our_filter}
 ), t AS (
-    SELECT cdr_id, msisdn, product_id, fee_fen, at, line FROM read_parquet({theirs}) WHERE true {their_filter}
+    SELECT cdr_id, msisdn, product_id, fee_fen, "at", line FROM read_parquet({theirs}) WHERE true {their_filter}
 ), j AS (
     SELECT
         CASE
@@ -113,12 +113,12 @@ WITH o AS (
         coalesce(o.cdr_id, t.cdr_id) AS cdr_id,
         o.fee_fen AS our_fee, t.fee_fen AS their_fee,
         o.product_id AS our_product, t.product_id AS their_product,
-        coalesce(o.msisdn, t.msisdn) AS msisdn, coalesce(o.at, t.at) AS at, t.line AS line
+        coalesce(o.msisdn, t.msisdn) AS msisdn, coalesce(o."at", t."at") AS "at", t.line AS line
     FROM o FULL OUTER JOIN t ON o.cdr_id = t.cdr_id
 )
 SELECT status, count(*), coalesce(sum(our_fee), 0), coalesce(sum(their_fee), 0),
     CASE WHEN status = 'matched' THEN NULL ELSE arg_min(
-        {{'cdr_id': cdr_id, 'msisdn': msisdn, 'at': at, 'our_fee': our_fee, 'their_fee': their_fee,
+        {{'cdr_id': cdr_id, 'msisdn': msisdn, 'at': "at", 'our_fee': our_fee, 'their_fee': their_fee,
           'our_product': our_product, 'their_product': their_product, 'line': line}}, cdr_id, {sample}) END
 FROM j GROUP BY status
 """
