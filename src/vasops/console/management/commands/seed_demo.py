@@ -96,6 +96,7 @@ class Command(BaseCommand):
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
+        self.seed_reconciliation(p1)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -452,6 +453,12 @@ class Command(BaseCommand):
             collected = dt.datetime.combine(sync_day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
             syncfiles.generate_day(sync_day, now=collected)
         syncfiles.generate_month(clock.today())
+
+    def seed_reconciliation(self, partner: Any) -> None:
+        """December 2026 exported to Parquet; an open reconciliation with one dispute pending."""
+        from vasops.settlement.reconciliation import demo
+
+        demo.seed_reconciliation(partner, User.objects.get(username="xingyun"))
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
