@@ -158,7 +158,9 @@ def measure(size: str, workdir: Path) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--workdir", default=str(ROOT / "var" / "bench" / "reconciliation"))
     parser.add_argument("--output", help="also write the figures as JSON to this file")
@@ -172,7 +174,8 @@ def main() -> int:
     print(
         f"reconciliation {args.size}: {result['rows_each_side']:,} lines each side, "
         f"{result['differing']:,} differing\n"
-        f"  raw DuckDB full outer join : {result['raw_join_s']:.3f} s (peak RSS {result['raw_join_peak_rss_mb']} MB)\n"
+        f"  raw DuckDB full outer join : {result['raw_join_s']:.3f} s "
+        f"(peak RSS {result['raw_join_peak_rss_mb']} MB)\n"
         f"  reconciliation CDR diff    : {result['seconds']:.3f} s (peak RSS {result['peak_rss_mb']} MB)\n"
         f"  ratio to the raw join      : {result['ratio']} (bar ≤ {BAR_RATIO})"
     )

@@ -381,7 +381,7 @@ def _decidable(dispute: Dispute, actor: Any) -> Dispute:
     if locked.state != Dispute.State.PENDING:
         raise DomainError(
             SettlementError.DISPUTE_NOT_PENDING,
-            f"争议 {locked.number} 已{locked.get_state_display()}，不能再处理。",
+            f"争议 {locked.number} 当前状态为“{locked.get_state_display()}”，不能再处理。",
             status=409,
         )
     return locked

@@ -55,7 +55,9 @@ def seed_reconciliation(partner: Any, partner_user: Any) -> Any:
     for cdr_id, msisdn, fee, at in UsageRecord.objects.filter(
         partner=partner, product_id=pid, at__gte=start, at__lt=start + dt.timedelta(days=1)
     ).values_list("cdr_id", "msisdn", "fee_fen", "at"):
-        detail.append(f"{cdr_id},{msisdn},{codes[pid]},{fee},{at.astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M:%S}")
+        detail.append(
+            f"{cdr_id},{msisdn},{codes[pid]},{fee},{at.astimezone(clock.SHANGHAI):%Y-%m-%d %H:%M:%S}"
+        )
     detail.append(f"SP{day:%Y%m%d}0001,18602719999,{codes[pid]},{fee_each},{day} 21:15:00")
     with clock.frozen(DEMO_TODAY):
         rec = actions.open_reconciliation(actor=partner_user, month=MONTH, note="2026 年 12 月结算对账")
@@ -69,7 +71,8 @@ def seed_reconciliation(partner: Any, partner_user: Any) -> Any:
         actions.raise_dispute(
             line,
             actor=partner_user,
-            reason=f"我方平台 {day:%m 月 %d 日}记录 {line.their_count} 条，比贵方多 1 条（话单 SP{day:%Y%m%d}0001），"
+            reason=f"我方平台 {day:%m 月 %d 日}记录 {line.their_count} 条，"
+            f"比贵方多 1 条（话单 SP{day:%Y%m%d}0001），"
             "见附件平台日志截图。",
             evidence=[SimpleUploadedFile("平台日志.pdf", PDF, content_type="application/pdf")],
         )

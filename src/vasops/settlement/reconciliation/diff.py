@@ -100,7 +100,8 @@ WITH o AS (
     SELECT cdr_id, msisdn, product_id, fee_fen, "at" FROM read_parquet({ours}, hive_partitioning = true,
         hive_types = {{'day': DATE}}) WHERE partner_id = $partner {our_filter}
 ), t AS (
-    SELECT cdr_id, msisdn, product_id, fee_fen, "at", line FROM read_parquet({theirs}) WHERE true {their_filter}
+    SELECT cdr_id, msisdn, product_id, fee_fen, "at", line FROM read_parquet({theirs})
+    WHERE true {their_filter}
 ), j AS (
     SELECT
         CASE

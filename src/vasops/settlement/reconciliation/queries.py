@@ -75,15 +75,15 @@ def line_of(rec: Reconciliation, line_id: int) -> ReconciliationLine | None:
 
 def own_products(partner: Any) -> dict[str, int]:
     """The partner's product codes → product ids (what its files may name)."""
-    return dict(
-        Product.objects.filter(partner=partner, product_code__isnull=False)
-        .exclude(product_code="")
-        .values_list("product_code", "id")
+    rows = Product.objects.filter(partner=partner, product_code__isnull=False).values_list(
+        "product_code", "id"
     )
+    return {code: pk for code, pk in rows if code}
 
 
 def known_codes() -> set[str]:
-    return set(Product.objects.filter(product_code__isnull=False).values_list("product_code", flat=True))
+    codes = Product.objects.filter(product_code__isnull=False).values_list("product_code", flat=True)
+    return {code for code in codes if code}
 
 
 def product_codes(ids: set[int]) -> dict[int, str]:

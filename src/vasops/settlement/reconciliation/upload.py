@@ -367,7 +367,7 @@ def _duplicates(path: Path, limit: int = 1000) -> list[tuple[int, int, str]]:
         ).fetchall()
     finally:
         con.close()
-    found = []
+    found: list[tuple[int, int, str]] = []
     for cdr_id, lines in rows:
         found.extend((int(line), int(lines[0]), str(cdr_id)) for line in lines[1:])
     return found
