@@ -63,7 +63,7 @@ def test_partner_reconciles_disputes_and_finance_accepts(people, live_server, tm
         expect(lines.get_by_role("row").filter(has_text="2026-12-01")).to_contain_text("一致")
         expect(page.get_by_test_id("our-total")).to_contain_text("7.00")
         expect(page.get_by_test_id("their-total")).to_contain_text("8.00")
-        expect(page.locator("svg rect.chart-theirs")).to_have_count(2)
+        expect(page.locator("svg rect.chart-theirs")).to_have_count(31)
         screenshot(page, "reconciliation-diff")
 
         # --- and disputes the line ------------------------------------------------------------

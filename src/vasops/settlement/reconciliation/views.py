@@ -207,13 +207,14 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(rec: Reconciliation) -> diff.Chart | None:
-    per_day: dict[dt.date, list[int]] = {}
+    """Every day of the month (a day without lines is an empty slot), ours beside theirs."""
+    if not rec.uploads:
+        return None
+    per_day: dict[dt.date, list[int]] = {day: [0, 0] for day in rules.month_days(rec.month)}
     for day, ours, theirs in rec.lines.values_list("day", "our_fee_fen", "their_fee_fen"):
         entry = per_day.setdefault(day, [0, 0])
         entry[0] += ours
         entry[1] += theirs
-    if not per_day:
-        return None
     return diff.day_chart([(d, v[0], v[1]) for d, v in sorted(per_day.items())])
 
 
