@@ -95,12 +95,14 @@ class CdrDiff:
         return sum(s.lines for k, s in self.statuses.items() if k != rules.CDR_MATCHED)
 
 
+# Phase 1: one full outer join on the narrow columns, aggregated per status in the same pass
+# (count, fees, and the first ``sample`` differing lines by cdr_id: arg_min(…, n)).
 CDR_DIFF_SQL = """
 WITH o AS (
-    SELECT cdr_id, msisdn, product_id, fee_fen, "at" FROM read_parquet({ours}, hive_partitioning = true,
+    SELECT cdr_id, product_id, fee_fen FROM read_parquet({ours}, hive_partitioning = true,
         hive_types = {{'day': DATE}}) WHERE partner_id = $partner {our_filter}
 ), t AS (
-    SELECT cdr_id, msisdn, product_id, fee_fen, "at", line FROM read_parquet({theirs})
+    SELECT cdr_id, product_id, fee_fen, line FROM read_parquet({theirs})
     WHERE true {their_filter}
 ), j AS (
     SELECT
@@ -113,16 +115,28 @@ WITH o AS (
         END AS status,
         coalesce(o.cdr_id, t.cdr_id) AS cdr_id,
         o.fee_fen AS our_fee, t.fee_fen AS their_fee,
-        o.product_id AS our_product, t.product_id AS their_product,
-        coalesce(o.msisdn, t.msisdn) AS msisdn, coalesce(o."at", t."at") AS "at", t.line AS line
+        o.product_id AS our_product, t.product_id AS their_product, t.line AS line
     FROM o FULL OUTER JOIN t ON o.cdr_id = t.cdr_id
 )
 SELECT status, count(*), coalesce(sum(our_fee), 0), coalesce(sum(their_fee), 0),
-    CASE WHEN status = 'matched' THEN NULL ELSE arg_min(
-        {{'cdr_id': cdr_id, 'msisdn': msisdn, 'at': "at", 'our_fee': our_fee, 'their_fee': their_fee,
-          'our_product': our_product, 'their_product': their_product, 'line': line}}, cdr_id, {sample}) END
+    arg_min({{'cdr_id': cdr_id, 'our_fee': our_fee, 'their_fee': their_fee,
+              'our_product': our_product, 'their_product': their_product, 'line': line}}, cdr_id, {sample})
+        FILTER (WHERE status <> 'matched')
 FROM j GROUP BY status
 """
+
+# Phase 2: the MSISDN and time of the sampled lines only (an IN list the Parquet scan filters on).
+SAMPLE_DETAILS_SQL = """
+SELECT cdr_id, msisdn, "at", 0 AS side FROM read_parquet({ours}, hive_partitioning = true,
+    hive_types = {{'day': DATE}}) WHERE partner_id = $partner AND cdr_id IN ({ids})
+UNION ALL
+SELECT cdr_id, msisdn, "at", 1 AS side FROM read_parquet({theirs}) WHERE cdr_id IN ({ids})
+"""
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
 
 RAW_JOIN_SQL = """
 WITH o AS (
@@ -168,14 +182,30 @@ def cdr_diff(
     started = time.perf_counter()
     try:
         rows = con.execute(sql, params).fetchall()
+        result = CdrDiff(statuses={s: CdrStatus(s) for s in rules.CDR_STATUSES})
+        for status, n, our_fee, their_fee, sample_rows in rows:
+            result.statuses[status] = CdrStatus(
+                status, int(n), int(our_fee), int(their_fee), [dict(r) for r in (sample_rows or [])]
+            )
+        ids = sorted({r["cdr_id"] for s in result.statuses.values() for r in s.sample})
+        found: dict[str, tuple[Any, Any]] = {}
+        if ids:
+            details = con.execute(
+                SAMPLE_DETAILS_SQL.format(
+                    ours=_sql_list(our_files),
+                    theirs=_sql_list([their_file]),
+                    ids=", ".join(map(_sql_text, ids)),
+                ),
+                {"partner": partner_id},
+            ).fetchall()
+            for cdr_id, msisdn, at, _side in sorted(details, key=lambda d: -d[3]):  # ours wins
+                found[cdr_id] = (msisdn, at)
+        for s in result.statuses.values():
+            for r in s.sample:
+                r["msisdn"], r["at"] = found.get(r["cdr_id"], ("", None))
     finally:
         if own:
             con.close()
-    result = CdrDiff(statuses={s: CdrStatus(s) for s in rules.CDR_STATUSES})
-    for status, n, our_fee, their_fee, sample_rows in rows:
-        result.statuses[status] = CdrStatus(
-            status, int(n), int(our_fee), int(their_fee), [dict(r) for r in (sample_rows or [])]
-        )
     result.seconds = time.perf_counter() - started
     return result
 

@@ -88,18 +88,19 @@ def test_cdr_level_diff_of_a_disputed_day(world):
             ("U3", "18602710003", "1065880102", 150, "2026-12-02 10:00:00"),  # fee differs
             ("U7", "18602710004", "1065880102", 100, "2026-12-02 12:00:00"),  # missing on ours
             ("X1", "18602710004", "1065880101", 500, "2026-12-02 12:00:00"),  # missing on ours
+            ("Q'1", "18602710005", "1065880102", 100, "2026-12-02 13:00:00"),  # a quote in the id
             ("U1", "18602710001", "1065880101", 100, "2026-12-01 10:00:00"),  # product differs (day 1)
         ]
     )
     rec = actions.upload_records(
         rec, actor=world.user_a, summary=f.summary_csv([("2026-12-02", "1065880102", 3, 350)]), detail=detail
     )
-    assert rec.detail_rows == 5
+    assert rec.detail_rows == 6
     day2 = run_cdr_diff(rec, dt.date(2026, 12, 2))
     counts = {k: s.lines for k, s in day2.statuses.items()}
     assert counts == {
         "matched": 1,
-        "missing_ours": 2,
+        "missing_ours": 3,
         "missing_theirs": 0,
         "fee_differs": 1,
         "product_differs": 0,
@@ -107,7 +108,11 @@ def test_cdr_level_diff_of_a_disputed_day(world):
     fee = day2.statuses["fee_differs"]
     assert (fee.our_fee_fen, fee.their_fee_fen) == (100, 150)
     assert fee.sample[0]["cdr_id"] == "U3" and fee.sample[0]["line"] == 3
-    assert [r["cdr_id"] for r in day2.statuses["missing_ours"].sample] == ["U7", "X1"]
+    assert fee.sample[0]["msisdn"] == "18602710003"  # the line's MSISDN and time, ours first
+    assert fee.sample[0]["at"] == dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
+    missing = day2.statuses["missing_ours"].sample
+    assert [r["cdr_id"] for r in missing] == ["Q'1", "U7", "X1"]
+    assert missing[0]["msisdn"] == "18602710005"
     # one product only
     only = run_cdr_diff(rec, dt.date(2026, 12, 2), world.p1.pk)
     assert {k: s.lines for k, s in only.statuses.items() if s.lines} == {"missing_ours": 1}
