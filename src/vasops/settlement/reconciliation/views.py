@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from vasops.core import imports
 from vasops.core.errors import DomainError
@@ -52,25 +51,25 @@ def _form_error(form: Any, exc: DomainError) -> None:
 
 
 REC_COLUMNS = [
-    Column("number", _l("对账编号"), link=True, sort="number"),
-    Column("partner", _l("合作伙伴"), sort="partner__name"),
-    Column("month", _l("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
-    Column("state", _l("状态"), badge=True, sort="state"),
-    Column("our_fee_fen", _l("我方金额（元）"), accessor=lambda r: _fen(r.our_fee_fen)),
-    Column("their_fee_fen", _l("合作方金额（元）"), accessor=lambda r: _fen(r.their_fee_fen)),
-    Column("diff", _l("差额（元）"), accessor=lambda r: _fen(r.fee_difference_fen)),
-    Column("created_at", _l("申请时间"), sort="created_at"),
+    Column("number", "对账编号", link=True, sort="number"),
+    Column("partner", "合作伙伴", sort="partner__name"),
+    Column("month", "月份", accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
+    Column("state", "状态", badge=True, sort="state"),
+    Column("our_fee_fen", "我方金额（元）", accessor=lambda r: _fen(r.our_fee_fen)),
+    Column("their_fee_fen", "合作方金额（元）", accessor=lambda r: _fen(r.their_fee_fen)),
+    Column("diff", "差额（元）", accessor=lambda r: _fen(r.fee_difference_fen)),
+    Column("created_at", "申请时间", sort="created_at"),
 ]
-REC_FILTERS = [Filter("state", _l("状态"), Reconciliation.State.choices)]
+REC_FILTERS = [Filter("state", "状态", Reconciliation.State.choices)]
 
 
 @method_decorator(login_required, name="dispatch")
 class ReconciliationListView(ObjectListView):
     """Console: every partner's reconciliation requests (staff with the view permission)."""
 
-    title = _l("对账申请")
+    title = "对账申请"
     export_name = "reconciliations"
-    empty_text = _l("还没有对账申请。合作伙伴在门户提交。")
+    empty_text = "还没有对账申请。合作伙伴在门户提交。"
     config = ListConfig(
         columns=REC_COLUMNS,
         filters=REC_FILTERS,
@@ -90,7 +89,7 @@ class ReconciliationListView(ObjectListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [(_("对账申请"), None)]
+        ctx["breadcrumbs"] = [("对账申请", None)]
         return ctx
 
 
@@ -98,9 +97,9 @@ class ReconciliationListView(ObjectListView):
 class PortalReconciliationListView(ObjectListView):
     """Portal: the partner's own requests."""
 
-    title = _l("结算对账")
+    title = "结算对账"
     export_name = "reconciliations"
-    empty_text = _l("还没有对账申请。月结束后可申请对账并上传本企业的对账文件。")
+    empty_text = "还没有对账申请。月结束后可申请对账并上传本企业的对账文件。"
     config = ListConfig(
         columns=[c for c in REC_COLUMNS if c.name != "partner"],
         filters=REC_FILTERS,
@@ -118,29 +117,27 @@ class PortalReconciliationListView(ObjectListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         url = reverse("reconciliation:new")
-        self.create_url = (_("申请对账"), url)
-        self.empty_action = (_("申请对账"), url)
+        self.create_url = ("申请对账", url)
+        self.empty_action = ("申请对账", url)
         ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [(_("结算对账"), None)]
+        ctx["breadcrumbs"] = [("结算对账", None)]
         return ctx
 
 
 DISPUTE_COLUMNS = [
-    Column("number", _l("争议编号"), link=True, sort="number"),
-    Column("partner", _l("合作伙伴"), sort="partner__name"),
-    Column("reconciliation__number", _l("对账编号")),
+    Column("number", "争议编号", link=True, sort="number"),
+    Column("partner", "合作伙伴", sort="partner__name"),
+    Column("reconciliation__number", "对账编号"),
     Column(
-        "line",
-        _l("日期 / 产品"),
-        accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}",
+        "line", "日期 / 产品", accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}"
     ),
-    Column("claimed_fen", _l("主张金额（元）"), accessor=lambda d: _fen(d.claimed_fen)),
-    Column("state", _l("状态"), badge=True, sort="state"),
-    Column("due_at", _l("处理时限"), sort="due_at"),
-    Column("escalated_at", _l("已升级"), accessor=lambda d: _("是") if d.escalated_at else ""),
-    Column("raised_at", _l("提出时间"), sort="raised_at"),
+    Column("claimed_fen", "主张金额（元）", accessor=lambda d: _fen(d.claimed_fen)),
+    Column("state", "状态", badge=True, sort="state"),
+    Column("due_at", "处理时限", sort="due_at"),
+    Column("escalated_at", "已升级", accessor=lambda d: "是" if d.escalated_at else ""),
+    Column("raised_at", "提出时间", sort="raised_at"),
 ]
-DISPUTE_FILTERS = [Filter("state", _l("状态"), Dispute.State.choices)]
+DISPUTE_FILTERS = [Filter("state", "状态", Dispute.State.choices)]
 
 
 @method_decorator(login_required, name="dispatch")
@@ -148,9 +145,9 @@ class DisputeQueueView(ObjectListView):
     """Console dispute queue 争议队列 (finance decides; pending first by deadline); the partner's
     own disputes in the portal."""
 
-    title = _l("对账争议")
+    title = "对账争议"
     export_name = "disputes"
-    empty_text = _l("没有对账争议。")
+    empty_text = "没有对账争议。"
     config = ListConfig(
         columns=DISPUTE_COLUMNS,
         filters=DISPUTE_FILTERS,
@@ -176,7 +173,7 @@ class DisputeQueueView(ObjectListView):
                 default_sort="-raised_at",
             )
         ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [(_("对账争议"), None)]
+        ctx["breadcrumbs"] = [("对账争议", None)]
         return ctx
 
 
