@@ -464,7 +464,7 @@ def run_cdr_diff(rec: Reconciliation, day: dt.date | None, product_id: int | Non
     root = diff.cdr_root()
     files = [diff.day_file(d, root) for d in days if diff.day_file(d, root).exists()]
     if not files:
-        raise DomainError(SettlementError.RECONCILIATION_CDR_MISSING, "该日的话单尚未导出。", status=409)
+        raise DomainError(SettlementError.RECONCILIATION_CDR_MISSING, "该日的话单尚未导出。", status=400)
     return diff.cdr_diff(
         partner_id=rec.partner_id,
         our_files=files,
