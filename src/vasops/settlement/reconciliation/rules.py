@@ -181,6 +181,18 @@ def parse_int(text: str, label: str, *, maximum: int) -> tuple[int | None, str |
 def parse_at(text: str) -> dt.datetime | None:
     """A local (Asia/Shanghai) time ``2026-12-05 09:30:00`` as a naive datetime, or None."""
     value = (text or "").strip()
+    if len(value) == 19 and value[4] == "-" and value[7] == "-" and value[10] in " T" and value[13] == ":":
+        try:  # the documented format, without strptime's cost (millions of lines)
+            return dt.datetime(
+                int(value[0:4]),
+                int(value[5:7]),
+                int(value[8:10]),
+                int(value[11:13]),
+                int(value[14:16]),
+                int(value[17:19]),
+            )
+        except ValueError:
+            return None
     for fmt in _AT_FORMATS:
         try:
             return dt.datetime.strptime(value, fmt)

@@ -48,6 +48,7 @@ SUMMARY_MAX_ROWS = 100_000  # 31 days × 3,000 products
 MAX_ERRORS = 10_000  # a file that wrong is refused after this many, with what was found
 SAMPLE_BYTES = 64 * 1024
 BATCH_ROWS = 200_000
+UTC_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai
 
 
 def detail_max_bytes() -> int:
@@ -105,7 +106,8 @@ def _csv_rows(
     sample = upload.read(SAMPLE_BYTES)
     upload.seek(0)
     encoding = rules.detect_encoding(sample)
-    text = io.TextIOWrapper(upload, encoding=encoding, newline="")  # type: ignore[type-var]
+    raw = getattr(upload, "file", upload)  # the file itself, not Django's proxy (read per line)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     first = sample.split(b"\n", 1)[0]
     delimiter = "\t" if b"\t" in first and b"," not in first else ","
     reader = csv.reader(text, delimiter=delimiter)
@@ -265,8 +267,6 @@ def read_detail(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from vasops.core.clock import SHANGHAI
-
     encoding, rows, errors = _open(upload, DETAIL_COLUMNS, max_rows=1_048_576, max_bytes=detail_max_bytes())
     root = reconciliation_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -321,7 +321,7 @@ def read_detail(
                     msisdn,
                     own_products[code],
                     fee,
-                    local.replace(tzinfo=SHANGHAI).astimezone(dt.UTC),
+                    local - UTC_OFFSET,  # naive UTC (Asia/Shanghai has no DST since 1991)
                     local.date(),
                     line,
                 ),
