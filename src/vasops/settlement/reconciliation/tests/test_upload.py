@@ -135,3 +135,19 @@ def test_a_month_with_a_missing_export_day_cannot_be_diffed(world, rec):
         actions.upload_records(rec, actor=world.user_a, summary=f.summary_csv(GOOD))
     assert err.value.code == SettlementError.RECONCILIATION_CDR_MISSING
     assert "12-17" in err.value.message
+
+
+def test_an_excel_detail_with_real_date_cells(world, rec):
+    detail = f.xlsx_file(
+        ["话单编号", "手机号码", "产品代码", "金额（分）", "时间"],
+        [["U1", "18602710001", "1065880102", 100, dt.datetime(2026, 12, 1, 10, 0)]],
+        name="detail.xlsx",
+    )
+    summary = f.xlsx_file(
+        ["日期", "产品代码", "条数", "金额（分）"], [[dt.date(2026, 12, 1), "1065880102", 1, 100]]
+    )
+    rec = actions.upload_records(rec, actor=world.user_a, summary=summary, detail=detail)
+    assert (
+        rec.detail_rows == 1
+        and rec.lines.get(day=dt.date(2026, 12, 1), product_code="1065880102").status == rules.MATCHED
+    )
