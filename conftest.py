@@ -19,6 +19,9 @@ def _settings_for_tests(settings, tmp_path):
         },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # CDR export and reconciliation detail files (seed_demo writes them) stay out of var/
+    settings.VASOPS_CDR_DIR = tmp_path / "cdr"
+    settings.VASOPS_RECONCILIATION_DIR = tmp_path / "reconciliation"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from vasops.core import calendar
 

@@ -248,6 +248,13 @@ VASOPS_CDR_DIR = Path(os.environ.get("VASOPS_CDR_DIR", VAR_DIR / "cdr"))
 # Settlement: the engine of a run (duckdb | pyspark) and where it computes (thread | worker | inline)
 VASOPS_SETTLEMENT_ENGINE = os.environ.get("VASOPS_SETTLEMENT_ENGINE", "duckdb")
 VASOPS_SETTLEMENT_RUNNER = os.environ.get("VASOPS_SETTLEMENT_RUNNER", "inline" if TESTING else "thread")
+# Reconciliation 结算对账: the partners' CDR detail as Parquet, the largest detail file accepted,
+# and the working days finance has to decide a dispute before the sweep escalates it
+VASOPS_RECONCILIATION_DIR = Path(os.environ.get("VASOPS_RECONCILIATION_DIR", VAR_DIR / "reconciliation"))
+VASOPS_RECONCILIATION_DETAIL_MAX_BYTES = (
+    int(os.environ.get("VASOPS_RECONCILIATION_DETAIL_MAX_MB", "2048")) * 1024 * 1024
+)
+VASOPS_DISPUTE_WORKING_DAYS = int(os.environ.get("VASOPS_DISPUTE_WORKING_DAYS", "5"))
 VASOPS_VAC_SYNC_ROOT = Path(os.environ.get("VASOPS_VAC_SYNC_ROOT", VAR_DIR / "vac-sync"))
 
 LOGGING = {

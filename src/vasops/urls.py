@@ -17,4 +17,5 @@ urlpatterns = [
     path("catalog/", include("vasops.catalog.urls")),
     path("vac/", include("vasops.vac.urls")),
     path("settlement/", include("vasops.settlement.urls")),
+    path("settlement/reconciliation/", include("vasops.settlement.reconciliation.urls")),
 ]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
@@ -254,6 +255,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return _error(request, 400, CoreError.BAD_REQUEST, "无法解析请求体：应为 JSON（UTF-8）。")
     return _error(request, exc.status_code, CoreError.BAD_REQUEST, "请求有误。")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django cannot parse (an upload route given broken parts) is the client's
+    error, not the server's."""
+    return _error(request, 400, CoreError.BAD_REQUEST, "无法解析 multipart 请求体：请检查文件上传的格式。")
 
 
 @api.exception_handler(RequestDataTooBig)

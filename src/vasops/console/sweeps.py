@@ -101,6 +101,12 @@ def _contract_ratios() -> Any:
     return len(actions.sync_contract_ratios())
 
 
+def _reconciliation_disputes() -> Any:
+    from vasops.settlement.reconciliation import tasks
+
+    return tasks.sweep_disputes()
+
+
 MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
@@ -111,6 +117,7 @@ SWEEPS: list[Sweep] = [
     Sweep("order_sync", "定购关系同步文件（日增量、月全量、SP 回执）", 15 * MINUTE, _order_sync),
     Sweep("work_orders", "工单超期提醒与升级", 15 * MINUTE, _work_orders),
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
+    Sweep("reconciliation_disputes", "对账争议超期升级", 15 * MINUTE, _reconciliation_disputes),
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
     Sweep("settlement_runs", "结算计算（排队或中断的批次）", MINUTE, _settlement_runs),

@@ -309,4 +309,6 @@ def add_ratio(request: HttpRequest, payload: RatioIn) -> tuple[int, RatioVersion
     return 201, version
 
 
-routers = [("/settlement", settlement_router)]
+from vasops.settlement.reconciliation.api import router as reconciliation_router  # noqa: E402
+
+routers = [("/settlement", settlement_router), ("/settlement", reconciliation_router)]

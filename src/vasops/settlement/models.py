@@ -355,3 +355,12 @@ class Statement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("settlement:statement_detail", args=[self.pk])
+
+
+# reconciliation 结算对账 lives in its sub-package; its models belong to this app
+from vasops.settlement.reconciliation.models import (  # noqa: E402, F401
+    Dispute,
+    DisputeEvidence,
+    Reconciliation,
+    ReconciliationLine,
+)

@@ -47,6 +47,7 @@ TOKENS = {
     "NEW_PARTNER_TOKEN": "chutian",  # 湖北楚天互动
     "EXPERT_TOKEN": "expert1",
     "FIN_TOKEN": "zhao.fin",  # finance
+    "FINANCE_TOKEN": "zhao.fin",
 }
 COMPARED = {"code", "status", "state", "decision"}
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -97,6 +97,7 @@ class Command(BaseCommand):
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
         self.seed_settlement(p1, staff)
+        self.seed_reconciliation(p1)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -460,6 +461,12 @@ class Command(BaseCommand):
 
         approver = demo.second_finance_user(DEMO_PASSWORD)
         demo.seed_settlement(partner, finance=staff["zhao.fin"], approver=approver)
+
+    def seed_reconciliation(self, partner: Any) -> None:
+        """December 2026 exported to Parquet; an open reconciliation with one dispute pending."""
+        from vasops.settlement.reconciliation import demo
+
+        demo.seed_reconciliation(partner, User.objects.get(username="xingyun"))
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
