@@ -1,0 +1,3 @@
+"""Detection of unauthorised charging (filled below)."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+CONSOLE_NAV: list = []

@@ -1,0 +1,20 @@
+"""The KPI figure fed to the periodic assessment (compliance.assessment.register_input)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+INPUT_NAME = "kpi_below_threshold"
+
+
+def register() -> None:
+    """Called from ComplianceConfig.ready(): the assessment counts KPI results below threshold.
+    Before the assessment module exists (the compliance app lands separately) nothing is
+    registered."""
+    try:
+        from vasops.compliance import assessment  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return
+    from vasops.compliance.kpi import queries
+
+    assessment.register_input(INPUT_NAME, _("KPI 未达标项数"), queries.below_threshold_count)
