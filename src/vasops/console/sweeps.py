@@ -89,6 +89,12 @@ def _order_sync() -> Any:
     return syncfiles.sweep()
 
 
+def _charging_detection() -> Any:
+    from vasops.compliance.detection import tasks
+
+    return tasks.run_due()
+
+
 MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
@@ -101,6 +107,7 @@ SWEEPS: list[Sweep] = [
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
+    Sweep("charging_detection", "异常扣费检测（每日）", 60 * MINUTE, _charging_detection),
     Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),
 ]
 
