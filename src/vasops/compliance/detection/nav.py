@@ -1,1 +1,10 @@
-CONSOLE_NAV: list = []
+from vasops.core.ui import NavItem
+
+SECTION = "违约与信用"
+
+CONSOLE_NAV = [
+    NavItem(
+        "异常扣费检测", "compliance:detection:hits", perm="compliance.view_detectionhit", section=SECTION
+    ),
+    NavItem("检测阈值", "compliance:detection:rules", perm="compliance.view_detectionrule", section=SECTION),
+]
