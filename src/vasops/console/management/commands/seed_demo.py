@@ -96,6 +96,7 @@ class Command(BaseCommand):
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
+        self.seed_kpis_and_detection(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -452,6 +453,19 @@ class Command(BaseCommand):
             collected = dt.datetime.combine(sync_day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
             syncfiles.generate_day(sync_day, now=collected)
         syncfiles.generate_month(clock.today())
+
+    def seed_kpis_and_detection(self, partner: Any, staff: dict[str, User]) -> None:
+        """KPI records of the contracted partner (one below threshold) and a detection run with
+        hits on one of its live products (compliance.kpi.demo, compliance.detection.demo)."""
+        from vasops.catalog.models import Product
+        from vasops.compliance.detection import demo as detection_demo
+        from vasops.compliance.kpi import demo as kpi_demo
+
+        with clock.frozen(DEMO_TODAY):
+            kpi_demo.seed_kpi_records(partner, actor=staff["wang.om"])
+        detection_demo.seed_detection_hits(
+            list(Product.objects.filter(partner=partner).order_by("id")), today=DEMO_TODAY
+        )
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
