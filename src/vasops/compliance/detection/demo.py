@@ -31,7 +31,9 @@ def seed_detection_hits(products: list[Any], *, today: dt.date) -> DetectionRun 
         when = start + dt.timedelta(minutes=13 * i)
         vac.subscribe(actor="crm", msisdn=msisdn, product=product, channel="crm", now=when)
         if i < 20:
-            vac.unsubscribe(actor="crm", msisdn=msisdn, product=product, now=when + dt.timedelta(hours=2 + i % 5))
+            vac.unsubscribe(
+                actor="crm", msisdn=msisdn, product=product, now=when + dt.timedelta(hours=2 + i % 5)
+            )
     later = dt.datetime.combine(RUN_DAY, dt.time(20, 0), tzinfo=clock.SHANGHAI)
     for i in range(3):
         vac.subscribe(
@@ -42,6 +44,8 @@ def seed_detection_hits(products: list[Any], *, today: dt.date) -> DetectionRun 
             confirmed_upstream=True,  # the SP's page said it had asked: VAC never did
             now=later + dt.timedelta(minutes=i),
         )
-    findings = metrics.unsubscribe_ratio(cohort, 24, rules.UNSUBSCRIBE_24H) + metrics.unconfirmed_orders(RUN_DAY)
+    findings = metrics.unsubscribe_ratio(cohort, 24, rules.UNSUBSCRIBE_24H) + metrics.unconfirmed_orders(
+        RUN_DAY
+    )
     with clock.frozen(today):
         return actions.record_detection(actor=actions.SYSTEM, run_day=RUN_DAY, findings=findings)
