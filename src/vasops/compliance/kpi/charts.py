@@ -28,7 +28,7 @@ def line_chart(
     height: int = 190,
 ) -> SafeString:
     """``points``: (x label, value, good?) oldest first; a dashed line marks the threshold."""
-    left, right, top, bottom = 64, width - 12, 14, height - 30
+    left, right, top, bottom = 64, width - 36, 14, height - 30
     values = [v for _, v, _ in points] + ([threshold] if threshold is not None else [])
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 1.0)
