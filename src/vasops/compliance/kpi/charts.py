@@ -24,15 +24,24 @@ def line_chart(
     threshold: float | None = None,
     title: str = "",
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    ceiling: float | None = None,
     width: int = 560,
     height: int = 190,
 ) -> SafeString:
-    """``points``: (x label, value, good?) oldest first; a dashed line marks the threshold."""
+    """``points``: (x label, value, good?) oldest first; a dashed line marks the threshold; the
+    axis never goes below 0 nor above ``ceiling`` (100 % for a percentage)."""
+    if not points:
+        return mark_safe(  # noqa: S308 — constant text
+            f'<svg class="vasops-chart" role="img" viewBox="0 0 {width} 40" width="100%" '
+            f'xmlns="http://www.w3.org/2000/svg"><text x="{width / 2}" y="24" {UNDER}>暂无数据</text></svg>'
+        )
     left, right, top, bottom = 64, width - 36, 14, height - 30
     values = [v for _, v, _ in points] + ([threshold] if threshold is not None else [])
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 1.0)
-    lo, hi = lo - pad, hi + pad
+    lo, hi = max(lo - pad, 0.0), hi + pad
+    if ceiling is not None:
+        hi = min(hi, ceiling)
     y = _scale(lo, hi, top, bottom)
     n = len(points)
     step = (right - left) / max(n - 1, 1)
@@ -63,8 +72,6 @@ def line_chart(
             f"<title>{escape(label)}：{escape(fmt(v))}</title></circle>"
             f'<text x="{x:.1f}" y="{bottom + 16}" {UNDER}>{escape(label)}</text>'
         )
-    if not points:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" {UNDER}>暂无数据</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — every label above is escaped
 

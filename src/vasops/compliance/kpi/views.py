@@ -126,6 +126,7 @@ def _charts(partner: Partner) -> list[dict[str, Any]]:
             threshold=float(records[-1].threshold if records else d.threshold),
             title=d.name,
             fmt=fmt,
+            ceiling=10000.0 if d.unit == rules.BP else None,
         )
         out.append(
             {
