@@ -56,7 +56,7 @@ def save_detection_rule(
     rule.threshold = threshold
     rule.min_sample = min_sample
     rule.is_active = is_active
-    rule.violation_code = violation_code.strip().upper()
+    rule.violation_code = violation_code.strip()
     rule.save()
     audit.record(
         actor=actor,

@@ -30,13 +30,13 @@ class RuleSpec:
 
 # Defaults (seeded by migration 0061, edited by staff on the console; docs/operator-guide.md):
 DEFAULT_RULES: dict[str, RuleSpec] = {
-    UNCONFIRMED: RuleSpec(1, 0, "count", 0, "NO_CONFIRM"),
-    UNSUBSCRIBE_24H: RuleSpec(3000, 20, "bp", 1, "UNAUTH_ORDER"),
-    UNSUBSCRIBE_72H: RuleSpec(5000, 20, "bp", 3, "UNAUTH_ORDER"),
-    COMPLAINTS: RuleSpec(10, 100, "per_10k", 0, "UNAUTH_ORDER"),
-    MONTH_END: RuleSpec(2000, 20, "bp", 0, "UNAUTH_ORDER"),
-    GROWTH: RuleSpec(50000, 20, "ratio", 0, "UNAUTH_ORDER"),
-    NEVER_USED: RuleSpec(8000, 20, "bp", 0, "UNAUTH_ORDER"),
+    UNCONFIRMED: RuleSpec(1, 0, "count", 0, "no_second_confirmation"),
+    UNSUBSCRIBE_24H: RuleSpec(3000, 20, "bp", 1, "unauthorised_order"),
+    UNSUBSCRIBE_72H: RuleSpec(5000, 20, "bp", 3, "unauthorised_order"),
+    COMPLAINTS: RuleSpec(10, 100, "per_10k", 0, "unauthorised_order"),
+    MONTH_END: RuleSpec(2000, 20, "bp", 0, "unauthorised_order"),
+    GROWTH: RuleSpec(50000, 20, "ratio", 0, "unauthorised_order"),
+    NEVER_USED: RuleSpec(8000, 20, "bp", 0, "unauthorised_order"),
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 
 INPUT_NAME = "kpi_below_threshold"
 
@@ -17,4 +16,4 @@ def register() -> None:
         return
     from vasops.compliance.kpi import queries
 
-    assessment.register_input(INPUT_NAME, _("KPI 未达标项数"), queries.below_threshold_count)
+    assessment.register_input(INPUT_NAME, "KPI 未达标项数", queries.below_threshold_count)

@@ -80,13 +80,13 @@ class Migration(migrations.Migration):
 # The platform's default thresholds (docs/operator-guide.md); staff edit them on the console.
 # metric, threshold, min_sample, violation code of the draft
 DEFAULTS = [
-    ("unconfirmed_orders", 1, 0, "NO_CONFIRM"),
-    ("unsubscribe_24h", 3000, 20, "UNAUTH_ORDER"),
-    ("unsubscribe_72h", 5000, 20, "UNAUTH_ORDER"),
-    ("complaints_per_10k", 10, 100, "UNAUTH_ORDER"),
-    ("month_end_charges", 2000, 20, "UNAUTH_ORDER"),
-    ("sudden_growth", 50000, 20, "UNAUTH_ORDER"),
-    ("never_used_share", 8000, 20, "UNAUTH_ORDER"),
+    ("unconfirmed_orders", 1, 0, "no_second_confirmation"),
+    ("unsubscribe_24h", 3000, 20, "unauthorised_order"),
+    ("unsubscribe_72h", 5000, 20, "unauthorised_order"),
+    ("complaints_per_10k", 10, 100, "unauthorised_order"),
+    ("month_end_charges", 2000, 20, "unauthorised_order"),
+    ("sudden_growth", 50000, 20, "unauthorised_order"),
+    ("never_used_share", 8000, 20, "unauthorised_order"),
 ]
 
 

@@ -234,3 +234,24 @@ def test_ratios_round_half_up_once(part, whole, bp):
 def test_growth_without_a_baseline_is_not_a_figure():
     assert rules.growth_bp(100, 0) is None
     assert rules.growth_bp(10, 60) == 50000
+
+
+def test_a_hit_opens_a_violation_draft_with_the_figures_as_evidence(today, cdr_root, product, subscribe):
+    violations = pytest.importorskip("vasops.compliance.actions")
+    if not hasattr(violations, "draft_violation"):
+        pytest.skip("the violation records of compliance have not landed")
+    from vasops.compliance.models import ViolationRecord  # type: ignore[attr-defined]
+
+    cohort = today - dt.timedelta(days=2)
+    bad = product("暗扣产品")
+    subscribe(bad, 20, at(cohort, 9), unsubscribe_after=H)
+    day = today - dt.timedelta(days=1)
+    tasks.run_detection(day)
+    hit = DetectionHit.objects.get()
+    draft = ViolationRecord.objects.get(pk=hit.violation_id)
+    assert draft.state == "draft" and draft.partner_id == bad.partner_id and draft.product_id == bad.pk
+    assert draft.violation_type.code == "unauthorised_order"
+    assert draft.evidence["value"] == 10000 and draft.evidence["unsubscribed_within"] == 20
+    DetectionRun.objects.all().delete()
+    tasks.run_detection(day)  # a re-run drafts nothing twice
+    assert ViolationRecord.objects.count() == 1

@@ -48,7 +48,7 @@ def test_staff_edit_a_threshold_and_run_a_day(client, no_2fa, staff, today, cdr_
     rule = DetectionRule.objects.get(metric="unsubscribe_24h")
     response = client.post(
         f"/compliance/detection/rules/{rule.pk}/edit/",
-        {"threshold": "2500", "min_sample": "10", "violation_code": "UNAUTH_ORDER", "is_active": "on"},
+        {"threshold": "2500", "min_sample": "10", "violation_code": "unauthorised_order", "is_active": "on"},
     )
     assert response.status_code == 302
     rule.refresh_from_db()
