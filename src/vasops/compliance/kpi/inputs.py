@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 INPUT_NAME = "kpi_below_threshold"
 
 
