@@ -240,7 +240,7 @@ def test_a_hit_opens_a_violation_draft_with_the_figures_as_evidence(today, cdr_r
     violations = pytest.importorskip("vasops.compliance.actions")
     if not hasattr(violations, "draft_violation"):
         pytest.skip("the violation records of compliance have not landed")
-    from vasops.compliance.models import ViolationRecord  # type: ignore[attr-defined]
+    from vasops.compliance.models import ViolationRecord  # type: ignore[attr-defined,unused-ignore]
 
     cohort = today - dt.timedelta(days=2)
     bad = product("暗扣产品")
