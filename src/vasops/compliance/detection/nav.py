@@ -1,6 +1,6 @@
 from vasops.core.ui import NavItem
 
-SECTION = "违约与信用"
+SECTION = "合规"
 
 CONSOLE_NAV = [
     NavItem(

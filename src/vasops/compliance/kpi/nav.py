@@ -1,7 +1,7 @@
 from vasops.core import roles
 from vasops.core.ui import NavItem
 
-SECTION = "违约与信用"
+SECTION = "合规"
 
 PORTAL_NAV = [
     NavItem("KPI 考核", "compliance:kpi:my", role=roles.PARTNER_ADMIN, section=SECTION),
