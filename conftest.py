@@ -19,6 +19,7 @@ def _settings_for_tests(settings, tmp_path):
         },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.VASOPS_CDR_DIR = tmp_path / "cdr"  # CDR Parquet a test exports stays in its tmp dir
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from vasops.core import calendar
 

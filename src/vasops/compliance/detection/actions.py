@@ -124,10 +124,9 @@ def record_detection(*, actor: Any, run_day: dt.date, findings: list[Finding]) -
     compliance.run_detection."""
     if actor != SYSTEM:
         require(actor, RUN_PERM)
-    if run_day >= clock.today():
-        raise DomainError(
-            ComplianceError.DETECTION_INVALID_DAY, "只能检测已经结束的日期（今天之前）。", field="day"
-        )
+    problem = rules.day_problem(run_day, clock.today())
+    if problem:
+        raise DomainError(ComplianceError.DETECTION_INVALID_DAY, problem, field="day")
     run, _created = DetectionRun.objects.select_for_update().get_or_create(day=run_day)
     run.actor_label = (str(actor) if not isinstance(actor, str) else actor)[:150]
     active = {r.metric: r for r in DetectionRule.objects.filter(is_active=True)}

@@ -17,6 +17,7 @@ GROWTH = "sudden_growth"
 NEVER_USED = "never_used_share"
 
 TRAILING_DAYS = 30
+MAX_AGE_DAYS = 400  # a run looks back this far at most (CDR retention; a typo'd year is refused)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,15 @@ def growth_bp(today: int, trailing_total: int, days: int = TRAILING_DAYS) -> int
     return int(
         (Decimal(today) * days * 10000 / Decimal(trailing_total)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     )
+
+
+def day_problem(day: dt.date, today: dt.date) -> str:
+    """Why ``day`` cannot be detected now ("" when it can): only finished days, not too old."""
+    if day >= today:
+        return "只能检测已经结束的日期（今天之前）。"
+    if (today - day).days > MAX_AGE_DAYS:
+        return f"只能检测最近 {MAX_AGE_DAYS} 天内的日期。"
+    return ""
 
 
 def is_hit(value: int, sample: int, *, threshold: int, min_sample: int) -> bool:

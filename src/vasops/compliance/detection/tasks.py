@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from vasops.compliance.detection import actions, metrics
+from vasops.compliance.detection import actions, metrics, rules
 from vasops.compliance.detection.models import DetectionRun
 from vasops.compliance.errors import ComplianceError
 from vasops.core import clock
@@ -31,10 +31,9 @@ def ensure_cdr_export(run_day: dt.date, root: Path | None = None) -> list[dt.dat
 
 def run_detection(day: dt.date, *, actor: Any = actions.SYSTEM, root: Path | None = None) -> DetectionRun:
     """Compute the figures of ``day`` (read-only) and record the run (one transaction)."""
-    if day >= clock.today():  # refused before anything is exported (the action checks it too)
-        raise DomainError(
-            ComplianceError.DETECTION_INVALID_DAY, "只能检测已经结束的日期（今天之前）。", field="day"
-        )
+    problem = rules.day_problem(day, clock.today())  # refused before anything is exported
+    if problem:
+        raise DomainError(ComplianceError.DETECTION_INVALID_DAY, problem, field="day")
     ensure_cdr_export(day, root)
     findings = metrics.compute(day, root=root)
     return actions.record_detection(actor=actor, run_day=day, findings=findings)

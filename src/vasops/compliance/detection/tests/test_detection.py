@@ -255,3 +255,9 @@ def test_a_hit_opens_a_violation_draft_with_the_figures_as_evidence(today, cdr_r
     DetectionRun.objects.all().delete()
     tasks.run_detection(day)  # a re-run drafts nothing twice
     assert ViolationRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize(("ago", "ok"), [(0, False), (1, True), (400, True), (401, False)])
+def test_only_finished_days_of_the_last_400_can_be_detected(ago, ok):
+    today = dt.date(2027, 1, 5)
+    assert (rules.day_problem(today - dt.timedelta(days=ago), today) == "") is ok
