@@ -89,14 +89,13 @@ def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = 
             lines.add(product.business_line.code)
         catalog_actions.retire_for_exit(product, actor=actor, reason=f"合作伙伴退出：{text}")
     partner_actions.exit_partner(partner, reason=text, actor=user_of(actor))
-    ban_until = rules.class_ban_end(today, numbers().class_ban_months)
+    months = numbers().class_ban_months
+    ban_until = rules.class_ban_end(today, months)
     for line in sorted(lines) or [""]:
         partner_actions.impose_restriction(
             partner,
             kind=RestrictionKind.VIOLATION_EXCLUSION if line else RestrictionKind.MAJOR_VIOLATION,
-            reason=(
-                f"因违约退出，{'该业务类' if line else '合作'} {numbers().class_ban_months} 个月内不得接入：{text}"
-            ),
+            reason=f"因违约退出，{'该业务类' if line else '合作'} {months} 个月内不得接入：{text}",
             source=EXIT_SOURCE,
             starts_on=today,
             business_line=line,

@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from vasops.catalog.models import Product, ProductVersion
+from vasops.catalog.models import BusinessLine, Product, ProductVersion
 from vasops.catalog.tests.factories import ProductFactory
 from vasops.compliance import actions
 from vasops.compliance.models import ViolationRecord
@@ -41,6 +41,10 @@ def live_product(partner: Partner, **extra: Any) -> Product:
     """A product in service with a price version from 2026-01-01 (what the VAC charges)."""
     n = next(_seq)
     extra.setdefault("product_code", f"90{n:06d}01")
+    if "business_line" not in extra:  # a transactional test has flushed the seeded lines
+        extra["business_line"], _ = BusinessLine.objects.get_or_create(
+            code="SMS", defaults={"name": "短信", "service_type": "90"}
+        )
     product: Product = ProductFactory(partner=partner, state="active", unicom_status="4", **extra)
     ProductVersion.objects.create(
         product=product,
