@@ -185,6 +185,15 @@ class ServiceBlock(models.Model):
     def __str__(self) -> str:
         return f"{self.get_scope_display()}屏蔽：{self.partner}"
 
+    @property
+    def target_label(self) -> str:
+        """What is blocked, in words: the product's or the line's name, or the partner's."""
+        if self.product_id is not None and self.product is not None:
+            return str(self.product.name)
+        if self.business_line_id is not None and self.business_line is not None:
+            return str(self.business_line.name)
+        return str(self.partner.name)
+
     def in_force(self, at: Any) -> bool:
         return self.lifted_at is None and self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 

@@ -21,7 +21,7 @@ from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import Notification
 from vasops.vac import actions as vac_actions
 from vasops.vac import cache as vac_cache
-from vasops.vac.models import ServiceBlock, UsageRecord
+from vasops.vac.models import UsageRecord
 from vasops.vac.tests import test_gateway as gw
 
 pytestmark = pytest.mark.django_db(transaction=True)
