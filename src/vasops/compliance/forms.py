@@ -38,7 +38,8 @@ class ViolationForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["violation_code"].choices = _type_choices()
+        field: Any = self.fields["violation_code"]
+        field.choices = _type_choices()
 
 
 class RaiseForm(StyledFormMixin, forms.Form):
@@ -54,7 +55,7 @@ class ReasonForm(StyledFormMixin, forms.Form):
 
 class AppealForm(StyledFormMixin, forms.Form):
     text = forms.CharField(label=_("申诉理由"), widget=forms.Textarea(attrs={"rows": 4}))
-    files = MultipleFileField(label=_("申诉材料"), required=False)
+    attachments = MultipleFileField(label=_("申诉材料"), required=False)
 
 
 class DecideForm(StyledFormMixin, forms.Form):

@@ -326,7 +326,7 @@ def violation_appeal(request: HttpRequest, pk: int) -> HttpResponse:
         actions.appeal_violation,
         _("申诉已提交。"),
         text=form.cleaned_data["text"],
-        files=form.cleaned_data["files"],
+        files=form.cleaned_data["attachments"],
     )
 
 
@@ -374,7 +374,7 @@ def violation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect("compliance:violation_detail", pk=pk)
     data = form.cleaned_data
     return _act(
