@@ -12,7 +12,7 @@ CONSOLE_NAV = [
     NavItem("业务屏蔽", "compliance:blocks", perm="compliance.view_compliance", section="合规"),
     NavItem("信用等级", "compliance:credit", perm="compliance.view_compliance", section="合规"),
     NavItem("考核", "compliance:assessments", perm="compliance.view_compliance", section="合规"),
-    NavItem("退出", "compliance:exits", perm="compliance.view_compliance", section="合规"),
+    NavItem("退出管理", "compliance:exits", perm="compliance.view_compliance", section="合规"),
     NavItem("违约与信用报表", "compliance:reports", perm="compliance.view_compliance", section="合规"),
     NavItem("违约类型", "compliance:types", perm="compliance.view_compliance", section="合规"),
     NavItem("违约与信用参数", "compliance:settings", perm="compliance.view_compliance", section="合规"),
