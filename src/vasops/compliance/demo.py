@@ -34,7 +34,9 @@ def seed(*, staff: Any, partner: Any, partner_user: Any, other: Any, other_user:
             summary="用户投诉收到未订购的营销短信（端口 10655 群发）。",
         )
     with clock.frozen(dt.date(2027, 1, 5)):
-        actions.appeal_violation(pending, actor=other_user, text="该端口已于 12 月转让，短信非我司发送，附转让协议。")
+        actions.appeal_violation(
+            pending, actor=other_user, text="该端口已于 12 月转让，短信非我司发送，附转让协议。"
+        )
         actions.record_violation(
             actor=staff,
             partner=partner,

@@ -41,6 +41,15 @@ def visible_violations(user: Any) -> QuerySet[ViolationRecord]:
     )
 
 
+def open_for_appeal(user: Any, today: dt.date) -> QuerySet[ViolationRecord]:
+    """Raised records whose appeal window is still open (the partner's home page lists them)."""
+    return (
+        visible_violations(user)
+        .filter(state=ViolationRecord.State.RAISED, appeal_due__gte=today)
+        .order_by("appeal_due", "id")
+    )
+
+
 def get_violation(user: Any, pk: Any) -> ViolationRecord:
     record = visible_violations(user).filter(pk=pk).first()
     if record is None:

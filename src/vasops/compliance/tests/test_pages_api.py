@@ -250,3 +250,15 @@ def test_api_a_partner_cannot_block(client, member, partner):
     )
     assert response.status_code == 403
     assert response.json()["code"] == "core.permission_denied"
+
+
+def test_the_portal_home_lists_records_open_for_appeal_and_the_partner_page_shows_the_chart(
+    client, member, records, partner
+):
+    client.force_login(member)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert records["mine"].number in home and records["theirs"].number not in home
+    me = client.get(reverse("partners:me")).content.decode()
+    assert reverse("compliance:credit_chart", args=[partner.pk]) in me
+    chart = client.get(reverse("compliance:credit_chart", args=[partner.pk]))
+    assert chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
