@@ -6,12 +6,18 @@ from vasops.compliance.tests import factories
 
 
 @pytest.fixture
-def staff(db):
+def catalogue(db):
+    """The seeded violation catalogue (a transactional test that ran before has flushed it)."""
+    factories.ensure_catalogue()
+
+
+@pytest.fixture
+def staff(catalogue):
     return factories.compliance_staff()
 
 
 @pytest.fixture
-def partner(db):
+def partner(catalogue):
     return factories.live_partner("甲信息公司")
 
 

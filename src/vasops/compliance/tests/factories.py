@@ -19,6 +19,15 @@ from vasops.partners.tests.factories import PartnerFactory, partner_user
 _seq = itertools.count(1)
 
 
+def ensure_catalogue() -> None:
+    """The rows of compliance migration 0002 (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("vasops.compliance.migrations.0002_seed_catalogue").seed(apps, None)
+
+
 def compliance_staff(**extra: Any) -> Any:
     """Carrier staff holding every compliance permission (product staff)."""
     return StaffFactory(roles=[roles.PRODUCT_STAFF], username=f"cstaff{next(_seq)}", **extra)
