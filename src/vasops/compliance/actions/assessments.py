@@ -10,7 +10,7 @@ from django.db import transaction
 
 from vasops.compliance import assessment as registry
 from vasops.compliance import rules
-from vasops.compliance.actions.common import ASSESS, numbers, user_of
+from vasops.compliance.actions.common import ASSESS, numbers, require_or_system, user_of
 from vasops.compliance.actions.credit import change_points
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
@@ -25,8 +25,9 @@ ASSESSED_STATES = [Partner.State.ACTIVE, Partner.State.SUSPENDED]
 
 @transaction.atomic(durable=True)
 def compute_assessment(*, actor: Any, period_kind: str, day: dt.date) -> Assessment:
-    """(Re)compute the scorecards of the month/quarter containing ``day`` (a draft only)."""
-    require(actor, ASSESS)
+    """(Re)compute the scorecards of the month/quarter containing ``day`` (a draft only); by
+    staff, or by the monthly sweep (actor "system")."""
+    require_or_system(actor, ASSESS)
     if period_kind not in Assessment.Period.values:
         raise DomainError(ComplianceError.INVALID_PERIOD, "请选择考核周期。", field="period_kind")
     start, end = rules.month_of(day) if period_kind == Assessment.Period.MONTH else rules.quarter_of(day)

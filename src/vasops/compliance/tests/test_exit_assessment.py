@@ -106,3 +106,13 @@ def test_assessment_scores_ranks_and_confirmation_costs_the_failing_partner_poin
         assert current_points(other_partner)[0] == 100
     with pytest.raises(DomainError):
         actions.compute_assessment(actor=staff, period_kind="month", day=dt.date(2026, 11, 5))
+
+
+def test_the_monthly_sweep_drafts_last_months_assessment_once(staff, partner):
+    from vasops.compliance import tasks
+
+    assert tasks.draft_last_month_assessment(dt.date(2026, 12, 3)) == 1
+    assert tasks.draft_last_month_assessment(dt.date(2026, 12, 20)) == 0
+    a = Assessment.objects.get()
+    assert (a.period_start, a.period_end, a.state) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30), "draft")
+    assert a.scorecards.filter(partner=partner).exists()
