@@ -85,6 +85,8 @@ def ensure_migration_data() -> None:
         "vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion"
     )
     migration.seed(apps, None)
+    # compliance's violation catalogue and its settings row
+    importlib.import_module("vasops.compliance.migrations.0002_seed_catalogue").seed(apps, None)
     # compliance: the SP KPI definitions and the detection thresholds
     for name in ("0060_kpi", "0061_detection"):
         importlib.import_module(f"vasops.compliance.migrations.{name}").seed(apps, None)

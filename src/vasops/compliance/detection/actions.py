@@ -4,7 +4,6 @@ daily job). The figures are computed beforehand, read-only (``tasks.run_detectio
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from typing import Any
 
@@ -71,15 +70,12 @@ def save_detection_rule(
 
 def _draft(hit: DetectionHit, rule: DetectionRule, actor: Any) -> None:
     """Open a violation draft for staff review with the figures as evidence (compliance's
-    ``draft_violation``); without the violation module, or for an unknown code, the hit stays
-    recorded on its own (logged)."""
+    ``draft_violation``, idempotent per hit); for an unknown or inactive violation code the hit
+    stays recorded on its own (logged)."""
     if not rule.violation_code:
         return
-    try:
-        violations: Any = importlib.import_module("vasops.compliance.actions")
-        draft_violation = violations.draft_violation
-    except (ImportError, AttributeError):
-        return
+    from vasops.compliance.actions import draft_violation
+
     label = str(Metric(hit.metric).label)
     value = rules.format_value(hit.metric, hit.value)
     threshold = rules.format_value(hit.metric, hit.threshold)

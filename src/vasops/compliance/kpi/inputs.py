@@ -6,13 +6,8 @@ INPUT_NAME = "kpi_below_threshold"
 
 
 def register() -> None:
-    """Called from ComplianceConfig.ready(): the assessment counts KPI results below threshold.
-    Before the assessment module exists (the compliance app lands separately) nothing is
-    registered."""
-    try:
-        from vasops.compliance import assessment  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return
+    """Called from ComplianceConfig.ready(): the assessment counts KPI results below threshold."""
+    from vasops.compliance import assessment
     from vasops.compliance.kpi import queries
 
     assessment.register_input(INPUT_NAME, "KPI 未达标项数", queries.below_threshold_count)

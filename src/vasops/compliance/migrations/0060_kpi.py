@@ -8,9 +8,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('compliance', '0002_seed_catalogue'),
         ('partners', '0006_business_clock_timestamps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
