@@ -95,7 +95,11 @@ def test_assessment_scores_ranks_and_confirmation_costs_the_failing_partner_poin
         assert (a.period_start, a.period_end) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
         assert cards[partner.pk].score == 55 and cards[partner.pk].rank == 2
         assert cards[other_partner.pk].score == 95 and cards[other_partner.pk].rank == 1
-        assert cards[partner.pk].inputs == {"repeat_complaints": 9, "upheld_violations": 0, "kpi_below_threshold": 0}
+        assert cards[partner.pk].inputs == {
+            "repeat_complaints": 9,
+            "upheld_violations": 0,
+            "kpi_below_threshold": 0,  # the KPI package's input (compliance.kpi.inputs)
+        }
         actions.confirm_assessment(a, actor=staff)
     a.refresh_from_db()
     assert a.state == Assessment.State.CONFIRMED

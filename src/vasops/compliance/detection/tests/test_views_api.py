@@ -40,6 +40,7 @@ def test_staff_see_the_hits_with_charts_and_the_figures(client, no_2fa, staff, h
     assert "暗扣产品" in body and "<svg" in body and "24 小时内退订比例" in body
     detail = client.get(f"/compliance/detection/hits/{hit.pk}/").content.decode()
     assert "100.00%" in detail and "窗口内退订" in detail and "<svg" in detail
+    assert f"/compliance/violations/{hit.violation_id}/" in detail  # the draft it opened
     assert "style=" not in detail
 
 
