@@ -77,26 +77,26 @@ class ViolationIn(InputSchema):
     summary: str = model_field(ViolationRecord, "summary")
 
 
-class RaiseIn(InputSchema):
+class ViolationRaiseIn(InputSchema):
     summary: str = model_field(ViolationRecord, "summary", default="")
 
 
-class ReasonIn(InputSchema):
+class ViolationReasonIn(InputSchema):
     reason: str = model_field(ViolationRecord, "decision_reason")
 
 
-class AppealIn(InputSchema):
+class ViolationAppealIn(InputSchema):
     text: str = model_field(ViolationRecord, "appeal_text")
 
 
-class DecideIn(InputSchema):
+class ViolationDecideIn(InputSchema):
     decision: Literal["upheld", "reduced", "dismissed"]
     reason: str = model_field(ViolationRecord, "decision_reason")
     points: int | None = int_field(ge=0, le=1000, default=None, description="减轻时的扣分")
     penalty_fen: int | None = int_field(ge=0, le=2**31 - 1, default=None, description="减轻时的违约金，分")
 
 
-class BlockOut(Schema):
+class ServiceBlockOut(Schema):
     id: int
     scope: str = Field(..., description="product 产品 / line 合作伙伴的业务线 / partner 整个合作伙伴")
     partner_id: int
@@ -113,7 +113,7 @@ class BlockOut(Schema):
         return obj.business_line.code if obj.business_line else None
 
 
-class BlockIn(InputSchema):
+class ServiceBlockIn(InputSchema):
     scope: Literal["product", "line", "partner"]
     partner_id: int = int_field(ge=1, le=2**31 - 1)
     product_id: int | None = int_field(ge=1, le=2**31 - 1, default=None)
@@ -122,7 +122,7 @@ class BlockIn(InputSchema):
     ends_on: dt.date | None = None
 
 
-class CreditEntryOut(Schema):
+class ComplianceCreditEntryOut(Schema):
     on: dt.date
     delta: int
     points_after: int
@@ -130,11 +130,11 @@ class CreditEntryOut(Schema):
     reason: str
 
 
-class CreditOut(Schema):
+class ComplianceCreditOut(Schema):
     partner_id: int
     points: int = Field(..., description="本年度信用积分")
     grade: str = Field(..., description="excellent 优 / good 良 / pass 合格 / fail 不合格")
-    history: list[CreditEntryOut]
+    history: list[ComplianceCreditEntryOut]
 
 
 def _record(request: HttpRequest, violation_id: int) -> ViolationRecord:
@@ -186,12 +186,16 @@ def get_violation(request: HttpRequest, violation_id: IdParam) -> ViolationRecor
 
 
 @router.post("/violations/{violation_id}/raise", response=ViolationOut, summary="审核草稿并通报（员工）")
-def raise_violation(request: HttpRequest, violation_id: IdParam, payload: RaiseIn) -> ViolationRecord:
+def raise_violation(
+    request: HttpRequest, violation_id: IdParam, payload: ViolationRaiseIn
+) -> ViolationRecord:
     return actions.raise_draft(_record(request, violation_id), actor=request.user, summary=payload.summary)
 
 
 @router.post("/violations/{violation_id}/discard", response=ViolationOut, summary="作废草稿（员工）")
-def discard_violation(request: HttpRequest, violation_id: IdParam, payload: ReasonIn) -> ViolationRecord:
+def discard_violation(
+    request: HttpRequest, violation_id: IdParam, payload: ViolationReasonIn
+) -> ViolationRecord:
     return actions.discard_draft(_record(request, violation_id), actor=request.user, reason=payload.reason)
 
 
@@ -203,14 +207,18 @@ def accept_violation(request: HttpRequest, violation_id: IdParam) -> ViolationRe
 @router.post(
     "/violations/{violation_id}/appeal", response=ViolationOut, summary="申诉（合作伙伴，5 个工作日内）"
 )
-def appeal_violation(request: HttpRequest, violation_id: IdParam, payload: AppealIn) -> ViolationRecord:
+def appeal_violation(
+    request: HttpRequest, violation_id: IdParam, payload: ViolationAppealIn
+) -> ViolationRecord:
     return actions.appeal_violation(_record(request, violation_id), actor=request.user, text=payload.text)
 
 
 @router.post(
     "/violations/{violation_id}/decide", response=ViolationOut, summary="裁定：维持/减轻/撤销（员工）"
 )
-def decide_violation(request: HttpRequest, violation_id: IdParam, payload: DecideIn) -> ViolationRecord:
+def decide_violation(
+    request: HttpRequest, violation_id: IdParam, payload: ViolationDecideIn
+) -> ViolationRecord:
     return actions.decide_violation(
         _record(request, violation_id),
         actor=request.user,
@@ -221,7 +229,7 @@ def decide_violation(request: HttpRequest, violation_id: IdParam, payload: Decid
     )
 
 
-@router.get("/blocks", response=list[BlockOut], summary="业务屏蔽（合作伙伴只见本企业）")
+@router.get("/blocks", response=list[ServiceBlockOut], summary="业务屏蔽（合作伙伴只见本企业）")
 def list_blocks(
     request: HttpRequest,
     response: HttpResponse,
@@ -235,8 +243,8 @@ def list_blocks(
     return paginate(qs, response, offset, limit)
 
 
-@router.post("/blocks", response={201: BlockOut}, summary="业务屏蔽（员工，VAC 即时生效）")
-def create_block(request: HttpRequest, payload: BlockIn) -> tuple[int, ServiceBlock]:
+@router.post("/blocks", response={201: ServiceBlockOut}, summary="业务屏蔽（员工，VAC 即时生效）")
+def create_block(request: HttpRequest, payload: ServiceBlockIn) -> tuple[int, ServiceBlock]:
     partner = Partner.objects.filter(pk=payload.partner_id).first()
     if partner is None:
         raise NotFound("合作伙伴不存在。")
@@ -254,13 +262,13 @@ def create_block(request: HttpRequest, payload: BlockIn) -> tuple[int, ServiceBl
     return 201, block
 
 
-@router.post("/blocks/{block_id}/lift", response=BlockOut, summary="解除业务屏蔽（员工）")
-def lift_block(request: HttpRequest, block_id: IdParam, payload: ReasonIn) -> ServiceBlock:
+@router.post("/blocks/{block_id}/lift", response=ServiceBlockOut, summary="解除业务屏蔽（员工）")
+def lift_block(request: HttpRequest, block_id: IdParam, payload: ViolationReasonIn) -> ServiceBlock:
     block = get_or_404(queries.visible_blocks(request.user), pk=block_id)
     return actions.lift_block(block, actor=request.user, reason=payload.reason)
 
 
-@router.get("/credit/{partner_id}", response=CreditOut, summary="信用积分、等级与变动历史")
+@router.get("/credit/{partner_id}", response=ComplianceCreditOut, summary="信用积分、等级与变动历史")
 def get_credit(request: HttpRequest, partner_id: IdParam) -> dict:
     partner = queries.visible_partner(request.user, partner_id)
     points, grade = current_points(partner)
