@@ -19,7 +19,7 @@ from vasops.core.permissions import require
 router = Router(tags=["异常扣费检测"])
 
 
-class HitOut(Schema):
+class DetectionHitOut(Schema):
     id: int
     day: dt.date = Field(..., description="数据日期（退订比例为当日新订购的一批用户）")
     metric: str
@@ -53,7 +53,7 @@ class HitOut(Schema):
         return rules.format_value(obj.metric, obj.value)
 
 
-class RuleOut(Schema):
+class DetectionRuleOut(Schema):
     metric: str
     threshold: int
     min_sample: int
@@ -61,18 +61,18 @@ class RuleOut(Schema):
     violation_code: str
 
 
-class RunIn(InputSchema):
+class DetectionRunIn(InputSchema):
     day: dt.date = Field(..., description="检测日期（已结束的日期）")
 
 
-class RunOut(Schema):
+class DetectionRunOut(Schema):
     day: dt.date
     products: int
     hits: int
     finished_at: dt.datetime | None
 
 
-@router.get("/hits", response=list[HitOut], summary="疑似违规扣费（运营商员工）")
+@router.get("/hits", response=list[DetectionHitOut], summary="疑似违规扣费（运营商员工）")
 def list_hits(
     request: HttpRequest,
     response: HttpResponse,
@@ -92,19 +92,19 @@ def list_hits(
     return paginate(qs, response, offset, limit)
 
 
-@router.get("/hits/{hit_id}", response=HitOut, summary="疑点详情（含明细数据）")
+@router.get("/hits/{hit_id}", response=DetectionHitOut, summary="疑点详情（含明细数据）")
 def get_hit(request: HttpRequest, hit_id: IdParam) -> DetectionHit:
     return get_or_404(queries.visible_hits(request.user), pk=hit_id)
 
 
-@router.get("/rules", response=list[RuleOut], summary="检测阈值")
+@router.get("/rules", response=list[DetectionRuleOut], summary="检测阈值")
 def list_rules(request: HttpRequest) -> list[DetectionRule]:
     require(request.user, "compliance.view_detectionrule")
     return list(queries.rules_table())
 
 
-@router.post("/runs", response=RunOut, summary="检测某一已结束的日期（幂等）")
-def run(request: HttpRequest, payload: RunIn) -> DetectionRun:
+@router.post("/runs", response=DetectionRunOut, summary="检测某一已结束的日期（幂等）")
+def run(request: HttpRequest, payload: DetectionRunIn) -> DetectionRun:
     require(request.user, RUN_PERM)
     return tasks.run_detection(payload.day, actor=request.user)
 

@@ -18,7 +18,7 @@ from vasops.core.permissions import require
 router = Router(tags=["KPI 考核"])
 
 
-class DefinitionOut(Schema):
+class KpiDefinitionOut(Schema):
     code: str = Field(..., description="指标代码，如 wap_response_time")
     name: str
     unit: str = Field(..., description="ms 毫秒；bp 百分比（万分之一，9950 = 99.50%）；count 个")
@@ -28,7 +28,7 @@ class DefinitionOut(Schema):
     is_active: bool
 
 
-class RecordOut(Schema):
+class KpiRecordOut(Schema):
     id: int
     partner_id: int
     partner_name: str
@@ -63,7 +63,7 @@ class RecordOut(Schema):
         return rules.format_value(obj.definition.unit, obj.value)
 
 
-class RecordIn(InputSchema):
+class KpiRecordIn(InputSchema):
     partner_id: int = int_field(ge=1, le=2**31 - 1, description="合作伙伴编号")
     kpi: str = model_field(KpiDefinition, "code", description="指标代码")
     period: str = text_field(max_length=7, description="月：2026-11；季度：2026Q4")
@@ -73,12 +73,12 @@ class RecordIn(InputSchema):
     note: str = model_field(KpiRecord, "note", default="")
 
 
-@router.get("/definitions", response=list[DefinitionOut], summary="KPI 指标与门限")
+@router.get("/definitions", response=list[KpiDefinitionOut], summary="KPI 指标与门限")
 def list_definitions(request: HttpRequest) -> list[KpiDefinition]:
     return list(queries.definitions())
 
 
-@router.get("/records", response=list[RecordOut], summary="KPI 记录（合作伙伴只见本企业）")
+@router.get("/records", response=list[KpiRecordOut], summary="KPI 记录（合作伙伴只见本企业）")
 def list_records(
     request: HttpRequest,
     response: HttpResponse,
@@ -101,13 +101,13 @@ def list_records(
     return paginate(qs, response, offset, limit)
 
 
-@router.get("/records/{record_id}", response=RecordOut, summary="KPI 记录详情")
+@router.get("/records/{record_id}", response=KpiRecordOut, summary="KPI 记录详情")
 def get_record(request: HttpRequest, record_id: IdParam) -> KpiRecord:
     return get_or_404(queries.visible_records(request.user), pk=record_id)
 
 
-@router.post("/records", response={201: RecordOut}, summary="登记 KPI 结果（同一周期再次登记即更正）")
-def create_record(request: HttpRequest, payload: RecordIn) -> tuple[int, KpiRecord]:
+@router.post("/records", response={201: KpiRecordOut}, summary="登记 KPI 结果（同一周期再次登记即更正）")
+def create_record(request: HttpRequest, payload: KpiRecordIn) -> tuple[int, KpiRecord]:
     require(request.user, RECORD_PERM)
     record = actions.record_kpi(
         actor=request.user,
