@@ -18,4 +18,5 @@ urlpatterns = [
     path("vac/", include("vasops.vac.urls")),
     path("settlement/", include("vasops.settlement.urls")),
     path("settlement/reconciliation/", include("vasops.settlement.reconciliation.urls")),
+    path("compliance/", include("vasops.compliance.urls")),
 ]

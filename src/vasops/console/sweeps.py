@@ -105,6 +105,16 @@ def _reconciliation_disputes() -> Any:
     from vasops.settlement.reconciliation import tasks
 
     return tasks.sweep_disputes()
+def _charging_detection() -> Any:
+    from vasops.compliance.detection import tasks
+
+    return tasks.run_due()
+
+
+def _assessment() -> Any:
+    from vasops.compliance import tasks
+
+    return tasks.draft_last_month_assessment()
 
 
 MINUTE = dt.timedelta(minutes=1)
@@ -122,7 +132,9 @@ SWEEPS: list[Sweep] = [
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
     Sweep("settlement_runs", "结算计算（排队或中断的批次）", MINUTE, _settlement_runs),
     Sweep("contract_ratios", "合同结算比例同步为分成比例版本", 60 * MINUTE, _contract_ratios),
+    Sweep("charging_detection", "异常扣费检测（每日）", 60 * MINUTE, _charging_detection),
     Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),
+    Sweep("assessment", "上月考核得分（待确认草稿）", 6 * 60 * MINUTE, _assessment),
 ]
 
 

@@ -3,7 +3,8 @@ reconciliation files to come). Interface, also in docs/architecture.md ("Imports
 
 1. Declare the columns:
    ``COLUMNS = [imports.Column("name", "产品名称", required=True, max_length=255), ...]``.
-2. In the action: ``sheet = imports.read_xlsx(upload, COLUMNS, max_rows=N)``. It checks the file's
+2. In the action: ``sheet = imports.read_xlsx(upload, COLUMNS, max_rows=N)`` (``read_csv`` for a CSV
+   file, ``read_table`` for either, told apart by content). It checks the file's
    size against ``settings.VASOPS_IMPORT_MAX_BYTES`` *before* opening it, streams the first sheet
    row by row and stops as soon as there are more than ``max_rows`` data rows; any file-level
    problem (too big, not an .xlsx, a broken workbook, a missing column, too many rows, no rows)
@@ -22,6 +23,7 @@ reconciliation files to come). Interface, also in docs/architecture.md ("Imports
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import uuid
@@ -48,6 +50,8 @@ __all__ = [
     "Sheet",
     "error_report_xlsx",
     "keep_error_report",
+    "read_csv",
+    "read_table",
     "read_xlsx",
 ]
 
@@ -171,7 +175,55 @@ def read_xlsx(
 ) -> Sheet:
     """The first sheet of ``upload`` read through the policy (see the module's docstring)."""
     check_size(upload, max_bytes=max_bytes)
-    rows = _rows(upload)
+    return _read(_rows(upload), columns, max_rows=max_rows)
+
+
+_NOT_CSV = "无法读取该 CSV 文件：请用 UTF-8（可带 BOM）或 GBK 编码、逗号分隔，第 1 行为表头。"
+
+
+def _csv_rows(upload: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+    upload.seek(0)
+    raw = upload.read()
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_NOT_CSV)
+    if "\x00" in text:
+        raise ImportFileError(_NOT_CSV)
+    try:
+        for values in csv.reader(io.StringIO(text, newline="")):
+            yield tuple(values[:MAX_COLUMNS])
+    except csv.Error as exc:
+        raise ImportFileError(_NOT_CSV + f"（{exc}）") from exc
+
+
+def read_csv(
+    upload: IO[bytes], columns: list[Column], *, max_rows: int, max_bytes: int | None = None
+) -> Sheet:
+    """A comma-separated file (UTF-8 with or without BOM, or GBK) read through the same policy as
+    :func:`read_xlsx`: size checked first, the same header, row-cap, cell and error rules."""
+    check_size(upload, max_bytes=max_bytes)
+    return _read(_csv_rows(upload), columns, max_rows=max_rows)
+
+
+def read_table(
+    upload: IO[bytes], columns: list[Column], *, max_rows: int, max_bytes: int | None = None
+) -> Sheet:
+    """An .xlsx workbook or a CSV file, told apart by content (an .xlsx is a zip archive)."""
+    check_size(upload, max_bytes=max_bytes)
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    if head == b"PK\x03\x04":
+        return _read(_rows(upload), columns, max_rows=max_rows)
+    return _read(_csv_rows(upload), columns, max_rows=max_rows)
+
+
+def _read(rows: Iterator[tuple[Any, ...]], columns: list[Column], *, max_rows: int) -> Sheet:
     header_values = next(rows, None)
     if header_values is None:
         raise ImportFileError("文件是空的：第 1 行应为表头。")

@@ -74,7 +74,8 @@ def seed_api_data() -> ApiData:
 
 
 def ensure_migration_data() -> None:
-    """The rows data migrations create (the catalogue's business lines), again: a transactional
+    """The rows data migrations create (the catalogue's business lines, the KPI definitions and
+    detection thresholds), again: a transactional
     test that ran before has flushed them. Idempotent."""
     import importlib
 
@@ -84,3 +85,8 @@ def ensure_migration_data() -> None:
         "vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion"
     )
     migration.seed(apps, None)
+    # compliance's violation catalogue and its settings row
+    importlib.import_module("vasops.compliance.migrations.0002_seed_catalogue").seed(apps, None)
+    # compliance: the SP KPI definitions and the detection thresholds
+    for name in ("0060_kpi", "0061_detection"):
+        importlib.import_module(f"vasops.compliance.migrations.{name}").seed(apps, None)

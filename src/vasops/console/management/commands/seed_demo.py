@@ -98,6 +98,8 @@ class Command(BaseCommand):
         self.seed_change_requests(p1, staff)
         self.seed_settlement(p1, staff)
         self.seed_reconciliation(p1)
+        self.seed_compliance(p1, staff)
+        self.seed_kpis_and_detection(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -408,6 +410,18 @@ class Command(BaseCommand):
             )
             actions.approve_change_request(bank, actor=staff["chen.pi"], comment="开户证明已核对")
 
+    def seed_compliance(self, partner: Any, staff: dict[str, User]) -> None:
+        from vasops.compliance import demo
+        from vasops.partners.models import Partner
+
+        demo.seed(
+            staff=staff["chen.pi"],
+            partner=partner,
+            partner_user=User.objects.get(username="xingyun"),
+            other=Partner.objects.get(name="荆楚无线增值服务有限公司"),
+            other_user=User.objects.get(username="jingchu"),
+        )
+
     def seed_products(self, partner: Any, pi: User) -> None:
         from vasops.catalog import demo
 
@@ -467,6 +481,18 @@ class Command(BaseCommand):
         from vasops.settlement.reconciliation import demo
 
         demo.seed_reconciliation(partner, User.objects.get(username="xingyun"))
+    def seed_kpis_and_detection(self, partner: Any, staff: dict[str, User]) -> None:
+        """KPI records of the contracted partner (one below threshold) and a detection run with
+        hits on one of its live products (compliance.kpi.demo, compliance.detection.demo)."""
+        from vasops.catalog.models import Product
+        from vasops.compliance.detection import demo as detection_demo
+        from vasops.compliance.kpi import demo as kpi_demo
+
+        with clock.frozen(DEMO_TODAY):
+            kpi_demo.seed_kpi_records(partner, actor=staff["wang.om"])
+        detection_demo.seed_detection_hits(
+            list(Product.objects.filter(partner=partner).order_by("id")), today=DEMO_TODAY
+        )
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
