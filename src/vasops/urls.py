@@ -16,4 +16,5 @@ urlpatterns = [
     path("workorders/", include("vasops.workorders.urls")),
     path("catalog/", include("vasops.catalog.urls")),
     path("vac/", include("vasops.vac.urls")),
+    path("complaints/", include("vasops.complaints.urls")),
 ]
