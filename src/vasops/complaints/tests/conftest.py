@@ -38,3 +38,9 @@ def partner_staff(partner):
 @pytest.fixture
 def other_staff(other_partner):
     return factories.partner_staff(other_partner)
+
+
+@pytest.fixture(autouse=True)
+def _no_staff_2fa(settings):
+    """Page tests log staff in with force_login; the second factor has its own tests (core)."""
+    settings.VASOPS_STAFF_2FA = False
