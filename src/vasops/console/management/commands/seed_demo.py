@@ -96,6 +96,7 @@ class Command(BaseCommand):
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
+        self.seed_complaints(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -452,6 +453,12 @@ class Command(BaseCommand):
             collected = dt.datetime.combine(sync_day + dt.timedelta(days=1), dt.time(1, 30), clock.SHANGHAI)
             syncfiles.generate_day(sync_day, now=collected)
         syncfiles.generate_month(clock.today())
+
+    def seed_complaints(self, partner: Any, staff: dict[str, User]) -> None:
+        from vasops.complaints import demo
+
+        made = demo.seed_complaints(partner, agent=staff["sun.cs"], head=staff["li.head"])
+        self.stdout.write(f"complaints: {len(made)}")
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:
