@@ -21,5 +21,4 @@ class ComplaintError(ErrorCode):
     ALREADY_REFUNDED = "complaints.already_refunded"
     VIOLATION_UNAVAILABLE = "complaints.violation_unavailable"
     VIOLATION_EXISTS = "complaints.violation_exists"
-    LOOKUP_THROTTLED = "complaints.lookup_throttled"
     BAD_MONTH = "complaints.bad_month"
