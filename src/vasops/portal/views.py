@@ -40,4 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "orders_count": orders.count(),
         "can_apply": admission_rules.can_apply_again(current.state if current else None),
     }
+    from vasops.complaints import queries as complaint_queries
+
+    to_answer = complaint_queries.to_answer(request.user).order_by("answer_due_at")
+    ctx["complaints"] = list(to_answer[:5])
+    ctx["complaints_count"] = to_answer.count()
     return render(request, "portal/home.html", ctx)

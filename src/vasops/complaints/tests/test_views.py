@@ -181,3 +181,14 @@ def test_the_public_pages_are_throttled(client, db):
             client.post("/complaints/public/status/", {"number": "TS1", "msisdn": MSISDN}).status_code == 200
         )
     assert client.post("/complaints/public/status/", {"number": "TS1", "msisdn": MSISDN}).status_code == 429
+
+
+def test_the_home_pages_show_what_needs_the_agent_and_the_partner(
+    client, agent, dispatched, partner_staff, other_staff
+):
+    client.force_login(agent)
+    assert dispatched.number in client.get("/console/").content.decode()
+    client.force_login(partner_staff)
+    assert dispatched.number in client.get("/portal/").content.decode()
+    client.force_login(other_staff)
+    assert dispatched.number not in client.get("/portal/").content.decode()
