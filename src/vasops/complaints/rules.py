@@ -144,12 +144,17 @@ def refund_amount(charged_fen: int, ratio_bp: int) -> int:
     return int(value)
 
 
+EARLIEST_PERIOD = dt.date(2000, 1, 1)
+
+
 def period_problem(start: dt.date | None, end: dt.date | None, today: dt.date) -> str | None:
     """Why a disputed period is refused, or None."""
     if start is None or end is None:
         return "请填写争议期间的起止日期。"
     if end < start:
         return "争议期间的结束日期不能早于开始日期。"
+    if start < EARLIEST_PERIOD:
+        return "争议期间不能早于 2000 年。"
     if end > today:
         return "争议期间不能晚于今天。"
     if (end - start).days > 366:

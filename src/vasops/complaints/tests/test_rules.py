@@ -99,6 +99,8 @@ def test_the_disputed_period_boundaries():
     assert rules.period_problem(today, today - dt.timedelta(days=1), today)
     assert rules.period_problem(today - dt.timedelta(days=366), today, today) is None
     assert rules.period_problem(today - dt.timedelta(days=367), today, today)
+    assert rules.period_problem(dt.date(2000, 1, 1), dt.date(2000, 1, 2), today) is None
+    assert rules.period_problem(dt.date(1999, 12, 31), dt.date(2000, 1, 2), today)
 
 
 def test_a_public_page_shows_only_a_masked_number():
