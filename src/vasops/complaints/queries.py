@@ -116,6 +116,13 @@ def public_lookup(number: str, msisdn: str) -> Complaint | None:
     return Complaint.objects.filter(number=number.strip().upper(), msisdn=msisdn).first()
 
 
+def complaint_count(partner_id: int, start: dt.date, end: dt.date) -> int:
+    """Complaints about ``partner_id`` received on [start, end] (Asia/Shanghai days)."""
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=clock.SHANGHAI)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=clock.SHANGHAI)
+    return Complaint.objects.filter(partner_id=partner_id, created_at__gte=lo, created_at__lt=hi).count()
+
+
 def repeat_count(partner_id: int, start: dt.date, end: dt.date) -> int:
     """Repeat complaints (重复投诉) about ``partner_id`` received on [start, end]: complaints
     reopened by the user, plus new complaints about a user and product already complained

@@ -156,6 +156,7 @@ def test_a_reopened_complaint_is_a_repeat_with_fresh_limits(agent, product, part
     assert again.repeat_of == c
     start = TODAY - dt.timedelta(days=1)
     assert queries.repeat_count(product.partner_id, start, TODAY) == 2
+    assert queries.complaint_count(product.partner_id, start, TODAY) == 2
     assert (
         queries.repeat_count(product.partner_id, TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=2))
         == 0
