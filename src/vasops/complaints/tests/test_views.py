@@ -192,3 +192,21 @@ def test_the_home_pages_show_what_needs_the_agent_and_the_partner(
     assert dispatched.number in client.get("/portal/").content.decode()
     client.force_login(other_staff)
     assert dispatched.number not in client.get("/portal/").content.decode()
+
+
+def test_each_partner_sees_only_its_own_refunds(client, agent, product, partner_staff, other_staff):
+    factories.cdr(MSISDN, product, 300, clock.now())
+    c, _ = actions.receive_complaint(
+        actor=agent,
+        source="console",
+        msisdn=MSISDN,
+        category="charge_dispute",
+        description="x",
+        product=product,
+    )
+    actions.refund_complaint(c, actor=agent, period_start=TODAY, period_end=TODAY, upheld=False)
+    client.force_login(partner_staff)
+    assert c.number in client.get("/complaints/refunds/?export=csv").content.decode()
+    client.force_login(other_staff)
+    assert c.number not in client.get("/complaints/refunds/?export=csv").content.decode()
+    assert client.get(f"/complaints/{c.pk}/").status_code == 404
