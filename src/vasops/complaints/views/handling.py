@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms as djforms
+from django.apps import apps as django_apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -119,7 +120,7 @@ def allowed_ops(user: Any, c: Complaint) -> list[str]:
         ops.append("reopen")
     if has(user, REFUND) and c.product_id and not Refund.objects.filter(complaint=c).exists():
         ops.append("refund")
-    if c.partner_id and not c.violation_ref:
+    if c.partner_id and not c.violation_ref and django_apps.is_installed("vasops.compliance"):
         ops.append("violation")
     return ops
 
