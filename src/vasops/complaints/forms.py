@@ -131,8 +131,26 @@ class RefundForm(StyledFormMixin, forms.Form):
         return data
 
 
+def violation_type_choices() -> list[tuple[str, str]] | None:
+    """The compliance catalogue's current violation types, or None without the compliance app."""
+    try:
+        from vasops.compliance.models import ViolationType
+    except ImportError:
+        return None
+    rows = ViolationType.objects.filter(is_current=True, is_active=True).order_by("code")
+    return [(code, f"{name}（{code}）") for code, name in rows.values_list("code", "name")]
+
+
 class ViolationForm(StyledFormMixin, forms.Form):
     violation_code = forms.CharField(
         label=_("违约类型代码"), max_length=40, help_text=_("违约目录中的代码，如 unauthorised_order。")
     )
     summary = forms.CharField(label=_("违约事实摘要"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = violation_type_choices()
+        if choices:
+            self.fields["violation_code"] = forms.ChoiceField(
+                label=_("违约类型"), choices=choices, widget=forms.Select(attrs={"class": "form-select"})
+            )

@@ -184,6 +184,16 @@ def _run(op: str, c: Complaint, user: Any, d: dict[str, Any]) -> str:
     raise Http404
 
 
+def _violation_of(c: Complaint) -> Any:
+    """The violation record opened from the complaint (compliance), if any."""
+    if not c.violation_ref or not django_apps.is_installed("vasops.compliance"):
+        return None
+    from vasops.compliance.models import ViolationRecord
+
+    pk = c.violation_ref.rsplit(":", 1)[-1]
+    return ViolationRecord.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+
+
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -219,6 +229,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         today = clock.today()
         quote = actions.quote(c, period_start=today.replace(day=1), period_end=today, upheld=False)
     refund = Refund.objects.filter(complaint=c).select_related("adjustment").first()
+    violation = _violation_of(c) if not partner_side else None
     back = ("客户投诉", reverse("complaints:portal_list" if partner_side else "complaints:list"))
     ctx = {
         "c": c,
@@ -229,6 +240,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partner_side": partner_side,
         "msisdn": rules.mask_msisdn(c.msisdn) if partner_side else c.msisdn,
         "refund": refund,
+        "violation": violation,
         "quote": quote,
     }
     return render(request, "complaints/detail.html", ctx)
