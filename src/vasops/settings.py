@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "vasops.admission",
     "vasops.vac",
     "vasops.settlement",
+    "vasops.compliance",
     "vasops.complaints",
     "vasops.api",
     "vasops.portal",

@@ -16,5 +16,6 @@ urlpatterns = [
     path("workorders/", include("vasops.workorders.urls")),
     path("catalog/", include("vasops.catalog.urls")),
     path("vac/", include("vasops.vac.urls")),
+    path("compliance/", include("vasops.compliance.urls")),
     path("complaints/", include("vasops.complaints.urls")),
 ]

@@ -95,6 +95,12 @@ def _order_sync() -> Any:
     return syncfiles.sweep()
 
 
+def _assessment() -> Any:
+    from vasops.compliance import tasks
+
+    return tasks.draft_last_month_assessment()
+
+
 MINUTE = dt.timedelta(minutes=1)
 SWEEPS: list[Sweep] = [
     Sweep("notifications", "SP 订购关系通知投递", MINUTE, _notifications),
@@ -109,6 +115,7 @@ SWEEPS: list[Sweep] = [
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),
     Sweep("bank_changes", "银行账户变更生效", 60 * MINUTE, _bank_changes),
     Sweep("qualification_reminders", "资质到期提醒", 6 * 60 * MINUTE, _qualification_reminders),
+    Sweep("assessment", "上月考核得分（待确认草稿）", 6 * 60 * MINUTE, _assessment),
 ]
 
 

@@ -93,6 +93,13 @@ class Partner(FSMModelMixin, models.Model):
         self.suspended_from = ""
         return previous
 
+    @transition(
+        field=state,
+        source=[State.REGISTERED, State.ADMITTED, State.ACTIVE, State.SUSPENDED],
+        target=State.EXITED,
+    )
+    def exit(self) -> None: ...
+
 
 class Membership(models.Model):
     """Binds a user to exactly one partner."""

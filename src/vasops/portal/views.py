@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from vasops.admission import queries as admission_queries
 from vasops.admission import rules as admission_rules
+from vasops.compliance import queries as compliance_queries
 from vasops.core import clock
 from vasops.partners import queries as partner_queries
 from vasops.workorders import queries as workorder_queries
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "orders": list(orders[:5]),
         "orders_count": orders.count(),
         "can_apply": admission_rules.can_apply_again(current.state if current else None),
+        "violations_open": list(compliance_queries.open_for_appeal(request.user, today)[:5]),
     }
     from vasops.complaints import queries as complaint_queries
 

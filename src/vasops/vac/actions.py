@@ -31,6 +31,7 @@ from vasops.vac.models import (
     LIVE_STATES,
     Account,
     NotifyOutbox,
+    ServiceBlock,
     SmsMessage,
     Subscription,
     SubscriptionHistory,
@@ -102,6 +103,25 @@ def _user_blocked(msisdn: str, service_type: str) -> bool:
     ).exists()
 
 
+def service_blocked_by(product: Product, now: dt.datetime) -> str | None:
+    """ "partner" / "product" when a carrier's service block 业务屏蔽 covers ``product`` at ``now``
+    (the Django side of :meth:`vasops.vac.cache.ProductInfo.blocked_by`)."""
+    from django.db.models import Q
+
+    blocks = ServiceBlock.objects.filter(
+        partner_id=product.partner_id, lifted_at__isnull=True, starts_at__lte=now
+    )
+    blocks = blocks.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now)).filter(
+        Q(scope=ServiceBlock.Scope.PARTNER)
+        | Q(product_id=product.pk)
+        | Q(scope=ServiceBlock.Scope.LINE, business_line_id=product.business_line_id)
+    )
+    scopes = set(blocks.values_list("scope", flat=True))
+    if not scopes:
+        return None
+    return "partner" if ServiceBlock.Scope.PARTNER in scopes else "product"
+
+
 def _live(msisdn: str, product: Product) -> Subscription | None:
     return (
         Subscription.objects.select_for_update()
@@ -115,15 +135,19 @@ def facts_for(
 ) -> rules.Facts:
     """Read everything ``rules.decide`` needs about ``msisdn`` × ``product`` at ``now``."""
     status = effective_status(product)
+    source = status.source
     try:
         version = version_at(product, now)
         price, mode, level = version.fee_fen, version.billing_mode, status.level
     except NotFound:
         price, mode, level = 0, product.billing_mode, "not_live"
+    blocked = service_blocked_by(product, now)
+    if blocked is not None:
+        level, source = rules.BLOCKED_LEVEL, blocked
     return rules.Facts(
         now=now,
         level=level,
-        level_source=status.source,
+        level_source=source,
         billing_mode=mode,
         price_fen=price,
         channel=channel,
@@ -745,3 +769,95 @@ def drop_unconfirmed(*, now: dt.datetime | None = None) -> int:
         _move(sub, "drop", "确认超时作废", "dropped", "system", now, reason="二次确认超时")
         count += 1
     return count
+
+
+# ------------------------------------------------------------------ service blocks 业务屏蔽 ---
+
+SERVICE_BLOCK_FIELDS = [
+    "scope",
+    "partner_id",
+    "product_id",
+    "business_line_id",
+    "reason",
+    "starts_at",
+    "ends_at",
+]
+
+
+@transaction.atomic  # nested: see the docstring
+def block_service(
+    *,
+    actor: Any,
+    scope: str,
+    partner: Partner,
+    reason: str,
+    product: Product | None = None,
+    business_line: Any = None,
+    ends_at: dt.datetime | None = None,
+    source: Any = None,
+    now: dt.datetime | None = None,
+) -> ServiceBlock:
+    """The VAC refuses the product / the partner's business line / the whole partner from the
+    commit on (2101 / 2001): the gateways' product keys are flushed in this transaction and after
+    COMMIT (:func:`cache.catalog_changed_in_transaction`). Subscriptions stay; they are neither
+    used nor charged while blocked. Runs inside compliance's act (a staff block or an upheld
+    violation), which checked the permission, so a plain, not durable, atomic."""
+    now = now or clock.now()
+    if scope not in ServiceBlock.Scope.values:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "请选择屏蔽范围。", field="scope")
+    if scope == ServiceBlock.Scope.PRODUCT and product is None:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽产品须指明产品。", field="product")
+    if scope == ServiceBlock.Scope.LINE and business_line is None:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽业务线须指明业务线。", field="business_line")
+    if product is not None and product.partner_id != partner.pk:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该产品不属于此合作伙伴。", field="product")
+    if ends_at is not None and ends_at <= now:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽到期时间须晚于现在。", field="ends_at")
+    block = ServiceBlock.objects.create(
+        scope=scope,
+        partner=partner,
+        product=product if scope == ServiceBlock.Scope.PRODUCT else None,
+        business_line=business_line if scope == ServiceBlock.Scope.LINE else None,
+        reason=reason,
+        starts_at=now,
+        ends_at=ends_at,
+        source_type=audit.object_type_of(source) if source is not None else "",
+        source_id=str(source.pk) if source is not None else "",
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    cache.catalog_changed_in_transaction()
+    audit.record(
+        actor=actor,
+        action=VacEvent.SERVICE_BLOCKED,
+        obj=block,
+        partner_id=partner.pk,
+        after=audit.snapshot(block, SERVICE_BLOCK_FIELDS),
+        reason=reason,
+    )
+    return block
+
+
+@transaction.atomic  # nested: see the docstring
+def lift_service_block(
+    block: ServiceBlock, *, actor: Any, reason: str, now: dt.datetime | None = None
+) -> ServiceBlock:
+    """The VAC serves the product again from the commit on (keys flushed as for the block). Runs
+    inside compliance's lift act, which checked the permission, so a plain, not durable, atomic."""
+    block = ServiceBlock.objects.select_for_update().get(pk=block.pk)
+    if block.lifted_at is not None:
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该屏蔽已解除。", status=409)
+    before = audit.snapshot(block, [*SERVICE_BLOCK_FIELDS, "lifted_at"])
+    block.lifted_at = now or clock.now()
+    block.lift_reason = reason
+    block.save(update_fields=["lifted_at", "lift_reason"])
+    cache.catalog_changed_in_transaction()
+    audit.record(
+        actor=actor,
+        action=VacEvent.SERVICE_BLOCK_LIFTED,
+        obj=block,
+        partner_id=block.partner_id,
+        before=before,
+        after=audit.snapshot(block, [*SERVICE_BLOCK_FIELDS, "lifted_at"]),
+        reason=reason,
+    )
+    return block

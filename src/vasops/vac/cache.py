@@ -203,6 +203,21 @@ class ProductInfo:
     versions: tuple[tuple[int, int | None, int, str], ...]  # (from µs, to µs | None, fee, mode)
     name: str = ""  # the product's name (the double-confirmation SMS names it)
     access_number: str = ""  # 业务接入号 (updateDesc of a CRM-side order, VAC.md B.3)
+    # 业务屏蔽 not lifted (vac.ServiceBlock): (whole partner?, from µs, to µs | None); usually empty
+    blocks: tuple[tuple[bool, int, int | None], ...] = ()
+
+    def blocked_by(self, when: dt.datetime) -> str | None:
+        """ "partner" / "product" when a service block is in force at ``when``, else None."""
+        if not self.blocks:
+            return None
+        at = micros(when)
+        found = None
+        for whole, start, end in self.blocks:
+            if start <= at and (end is None or at < end):
+                if whole:
+                    return "partner"
+                found = "product"
+        return found
 
     def version_at(self, when: dt.datetime) -> tuple[int, str] | None:
         """(fee, billing mode) of the version valid at ``when`` (catalog.queries.version_at)."""
@@ -227,6 +242,7 @@ class ProductInfo:
                 "v": self.versions,
                 "nm": self.name,
                 "an": self.access_number,
+                "bk": self.blocks,
             }
         )
 
@@ -262,6 +278,9 @@ def _decode_product(raw: bytes | str) -> ProductInfo | int:
         versions=tuple(tuple(v) for v in data["v"]),  # type: ignore[misc]
         name=data.get("nm", ""),
         access_number=data.get("an", ""),
+        blocks=tuple(
+            (bool(b[0]), int(b[1]), None if b[2] is None else int(b[2])) for b in data.get("bk", ())
+        ),
     )
 
 
@@ -294,7 +313,13 @@ def product_from_row(row: Any, sp_id: str, product_code: str) -> ProductInfo | i
         ),
         name=row[6] or "",
         access_number=row[7] or "",
+        blocks=_blocks(row[8] if len(row) > 8 else None),
     )
+
+
+def _blocks(raw: Any) -> tuple[tuple[bool, int, int | None], ...]:
+    rows = orjson.loads(raw) if isinstance(raw, str | bytes) else (raw or [])
+    return tuple((bool(b[0]), int(b[1]), None if b[2] is None else int(b[2])) for b in rows)
 
 
 # --- SQL (shared by the gateway's asyncpg reads and the psycopg rebuild) ---------------------
@@ -315,7 +340,15 @@ SELECT to_jsonb(pa), p.id, p.billing_mode, p.unicom_status, bl.service_type,
                    (extract(epoch FROM v.valid_to) * 1000000)::bigint,
                    v.fee_fen, v.billing_mode)), '[]')
           FROM catalog_productversion v WHERE v.product_id = p.id),
-       p.name, p.access_number
+       p.name, p.access_number,
+       (SELECT coalesce(json_agg(json_build_array(
+                   b.scope = 'partner',
+                   (extract(epoch FROM b.starts_at) * 1000000)::bigint,
+                   (extract(epoch FROM b.ends_at) * 1000000)::bigint)), '[]')
+          FROM vac_serviceblock b
+         WHERE b.partner_id = pa.id AND b.lifted_at IS NULL
+           AND (b.scope = 'partner' OR b.product_id = p.id
+                OR (b.scope = 'line' AND b.business_line_id = p.business_line_id)))
   FROM partners_partner pa
   LEFT JOIN catalog_product p ON p.partner_id = pa.id AND p.product_code = $2
   LEFT JOIN catalog_businessline bl ON bl.id = p.business_line_id
@@ -340,6 +373,8 @@ CREATE OR REPLACE TRIGGER vasops_vac_cache AFTER INSERT OR UPDATE OR DELETE OR T
   ON catalog_productversion FOR EACH STATEMENT EXECUTE FUNCTION vasops_vac_catalog_changed();
 CREATE OR REPLACE TRIGGER vasops_vac_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON catalog_businessline FOR EACH STATEMENT EXECUTE FUNCTION vasops_vac_catalog_changed();
+CREATE OR REPLACE TRIGGER vasops_vac_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON vac_serviceblock FOR EACH STATEMENT EXECUTE FUNCTION vasops_vac_catalog_changed();
 """
 
 # --- Lua scripts -----------------------------------------------------------------------------
@@ -674,6 +709,29 @@ def _end_write(url: str, keys: Keys, msisdn: str) -> None:
         import logging
 
         logging.getLogger(__name__).exception("vac cache: end of write of %s failed", msisdn)
+
+
+def catalog_changed_in_transaction() -> None:
+    """Inside a Django transaction that changes what the product keys hold (a service block):
+    flush them now and again after COMMIT, so no gateway answers from the old state once the
+    change is committed (the trigger's NOTIFY flushes too, a little later). Redis errors are
+    logged, never raised."""
+    from django.db import transaction
+
+    url, prefix = settings_config()
+    if not url:
+        return
+
+    def flush() -> None:
+        try:
+            flush_catalog(url, prefix)
+        except Exception:  # pragma: no cover - logged; the NOTIFY flushes as well
+            import logging
+
+            logging.getLogger(__name__).exception("vac cache: catalogue flush failed")
+
+    flush()
+    transaction.on_commit(flush)
 
 
 def flush_catalog(url: str, prefix: str = "vac:") -> int:

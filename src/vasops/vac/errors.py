@@ -15,6 +15,7 @@ class VacError(ErrorCode):
     ENDPOINT_URL = "vac.endpoint_url"
     ENDPOINT_MISSING = "vac.endpoint_missing"
     NUMBER_CHANGE_SAME = "vac.number_change_same"
+    INVALID_SERVICE_BLOCK = "vac.invalid_service_block"
 
 
 class VacRefused(DomainError):

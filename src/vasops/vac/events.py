@@ -16,6 +16,8 @@ class VacEvent(EventType):
     NUMBER_CHANGED = "vac.number_changed", _("用户已改号")
     USER_BLOCKED = "vac.user_blocked", _("业务能力已屏蔽")
     USER_RESTORED = "vac.user_restored", _("业务能力已恢复")
+    SERVICE_BLOCKED = "vac.service_blocked", _("业务已屏蔽（运营商）")
+    SERVICE_BLOCK_LIFTED = "vac.service_block_lifted", _("业务屏蔽已解除（运营商）")
     ACCOUNT_OPENED = "vac.account_opened", _("用户已开户")
     ACCOUNT_CLOSED = "vac.account_closed", _("用户已销户")
     CRM_BATCH_RECEIVED = "vac.crm_batch_received", _("CRM 批量文件已接收")

@@ -4,6 +4,9 @@ CRM accounts, usage records (CDRs), the SP-notification outbox and the SP endpoi
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +143,59 @@ class UserBlock(models.Model):
                 name="vac_userblock_one_active",
             )
         ]
+
+
+class ServiceBlock(models.Model):
+    """业务屏蔽 decided by the carrier (compliance): a product, a partner's business line or a whole
+    partner refused by the VAC from the moment the block is committed until it ends (``ends_at``)
+    or is lifted. The gateway reads the blocks in force with the product (one cached lookup):
+    a blocked product or line answers 2101, a blocked partner 2001 (VAC.md A.9)."""
+
+    class Scope(models.TextChoices):
+        PRODUCT = "product", _("产品")
+        LINE = "line", _("合作伙伴的业务线")
+        PARTNER = "partner", _("整个合作伙伴")
+
+    scope = models.CharField(_("屏蔽范围"), max_length=10, choices=Scope.choices)
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    business_line = models.ForeignKey(
+        "catalog.BusinessLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("屏蔽原因"))
+    starts_at = models.DateTimeField(_("屏蔽时间"))
+    ends_at = models.DateTimeField(_("到期时间"), null=True, blank=True, help_text=_("为空表示直至解除"))
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lift_reason = models.TextField(_("解除原因"), blank=True)
+    source_type = models.CharField(max_length=60, blank=True)
+    source_id = models.CharField(max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = ClockDateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("业务屏蔽")
+        verbose_name_plural = _("业务屏蔽")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["partner", "lifted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}屏蔽：{self.partner}"
+
+    @property
+    def target_label(self) -> str:
+        """What is blocked, in words: the product's or the line's name, or the partner's."""
+        if self.product_id is not None and self.product is not None:
+            return str(self.product.name)
+        if self.business_line_id is not None and self.business_line is not None:
+            return str(self.business_line.name)
+        return str(self.partner.name)
+
+    def in_force(self, at: Any) -> bool:
+        return self.lifted_at is None and self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 
 
 class Account(models.Model):

@@ -125,6 +125,11 @@ class Decision:
         return self.code == ResultCode.SUCCESS
 
 
+# the level of a product under a carrier's service block 业务屏蔽 (vac.ServiceBlock): refused like a
+# product (2101) or partner (2001) not in service, for new orders and for use alike
+BLOCKED_LEVEL = "blocked"
+
+
 def refuse(code: ResultCode, outcome: Outcome = Outcome.NONE) -> Decision:
     return Decision(code, 0, False, outcome)
 

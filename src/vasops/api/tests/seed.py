@@ -84,3 +84,5 @@ def ensure_migration_data() -> None:
         "vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion"
     )
     migration.seed(apps, None)
+    # compliance's violation catalogue and its settings row
+    importlib.import_module("vasops.compliance.migrations.0002_seed_catalogue").seed(apps, None)

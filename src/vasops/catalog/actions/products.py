@@ -481,6 +481,20 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
 def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
     """下线 (A.10 code 7): the open version ends now; history stays."""
     require(actor, MANAGE_PRODUCT)
+    return _retire(product, actor=actor, reason=reason)
+
+
+@transaction.atomic  # nested: see the docstring
+def retire_for_exit(product: Product, *, actor: Any, reason: str) -> Product:
+    """下线 as the consequence of an exit 退出 (compliance's exit act, which checked its own
+    permission and ends the subscriptions in the same transaction), so a plain, not durable,
+    atomic. A product not live (never opened, already retired) stays as it is."""
+    if product.state not in (Product.State.ACTIVE, Product.State.SUSPENDED):
+        return product
+    return _retire(product, actor=actor, reason=reason)
+
+
+def _retire(product: Product, *, actor: Any, reason: str) -> Product:
     text = required_text(reason, CatalogError.REASON_REQUIRED, "产品下线必须填写原因。")
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)

@@ -27,6 +27,15 @@ NESTED = {
     ("vac/actions.py", "close_account"),
     # compliance's upheld violation, complaints' refund, reconciliation's accepted dispute
     ("settlement/actions/adjustments.py", "record_adjustment"),
+    # compliance: complaints' and detection's acts draft violations; an upheld violation's
+    # consequences (credit grade, blacklist renewal, service block, exit) run inside the decision
+    ("compliance/actions/violations.py", "draft_violation"),
+    ("partners/actions/lifecycle.py", "set_credit_grade"),
+    ("partners/actions/lifecycle.py", "exit_partner"),
+    ("partners/actions/restrictions.py", "renew_restriction"),
+    ("vac/actions.py", "block_service"),
+    ("vac/actions.py", "lift_service_block"),
+    ("catalog/actions/products.py", "retire_for_exit"),
 }
 
 

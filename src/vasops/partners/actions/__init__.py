@@ -29,8 +29,10 @@ from vasops.partners.actions.company import (
 )
 from vasops.partners.actions.lifecycle import (
     activate_partner,
+    exit_partner,
     record_admission,
     resume_partner,
+    set_credit_grade,
     suspend_partner,
 )
 from vasops.partners.actions.qualifications import remind_qualification_expiry, upload_qualification
@@ -40,6 +42,7 @@ from vasops.partners.actions.restrictions import (
     add_restriction,
     impose_restriction,
     lift_restriction,
+    renew_restriction,
 )
 
 __all__ = [
@@ -55,17 +58,20 @@ __all__ = [
     "add_restriction",
     "apply_due_bank_changes",
     "approve_change_request",
+    "exit_partner",
     "impose_restriction",
     "lift_restriction",
     "record_admission",
     "register_partner",
     "reject_change_request",
     "remind_qualification_expiry",
+    "renew_restriction",
     "resume_partner",
     "return_change_request",
     "second_approve_change_request",
     "set_bank_account",
     "set_contact",
+    "set_credit_grade",
     "set_hotline",
     "submit_change_request",
     "suspend_partner",

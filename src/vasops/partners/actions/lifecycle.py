@@ -133,3 +133,59 @@ def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
         queries.partner_users(partner), subject="您的企业已恢复", body=reason, url=page_url("partners:me")
     )
     return partner
+
+
+@transaction.atomic  # nested: see the docstring
+def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = None) -> Partner:
+    """The credit grade 信用等级 follows compliance's credit points. Runs inside compliance's
+    decision or assessment (one transaction with the points), so a plain, not durable, atomic."""
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if grade not in Partner.CreditGrade.values:
+        raise DomainError(PartnerError.INVALID_CODE, f"未知的信用等级：{grade}。", field="credit_grade")
+    if partner.credit_grade == grade:
+        return partner
+    before = audit.snapshot(partner, ["credit_grade"])
+    partner.credit_grade = grade
+    partner.save(update_fields=["credit_grade", "updated_at"])
+    audit.record(
+        actor=actor or "system",
+        action=PartnerEvent.CREDIT_GRADE_SET,
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, ["credit_grade"]),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(partner),
+        subject=f"信用等级变更为“{partner.get_credit_grade_display()}”",
+        body=reason,
+        url=page_url("partners:me"),
+    )
+    return partner
+
+
+@transaction.atomic  # nested: see the docstring
+def exit_partner(partner: Partner, *, reason: str, actor: Any = None) -> Partner:
+    """退出: the partner leaves the platform for good (已退出). Runs inside compliance's exit act
+    (which ends the subscriptions and records the class ban in the same transaction), so a plain,
+    not durable, atomic."""
+    require_staff(actor, "partners.manage_partner")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    before = audit.snapshot(partner, ["state"])
+    fsm.transition(partner, "exit", label="退出")
+    partner.save()
+    audit.record(
+        actor=actor or "system",
+        action=PartnerEvent.PARTNER_EXITED,
+        obj=partner,
+        partner_id=partner.pk,
+        before=before,
+        after=audit.snapshot(partner, ["state"]),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(partner), subject="贵司已退出合作", body=reason, url=page_url("partners:me")
+    )
+    return partner

@@ -77,11 +77,13 @@ def impose_restriction(
     starts_on: dt.date,
     business_line: str = "",
     actor: Any = None,
+    ends_on: dt.date | None = None,
 ) -> Restriction:
     """A restriction as a consequence of a rule (lockout after a reject, ban after absence from
-    review …), by the system or staff. The end date follows the rule (rules.restriction_end).
-    Runs inside the act whose consequence it is (admission's decision, the review's absence), so a
-    plain, not durable, atomic."""
+    review, compliance's blacklist and class ban …), by the system or staff. The end date follows
+    the rule (rules.restriction_end) unless the caller's rule gives one (``ends_on``).
+    Runs inside the act whose consequence it is (admission's decision, the review's absence,
+    compliance's decision and exit), so a plain, not durable, atomic."""
     return _create_restriction(
         partner,
         actor=actor,
@@ -90,8 +92,41 @@ def impose_restriction(
         source=source,
         starts_on=starts_on,
         business_line=business_line,
-        ends_on=rules.restriction_end(kind, starts_on),
+        ends_on=ends_on if ends_on is not None else rules.restriction_end(kind, starts_on),
     )
+
+
+@transaction.atomic  # nested: see the docstring
+def renew_restriction(
+    restriction: Restriction, *, ends_on: dt.date, reason: str, actor: Any = None
+) -> Restriction:
+    """Move a restriction's end date later (a new bad record renews a blacklist). Runs inside
+    compliance's decision or credit change, so a plain, not durable, atomic."""
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
+    if r.lifted_at is not None:
+        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+    if r.ends_on is None or ends_on <= r.ends_on:
+        return r
+    before = audit.snapshot(r, RESTRICTION_FIELDS)
+    r.ends_on = ends_on
+    r.save(update_fields=["ends_on"])
+    audit.record(
+        actor=actor or "system",
+        action=PartnerEvent.RESTRICTION_RENEWED,
+        obj=r,
+        partner_id=r.partner_id,
+        before=before,
+        after=audit.snapshot(r, RESTRICTION_FIELDS),
+        reason=reason,
+    )
+    notify.send(
+        queries.partner_users(r.partner),
+        subject=f"限制已延期：{r.get_kind_display()}",
+        body=f"{reason}（至 {ends_on} 止）",
+        url=page_url("partners:me"),
+    )
+    return r
 
 
 @transaction.atomic(durable=True)

@@ -68,15 +68,20 @@ def build_facts(
     """The facts vac.actions.facts_for reads, from the cached product and user state."""
     status = _status(info.partner_code, info.product_status)
     version = info.version_at(now)
+    source = status.source
     if version is None:
         price, mode, level = 0, info.billing_mode, "not_live"
     else:
         (price, mode), level = version, status.level
+    if info.blocks:
+        blocked = info.blocked_by(now)
+        if blocked is not None:
+            level, source = rules.BLOCKED_LEVEL, blocked
     rel = user.relations.get(info.id) if use_cached_relation else relation
     return rules.Facts(
         now=now,
         level=level,
-        level_source=status.source,
+        level_source=source,
         billing_mode=mode,
         price_fen=price,
         channel=channel,

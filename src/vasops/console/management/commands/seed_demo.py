@@ -96,6 +96,7 @@ class Command(BaseCommand):
         self.seed_work_orders(p1, staff)
         self.seed_products(p1, pi)
         self.seed_change_requests(p1, staff)
+        self.seed_compliance(p1, staff)
         self.seed_complaints(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
@@ -406,6 +407,18 @@ class Command(BaseCommand):
                 note="更换结算账户",
             )
             actions.approve_change_request(bank, actor=staff["chen.pi"], comment="开户证明已核对")
+
+    def seed_compliance(self, partner: Any, staff: dict[str, User]) -> None:
+        from vasops.compliance import demo
+        from vasops.partners.models import Partner
+
+        demo.seed(
+            staff=staff["chen.pi"],
+            partner=partner,
+            partner_user=User.objects.get(username="xingyun"),
+            other=Partner.objects.get(name="荆楚无线增值服务有限公司"),
+            other_user=User.objects.get(username="jingchu"),
+        )
 
     def seed_products(self, partner: Any, pi: User) -> None:
         from vasops.catalog import demo
