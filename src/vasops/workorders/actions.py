@@ -167,6 +167,12 @@ def open_work_order(
     _authenticated(actor)
     if type not in rules.TYPE_LABELS:
         raise DomainError(WorkOrderError.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
+    if type in rules.LINKED_TYPES and related is None:
+        raise DomainError(
+            WorkOrderError.FOLLOWS_ITS_SOURCE,
+            f"“{rules.TYPE_LABELS[type]}”工单由关联对象（如客户投诉派单）生成，不能单独发起。",
+            field="type",
+        )
     if priority not in rules.PRIORITY_LABELS:
         raise DomainError(WorkOrderError.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
     own_partner = partner_of(actor)
