@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "vasops.vac",
     "vasops.settlement",
     "vasops.compliance",
+    "vasops.complaints",
     "vasops.api",
     "vasops.portal",
     "vasops.console",
@@ -235,6 +236,15 @@ VASOPS_CSP = os.environ.get(
 
 # REST API: requests per minute per user (0 = no limit); over it → 429 core.throttled.
 VASOPS_API_RATE_PER_MINUTE = int(os.environ.get("VASOPS_API_RATE_PER_MINUTE", "1200"))
+# customer complaints (docs/operator-guide.md 客户投诉): working-hour limits, refund multiples,
+# public status look-ups per client address per hour
+VASOPS_COMPLAINT_ANSWER_HOURS = int(os.environ.get("VASOPS_COMPLAINT_ANSWER_HOURS", "24"))
+VASOPS_COMPLAINT_CLOSE_HOURS = int(os.environ.get("VASOPS_COMPLAINT_CLOSE_HOURS", "48"))
+VASOPS_COMPLAINT_REFUND_BP = int(os.environ.get("VASOPS_COMPLAINT_REFUND_BP", "10000"))
+VASOPS_COMPLAINT_UNAUTHORISED_REFUND_BP = int(
+    os.environ.get("VASOPS_COMPLAINT_UNAUTHORISED_REFUND_BP", "20000")
+)
+VASOPS_COMPLAINT_PUBLIC_PER_HOUR = int(os.environ.get("VASOPS_COMPLAINT_PUBLIC_PER_HOUR", "20"))
 # Imports (catalogue, exam questions …, core.imports): file size checked before parsing.
 VASOPS_IMPORT_MAX_BYTES = int(float(os.environ.get("VASOPS_IMPORT_MAX_MB", "20")) * 1024 * 1024)
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("settlement/", include("vasops.settlement.urls")),
     path("settlement/reconciliation/", include("vasops.settlement.reconciliation.urls")),
     path("compliance/", include("vasops.compliance.urls")),
+    path("complaints/", include("vasops.complaints.urls")),
 ]

@@ -46,6 +46,12 @@ def _work_orders() -> Any:
     return tasks.sweep_work_orders()
 
 
+def _complaints() -> Any:
+    from vasops.complaints import tasks
+
+    return tasks.sweep_complaints()
+
+
 def _product_changes() -> Any:
     from vasops.catalog import tasks
 
@@ -126,6 +132,7 @@ SWEEPS: list[Sweep] = [
     Sweep("crm_exception_file", "VAC 至 CRM 异常文件", 15 * MINUTE, _crm_exception_file),
     Sweep("order_sync", "定购关系同步文件（日增量、月全量、SP 回执）", 15 * MINUTE, _order_sync),
     Sweep("work_orders", "工单超期提醒与升级", 15 * MINUTE, _work_orders),
+    Sweep("complaints", "客户投诉超时升级", 15 * MINUTE, _complaints),
     Sweep("admission", "准入期限（接入资料、考卷、合同到期）", 15 * MINUTE, _admission),
     Sweep("reconciliation_disputes", "对账争议超期升级", 15 * MINUTE, _reconciliation_disputes),
     Sweep("product_changes", "产品变更生效", 60 * MINUTE, _product_changes),

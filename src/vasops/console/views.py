@@ -126,6 +126,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "missing_next_year": calendar.missing_next_year() if user.has_perm("core.manage_calendar") else None,
         "demo_clock": bool(settings.VASOPS_DEMO_CLOCK_FILE),
     }
+    if user.has_perm("complaints.handle_complaint"):
+        from vasops.complaints import queries as complaint_queries
+
+        mine = complaint_queries.my_open(user).order_by("close_due_at", "created_at")
+        ctx["complaints"] = list(mine[:6])
+        ctx["complaints_count"] = mine.count()
+        ctx["complaints_overdue"] = mine.filter(complaint_queries.overdue_q()).count()
     return render(request, "console/home.html", ctx)
 
 

@@ -42,4 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_apply": admission_rules.can_apply_again(current.state if current else None),
         "violations_open": list(compliance_queries.open_for_appeal(request.user, today)[:5]),
     }
+    from vasops.complaints import queries as complaint_queries
+
+    to_answer = complaint_queries.to_answer(request.user).order_by("answer_due_at")
+    ctx["complaints"] = list(to_answer[:5])
+    ctx["complaints_count"] = to_answer.count()
     return render(request, "portal/home.html", ctx)

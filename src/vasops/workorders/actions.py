@@ -61,8 +61,20 @@ def _require_visible(actor: Any, wo: WorkOrder) -> None:
         raise NotFound()
 
 
+def _not_linked(wo: WorkOrder) -> None:
+    """A work order that follows another app's object (a customer complaint) is moved by that
+    app's acts only (``follow_linked``)."""
+    if wo.type in rules.LINKED_TYPES:
+        raise DomainError(
+            WorkOrderError.FOLLOWS_ITS_SOURCE,
+            f"“{rules.TYPE_LABELS[wo.type]}”工单随关联对象办理，请在关联对象页面操作。",
+            status=409,
+        )
+
+
 def _require(actor: Any, perm: str, wo: WorkOrder) -> None:
     _require_visible(actor, wo)
+    _not_linked(wo)
     if not has(actor, perm):
         raise PermissionDenied("您没有执行此工单操作的权限。", perms=[perm])
 
@@ -155,6 +167,12 @@ def open_work_order(
     _authenticated(actor)
     if type not in rules.TYPE_LABELS:
         raise DomainError(WorkOrderError.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
+    if type in rules.LINKED_TYPES and related is None:
+        raise DomainError(
+            WorkOrderError.FOLLOWS_ITS_SOURCE,
+            f"“{rules.TYPE_LABELS[type]}”工单由关联对象（如客户投诉派单）生成，不能单独发起。",
+            field="type",
+        )
     if priority not in rules.PRIORITY_LABELS:
         raise DomainError(WorkOrderError.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
     own_partner = partner_of(actor)
@@ -398,6 +416,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     partner confirms its own resolved work order."""
     wo = _locked(wo)
     _require_visible(actor, wo)
+    _not_linked(wo)
     result = (result or "").strip()
     if has(actor, MANAGE) or (_is_own_partner(actor, wo) and wo.state == rules.RESOLVED):
         pass
@@ -439,6 +458,7 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     it when it is not solved)."""
     wo = _locked(wo)
     _require_visible(actor, wo)
+    _not_linked(wo)
     if not (has(actor, MANAGE) or _is_own_partner(actor, wo)):
         raise PermissionDenied("您没有重开此工单的权限。")
     reason = required_text(reason, WorkOrderError.REASON_REQUIRED, "请说明重开原因。")
@@ -490,6 +510,55 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
         url=_url(wo),
     )
     return row
+
+
+@transaction.atomic  # nested: see the docstring
+def follow_linked(wo: WorkOrder, *, actor: Any, target: str, note: str = "") -> WorkOrder:
+    """Move a linked work order (``rules.LINKED_TYPES``) to follow its source object: ``resolved``
+    (the partner answered), ``closed`` (the source was closed) or ``in_progress`` (reopened, with
+    a fresh stage). Runs inside the source app's act (the complaint's answer, close and reopen),
+    which has checked its own permission, so a plain ``atomic``. Moving to the state it is
+    already in changes nothing."""
+    wo = _locked(wo)
+    if wo.type not in rules.LINKED_TYPES:
+        raise DomainError(WorkOrderError.UNKNOWN_TYPE, "只有关联工单可随关联对象办理。", field="type")
+    if wo.state == target:
+        return wo
+    before = _snap(wo)
+    now = clock.now()
+    if target == rules.RESOLVED:
+        fsm.transition(wo, "resolve", label="解决")
+        _finish_stage(wo, now=now, note=note)
+        wo.result = note
+        wo.resolved_at = now
+        event = WorkOrderEvent.WORK_ORDER_RESOLVED
+    elif target == rules.CLOSED:
+        fsm.transition(wo, "close", label="关闭")
+        _finish_stage(wo, now=now)
+        if note:
+            wo.result = note if not wo.result else f"{wo.result}\n{note}"
+        wo.closed_at = now
+        event = WorkOrderEvent.WORK_ORDER_CLOSED
+    elif target == rules.IN_PROGRESS:
+        fsm.transition(wo, "reopen", label="重开")
+        wo.resolved_at = None
+        wo.closed_at = None
+        _begin_stage(wo, len(wo.plan) - 1, now=now, note=f"重开：{note}" if note else "重开")
+        event = WorkOrderEvent.WORK_ORDER_REOPENED
+    else:
+        raise DomainError(CoreError.INVALID_TRANSITION, f"不能将工单转为“{target}”。", status=409)
+    wo.overdue = False
+    wo.save()
+    audit.record(
+        actor=actor,
+        action=event,
+        obj=wo,
+        partner_id=wo.partner_id,
+        before=before,
+        after=_snap(wo),
+        reason=note,
+    )
+    return wo
 
 
 def _locked(wo: WorkOrder) -> WorkOrder:

@@ -18,3 +18,4 @@ class WorkOrderError(ErrorCode):
     REASON_REQUIRED = "workorders.reason_required"
     TEXT_REQUIRED = "workorders.text_required"
     BAD_MONTH = "workorders.bad_month"
+    FOLLOWS_ITS_SOURCE = "workorders.follows_its_source"

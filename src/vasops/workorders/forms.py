@@ -14,7 +14,7 @@ from vasops.workorders.models import Comment, WorkOrder
 
 class WorkOrderForm(StyledFormMixin, forms.Form):
     input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
-    type = forms.ChoiceField(label="类型", choices=rules.TYPES)
+    type = forms.ChoiceField(label="类型", choices=[t for t in rules.TYPES if t[0] not in rules.LINKED_TYPES])
     priority = forms.ChoiceField(
         label="优先级",
         choices=rules.PRIORITIES,

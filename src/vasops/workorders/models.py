@@ -21,6 +21,7 @@ class WorkOrder(FSMModelMixin, models.Model):
         APP_UPGRADE = rules.APP_UPGRADE, _("应用软件升级")
         OM_DATA_QUERY = rules.OM_DATA_QUERY, _("运维数据查询")
         OM_COMPLAINT = rules.OM_COMPLAINT, _("运维投诉")
+        CS_COMPLAINT = rules.CS_COMPLAINT, _("客户投诉")
 
     class Priority(models.TextChoices):
         NORMAL = rules.NORMAL, _("普通")

@@ -13,6 +13,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     roles.PRODUCT_STAFF: [MANAGE, HANDLE, VIEW_ALL, "workorders.view_workorder"],
     roles.DEPARTMENT_HEAD: [MANAGE, HANDLE, VIEW_ALL, "workorders.view_workorder"],
     roles.AUDITOR: [VIEW_ALL, "workorders.view_workorder"],
+    # customer service dispatches complaints to partners as work orders (complaints app)
+    roles.CS_AGENT: [MANAGE, "workorders.view_workorder"],
     # partner users reach their own partner's work orders through membership checks
     roles.PARTNER_ADMIN: [],
     roles.PARTNER_USER: [],

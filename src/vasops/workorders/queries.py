@@ -171,7 +171,10 @@ def allowed_ops(user: Any, wo: WorkOrder) -> list[str]:
     manage = has(user, MANAGE)
     partner = partner_of(user)
     own = partner is not None and wo.partner_id == partner.pk
-    ops = []
+    ops: list[str] = []
+    if wo.type in rules.LINKED_TYPES:
+        # its state follows the complaint; people only add comments here
+        return ["comment"] if (handle or manage or own or wo.created_by_id == user.pk) else []
     if wo.state == rules.OPEN and handle:
         ops.append("start")
     if wo.is_active and handle:

@@ -16,18 +16,24 @@ DATA_CHANGE = "data_change"
 APP_UPGRADE = "app_upgrade"
 OM_DATA_QUERY = "om_data_query"
 OM_COMPLAINT = "om_complaint"
+# a customer complaint dispatched to the partner (complaints app): moved only by that app
+CS_COMPLAINT = "cs_complaint"
 
 TYPES: list[tuple[str, str]] = [
     (DATA_CHANGE, "数据变更"),
     (APP_UPGRADE, "应用软件升级"),
     (OM_DATA_QUERY, "运维数据查询"),
     (OM_COMPLAINT, "运维投诉"),
+    (CS_COMPLAINT, "客户投诉"),
 ]
 TYPE_LABELS = dict(TYPES)
 # which types a partner user may raise (for their own partner)
 PARTNER_TYPES: frozenset[str] = frozenset({APP_UPGRADE, OM_DATA_QUERY, OM_COMPLAINT})
 # which types name a VAS system (must be given)
 SYSTEM_REQUIRED_TYPES: frozenset[str] = frozenset({DATA_CHANGE})
+# types whose state follows an object of another app (the complaint): nobody moves them by hand,
+# and the work-order sweep leaves their deadlines to that app (the complaint's working-hour SLA)
+LINKED_TYPES: frozenset[str] = frozenset({CS_COMPLAINT})
 
 NORMAL = "normal"
 EMERGENCY = "emergency"
@@ -67,7 +73,13 @@ SYSTEM_LABELS = dict(VAS_SYSTEMS)
 APPROVAL = "approval"
 NETWORK = "network"
 IMPLEMENTATION = "implementation"
-STAGE_LABELS = {APPROVAL: "审批", NETWORK: "网络公司处理", IMPLEMENTATION: "实施"}
+PARTNER_REPLY = "partner_reply"
+STAGE_LABELS = {
+    APPROVAL: "审批",
+    NETWORK: "网络公司处理",
+    IMPLEMENTATION: "实施",
+    PARTNER_REPLY: "合作伙伴处理",
+}
 
 # role groups (core.roles names) that handle each stage
 GROUP_PRODUCT_STAFF = "product_staff"
@@ -87,6 +99,8 @@ class StageSpec:
 
 _OM_DAYS = {NORMAL: (2, 5, 3), EMERGENCY: (1, 3, 2)}
 DATA_CHANGE_DAYS = 7
+# a customer complaint: the partner answers and CS closes within 48 working hours (2 working days)
+CS_COMPLAINT_DAYS = {NORMAL: 2, EMERGENCY: 1}
 
 
 def stage_plan(type_: str, priority: str = NORMAL) -> list[StageSpec]:
@@ -97,6 +111,8 @@ def stage_plan(type_: str, priority: str = NORMAL) -> list[StageSpec]:
         raise ValueError(f"unknown priority {priority!r}")
     if type_ == DATA_CHANGE:
         return [StageSpec(IMPLEMENTATION, STAGE_LABELS[IMPLEMENTATION], DATA_CHANGE_DAYS, GROUP_OM_ENGINEER)]
+    if type_ == CS_COMPLAINT:
+        return [StageSpec(PARTNER_REPLY, STAGE_LABELS[PARTNER_REPLY], CS_COMPLAINT_DAYS[priority], "")]
     approval, network, implementation = _OM_DAYS[priority]
     return [
         StageSpec(APPROVAL, STAGE_LABELS[APPROVAL], approval, GROUP_PRODUCT_STAFF),

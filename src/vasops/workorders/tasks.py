@@ -15,7 +15,11 @@ def sweep_work_orders(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
     heads = list(queries.department_heads())
     totals = {"checked": 0, "overdue": 0, "reminded": 0, "escalated": 0}
-    ids = list(WorkOrder.objects.filter(state__in=rules.ACTIVE_STATES).values_list("pk", flat=True))
+    ids = list(
+        WorkOrder.objects.filter(state__in=rules.ACTIVE_STATES)
+        .exclude(type__in=rules.LINKED_TYPES)  # their SLA is swept by the app they follow
+        .values_list("pk", flat=True)
+    )
     for pk in ids:
         totals["checked"] += 1
         for key, value in actions.sweep_one(pk, now=now, heads=heads).items():

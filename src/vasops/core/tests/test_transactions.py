@@ -17,6 +17,7 @@ NESTED = {
     ("partners/actions/restrictions.py", "impose_restriction"),  # decision, review absence
     ("catalog/actions/resources.py", "allocate_resource"),  # admission's decision
     ("workorders/actions.py", "open_work_order"),  # catalog's and admission's data-change orders
+    ("workorders/actions.py", "follow_linked"),  # complaints' answer, close and reopen
     # a CRM batch chunk's transaction (vac.crm) and an SMS reply's (vac.sms.replies)
     ("vac/actions.py", "subscribe"),
     ("vac/actions.py", "confirm"),

@@ -172,3 +172,15 @@ def test_work_order_times_follow_the_business_clock(upgrade, user_a):
     upgrade.refresh_from_db()
     stamps = [upgrade.created_at, upgrade.updated_at, note.created_at]
     assert {clock.local_date(s) for s in stamps} == {dt.date(2026, 2, 12)}
+
+
+def test_a_linked_type_is_raised_only_with_its_source(db):
+    from vasops.core.errors import DomainError
+    from vasops.core.testing import make_user
+    from vasops.workorders import actions as wo_actions
+    from vasops.workorders.errors import WorkOrderError
+
+    staff = make_user("cs_link", staff=True, roles=["cs_agent"])
+    with pytest.raises(DomainError) as err:
+        wo_actions.open_work_order(actor=staff, type="cs_complaint", title="手工发起")
+    assert err.value.code == WorkOrderError.FOLLOWS_ITS_SOURCE

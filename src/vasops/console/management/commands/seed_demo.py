@@ -100,6 +100,7 @@ class Command(BaseCommand):
         self.seed_reconciliation(p1)
         self.seed_compliance(p1, staff)
         self.seed_kpis_and_detection(p1, staff)
+        self.seed_complaints(p1, staff)
         self.stdout.write(self.style.SUCCESS("demo seeded"))
 
     def seed_questions(self, actor: User) -> None:
@@ -493,6 +494,11 @@ class Command(BaseCommand):
         detection_demo.seed_detection_hits(
             list(Product.objects.filter(partner=partner).order_by("id")), today=DEMO_TODAY
         )
+    def seed_complaints(self, partner: Any, staff: dict[str, User]) -> None:
+        from vasops.complaints import demo
+
+        made = demo.seed_complaints(partner, agent=staff["sun.cs"], head=staff["li.head"])
+        self.stdout.write(f"complaints: {len(made)}")
 
     # -----------------------------------------------------------------------------------------
     def print_logins(self) -> None:

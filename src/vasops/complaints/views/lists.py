@@ -1,0 +1,190 @@
+"""Complaint lists: the console queue, the partner's complaints to answer, refunds. Every list
+exports (CSV/Excel) through core.listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+
+from vasops.complaints import queries
+from vasops.complaints.models import Complaint, Refund
+from vasops.complaints.permissions import HANDLE, VIEW
+from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.core.permissions import has
+from vasops.partners.queries import partner_of
+
+TABS = [("mine", "我负责的"), ("unowned", "待受理"), ("overdue", "超时"), ("all", "全部")]
+
+
+def _masked(c: Complaint) -> str:
+    return f"{c.msisdn[:3]}****{c.msisdn[-4:]}" if len(c.msisdn) == 11 else c.msisdn
+
+
+COLUMNS = [
+    Column("number", "投诉单号", link=True, sort="number"),
+    Column("msisdn", "手机号码", sort="msisdn"),
+    Column("category", "投诉类别", sort="category"),
+    Column("product", "产品"),
+    Column("partner", "合作伙伴", sort="partner__name"),
+    Column("state", "状态", sort="state", badge=True),
+    Column("source", "受理渠道", sort="source"),
+    Column("owner", "首问负责人"),
+    Column("answer_due_at", "答复时限", sort="answer_due_at"),
+    Column("close_due_at", "办结时限", sort="close_due_at"),
+    Column("reopen_count", "重复投诉", sort="reopen_count"),
+    Column("created_at", "受理时间", sort="created_at"),
+]
+FILTERS = [
+    Filter("state", "状态", Complaint.State.choices),
+    Filter("category", "投诉类别", Complaint.Category.choices),
+    Filter("source", "受理渠道", Complaint.Source.choices),
+    Filter("verdict", "认定", Complaint.Verdict.choices),
+]
+
+
+@method_decorator(login_required, name="dispatch")
+class ComplaintListView(ObjectListView):
+    """Console: tabs mine (首问负责) / waiting to be taken / overdue / all."""
+
+    template_name = "complaints/list.html"
+    title = "客户投诉"
+    export_name = "complaints"
+    config = ListConfig(
+        columns=COLUMNS,
+        filters=FILTERS,
+        search_fields=["number", "msisdn", "external_id", "partner__name", "product__name"],
+        default_sort="-created_at",
+    )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and partner_of(request.user) is not None:
+            return redirect("complaints:portal_list")
+        if request.user.is_authenticated and not has(request.user, VIEW):
+            raise DjangoPermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def tab(self) -> str:
+        tab = self.request.GET.get("tab", "")
+        if tab in dict(TABS):
+            return tab
+        return "mine" if has(self.request.user, HANDLE) else "all"
+
+    def get_base_queryset(self) -> QuerySet[Complaint]:
+        qs = queries.visible_to(self.request.user)
+        if self.tab == "mine":
+            return qs.filter(owner_id=self.request.user.pk, state__in=queries.rules.OPEN_STATES)
+        if self.tab == "unowned":
+            return qs.filter(owner__isnull=True, state__in=queries.rules.OPEN_STATES)
+        if self.tab == "overdue":
+            return qs.filter(queries.overdue_q())
+        return qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        if has(self.request.user, HANDLE):
+            self.create_url = ("受理投诉", reverse("complaints:new"))
+        self.empty_text = {
+            "mine": "您没有负责中的投诉。可以在“待受理”里领取客服系统或用户在线提交的投诉。",
+            "unowned": "没有待受理的投诉。",
+            "overdue": "没有超时的投诉。",
+            "all": "还没有投诉。",
+        }[self.tab]
+        ctx = super().get_context_data(**kwargs)
+        ctx["tabs"] = [{"key": k, "label": label, "active": k == self.tab} for k, label in TABS]
+        ctx["breadcrumbs"] = [("客户投诉", None)]
+        return ctx
+
+
+@method_decorator(login_required, name="dispatch")
+class PortalComplaintListView(ObjectListView):
+    """Partner portal: the complaints dispatched to the partner (to answer first)."""
+
+    title = "客户投诉"
+    export_name = "complaints"
+    empty_text = "没有派给贵公司的客户投诉。"
+    config = ListConfig(
+        columns=[
+            Column("number", "投诉单号", link=True, sort="number"),
+            Column("msisdn", "手机号码", accessor=_masked),
+            Column("category", "投诉类别", sort="category"),
+            Column("product", "产品"),
+            Column("state", "状态", sort="state", badge=True),
+            Column("answer_due_at", "答复时限", sort="answer_due_at"),
+            Column("reopen_count", "重复投诉", sort="reopen_count"),
+            Column("dispatched_at", "派单时间", sort="dispatched_at"),
+        ],
+        filters=[f for f in FILTERS if f.name != "source"],
+        search_fields=["number", "product__name"],
+        default_sort="answer_due_at",
+    )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and partner_of(request.user) is None:
+            return redirect("complaints:list")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self) -> QuerySet[Complaint]:
+        return queries.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["breadcrumbs"] = [("客户投诉", None)]
+        return ctx
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}"
+
+
+@method_decorator(login_required, name="dispatch")
+class RefundListView(ObjectListView):
+    """Refunds and their charge-back (console: all; portal: the partner's own)."""
+
+    title = "投诉退费"
+    export_name = "complaint-refunds"
+    empty_text = "还没有投诉退费。"
+    config = ListConfig(
+        columns=[
+            Column("complaint", "投诉单号", link=True, accessor=lambda r: r.complaint.number),
+            Column("msisdn", "手机号码", accessor=lambda r: f"{r.msisdn[:3]}****{r.msisdn[-4:]}"),
+            Column("partner", "合作伙伴", sort="partner__name"),
+            Column("product", "产品"),
+            Column(
+                "period",
+                "争议期间",
+                accessor=lambda r: f"{r.period_start:%Y-%m-%d} 至 {r.period_end:%Y-%m-%d}",
+            ),
+            Column("charged", "期间扣费（元）", accessor=lambda r: _yuan(r.charged_fen)),
+            Column("ratio", "倍数", accessor=lambda r: f"×{r.ratio_bp / 10000:g}"),
+            Column("amount", "退费（元）", accessor=lambda r: _yuan(r.amount_fen), sort="amount_fen"),
+            Column(
+                "month",
+                "扣款结算月",
+                accessor=lambda r: f"{r.adjustment.month:%Y-%m}" if r.adjustment else "",
+            ),
+            Column("unsubscribed", "已退订", accessor=lambda r: "是" if r.unsubscribed else "否"),
+            Column("refunded_on", "退费日期", sort="refunded_on"),
+        ],
+        filters=[],
+        search_fields=["complaint__number", "partner__name", "product__name"],
+        default_sort="-refunded_on",
+    )
+
+    def get_base_queryset(self) -> QuerySet[Refund]:
+        return queries.refunds_visible_to(self.request.user)
+
+    def detail_url(self, obj: Any) -> str | None:
+        return str(obj.complaint.get_absolute_url())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["breadcrumbs"] = [("客户投诉", reverse("complaints:list")), ("投诉退费", None)]
+        return ctx
