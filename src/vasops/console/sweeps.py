@@ -111,6 +111,8 @@ def _reconciliation_disputes() -> Any:
     from vasops.settlement.reconciliation import tasks
 
     return tasks.sweep_disputes()
+
+
 def _charging_detection() -> Any:
     from vasops.compliance.detection import tasks
 

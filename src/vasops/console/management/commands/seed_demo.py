@@ -482,6 +482,7 @@ class Command(BaseCommand):
         from vasops.settlement.reconciliation import demo
 
         demo.seed_reconciliation(partner, User.objects.get(username="xingyun"))
+
     def seed_kpis_and_detection(self, partner: Any, staff: dict[str, User]) -> None:
         """KPI records of the contracted partner (one below threshold) and a detection run with
         hits on one of its live products (compliance.kpi.demo, compliance.detection.demo)."""
@@ -494,6 +495,7 @@ class Command(BaseCommand):
         detection_demo.seed_detection_hits(
             list(Product.objects.filter(partner=partner).order_by("id")), today=DEMO_TODAY
         )
+
     def seed_complaints(self, partner: Any, staff: dict[str, User]) -> None:
         from vasops.complaints import demo
 
