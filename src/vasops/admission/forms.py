@@ -26,7 +26,7 @@ class ApplicationForm(StyledFormMixin, forms.Form):
     cs_hotline = forms.CharField(
         label="7×24 客服热线",
         max_length=20,
-        help_text="须为 800、400 或 1010xxxx 号码；普通固话、手机不予受理。",
+        help_text="须为 800、400、1010xxx 或 1010xxxx 号码；普通固话、手机不予受理。",
     )
     call_centre_seats = forms.IntegerField(label="呼叫中心席位数", min_value=0, help_text="至少 1 个席位。")
     call_centre_agents = forms.IntegerField(label="客服人员数", min_value=0, help_text="至少 4 人。")

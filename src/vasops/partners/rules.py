@@ -101,8 +101,9 @@ def reminder_due(valid_until: dt.date | None, on: dt.date) -> int | None:
 _HOTLINE_PATTERNS = [
     re.compile(r"^800\d{7}$"),  # 800-xxx-xxxx
     re.compile(r"^400\d{7}$"),  # 400-xxx-xxxx
-    re.compile(r"^1010\d{4}$"),  # 1010xxxx
+    re.compile(r"^1010\d{3,4}$"),  # 1010xxx and 1010xxxx (第二章 一(四)1、2)
 ]
+CLAUSE_HOTLINE = "《日常事务办理规范》第二章 一(四)1、2 客服号码"
 
 
 def normalise_hotline(text: str) -> str:
@@ -110,16 +111,20 @@ def normalise_hotline(text: str) -> str:
 
 
 def hotline_problem(text: str) -> str | None:
-    """7×24 customer service must be on an 800/400/1010xxxx number; a plain landline or mobile
-    number is refused. Returns the message, or None when acceptable."""
+    """7×24 customer service must be on an 800/400 number or a Hubei Unicom 1010 short number
+    (1010×××, 第二章 一(四)1, or 1010××××, 一(四)2); a plain landline or mobile number is
+    refused. Returns the message, or None when acceptable."""
     number = normalise_hotline(text)
     if not number:
         return "请填写客服热线。"
     if any(p.match(number) for p in _HOTLINE_PATTERNS):
         return None
     if re.match(r"^1[3-9]\d{9}$", number):
-        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxxx 号码。"
-    return f"客服热线“{text}”不是 800/400/1010xxxx 形式的号码（普通固话、手机不予受理）。"
+        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxx/1010xxxx 号码（{CLAUSE_HOTLINE}）。"
+    return (
+        f"客服热线“{text}”不是 800/400/1010xxx/1010xxxx 形式的号码"
+        f"（普通固话、手机不予受理，{CLAUSE_HOTLINE}）。"
+    )
 
 
 # --- restrictions -----------------------------------------------------------------------------
@@ -127,11 +132,27 @@ def hotline_problem(text: str) -> str | None:
 LOCKOUT_MONTHS = 3  # rejected in the last 3 months
 BAN_YEARS = 1  # passed the exam but did not attend expert review
 VIOLATION_EXCLUSION_MONTHS = 6  # expelled from a business class for a violation
-BAD_CREDIT_MONTHS = 6
+BAD_CREDIT_MONTHS = 6  # 第二章 二、1: a bad credit record bars "以往半年内" (the past half year)
+
+# the clause each restriction applies (named in every refusal)
+RESTRICTION_CLAUSES = {
+    "blacklist": "《日常事务办理规范》第二章 二、1",
+    "major_violation": "《日常事务办理规范》第二章 二、2",
+    "violation_exclusion": "《日常事务办理规范》第二章 二、3",
+    "lockout": "《日常事务办理规范》第三章 一、3 评审结果 c",
+    "ban": "《日常事务办理规范》第三章 一、3 接入评审",
+}
 
 
 def restriction_end(kind: str, starts_on: dt.date) -> dt.date | None:
-    """Last day the restriction applies (inclusive); None = until lifted (blacklist)."""
+    """Last day the restriction applies (inclusive); None = until lifted (major violation).
+
+    A blacklist entry is a bad credit record (第二章 二、1 "以往半年内…存在重大不良信用记录"):
+    it bars applications for 6 months from the record, through the day before the same date 6
+    months later, unless a new record renews it. (A partner that exited with credit grade
+    不合格 is refused through its grade, see ``restriction_problems``.)"""
+    if kind == "blacklist":
+        return add_months(starts_on, BAD_CREDIT_MONTHS) - dt.timedelta(days=1)
     if kind == "lockout":
         return add_months(starts_on, LOCKOUT_MONTHS) - dt.timedelta(days=1)
     if kind == "ban":
@@ -158,7 +179,7 @@ def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
 
 
 _RESTRICTION_TEXT = {
-    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（信用等级不合格或近 6 个月有不良信用记录）"),
+    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（以往半年内存在重大不良信用记录）"),
     "lockout": (PartnerError.LOCKED_OUT, "准入申请被驳回未满 3 个月"),
     "ban": (PartnerError.BANNED, "接入考核通过后未参加接入评审，1 年内禁止申请"),
     "violation_exclusion": (PartnerError.VIOLATION_EXCLUDED, "因违规被清退的业务类别 6 个月内不得申请"),
@@ -182,7 +203,11 @@ def restriction_problems(
     problems = []
     if credit_grade == "fail":
         problems.append(
-            Problem(PartnerError.CREDIT_FAIL, "信用等级为“不合格”，不得申请准入。", CLAUSE_RESTRICTION)
+            Problem(
+                PartnerError.CREDIT_FAIL,
+                "信用等级为“不合格”（黑名单），不得申请准入。",
+                RESTRICTION_CLAUSES["blacklist"],
+            )
         )
     for r in restrictions:
         if not is_in_force(r, on):
@@ -197,7 +222,8 @@ def restriction_problems(
         code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, "存在限制"))
         until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
         line = f"（业务类别：{r.business_line}）" if r.business_line else ""
-        problems.append(Problem(code, f"{text}{line}{until}。", CLAUSE_RESTRICTION))
+        clause = RESTRICTION_CLAUSES.get(r.kind, CLAUSE_RESTRICTION)
+        problems.append(Problem(code, f"{text}{line}{until}。", clause))
     return problems
 
 

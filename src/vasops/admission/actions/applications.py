@@ -122,7 +122,11 @@ def create_application(
         first = restrictions[0]
         raise DomainError(
             first.code,
-            "；".join(p.message for p in restrictions),
+            # the first problem's clause is the error's own; name the others' beside them
+            "；".join(
+                p.message if p.clause == first.clause else f"{p.message}（依据：{p.clause}）"
+                for p in restrictions
+            ),
             clause=first.clause or None,
             status=409,
         )

@@ -140,6 +140,8 @@ def test_hotline_1010_number_is_accepted() -> None:
     import dataclasses
 
     assert rules.capability_problems(dataclasses.replace(GOOD, cs_hotline="10101234")) == []
+    # 1010xxx (three digits after 1010, 第二章 一(四)1) as well
+    assert rules.capability_problems(dataclasses.replace(GOOD, cs_hotline="1010123")) == []
 
 
 def test_every_missing_material_is_listed() -> None:

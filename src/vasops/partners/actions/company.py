@@ -178,7 +178,7 @@ def update_profile(partner: Partner, *, actor: Any, legal_representative: str, a
 
 @transaction.atomic(durable=True)
 def set_hotline(partner: Partner, *, actor: Any, cs_hotline: str) -> Partner:
-    """7×24 customer service on an 800/400/1010xxxx number."""
+    """7×24 customer service on an 800/400/1010xxx/1010xxxx number."""
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "cs_hotline")
     return write_hotline(partner, actor=actor, cs_hotline=cs_hotline, action=PartnerEvent.HOTLINE_CHANGED)

@@ -311,7 +311,8 @@ def test_staff_adds_and_lifts_a_restriction_with_reasons(partner_a, staff):
     r = actions.add_restriction(
         partner_a, actor=staff, kind="blacklist", reason="信用不良", starts_on=D(2026, 1, 1)
     )
-    assert r.ends_on is None and r.created_by == staff
+    # a bad credit record bars for half a year (第二章 二、1): through 2026-06-30
+    assert r.ends_on == D(2026, 6, 30) and r.created_by == staff
     r = actions.lift_restriction(r, actor=staff, reason="申诉成立")
     assert r.lifted_at is not None and r.lift_reason == "申诉成立"
     assert audit_actions("partners.restriction") == [
@@ -495,7 +496,7 @@ def test_the_in_force_query_and_the_rule_agree_at_every_boundary(partner_a, staf
     )  # to 04-14
     actions.add_restriction(
         partner_a, actor=staff, kind="blacklist", reason="信用", starts_on=start
-    )  # no end
+    )  # half a year: to 07-14
     lifted = actions.add_restriction(
         partner_a, actor=staff, kind="major_violation", reason="违规", starts_on=start, ends_on=D(2026, 6, 30)
     )
