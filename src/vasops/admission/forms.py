@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from vasops.admission import rules
 from vasops.admission.models import AccessMethod, AccessTestResult, Application
@@ -36,6 +37,38 @@ class ApplicationForm(StyledFormMixin, forms.Form):
     answered_20s_bp = forms.IntegerField(
         label="20 秒内应答率（基点）", min_value=0, max_value=10000, help_text="须不低于 8000（80%）。"
     )
+
+    CAPABILITY_FIELDS = (
+        "access_method",
+        "certified_om_staff",
+        "cs_hotline",
+        "call_centre_seats",
+        "call_centre_agents",
+        "connect_rate_bp",
+        "answered_20s_bp",
+    )
+
+    def __init__(self, *args: Any, partner_kind: str = "", **kwargs: Any) -> None:
+        """``partner_kind``: a CP's capability declarations are optional (第二章 一(五)2)."""
+        super().__init__(*args, **kwargs)
+        self.capability_optional = not rules.capability_required(partner_kind)
+        self.capability_note: Any = ""
+        if self.capability_optional:
+            for name in self.CAPABILITY_FIELDS:
+                if name in self.fields:
+                    self.fields[name].required = False
+            self.capability_note = _(
+                "内容提供商（CP）只需营业执照及年检记录、信息来源合法证明（第二章 一(五)2），"
+                "以下能力条件可不填写。"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.capability_optional:
+            for name in self.CAPABILITY_FIELDS:
+                if data.get(name) is None and name in self.fields:
+                    data[name] = 0 if isinstance(self.fields[name], forms.IntegerField) else ""
+        return data
 
 
 class MaterialForm(StyledFormMixin, forms.Form):

@@ -120,7 +120,8 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         )
     )
     problems += resource_problems(lines)
-    problems += rules.capability_problems(capability_of(app))
+    if rules.capability_required(app.partner.kind):  # SP/AP only (第二章 一(五))
+        problems += rules.capability_problems(capability_of(app))
     problems += rules.material_problems(current_materials(app).keys())
     problems += rules.product_problems(
         [line.code for line in lines],

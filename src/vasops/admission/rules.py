@@ -20,7 +20,13 @@ from vasops.partners.rules import Problem, hotline_problem
 
 CLAUSE_WINDOW = "《日常事务办理规范》第三章 一、1 受理时间"
 CLAUSE_MATERIALS = "《日常事务办理规范》第三章 一、1 附件1、附件2"
-CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 一、基本准入条件"
+# 第二章 一(五)1: SP and AP meet every basic condition; 一(五)2: a CP only its licence and sources
+CLAUSE_SP_AP = "一(五)1"
+CLAUSE_ACCESS_METHOD = f"《日常事务办理规范》第二章 一(三)2、{CLAUSE_SP_AP}"
+CLAUSE_OM_STAFF = f"《日常事务办理规范》第二章 一(三)4、{CLAUSE_SP_AP}"
+CLAUSE_HOTLINE = f"《日常事务办理规范》第二章 一(四)1、2、{CLAUSE_SP_AP}"
+CLAUSE_CALL_CENTRE = f"《日常事务办理规范》第二章 一(四)2 5)、{CLAUSE_SP_AP}"
+CLAUSE_SERVICE_LEVEL = f"《日常事务办理规范》第二章 一(四)2 6)、{CLAUSE_SP_AP}"
 CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
 CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
 CLAUSE_RESOURCE = catalog_rules.CLAUSE_RESOURCE
@@ -219,25 +225,32 @@ class Capability:
     answered_20s_bp: int
 
 
+def capability_required(partner_kind: str) -> bool:
+    """第二章 一(五): the capability conditions (leased line/VPN, certified O&M staff, hotline,
+    call centre, 99 % / 80 %) apply to SPs and APs; a CP needs only its business licence with the
+    annual inspection and proof its content sources are lawful (checked with the qualifications)."""
+    return partner_kind != "CP"
+
+
 def capability_problems(c: Capability) -> list[Problem]:
-    """Every unmet capability condition, each with its own code."""
+    """Every unmet capability condition of an SP/AP, each with its own code and clause."""
     p: list[Problem] = []
     if c.access_method not in ACCESS_METHODS:
-        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_ACCESS_METHOD))
     if c.certified_om_staff < MIN_OM_STAFF:
         p.append(
-            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_CAPABILITY)
+            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_OM_STAFF)
         )
     hotline = hotline_problem(c.cs_hotline)
     if hotline:
-        p.append(Problem(AdmissionError.HOTLINE, hotline, CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.HOTLINE, hotline, CLAUSE_HOTLINE))
     if c.call_centre_seats < MIN_SEATS or c.call_centre_agents < MIN_AGENTS:
         p.append(
             Problem(
                 AdmissionError.CALL_CENTRE,
                 f"呼叫中心须至少 {MIN_SEATS} 个席位、{MIN_AGENTS} 名客服人员"
                 f"（申报 {c.call_centre_seats} 席、{c.call_centre_agents} 人）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_CALL_CENTRE,
             )
         )
     if c.connect_rate_bp < MIN_CONNECT_RATE_BP:
@@ -245,7 +258,7 @@ def capability_problems(c: Capability) -> list[Problem]:
             Problem(
                 AdmissionError.CONNECT_RATE,
                 f"客服接通率须不低于 99%（申报 {c.connect_rate_bp / 100:.2f}%）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_SERVICE_LEVEL,
             )
         )
     if c.answered_20s_bp < MIN_ANSWERED_20S_BP:
@@ -253,7 +266,7 @@ def capability_problems(c: Capability) -> list[Problem]:
             Problem(
                 AdmissionError.ANSWER_RATE,
                 f"20 秒内应答率须不低于 80%（申报 {c.answered_20s_bp / 100:.2f}%）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_SERVICE_LEVEL,
             )
         )
     return p

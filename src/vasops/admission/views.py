@@ -217,7 +217,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     status = queries.window_status()
     existing = queries.open_application_of(partner)
-    form = forms.ApplicationForm(request.POST or None, initial={"cs_hotline": partner.cs_hotline})
+    form = forms.ApplicationForm(
+        request.POST or None, initial={"cs_hotline": partner.cs_hotline}, partner_kind=partner.kind
+    )
     if request.method == "POST" and form.is_valid():
         try:
             app = actions.create_application(actor=request.user, **form.cleaned_data)
@@ -239,7 +241,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     app = _partner_app(request, pk)
-    form = forms.ApplicationForm(request.POST or None, initial=_capability_initial(app))
+    form = forms.ApplicationForm(
+        request.POST or None, initial=_capability_initial(app), partner_kind=app.partner.kind
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_application(app, actor=request.user, **form.cleaned_data)

@@ -29,6 +29,7 @@ class PartnerError(ErrorCode):
     # eligibility problems (seed 第二章): qualifications …
     QUALIFICATION_MISSING = "partners.qualification_missing"
     QUALIFICATION_EXPIRED = "partners.qualification_expired"
+    ANNUAL_INSPECTION_MISSING = "partners.annual_inspection_missing"
     # … and restrictions in force (第二章 二、限制接入)
     CREDIT_FAIL = "partners.credit_fail"
     BLACKLISTED = "partners.blacklisted"

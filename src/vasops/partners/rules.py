@@ -10,8 +10,8 @@ from vasops.core.rules import add_months, add_years
 from vasops.core.vocabulary import ErrorCode
 from vasops.partners.errors import PartnerError
 
-CLAUSE_QUALIFICATION = "《日常事务办理规范》第二章 准入条件（资质）"
-CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 准入条件（能力）"
+CLAUSE_QUALIFICATION_SP = "《日常事务办理规范》第二章 一(一)、第三章 一、1 资格审查"
+CLAUSE_CP = "《日常事务办理规范》第二章 一(五)2"
 CLAUSE_RESTRICTION = "《日常事务办理规范》第二章 准入限制"
 
 # --- qualifications -----------------------------------------------------------------------
@@ -26,9 +26,11 @@ SP_COMMON = [
 
 
 def required_qualifications(kind: str, locality: str) -> list[str]:
-    """Certificates a partner must hold (DESIGN.md "Admission"): a local SP the provincial VAS
-    licence; an out-of-province SP the cross-regional licence plus the provincial filing; every
-    SP the common set; a CP only the business licence and proof its content sources are lawful."""
+    """Certificates a partner must hold (DESIGN.md "Admission"): a local SP or AP the provincial
+    VAS licence; an out-of-province one the cross-regional licence plus the provincial filing;
+    every SP/AP the common set (第二章 一(五)1: all basic conditions); a CP only the business
+    licence (with its annual-inspection record) and proof its content sources are lawful
+    (第二章 一(五)2)."""
     if kind == "CP":
         return ["business_licence", "content_source_proof"]
     if locality == "local":
@@ -53,6 +55,19 @@ class Problem:
     clause: str = ""
 
 
+ANNUAL_INSPECTION_YEARS = 1
+
+
+def needs_annual_inspection(partner_kind: str, qualification_kind: str) -> bool:
+    """第二章 一(五)2: a CP's business licence must come with its annual-inspection record."""
+    return partner_kind == "CP" and qualification_kind == "business_licence"
+
+
+def annual_inspection_current(inspected_on: dt.date | None, on: dt.date) -> bool:
+    """An annual inspection counts for a year: through the day before its anniversary."""
+    return inspected_on is not None and on < add_years(inspected_on, ANNUAL_INSPECTION_YEARS)
+
+
 def is_expired(fact: QualificationFact, on: dt.date) -> bool:
     """Valid through ``valid_until`` inclusive; expired from the next day."""
     return fact.valid_until is not None and on > fact.valid_until
@@ -62,20 +77,30 @@ def qualification_problems(
     kind: str, locality: str, held: list[QualificationFact], on: dt.date, labels: dict[str, str]
 ) -> list[Problem]:
     by_kind = {f.kind: f for f in held}
+    clause = CLAUSE_CP if kind == "CP" else CLAUSE_QUALIFICATION_SP
     problems = []
     for needed in required_qualifications(kind, locality):
         label = labels.get(needed, needed)
         fact = by_kind.get(needed)
         if fact is None:
-            problems.append(
-                Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", CLAUSE_QUALIFICATION)
-            )
+            problems.append(Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", clause))
         elif is_expired(fact, on):
             problems.append(
                 Problem(
                     PartnerError.QUALIFICATION_EXPIRED,
                     f"资质已过期：{label}（有效期至 {fact.valid_until}）。",
-                    CLAUSE_QUALIFICATION,
+                    clause,
+                )
+            )
+        elif needs_annual_inspection(kind, needed) and not annual_inspection_current(
+            fact.annual_inspection_date, on
+        ):
+            last = f"（最近年检 {fact.annual_inspection_date}）" if fact.annual_inspection_date else ""
+            problems.append(
+                Problem(
+                    PartnerError.ANNUAL_INSPECTION_MISSING,
+                    f"{label}缺少一年内的年检通过记录{last}，请在资质中填写年检日期。",
+                    CLAUSE_CP,
                 )
             )
     return problems

@@ -32,7 +32,10 @@ EDITABLE_FIELDS = ["business_lines", *CAPABILITY_FIELDS]
 
 def problems_error(code: str, problems: list[Problem], intro: str) -> DomainError:
     # each problem names the clause it applies (the codes travel in ``problems``)
-    lines = "；".join(f"{p.message}（依据：{p.clause}）" if p.clause else p.message for p in problems)
+    lines = "；".join(
+        f"{p.message}（依据：{p.clause}）" if p.clause and p.clause not in p.message else p.message
+        for p in problems
+    )
     return DomainError(
         code,
         f"{intro}{lines}",

@@ -81,6 +81,30 @@ def test_new_application_in_the_window_is_created(client, partner_b, freeze):
     assert "ZR202601-" in detail and "上传资料" in detail
 
 
+def test_a_cp_creates_an_application_without_capability_declarations(client, freeze):
+    """第二章 一(五)2: the form does not ask a CP for leased line, call centre or rates."""
+    import datetime as dt
+
+    from vasops.partners.tests.factories import PartnerFactory, partner_user
+
+    freeze("2026-01-05")
+    partner = PartnerFactory(kind="CP", qualified=dt.date(2030, 12, 31))
+    client.force_login(partner_user(partner, admin=True))
+    page = client.get(reverse("admission:application_new")).content.decode()
+    assert "第二章 一(五)2" in page
+    resp = client.post(reverse("admission:application_new"), {"business_lines": ["SMS"]})
+    assert resp.status_code == 302
+    app = partner.applications.get()
+    assert (app.access_method, app.call_centre_seats, app.connect_rate_bp) == ("", 0, 0)
+
+
+def test_an_sp_must_fill_in_its_capability_declarations(client, partner_b, freeze):
+    freeze("2026-01-05")
+    client.force_login(partner_b[1])
+    resp = client.post(reverse("admission:application_new"), {"business_lines": ["SMS"]})
+    assert resp.status_code == 200 and not partner_b[0].applications.exists()
+
+
 def test_partner_flow_materials_products_check_submit(client, partner_b, freeze):
     freeze("2026-01-05")
     _q, user = partner_b

@@ -9,7 +9,7 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group
 
-from vasops.core import roles
+from vasops.core import clock, roles
 from vasops.core.testing import UserFactory
 from vasops.partners import rules
 from vasops.partners.models import Membership, Partner, Qualification
@@ -61,6 +61,8 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     issuer = "湖北省通信管理局"
     valid_from = dt.date(2020, 1, 1)
     valid_until = dt.date(2030, 1, 1)
+    # a CP's business licence needs an annual inspection of the past year (第二章 一(五)2)
+    annual_inspection_date = factory.LazyFunction(clock.today)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

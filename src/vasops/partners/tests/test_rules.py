@@ -25,6 +25,9 @@ SP_COMMON = {
     [
         ("SP", "local", {"vas_licence"} | SP_COMMON),
         ("SP", "out_of_province", {"cross_regional_licence", "provincial_filing"} | SP_COMMON),
+        # 第二章 一(五)1: an AP meets every basic condition, as an SP does
+        ("AP", "local", {"vas_licence"} | SP_COMMON),
+        ("AP", "out_of_province", {"cross_regional_licence", "provincial_filing"} | SP_COMMON),
         ("CP", "local", {"business_licence", "content_source_proof"}),
         ("CP", "out_of_province", {"business_licence", "content_source_proof"}),
     ],
@@ -39,7 +42,10 @@ def test_local_sp_does_not_need_cross_regional_licence_and_out_of_province_sp_do
 
 
 def _all_held(kind, locality, valid_until):
-    return [QualificationFact(k, valid_until) for k in rules.required_qualifications(kind, locality)]
+    return [
+        QualificationFact(k, valid_until, D(2026, 3, 1))
+        for k in rules.required_qualifications(kind, locality)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,13 +64,44 @@ def test_open_ended_certificate_never_expires():
 
 
 def test_missing_certificate_is_named_in_the_problem():
-    held = [QualificationFact("business_licence", None)]
+    held = [QualificationFact("business_licence", None, D(2025, 6, 1))]
     problems = rules.qualification_problems(
         "CP", "local", held, D(2026, 1, 5), {"content_source_proof": "内容来源合法证明"}
     )
     assert [p.code for p in problems] == ["partners.qualification_missing"]
     assert "内容来源合法证明" in problems[0].message
-    assert problems[0].clause == rules.CLAUSE_QUALIFICATION
+    assert problems[0].clause == rules.CLAUSE_CP
+
+
+@pytest.mark.parametrize(
+    ("on", "current"),
+    [(D(2026, 3, 9), True), (D(2026, 3, 10), False)],
+)
+def test_a_cp_business_licence_needs_an_annual_inspection_of_the_past_year(on, current):
+    """第二章 一(五)2 企业法人营业执照及年检通过记录: the inspection of 2025-03-10 counts
+    through 2026-03-09."""
+    held = [
+        QualificationFact("business_licence", None, D(2025, 3, 10)),
+        QualificationFact("content_source_proof", None),
+    ]
+    problems = rules.qualification_problems("CP", "local", held, on, {"business_licence": "营业执照"})
+    if current:
+        assert problems == []
+    else:
+        assert [p.code for p in problems] == ["partners.annual_inspection_missing"]
+        assert problems[0].clause == "《日常事务办理规范》第二章 一(五)2"
+        assert "2025-03-10" in problems[0].message
+
+
+def test_a_cp_business_licence_without_any_annual_inspection_is_refused():
+    held = [QualificationFact("business_licence", None), QualificationFact("content_source_proof", None)]
+    problems = rules.qualification_problems("CP", "local", held, D(2026, 1, 5), {})
+    assert [p.code for p in problems] == ["partners.annual_inspection_missing"]
+
+
+def test_an_sp_qualification_is_not_refused_for_a_missing_annual_inspection():
+    held = [QualificationFact(k, None) for k in rules.required_qualifications("SP", "local")]
+    assert rules.qualification_problems("SP", "local", held, D(2026, 1, 5), {}) == []
 
 
 @pytest.mark.parametrize(
