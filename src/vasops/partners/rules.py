@@ -326,6 +326,54 @@ def bank_account_number_problem(text: str) -> str | None:
     return "银行账号应为 6–40 位数字。"
 
 
+CLAUSE_BANK_ACCOUNT = "《日常事务办理规范》第三章 一、1 资格审查（银行开户证明）"
+CLAUSE_CONTRACT_DATA = "《日常事务办理规范》附件8 合同签署指南"
+
+
+def _plain_name(text: str) -> str:
+    """A company name compared without spaces and with full-width brackets as half-width."""
+    return re.sub(r"\s", "", (text or "").replace("（", "(").replace("）", ")"))
+
+
+def bank_holder_problem(account_name: str, company_name: str) -> str | None:
+    """The settlement account is the company's own: its holder name (户名) is the company name
+    (spaces and the width of brackets aside). Returns the message, or None when it matches."""
+    if _plain_name(account_name) == _plain_name(company_name):
+        return None
+    return f"银行账户户名“{account_name}”须与企业名称“{company_name}”一致（结算账户须为本企业账户）。"
+
+
+CONTRACT_CONTACT_ROLES = ("business", "technical", "customer_service")
+
+
+def contract_data_problems(
+    contact_roles: set[str],
+    role_labels: dict[str, str],
+    bank_account_name: str | None,
+    company_name: str,
+) -> list[Problem]:
+    """What a partner must have on file before its contract is signed (已签约): a business, a
+    technical and a customer-service contact, and a current bank account in the company's name."""
+    problems = [
+        Problem(
+            PartnerError.CONTACT_MISSING,
+            f"尚未登记{role_labels.get(role, role)}。",
+            CLAUSE_CONTRACT_DATA,
+        )
+        for role in CONTRACT_CONTACT_ROLES
+        if role not in contact_roles
+    ]
+    if bank_account_name is None:
+        problems.append(
+            Problem(PartnerError.BANK_ACCOUNT_MISSING, "尚未登记结算银行账户。", CLAUSE_CONTRACT_DATA)
+        )
+    else:
+        holder = bank_holder_problem(bank_account_name, company_name)
+        if holder:
+            problems.append(Problem(PartnerError.BANK_HOLDER_MISMATCH, holder, CLAUSE_BANK_ACCOUNT))
+    return problems
+
+
 def normalise_bank_account_number(text: str) -> str:
     return re.sub(r"\s", "", text or "")
 

@@ -30,7 +30,7 @@ CAPABILITY_FIELDS = [
 EDITABLE_FIELDS = ["business_lines", *CAPABILITY_FIELDS]
 
 
-def problems_error(code: str, problems: list[Problem], intro: str) -> DomainError:
+def problems_error(code: str, problems: list[Problem], intro: str, **params: Any) -> DomainError:
     # each problem names the clause it applies (the codes travel in ``problems``)
     lines = "；".join(
         f"{p.message}（依据：{p.clause}）" if p.clause and p.clause not in p.message else p.message
@@ -40,6 +40,7 @@ def problems_error(code: str, problems: list[Problem], intro: str) -> DomainErro
         code,
         f"{intro}{lines}",
         problems=[{"code": p.code, "message": p.message, "clause": p.clause} for p in problems],
+        **params,
     )
 
 

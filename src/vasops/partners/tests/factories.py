@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from vasops.core import clock, roles
 from vasops.core.testing import UserFactory
 from vasops.partners import rules
-from vasops.partners.models import Membership, Partner, Qualification
+from vasops.partners.models import BankAccount, Contact, Membership, Partner, Qualification
 
 
 def credit_code(n: int) -> str:
@@ -81,6 +81,23 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def role(membership: Membership, create: bool, extracted: Any, **kwargs: Any) -> None:
         name = extracted or (roles.PARTNER_ADMIN if membership.is_admin else roles.PARTNER_USER)
         membership.user.groups.add(Group.objects.get(name=name))
+
+
+def contract_data(partner: Partner) -> Partner:
+    """Give ``partner`` what a contract needs on file: the three contacts and a current bank
+    account in the company's name (rows written directly, whatever the partner's state)."""
+    for role in ("business", "technical", "customer_service"):
+        Contact.objects.create(
+            partner=partner, role=role, name=f"{role}联系人", phone="027-87654321", email=f"{role}@p.example"
+        )
+    BankAccount.objects.create(
+        partner=partner,
+        bank_name="中国工商银行武汉分行",
+        account_name=partner.name,
+        account_number="3202001509200123456",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    return partner
 
 
 def partner_user(partner: Partner, *, admin: bool = False, role: str | None = None, **user: Any) -> Any:
