@@ -11,6 +11,7 @@ class AdmissionError(ErrorCode):
     # the application
     WINDOW_CLOSED = "admission.window_closed"
     OPEN_APPLICATION_EXISTS = "admission.open_application_exists"
+    LINE_ALREADY_ADMITTED = "admission.line_already_admitted"
     NOT_ELIGIBLE = "admission.not_eligible"
     NOT_EDITABLE = "admission.not_editable"
     REASON_REQUIRED = "admission.reason_required"

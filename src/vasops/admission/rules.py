@@ -35,6 +35,8 @@ CLAUSE_DATA_CHANGE = "《日常事务办理规范》第三章 一、4 数据修�
 CLAUSE_TESTING = "《日常事务办理规范》附件4 接入测试流程"
 CLAUSE_OPENING = "《日常事务办理规范》附件5 开通资料"
 CLAUSE_CONTRACT = "《日常事务办理规范》附件8 合同签署指南"
+# admission is per business: 附件1 is titled "湖北联通接入申请资料（XX公司_XX业务）"
+CLAUSE_PER_BUSINESS = "《日常事务办理规范》第四章 附件1（XX公司_XX业务）"
 
 DEFAULT_ACCEPTANCE_MONTHS: tuple[int, ...] = (1, 4, 7, 10)
 APPLICATION_DAYS = (1, 10)
@@ -297,11 +299,32 @@ ACCESS_CHECKLIST_STATES = frozenset({"testing", "opened", "contracted"})
 CLOSED_WITHOUT_ADMISSION = frozenset(
     {"initial_rejected", "exam_failed", "review_absent", "deferred", "rejected", "withdrawn"}
 )
+# the states of an application whose business lines are admitted (accepted and after)
+ADMITTED_STATES = frozenset({"accepted", "preparing", "testing", "opened", "contracted"})
 
 
 def can_apply_again(state: str | None) -> bool:
-    """May a partner whose latest application is in ``state`` open a new one? (None: has none.)"""
-    return state is None or state in CLOSED_WITHOUT_ADMISSION
+    """May a partner whose latest application is in ``state`` open a new one? (None: has none.)
+    Admission is per business (附件1 "XX公司_XX业务"): once a business is signed (contracted)
+    the partner may apply for another business line."""
+    return state is None or state in CLOSED_WITHOUT_ADMISSION or state == "contracted"
+
+
+def admitted_line_problems(
+    wanted: Iterable[str], admitted: Mapping[str, str], labels: Mapping[str, str]
+) -> list[Problem]:
+    """A business line the partner is already admitted for (``admitted``: line code → the number
+    of the application that admitted it) is not applied for again."""
+    return [
+        Problem(
+            AdmissionError.LINE_ALREADY_ADMITTED,
+            f"业务类别“{labels.get(code, code)}”已由准入申请 {admitted[code]} 准入，无需重复申请；"
+            "准入按业务办理，请选择其他业务类别。",
+            CLAUSE_PER_BUSINESS,
+        )
+        for code in wanted
+        if code in admitted
+    ]
 
 
 def next_step(state: str) -> str:
@@ -326,7 +349,7 @@ def next_step(state: str) -> str:
         "preparing": "系统准备中：各增值业务系统正在配置数据。",
         "testing": "接入测试中：按测试用例配合完成测试。",
         "opened": "业务已开通，等待签订合同。",
-        "contracted": "合同已签订。",
+        "contracted": "合同已签订。准入按业务办理：如需开展其他业务，可在受理期内申请该业务类别的准入。",
     }.get(state, "")
 
 

@@ -83,6 +83,23 @@ def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] 
     return lines
 
 
+def _check_not_admitted(partner: Any, lines: list[BusinessLine], *, exclude_pk: int | None = None) -> None:
+    """Admission is per business: a line the partner already holds is not applied for again."""
+    problems = rules.admitted_line_problems(
+        [line.code for line in lines],
+        queries.admitted_lines(partner, exclude_pk=exclude_pk),
+        {line.code: line.name for line in lines},
+    )
+    if problems:
+        raise DomainError(
+            problems[0].code,
+            "".join(p.message for p in problems),
+            status=409,
+            clause=rules.CLAUSE_PER_BUSINESS,
+            field="business_lines",
+        )
+
+
 def _line_keys(lines: list[BusinessLine]) -> list[str]:
     """What a partner restriction may name a business line by: its code or its name."""
     return [key for line in lines for key in (line.code, line.name)]
@@ -130,6 +147,7 @@ def create_application(
             clause=first.clause or None,
             status=409,
         )
+    _check_not_admitted(partner, lines)
     _check_resources(lines)
     window = rules.month_start(today)
     app = Application(
@@ -161,6 +179,7 @@ def update_application(app: Application, *, actor: Any, **values: Any) -> Applic
     before = application_snapshot(app, EDITABLE_FIELDS)
     lines = _set_fields(app, values)
     if lines is not None:
+        _check_not_admitted(app.partner, lines, exclude_pk=app.pk)
         _check_resources([line for line in lines if line.code not in before["business_lines"]])
     app.save()
     if lines is not None:

@@ -309,7 +309,8 @@ def open_access(app: Application, *, actor: Any) -> Application:
     fsm.transition(app, "open", label="开通")
     app.opened_at = clock.now()
     app.save()
-    partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
+    if app.partner.state != "active":  # a partner opened for another business already is active
+        partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
     audit_application(actor, AdmissionEvent.ACCESS_OPENED, app, before)
     notify_partner(app, f"准入申请 {app.number} 已开通", "业务已开通，请签订合作合同。")
     return app
