@@ -18,3 +18,5 @@ class WorkOrderError(ErrorCode):
     REASON_REQUIRED = "workorders.reason_required"
     TEXT_REQUIRED = "workorders.text_required"
     BAD_MONTH = "workorders.bad_month"
+    HEAD_APPROVAL_REQUIRED = "workorders.head_approval_required"
+    PLAN_INCOMPLETE = "workorders.plan_incomplete"

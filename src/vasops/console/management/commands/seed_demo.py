@@ -365,10 +365,22 @@ class Command(BaseCommand):
                 actor=user,
                 type="app_upgrade",
                 title="短信业务平台升级 v2.3",
-                description="计划 1 月 20 日凌晨升级，需网关配合。",
+                description="需网关配合。",
                 partner=partner,
                 system="sms_gateway",
                 priority="emergency",
+                needs_network_company=True,
+                head_approver="刘星云（技术总监）",
+                head_approved_on=dt.date(2027, 1, 4),
+                plan={
+                    "planned_at": dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+                    "impact_scope": "短信上行/下行中断约 15 分钟，影响“天气早知道”订购用户",
+                    "operators": "星云科技 2 人（厂家工程师），湖北联通运维 1 人配合",
+                    "technical_plan": "短信业务平台由 v2.2 升级到 v2.3，修复长短信拼接问题",
+                    "implementation_steps": "1. 备份数据库与配置 2. 停止网关连接 3. 部署 v2.3 4. 恢复连接",
+                    "test_plan": "MO/MT 各拨测 10 条，核对状态报告和话单",
+                    "rollback_plan": "15 分钟内未通过拨测即恢复 v2.2 备份并重连网关",
+                },
             )
             wo_actions.open_work_order(
                 actor=staff["wang.om"],
