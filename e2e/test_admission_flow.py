@@ -311,8 +311,15 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             pi.get_by_role("button", name="记录结果").click()
             ok(pi, "测试结果已记录")
         pi.get_by_role("link", name="返回申请").click()
+        # 附件5 开通资料: pre-filled from the application, the unsubscribe method added
+        pi.get_by_role("link", name="开通", exact=True).click()
+        assert field(pi, "客服电话").input_value() == "4008009988"
+        field(pi, "业务内容").fill("每日早 7 点推送本地天气")
+        field(pi, "资费标准").fill("5 元/月（包月）")
+        field(pi, "退订方式").fill("发送 TD 到业务接入号")
         pi.get_by_role("button", name="开通", exact=True).click()
         ok(pi, "已开通")
+        expect(pi.get_by_text("发送 TD 到业务接入号")).to_be_visible()
 
     # --- 2027-01-25: the contract ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 25)):

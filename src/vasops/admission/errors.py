@@ -25,6 +25,7 @@ class AdmissionError(ErrorCode):
     UNKNOWN_SYSTEM = "admission.unknown_system"
     UNKNOWN_TEST_CASE = "admission.unknown_test_case"
     TESTS_NOT_PASSED = "admission.tests_not_passed"
+    OPENING_DATA_INCOMPLETE = "admission.opening_data_incomplete"
     CONTRACT_INVALID = "admission.contract_invalid"
     CONTRACT_DATA_MISSING = "admission.contract_data_missing"
     # problems listed by the eligibility check (materials, product forms, capability) and the

@@ -156,6 +156,21 @@ class ResultForm(StyledFormMixin, forms.Form):
         self.fields["case"].choices = cases or []  # type: ignore[attr-defined]
 
 
+class OpeningForm(StyledFormMixin, forms.Form):
+    """附件5 开通资料: what goes live and what users are told (第二章 一(四)1 5))."""
+
+    opened_on = forms.DateField(label=_("开通日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    service_name = forms.CharField(label=_("业务名称"), max_length=200)
+    service_content = forms.CharField(
+        label=_("业务内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tariff = forms.CharField(label=_("资费标准"), max_length=200, help_text=_("例如：5 元/月（包月）"))
+    cs_hotline = forms.CharField(label=_("客服电话"), max_length=20)
+    unsubscribe_method = forms.CharField(
+        label=_("退订方式"), max_length=500, help_text=_("例如：发送 TD 到 1065518800，或拨打客服电话退订")
+    )
+
+
 class ContractForm(StyledFormMixin, forms.Form):
     term_start = forms.DateField(label="合同起始日", widget=forms.DateInput(attrs={"type": "date"}))
     term_end = forms.DateField(label="合同终止日", widget=forms.DateInput(attrs={"type": "date"}))

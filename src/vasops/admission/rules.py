@@ -434,6 +434,27 @@ def untested_or_failed(
     return [f"{line}:{code}" for line, code in required if not latest.get((line, code), False)]
 
 
+# --- opening (attachment 5) ---------------------------------------------------------------------
+
+# 附件5 湖北联通开通资料（XX公司_XX业务）: what goes live and what users are told before the service
+# is provided (第二章 一(四)1 5): company, service name, content, tariff, customer-service number,
+# how to unsubscribe) — the company is the partner's own record
+OPENING_FIELDS: list[tuple[str, str]] = [
+    ("opened_on", "开通日期"),
+    ("service_name", "业务名称"),
+    ("service_content", "业务内容"),
+    ("tariff", "资费标准"),
+    ("cs_hotline", "客服电话"),
+    ("unsubscribe_method", "退订方式"),
+]
+CLAUSE_OPENING_NOTICE = "《日常事务办理规范》附件5 开通资料、第二章 一(四)1 5) 告知用户"
+
+
+def missing_opening_fields(data: Mapping[str, object]) -> list[str]:
+    """The labels of the 附件5 opening data that are missing or blank."""
+    return [label for key, label in OPENING_FIELDS if not str(data.get(key) or "").strip()]
+
+
 # --- contract ---------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf, to_reviewed
+from vasops.admission.tests.conftest import CAPABILITY, OPENING, complete_application, pdf, to_reviewed
 from vasops.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_list_is_scoped_and_counted(client, app_a, partner_a, partner_b, staff):
             {"technical_contact": "a", "server_addresses": "b", "business_summary": "c"},
         ),
         ("post", "/test-results", {"business_line": "SMS", "case_code": "sms_mo", "passed": True}),
-        ("post", "/open", None),
+        ("post", "/open", {**OPENING}),
     ],
 )
 def test_every_route_is_404_for_another_partner(client, app_a, partner_b, method, suffix, body):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from vasops.admission import actions, rules, tasks
-from vasops.admission.tests.conftest import pdf
+from vasops.admission.tests.conftest import OPENING, pdf
 from vasops.admission.tests.test_preparation import _close_orders
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
@@ -34,7 +34,7 @@ def opened_bare(partner_a, staff, pools, freeze):
     app = actions.start_access_testing(app, actor=staff)
     for line, code, _t in rules.access_cases_for(app.line_codes()):
         actions.record_test_result(app, actor=staff, business_line=line, case_code=code, passed=True)
-    return actions.open_access(app, actor=staff), user
+    return actions.open_access(app, actor=staff, data=OPENING), user
 
 
 @pytest.fixture

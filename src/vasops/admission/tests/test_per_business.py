@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from vasops.admission import actions, rules
-from vasops.admission.tests.conftest import complete_application, pdf, to_reviewed
+from vasops.admission.tests.conftest import OPENING, complete_application, pdf, to_reviewed
 from vasops.admission.tests.test_preparation import _close_orders
 from vasops.catalog.models import ResourceAllocation
 from vasops.core.errors import DomainError
@@ -32,7 +32,7 @@ def _accept_to_contract(app, staff, user):
     app = actions.start_access_testing(app, actor=staff)
     for line, code, _t in rules.access_cases_for(app.line_codes()):
         actions.record_test_result(app, actor=staff, business_line=line, case_code=code, passed=True)
-    app = actions.open_access(app, actor=staff)
+    app = actions.open_access(app, actor=staff, data=OPENING)
     actions.sign_contract(
         app,
         actor=staff,

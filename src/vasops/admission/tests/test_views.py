@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from vasops.admission import actions
-from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf, to_reviewed
+from vasops.admission.tests.conftest import CAPABILITY, OPENING, complete_application, pdf, to_reviewed
 from vasops.catalog.models import ResourcePool
+from vasops.partners.tests.factories import contract_data
 
 pytestmark = pytest.mark.django_db
 
@@ -289,9 +290,18 @@ def test_every_page_renders_through_the_whole_lifecycle(staff_client, staff, cli
         )
         assert r.status_code == 302
     pages(app)
-    staff_client.post(reverse("admission:application_open", args=[app.pk]))
+    opening_url = reverse("admission:application_open", args=[app.pk])
+    form = staff_client.get(opening_url).content.decode()
+    assert "附件5" in form and "退订方式" in form and app.cs_hotline in form  # pre-filled hotline
+    refused = staff_client.post(opening_url, {**OPENING, "unsubscribe_method": ""})
+    assert refused.status_code == 200
     app.refresh_from_db()
-    assert app.state == "opened"
+    assert app.state == "testing"
+    staff_client.post(opening_url, OPENING)
+    app.refresh_from_db()
+    assert app.state == "opened" and app.opening_data["tariff"] == OPENING["tariff"]
+    assert "开通资料·退订方式" in staff_client.get(app.get_absolute_url()).content.decode()
+    contract_data(app.partner)
     r = staff_client.post(
         reverse("admission:application_contract", args=[app.pk]),
         {

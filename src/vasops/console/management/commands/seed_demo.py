@@ -292,7 +292,18 @@ class Command(BaseCommand):
                     app, actor=pi, business_line=line, case_code=code, passed=True, note="测试通过"
                 )
             app.refresh_from_db()
-            actions.open_access(app, actor=pi)
+            actions.open_access(
+                app,
+                actor=pi,
+                data={  # 附件5 开通资料
+                    "opened_on": "2026-10-28",
+                    "service_name": "天气早知道",
+                    "service_content": "每天早上 7 点发送本地天气预报和穿衣指数",
+                    "tariff": "5 元/月（包月）",
+                    "cs_hotline": partner.cs_hotline,
+                    "unsubscribe_method": f"发送 TD 到 {app.service_access_number}，或拨打客服电话退订",
+                },
+            )
         with clock.frozen(dt.date(2026, 11, 2)):
             app.refresh_from_db()
             actions.sign_contract(
