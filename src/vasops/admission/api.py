@@ -44,6 +44,8 @@ class ApplicationOut(Schema):
     prep_month: dt.date | None
     access_data_due_at: dt.datetime | None
     opening_data: dict[str, str] = Field(..., description="附件5 开通资料（开通后）")
+    paper_received_on: dt.date | None = Field(None, description="正式书面申请收到日期（未收到为 null）")
+    paper_receiver: str = Field(..., description="正式书面申请接收人")
     submitted_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -88,6 +90,13 @@ class AccessDataIn(InputSchema):
     server_addresses: str = text_field(max_length=2000, multiline=True, description="服务器地址")
     capability_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True, required=False)
     business_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True)
+
+
+class PaperApplicationIn(InputSchema):
+    """第三章 一、1: the formal paper application received beside the electronic one."""
+
+    received_on: dt.date = Field(..., description="收到日期（不晚于今天）")
+    receiver: str = model_field(Application, "paper_receiver", description="接收人")
 
 
 class OpeningIn(InputSchema):
@@ -183,6 +192,13 @@ def submit_access_data(request: HttpRequest, app_id: int, payload: AccessDataIn)
 @router.post("/applications/{app_id}/test-results", response={201: ResultOut}, summary="记录接入测试结果")
 def record_test_result(request: HttpRequest, app_id: int, payload: AccessTestResultIn) -> tuple[int, Any]:
     return 201, actions.record_test_result(_get(request, app_id), actor=request.user, **payload.model_dump())
+
+
+@router.post("/applications/{app_id}/paper-application", response=ApplicationOut, summary="登记正式书面申请")
+def record_paper_application(request: HttpRequest, app_id: int, payload: PaperApplicationIn) -> Application:
+    return actions.record_paper_application(
+        _get(request, app_id), actor=request.user, received_on=payload.received_on, receiver=payload.receiver
+    )
 
 
 @router.post("/applications/{app_id}/open", response=ApplicationOut, summary="开通（附件5 开通资料）")

@@ -26,6 +26,7 @@ class AdmissionError(ErrorCode):
     UNKNOWN_TEST_CASE = "admission.unknown_test_case"
     TESTS_NOT_PASSED = "admission.tests_not_passed"
     OPENING_DATA_INCOMPLETE = "admission.opening_data_incomplete"
+    PAPER_INVALID = "admission.paper_invalid"
     CONTRACT_INVALID = "admission.contract_invalid"
     CONTRACT_DATA_MISSING = "admission.contract_data_missing"
     # problems listed by the eligibility check (materials, product forms, capability) and the

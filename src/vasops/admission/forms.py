@@ -156,6 +156,13 @@ class ResultForm(StyledFormMixin, forms.Form):
         self.fields["case"].choices = cases or []  # type: ignore[attr-defined]
 
 
+class PaperApplicationForm(StyledFormMixin, forms.Form):
+    """第三章 一、1: the formal paper application, recorded as received."""
+
+    received_on = forms.DateField(label=_("收到日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    receiver = forms.CharField(label=_("接收人"), max_length=50)
+
+
 class OpeningForm(StyledFormMixin, forms.Form):
     """附件5 开通资料: what goes live and what users are told (第二章 一(四)1 5))."""
 

@@ -85,6 +85,9 @@ class Application(FSMModelMixin, models.Model):
     answered_20s_bp = models.PositiveIntegerField(_("20 秒应答率（基点）"), default=0)
     # lifecycle facts
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # 第三章 一、1 "请同时提供电子申请以及正式书面申请": the paper application as received
+    paper_received_on = models.DateField(_("书面申请收到日期"), null=True, blank=True)
+    paper_receiver = models.CharField(_("书面申请接收人"), max_length=50, blank=True)
     review_reason = models.TextField(_("初审意见"), blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -308,6 +308,8 @@ def available_actions(user: Any, app: Application) -> set[str]:
             out.add("access_data")
     if user.has_perm("admission.review_application") and state == S.SUBMITTED:
         out.add("review")
+    if user.has_perm("admission.review_application") and state not in rules.PAPER_STATES_EXCLUDED:
+        out.add("paper")
     if user.has_perm("admission.decide_application") and state == S.REVIEWED:
         out.add("decide")
     if user.has_perm("admission.manage_preparation"):

@@ -28,6 +28,7 @@ CLAUSE_HOTLINE = f"《日常事务办理规范》第二章 一(四)1、2、{CLAU
 CLAUSE_CALL_CENTRE = f"《日常事务办理规范》第二章 一(四)2 5)、{CLAUSE_SP_AP}"
 CLAUSE_SERVICE_LEVEL = f"《日常事务办理规范》第二章 一(四)2 6)、{CLAUSE_SP_AP}"
 CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
+CLAUSE_PAPER = "《日常事务办理规范》第三章 一、1（请同时提供电子申请以及正式书面申请）"
 CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
 CLAUSE_RESOURCE = catalog_rules.CLAUSE_RESOURCE
 CLAUSE_ACCESS_DATA = "《日常事务办理规范》第三章 一、4"
@@ -432,6 +433,27 @@ def untested_or_failed(
 ) -> list[str]:
     """Case codes whose latest result is missing or failed; keys are (business_line, case_code)."""
     return [f"{line}:{code}" for line, code in required if not latest.get((line, code), False)]
+
+
+# --- the paper application (正式书面申请) -----------------------------------------------------
+
+PAPER_STATES_EXCLUDED = frozenset({"draft", "withdrawn"})
+
+
+def paper_problem(state: str, received_on: dt.date | None, receiver: str, today: dt.date) -> Problem | None:
+    """The paper application is recorded for an application submitted electronically (not a
+    draft, not withdrawn), with the day it was received (not in the future) and who received it."""
+    if state in PAPER_STATES_EXCLUDED:
+        return Problem(AdmissionError.PAPER_INVALID, "只能为已提交的电子申请登记书面申请。", CLAUSE_PAPER)
+    if received_on is None:
+        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请收到日期。", CLAUSE_PAPER)
+    if received_on > today:
+        return Problem(
+            AdmissionError.PAPER_INVALID, f"收到日期 {received_on} 晚于今天 {today}。", CLAUSE_PAPER
+        )
+    if not receiver.strip():
+        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请接收人。", CLAUSE_PAPER)
+    return None
 
 
 # --- opening (attachment 5) ---------------------------------------------------------------------

@@ -517,6 +517,27 @@ def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def application_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the formal paper application (正式书面申请) as received: date and receiver."""
+    app = _app(request, pk)
+    _need(request, "admission.review_application")
+    initial = {
+        "received_on": app.paper_received_on or clock.today(),
+        "receiver": app.paper_receiver or getattr(request.user, "display_name", "") or str(request.user),
+    }
+    form = forms.PaperApplicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_paper_application(app, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(form, request, exc)
+        else:
+            messages.success(request, "书面申请已登记。")
+            return redirect(app.get_absolute_url())
+    return _action_page(request, app, form, "登记正式书面申请（第三章 一、1）", "登记")
+
+
 def _opening_initial(app: Application) -> dict[str, Any]:
     """The opening form pre-filled from what the application already says."""
     if app.opening_data:

@@ -3,6 +3,7 @@ business lines and their resources, capability, materials, product forms, submis
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -306,6 +307,37 @@ def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> A
     fsm.transition(app, "withdraw", label="撤回申请")
     app.save()
     audit_application(actor, AdmissionEvent.APPLICATION_WITHDRAWN, app, before, reason=reason)
+    return app
+
+
+@transaction.atomic(durable=True)
+def record_paper_application(
+    app: Application, *, actor: Any, received_on: dt.date | None, receiver: str
+) -> Application:
+    """第三章 一、1: the formal paper application (正式书面申请) is recorded as received beside
+    the electronic one — the day and who received it; a correction is audited too."""
+    permissions.require(actor, "admission.review_application")
+    app = locked(app)
+    problem = rules.paper_problem(app.state, received_on, receiver, clock.today())
+    if problem is not None:
+        field = "received_on" if "日期" in problem.message else "receiver"
+        raise DomainError(problem.code, problem.message, clause=problem.clause, field=field, status=400)
+    before = audit.snapshot(app, ["paper_received_on", "paper_receiver"])
+    app.paper_received_on = received_on
+    app.paper_receiver = receiver.strip()
+    app.save(update_fields=["paper_received_on", "paper_receiver", "updated_at"])
+    audit_application(
+        actor,
+        AdmissionEvent.PAPER_APPLICATION_RECEIVED,
+        app,
+        before if before["paper_received_on"] else None,
+        after=audit.snapshot(app, ["paper_received_on", "paper_receiver"]),
+    )
+    notify_partner(
+        app,
+        f"准入申请 {app.number} 的正式书面申请已收到",
+        f"{received_on:%Y年%m月%d日} 由 {app.paper_receiver} 接收。",
+    )
     return app
 
 

@@ -383,3 +383,52 @@ def test_every_timestamp_of_an_application_follows_the_moved_business_date(partn
     stamps = [app.created_at, app.updated_at, app.submitted_at]
     stamps += [m.uploaded_at for m in app.materials.all()] + [p.created_at for p in app.products.all()]
     assert {clock.local_date(s) for s in stamps} == {dt.date(2027, 7, 1)}
+
+
+# --- 第三章 一、1: the formal paper application beside the electronic one ---------------------
+
+
+def test_the_paper_application_is_recorded_as_received_with_date_and_receiver(submitted, staff, freeze):
+    app, user = submitted
+    freeze("2026-01-07")
+    app = actions.record_paper_application(app, actor=staff, received_on=date(2026, 1, 7), receiver="杨莹")
+    app.refresh_from_db()
+    assert (app.paper_received_on, app.paper_receiver) == (date(2026, 1, 7), "杨莹")
+    ev = AuditEvent.objects.get(action="admission.paper_application_received", object_id=str(app.pk))
+    assert ev.after == {"paper_received_on": "2026-01-07", "paper_receiver": "杨莹"}
+    assert Notification.objects.filter(recipient=user, subject__contains="书面申请已收到").exists()
+
+
+@pytest.mark.parametrize(
+    ("received_on", "receiver", "field"),
+    [
+        (date(2026, 1, 8), "杨莹", "received_on"),
+        (None, "杨莹", "received_on"),
+        (date(2026, 1, 7), " ", "receiver"),
+    ],
+)
+def test_a_paper_application_from_the_future_or_without_receiver_is_refused(
+    submitted, staff, freeze, received_on, receiver, field
+):
+    app, _user = submitted
+    freeze("2026-01-07")
+    with pytest.raises(DomainError) as exc:
+        actions.record_paper_application(app, actor=staff, received_on=received_on, receiver=receiver)
+    assert exc.value.code == "admission.paper_invalid" and exc.value.field == field
+    assert "第三章 一、1" in exc.value.full_message
+    app.refresh_from_db()
+    assert app.paper_received_on is None
+
+
+def test_only_reviewing_staff_record_a_paper_application_of_a_submitted_application(
+    partner_a, staff, outsider, freeze
+):
+    freeze("2026-01-05")
+    _p, user = partner_a
+    draft = complete_application(user)
+    with pytest.raises(DomainError) as exc:
+        actions.record_paper_application(draft, actor=staff, received_on=date(2026, 1, 5), receiver="杨莹")
+    assert exc.value.code == "admission.paper_invalid"
+    for actor in (outsider, user):
+        with pytest.raises(PermissionDenied):
+            actions.record_paper_application(draft, actor=actor, received_on=date(2026, 1, 5), receiver="x")

@@ -230,6 +230,7 @@ class Command(BaseCommand):
             self.qualify(partner, user)
             app = self.apply(partner, user)
         with clock.frozen(dt.date(2026, 10, 8)):
+            actions.record_paper_application(app, actor=pi, received_on=clock.today(), receiver="杨莹")
             actions.review_application(app, actor=pi, decision="approve", reason="材料齐全，符合准入条件。")
         with clock.frozen(dt.date(2026, 10, 9)):
             sitting = exam_actions.schedule_exam(
