@@ -317,3 +317,17 @@ def test_every_page_renders_through_the_whole_lifecycle(staff_client, staff, cli
     pages(app)
     body = partner_client.get(app.get_absolute_url()).content.decode()
     assert "签订合同" in body and "70.00%" in body
+
+
+def test_staff_record_the_paper_application_on_its_page(staff_client, app_a, partner_a, freeze):
+    """第三章 一、1: the application page says whether the formal paper application arrived."""
+    actions.submit_application(app_a, actor=partner_a[1])
+    detail = staff_client.get(app_a.get_absolute_url()).content.decode()
+    assert "正式书面申请" in detail and "尚未收到" in detail and "登记书面申请" in detail
+    url = reverse("admission:application_paper", args=[app_a.pk])
+    assert "第三章 一、1" in staff_client.get(url).content.decode()
+    assert (
+        staff_client.post(url, {"received_on": "2026-01-09", "receiver": "杨莹"}).status_code == 200
+    )  # future
+    assert staff_client.post(url, {"received_on": "2026-01-05", "receiver": "杨莹"}).status_code == 302
+    assert "2026-01-05 收到，接收人 杨莹" in staff_client.get(app_a.get_absolute_url()).content.decode()
