@@ -159,14 +159,18 @@ class ResultForm(StyledFormMixin, forms.Form):
 class PaperApplicationForm(StyledFormMixin, forms.Form):
     """第三章 一、1: the formal paper application, recorded as received."""
 
-    received_on = forms.DateField(label=_("收到日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=_("收到日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     receiver = forms.CharField(label=_("接收人"), max_length=50)
 
 
 class OpeningForm(StyledFormMixin, forms.Form):
     """附件5 开通资料: what goes live and what users are told (第二章 一(四)1 5))."""
 
-    opened_on = forms.DateField(label=_("开通日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    opened_on = forms.DateField(
+        label=_("开通日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     service_name = forms.CharField(label=_("业务名称"), max_length=200)
     service_content = forms.CharField(
         label=_("业务内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
