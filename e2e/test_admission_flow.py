@@ -319,7 +319,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(pi, "退订方式").fill("发送 TD 到业务接入号")
         pi.get_by_role("button", name="开通", exact=True).click()
         ok(pi, "已开通")
-        expect(pi.get_by_text("发送 TD 到业务接入号")).to_be_visible()
+        expect(pi.get_by_text("发送 TD 到业务接入号", exact=True)).to_be_visible()
 
     # --- 2027-01-25: the contract ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 25)):
