@@ -103,6 +103,21 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         expect(partner.get_by_test_id("eligibility").filter(has_text="可以申请准入")).to_be_visible()
         screenshot(partner, "admission-flow-01-partner-certificates")
 
+        # the contacts and the settlement account a contract needs (附件8), in the company's name
+        for role, person in (("business", "张业务"), ("technical", "李技术"), ("customer_service", "王客服")):
+            partner.goto(f"{base}/partners/me/contacts/{role}/")
+            field(partner, "姓名").fill(person)
+            field(partner, "电话").fill("027-87654321")
+            field(partner, "邮箱").fill(f"{role}@yunxun.example")
+            partner.get_by_role("button", name="保存").click()
+            ok(partner, "联系人已保存")
+        partner.goto(f"{base}/partners/me/bank/")
+        field(partner, "开户行").fill("中国工商银行武汉光谷支行")
+        assert field(partner, "户名").input_value() == PARTNER_NAME
+        field(partner, "账号").fill("3202001509200654321")
+        partner.get_by_role("button", name="保存").click()
+        ok(partner, "银行账户已保存")
+
         partner.goto(f"{base}/admission/applications/new/")
         partner.get_by_label("短信", exact=True).check()
         field(partner, "接入方式").select_option(label="专线")
@@ -296,8 +311,15 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             pi.get_by_role("button", name="记录结果").click()
             ok(pi, "测试结果已记录")
         pi.get_by_role("link", name="返回申请").click()
+        # 附件5 开通资料: pre-filled from the application, the unsubscribe method added
+        pi.get_by_role("link", name="开通", exact=True).click()
+        assert field(pi, "客服电话").input_value() == "4008009988"
+        field(pi, "业务内容").fill("每日早 7 点推送本地天气")
+        field(pi, "资费标准").fill("5 元/月（包月）")
+        field(pi, "退订方式").fill("发送 TD 到业务接入号")
         pi.get_by_role("button", name="开通", exact=True).click()
         ok(pi, "已开通")
+        expect(pi.get_by_text("发送 TD 到业务接入号", exact=True)).to_be_visible()
 
     # --- 2027-01-25: the contract ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 25)):

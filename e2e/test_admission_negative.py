@@ -108,7 +108,9 @@ def test_blacklisted_partner_is_refused_naming_the_blacklist(people, live_server
         refusal = page.get_by_role("alert").filter(has_text="黑名单")
         refusal.wait_for()
         assert "已列入黑名单" in refusal.inner_text()
-        assert "长期" in refusal.inner_text()
+        # 第二章 二、1 以往半年内: the record of 2027-01-05 bars through 2027-07-04
+        assert "至 2027-07-04 止" in refusal.inner_text()
+        assert "第二章 二、1" in refusal.inner_text()
         screenshot(page, "admission-negative-blacklisted")
 
     from vasops.admission.models import Application

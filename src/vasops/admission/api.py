@@ -43,6 +43,9 @@ class ApplicationOut(Schema):
     service_access_number: str
     prep_month: dt.date | None
     access_data_due_at: dt.datetime | None
+    opening_data: dict[str, str] = Field(..., description="附件5 开通资料（开通后）")
+    paper_received_on: dt.date | None = Field(None, description="正式书面申请收到日期（未收到为 null）")
+    paper_receiver: str = Field(..., description="正式书面申请接收人")
     submitted_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -87,6 +90,24 @@ class AccessDataIn(InputSchema):
     server_addresses: str = text_field(max_length=2000, multiline=True, description="服务器地址")
     capability_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True, required=False)
     business_summary: str = text_field(max_length=TEXT_MAX_LENGTH, multiline=True)
+
+
+class PaperApplicationIn(InputSchema):
+    """第三章 一、1: the formal paper application received beside the electronic one."""
+
+    received_on: dt.date = Field(..., description="收到日期（不晚于今天）")
+    receiver: str = model_field(Application, "paper_receiver", description="接收人")
+
+
+class OpeningIn(InputSchema):
+    """附件5 开通资料 (第二章 一(四)1 5): what users are told before the service is provided)."""
+
+    opened_on: dt.date = Field(..., description="开通日期")
+    service_name: str = text_field(max_length=200, description="业务名称")
+    service_content: str = text_field(max_length=2000, multiline=True, description="业务内容")
+    tariff: str = text_field(max_length=200, description="资费标准")
+    cs_hotline: str = text_field(max_length=20, description="客服电话")
+    unsubscribe_method: str = text_field(max_length=500, description="退订方式")
 
 
 class AccessTestResultIn(InputSchema):
@@ -173,9 +194,17 @@ def record_test_result(request: HttpRequest, app_id: int, payload: AccessTestRes
     return 201, actions.record_test_result(_get(request, app_id), actor=request.user, **payload.model_dump())
 
 
-@router.post("/applications/{app_id}/open", response=ApplicationOut, summary="开通")
-def open_application(request: HttpRequest, app_id: int) -> Application:
-    return actions.open_access(_get(request, app_id), actor=request.user)
+@router.post("/applications/{app_id}/paper-application", response=ApplicationOut, summary="登记正式书面申请")
+def record_paper_application(request: HttpRequest, app_id: int, payload: PaperApplicationIn) -> Application:
+    return actions.record_paper_application(
+        _get(request, app_id), actor=request.user, received_on=payload.received_on, receiver=payload.receiver
+    )
+
+
+@router.post("/applications/{app_id}/open", response=ApplicationOut, summary="开通（附件5 开通资料）")
+def open_application(request: HttpRequest, app_id: int, payload: OpeningIn) -> Application:
+    data = {**payload.model_dump(), "opened_on": payload.opened_on.isoformat()}
+    return actions.open_access(_get(request, app_id), actor=request.user, data=data)
 
 
 @router.post("/applications/{app_id}/contract", response={201: ContractOut}, summary="签订合同（multipart）")

@@ -11,6 +11,7 @@ class AdmissionError(ErrorCode):
     # the application
     WINDOW_CLOSED = "admission.window_closed"
     OPEN_APPLICATION_EXISTS = "admission.open_application_exists"
+    LINE_ALREADY_ADMITTED = "admission.line_already_admitted"
     NOT_ELIGIBLE = "admission.not_eligible"
     NOT_EDITABLE = "admission.not_editable"
     REASON_REQUIRED = "admission.reason_required"
@@ -24,7 +25,10 @@ class AdmissionError(ErrorCode):
     UNKNOWN_SYSTEM = "admission.unknown_system"
     UNKNOWN_TEST_CASE = "admission.unknown_test_case"
     TESTS_NOT_PASSED = "admission.tests_not_passed"
+    OPENING_DATA_INCOMPLETE = "admission.opening_data_incomplete"
+    PAPER_INVALID = "admission.paper_invalid"
     CONTRACT_INVALID = "admission.contract_invalid"
+    CONTRACT_DATA_MISSING = "admission.contract_data_missing"
     # problems listed by the eligibility check (materials, product forms, capability) and the
     # contract check
     MATERIAL_MISSING = "admission.material_missing"

@@ -17,6 +17,7 @@ class AdmissionEvent(EventType):
     PRODUCT_ADDED = "admission.product_added", _("添加产品")
     PRODUCT_REMOVED = "admission.product_removed", _("删除产品")
     APPLICATION_SUBMITTED = "admission.application_submitted", _("提交申请")
+    PAPER_APPLICATION_RECEIVED = "admission.paper_application_received", _("收到正式书面申请")
     APPLICATION_WITHDRAWN = "admission.application_withdrawn", _("撤回申请")
     INITIAL_REVIEW_APPROVED = "admission.initial_review_approved", _("初审通过")
     INITIAL_REVIEW_RETURNED = "admission.initial_review_returned", _("初审退回修改")

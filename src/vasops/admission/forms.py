@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from vasops.admission import rules
 from vasops.admission.models import AccessMethod, AccessTestResult, Application
@@ -26,7 +27,7 @@ class ApplicationForm(StyledFormMixin, forms.Form):
     cs_hotline = forms.CharField(
         label="7×24 客服热线",
         max_length=20,
-        help_text="须为 800、400 或 1010xxxx 号码；普通固话、手机不予受理。",
+        help_text="须为 800、400、1010xxx 或 1010xxxx 号码；普通固话、手机不予受理。",
     )
     call_centre_seats = forms.IntegerField(label="呼叫中心席位数", min_value=0, help_text="至少 1 个席位。")
     call_centre_agents = forms.IntegerField(label="客服人员数", min_value=0, help_text="至少 4 人。")
@@ -36,6 +37,38 @@ class ApplicationForm(StyledFormMixin, forms.Form):
     answered_20s_bp = forms.IntegerField(
         label="20 秒内应答率（基点）", min_value=0, max_value=10000, help_text="须不低于 8000（80%）。"
     )
+
+    CAPABILITY_FIELDS = (
+        "access_method",
+        "certified_om_staff",
+        "cs_hotline",
+        "call_centre_seats",
+        "call_centre_agents",
+        "connect_rate_bp",
+        "answered_20s_bp",
+    )
+
+    def __init__(self, *args: Any, partner_kind: str = "", **kwargs: Any) -> None:
+        """``partner_kind``: a CP's capability declarations are optional (第二章 一(五)2)."""
+        super().__init__(*args, **kwargs)
+        self.capability_optional = not rules.capability_required(partner_kind)
+        self.capability_note: Any = ""
+        if self.capability_optional:
+            for name in self.CAPABILITY_FIELDS:
+                if name in self.fields:
+                    self.fields[name].required = False
+            self.capability_note = _(
+                "内容提供商（CP）只需营业执照及年检记录、信息来源合法证明（第二章 一(五)2），"
+                "以下能力条件可不填写。"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.capability_optional:
+            for name in self.CAPABILITY_FIELDS:
+                if data.get(name) is None and name in self.fields:
+                    data[name] = 0 if isinstance(self.fields[name], forms.IntegerField) else ""
+        return data
 
 
 class MaterialForm(StyledFormMixin, forms.Form):
@@ -121,6 +154,32 @@ class ResultForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, cases: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].choices = cases or []  # type: ignore[attr-defined]
+
+
+class PaperApplicationForm(StyledFormMixin, forms.Form):
+    """第三章 一、1: the formal paper application, recorded as received."""
+
+    received_on = forms.DateField(
+        label=_("收到日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    receiver = forms.CharField(label=_("接收人"), max_length=50)
+
+
+class OpeningForm(StyledFormMixin, forms.Form):
+    """附件5 开通资料: what goes live and what users are told (第二章 一(四)1 5))."""
+
+    opened_on = forms.DateField(
+        label=_("开通日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    service_name = forms.CharField(label=_("业务名称"), max_length=200)
+    service_content = forms.CharField(
+        label=_("业务内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tariff = forms.CharField(label=_("资费标准"), max_length=200, help_text=_("例如：5 元/月（包月）"))
+    cs_hotline = forms.CharField(label=_("客服电话"), max_length=20)
+    unsubscribe_method = forms.CharField(
+        label=_("退订方式"), max_length=500, help_text=_("例如：发送 TD 到 1065518800，或拨打客服电话退订")
+    )
 
 
 class ContractForm(StyledFormMixin, forms.Form):

@@ -85,6 +85,9 @@ class Application(FSMModelMixin, models.Model):
     answered_20s_bp = models.PositiveIntegerField(_("20 秒应答率（基点）"), default=0)
     # lifecycle facts
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # 第三章 一、1 "请同时提供电子申请以及正式书面申请": the paper application as received
+    paper_received_on = models.DateField(_("书面申请收到日期"), null=True, blank=True)
+    paper_receiver = models.CharField(_("书面申请接收人"), max_length=50, blank=True)
     review_reason = models.TextField(_("初审意见"), blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -98,6 +101,7 @@ class Application(FSMModelMixin, models.Model):
     access_data_submitted_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     access_data = models.JSONField(_("接入资料"), default=dict, blank=True)
+    opening_data = models.JSONField(_("开通资料（附件5）"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = ClockDateTimeField(auto_now_add=True)
     updated_at = ClockDateTimeField(auto_now=True)
@@ -135,6 +139,14 @@ class Application(FSMModelMixin, models.Model):
 
     def line_names(self) -> list[str]:
         return [line.name for line in self.lines()]
+
+    def opening_rows(self) -> list[tuple[str, str]]:
+        """(label, value) of the 附件5 opening data recorded when the access was opened."""
+        from vasops.admission.rules import OPENING_FIELDS
+
+        data = self.opening_data or {}
+        prefix = _("开通资料")
+        return [(f"{prefix}·{label}", str(data[key])) for key, label in OPENING_FIELDS if data.get(key)]
 
     # --- transitions (only ever called through actions.py / core.fsm.transition) -----------
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED)

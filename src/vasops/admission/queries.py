@@ -92,6 +92,19 @@ def open_application_of(partner: Any, *, exclude_pk: int | None = None) -> Appli
     return qs.first()
 
 
+def admitted_lines(partner: Any, *, exclude_pk: int | None = None) -> dict[str, str]:
+    """The business lines ``partner`` is admitted for: line code → the admitting application's
+    number (accepted and later states)."""
+    qs = Application.objects.filter(partner=partner, state__in=rules.ADMITTED_STATES)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    out: dict[str, str] = {}
+    for number, code in qs.order_by("created_at").values_list("number", "business_lines__code"):
+        if code:
+            out.setdefault(code, number)
+    return out
+
+
 def current_materials(app: Application) -> dict[str, ApplicationMaterial]:
     rows = app.materials.filter(is_current=True).select_related("document")
     return {m.kind: m for m in rows}
@@ -120,7 +133,13 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         )
     )
     problems += resource_problems(lines)
-    problems += rules.capability_problems(capability_of(app))
+    problems += rules.admitted_line_problems(
+        [line.code for line in lines],
+        admitted_lines(app.partner, exclude_pk=app.pk),
+        {line.code: line.name for line in lines},
+    )
+    if rules.capability_required(app.partner.kind):  # SP/AP only (第二章 一(五))
+        problems += rules.capability_problems(capability_of(app))
     problems += rules.material_problems(current_materials(app).keys())
     problems += rules.product_problems(
         [line.code for line in lines],
@@ -289,6 +308,8 @@ def available_actions(user: Any, app: Application) -> set[str]:
             out.add("access_data")
     if user.has_perm("admission.review_application") and state == S.SUBMITTED:
         out.add("review")
+    if user.has_perm("admission.review_application") and state not in rules.PAPER_STATES_EXCLUDED:
+        out.add("paper")
     if user.has_perm("admission.decide_application") and state == S.REVIEWED:
         out.add("decide")
     if user.has_perm("admission.manage_preparation"):

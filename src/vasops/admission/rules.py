@@ -20,8 +20,15 @@ from vasops.partners.rules import Problem, hotline_problem
 
 CLAUSE_WINDOW = "《日常事务办理规范》第三章 一、1 受理时间"
 CLAUSE_MATERIALS = "《日常事务办理规范》第三章 一、1 附件1、附件2"
-CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 一、基本准入条件"
+# 第二章 一(五)1: SP and AP meet every basic condition; 一(五)2: a CP only its licence and sources
+CLAUSE_SP_AP = "一(五)1"
+CLAUSE_ACCESS_METHOD = f"《日常事务办理规范》第二章 一(三)2、{CLAUSE_SP_AP}"
+CLAUSE_OM_STAFF = f"《日常事务办理规范》第二章 一(三)4、{CLAUSE_SP_AP}"
+CLAUSE_HOTLINE = f"《日常事务办理规范》第二章 一(四)1、2、{CLAUSE_SP_AP}"
+CLAUSE_CALL_CENTRE = f"《日常事务办理规范》第二章 一(四)2 5)、{CLAUSE_SP_AP}"
+CLAUSE_SERVICE_LEVEL = f"《日常事务办理规范》第二章 一(四)2 6)、{CLAUSE_SP_AP}"
 CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
+CLAUSE_PAPER = "《日常事务办理规范》第三章 一、1（请同时提供电子申请以及正式书面申请）"
 CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
 CLAUSE_RESOURCE = catalog_rules.CLAUSE_RESOURCE
 CLAUSE_ACCESS_DATA = "《日常事务办理规范》第三章 一、4"
@@ -29,6 +36,8 @@ CLAUSE_DATA_CHANGE = "《日常事务办理规范》第三章 一、4 数据修�
 CLAUSE_TESTING = "《日常事务办理规范》附件4 接入测试流程"
 CLAUSE_OPENING = "《日常事务办理规范》附件5 开通资料"
 CLAUSE_CONTRACT = "《日常事务办理规范》附件8 合同签署指南"
+# admission is per business: 附件1 is titled "湖北联通接入申请资料（XX公司_XX业务）"
+CLAUSE_PER_BUSINESS = "《日常事务办理规范》第四章 附件1（XX公司_XX业务）"
 
 DEFAULT_ACCEPTANCE_MONTHS: tuple[int, ...] = (1, 4, 7, 10)
 APPLICATION_DAYS = (1, 10)
@@ -219,25 +228,32 @@ class Capability:
     answered_20s_bp: int
 
 
+def capability_required(partner_kind: str) -> bool:
+    """第二章 一(五): the capability conditions (leased line/VPN, certified O&M staff, hotline,
+    call centre, 99 % / 80 %) apply to SPs and APs; a CP needs only its business licence with the
+    annual inspection and proof its content sources are lawful (checked with the qualifications)."""
+    return partner_kind != "CP"
+
+
 def capability_problems(c: Capability) -> list[Problem]:
-    """Every unmet capability condition, each with its own code."""
+    """Every unmet capability condition of an SP/AP, each with its own code and clause."""
     p: list[Problem] = []
     if c.access_method not in ACCESS_METHODS:
-        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_ACCESS_METHOD))
     if c.certified_om_staff < MIN_OM_STAFF:
         p.append(
-            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_CAPABILITY)
+            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_OM_STAFF)
         )
     hotline = hotline_problem(c.cs_hotline)
     if hotline:
-        p.append(Problem(AdmissionError.HOTLINE, hotline, CLAUSE_CAPABILITY))
+        p.append(Problem(AdmissionError.HOTLINE, hotline, CLAUSE_HOTLINE))
     if c.call_centre_seats < MIN_SEATS or c.call_centre_agents < MIN_AGENTS:
         p.append(
             Problem(
                 AdmissionError.CALL_CENTRE,
                 f"呼叫中心须至少 {MIN_SEATS} 个席位、{MIN_AGENTS} 名客服人员"
                 f"（申报 {c.call_centre_seats} 席、{c.call_centre_agents} 人）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_CALL_CENTRE,
             )
         )
     if c.connect_rate_bp < MIN_CONNECT_RATE_BP:
@@ -245,7 +261,7 @@ def capability_problems(c: Capability) -> list[Problem]:
             Problem(
                 AdmissionError.CONNECT_RATE,
                 f"客服接通率须不低于 99%（申报 {c.connect_rate_bp / 100:.2f}%）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_SERVICE_LEVEL,
             )
         )
     if c.answered_20s_bp < MIN_ANSWERED_20S_BP:
@@ -253,7 +269,7 @@ def capability_problems(c: Capability) -> list[Problem]:
             Problem(
                 AdmissionError.ANSWER_RATE,
                 f"20 秒内应答率须不低于 80%（申报 {c.answered_20s_bp / 100:.2f}%）。",
-                CLAUSE_CAPABILITY,
+                CLAUSE_SERVICE_LEVEL,
             )
         )
     return p
@@ -284,11 +300,32 @@ ACCESS_CHECKLIST_STATES = frozenset({"testing", "opened", "contracted"})
 CLOSED_WITHOUT_ADMISSION = frozenset(
     {"initial_rejected", "exam_failed", "review_absent", "deferred", "rejected", "withdrawn"}
 )
+# the states of an application whose business lines are admitted (accepted and after)
+ADMITTED_STATES = frozenset({"accepted", "preparing", "testing", "opened", "contracted"})
 
 
 def can_apply_again(state: str | None) -> bool:
-    """May a partner whose latest application is in ``state`` open a new one? (None: has none.)"""
-    return state is None or state in CLOSED_WITHOUT_ADMISSION
+    """May a partner whose latest application is in ``state`` open a new one? (None: has none.)
+    Admission is per business (附件1 "XX公司_XX业务"): once a business is signed (contracted)
+    the partner may apply for another business line."""
+    return state is None or state in CLOSED_WITHOUT_ADMISSION or state == "contracted"
+
+
+def admitted_line_problems(
+    wanted: Iterable[str], admitted: Mapping[str, str], labels: Mapping[str, str]
+) -> list[Problem]:
+    """A business line the partner is already admitted for (``admitted``: line code → the number
+    of the application that admitted it) is not applied for again."""
+    return [
+        Problem(
+            AdmissionError.LINE_ALREADY_ADMITTED,
+            f"业务类别“{labels.get(code, code)}”已由准入申请 {admitted[code]} 准入，无需重复申请；"
+            "准入按业务办理，请选择其他业务类别。",
+            CLAUSE_PER_BUSINESS,
+        )
+        for code in wanted
+        if code in admitted
+    ]
 
 
 def next_step(state: str) -> str:
@@ -313,7 +350,7 @@ def next_step(state: str) -> str:
         "preparing": "系统准备中：各增值业务系统正在配置数据。",
         "testing": "接入测试中：按测试用例配合完成测试。",
         "opened": "业务已开通，等待签订合同。",
-        "contracted": "合同已签订。",
+        "contracted": "合同已签订。准入按业务办理：如需开展其他业务，可在受理期内申请该业务类别的准入。",
     }.get(state, "")
 
 
@@ -396,6 +433,48 @@ def untested_or_failed(
 ) -> list[str]:
     """Case codes whose latest result is missing or failed; keys are (business_line, case_code)."""
     return [f"{line}:{code}" for line, code in required if not latest.get((line, code), False)]
+
+
+# --- the paper application (正式书面申请) -----------------------------------------------------
+
+PAPER_STATES_EXCLUDED = frozenset({"draft", "withdrawn"})
+
+
+def paper_problem(state: str, received_on: dt.date | None, receiver: str, today: dt.date) -> Problem | None:
+    """The paper application is recorded for an application submitted electronically (not a
+    draft, not withdrawn), with the day it was received (not in the future) and who received it."""
+    if state in PAPER_STATES_EXCLUDED:
+        return Problem(AdmissionError.PAPER_INVALID, "只能为已提交的电子申请登记书面申请。", CLAUSE_PAPER)
+    if received_on is None:
+        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请收到日期。", CLAUSE_PAPER)
+    if received_on > today:
+        return Problem(
+            AdmissionError.PAPER_INVALID, f"收到日期 {received_on} 晚于今天 {today}。", CLAUSE_PAPER
+        )
+    if not receiver.strip():
+        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请接收人。", CLAUSE_PAPER)
+    return None
+
+
+# --- opening (attachment 5) ---------------------------------------------------------------------
+
+# 附件5 湖北联通开通资料（XX公司_XX业务）: what goes live and what users are told before the service
+# is provided (第二章 一(四)1 5): company, service name, content, tariff, customer-service number,
+# how to unsubscribe) — the company is the partner's own record
+OPENING_FIELDS: list[tuple[str, str]] = [
+    ("opened_on", "开通日期"),
+    ("service_name", "业务名称"),
+    ("service_content", "业务内容"),
+    ("tariff", "资费标准"),
+    ("cs_hotline", "客服电话"),
+    ("unsubscribe_method", "退订方式"),
+]
+CLAUSE_OPENING_NOTICE = "《日常事务办理规范》附件5 开通资料、第二章 一(四)1 5) 告知用户"
+
+
+def missing_opening_fields(data: Mapping[str, object]) -> list[str]:
+    """The labels of the 附件5 opening data that are missing or blank."""
+    return [label for key, label in OPENING_FIELDS if not str(data.get(key) or "").strip()]
 
 
 # --- contract ---------------------------------------------------------------------------------

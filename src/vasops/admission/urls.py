@@ -28,6 +28,7 @@ urlpatterns: list = [
     ),
     path("applications/<int:pk>/tests/", views.application_tests, name="application_tests"),
     path("applications/<int:pk>/open/", views.application_open, name="application_open"),
+    path("applications/<int:pk>/paper/", views.application_paper, name="application_paper"),
     path("applications/<int:pk>/contract/", views.application_contract, name="application_contract"),
     path("settings/", views.admission_settings, name="settings"),
     *exam_urls.urlpatterns,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from vasops.admission import actions, forms, queries, rules
 from vasops.admission.models import Application
+from vasops.core import clock
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
@@ -217,7 +218,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     status = queries.window_status()
     existing = queries.open_application_of(partner)
-    form = forms.ApplicationForm(request.POST or None, initial={"cs_hotline": partner.cs_hotline})
+    form = forms.ApplicationForm(
+        request.POST or None, initial={"cs_hotline": partner.cs_hotline}, partner_kind=partner.kind
+    )
     if request.method == "POST" and form.is_valid():
         try:
             app = actions.create_application(actor=request.user, **form.cleaned_data)
@@ -239,7 +242,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     app = _partner_app(request, pk)
-    form = forms.ApplicationForm(request.POST or None, initial=_capability_initial(app))
+    form = forms.ApplicationForm(
+        request.POST or None, initial=_capability_initial(app), partner_kind=app.partner.kind
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_application(app, actor=request.user, **form.cleaned_data)
@@ -513,16 +518,58 @@ def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+def application_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the formal paper application (正式书面申请) as received: date and receiver."""
+    app = _app(request, pk)
+    _need(request, "admission.review_application")
+    initial = {
+        "received_on": app.paper_received_on or clock.today(),
+        "receiver": app.paper_receiver or getattr(request.user, "display_name", "") or str(request.user),
+    }
+    form = forms.PaperApplicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_paper_application(app, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(form, request, exc)
+        else:
+            messages.success(request, "书面申请已登记。")
+            return redirect(app.get_absolute_url())
+    return _action_page(request, app, form, "登记正式书面申请（第三章 一、1）", "登记")
+
+
+def _opening_initial(app: Application) -> dict[str, Any]:
+    """The opening form pre-filled from what the application already says."""
+    if app.opening_data:
+        return dict(app.opening_data)
+    products = list(app.products.all())
+    return {
+        "opened_on": clock.today(),
+        "service_name": "、".join(p.name for p in products),
+        "service_content": "；".join(p.description for p in products if p.description),
+        "tariff": "；".join(
+            f"{p.name} {p.fee_fen / 100:.2f} 元（{p.get_billing_mode_display()}）" for p in products
+        ),
+        "cs_hotline": app.cs_hotline or app.partner.cs_hotline,
+    }
+
+
+@login_required
 def application_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """开通: the opening data of 附件5, then the state change."""
     app = _app(request, pk)
     _need(request, "admission.manage_preparation")
-    try:
-        actions.open_access(app, actor=request.user)
-        messages.success(request, "已开通。")
-    except DomainError as exc:
-        messages.error(request, exc.full_message)
-    return redirect(app.get_absolute_url())
+    form = forms.OpeningForm(request.POST or None, initial=_opening_initial(app))
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "opened_on": form.cleaned_data["opened_on"].isoformat()}
+        try:
+            actions.open_access(app, actor=request.user, data=data)
+        except DomainError as exc:
+            _fail(form, request, exc)
+        else:
+            messages.success(request, "已开通。")
+            return redirect(app.get_absolute_url())
+    return _action_page(request, app, form, "开通（附件5 开通资料）", "开通")
 
 
 @login_required

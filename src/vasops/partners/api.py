@@ -26,7 +26,7 @@ class PartnerOut(Schema):
     credit_code: str = Field(..., description="统一社会信用代码（18 位）")
     legal_representative: str = Field(..., description="法定代表人")
     address: str = Field(..., description="地址")
-    cs_hotline: str = Field(..., description="7×24 客服热线（800/400/1010xxxx）")
+    cs_hotline: str = Field(..., description="7×24 客服热线（800/400/1010xxx/1010xxxx）")
     state: str = Field(
         ...,
         description=(
@@ -88,7 +88,11 @@ class RestrictionIn(InputSchema):
         Restriction, "business_line", default="", description="业务类别（违规清退时必填）"
     )
     ends_on: dt.date | None = Field(
-        None, description="结束日期；留空按规则计算（锁定 3 个月、禁入 1 年、清退 6 个月、黑名单长期）"
+        None,
+        description=(
+            "结束日期；留空按规则计算（黑名单自不良信用记录起半年、锁定 3 个月、禁入 1 年、"
+            "清退 6 个月、重大违规长期）"
+        ),
     )
 
 

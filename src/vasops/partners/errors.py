@@ -26,9 +26,14 @@ class PartnerError(ErrorCode):
     CHANGE_PENDING = "partners.change_pending"
     CHANGE_NOTHING = "partners.change_nothing"
     INVALID_BANK_ACCOUNT = "partners.invalid_bank_account"
+    BANK_HOLDER_MISMATCH = "partners.bank_holder_mismatch"
+    # what a contract needs on file (附件8): the contacts and the settlement bank account
+    CONTACT_MISSING = "partners.contact_missing"
+    BANK_ACCOUNT_MISSING = "partners.bank_account_missing"
     # eligibility problems (seed 第二章): qualifications …
     QUALIFICATION_MISSING = "partners.qualification_missing"
     QUALIFICATION_EXPIRED = "partners.qualification_expired"
+    ANNUAL_INSPECTION_MISSING = "partners.annual_inspection_missing"
     # … and restrictions in force (第二章 二、限制接入)
     CREDIT_FAIL = "partners.credit_fail"
     BLACKLISTED = "partners.blacklisted"

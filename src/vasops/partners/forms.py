@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners import rules
@@ -22,7 +23,9 @@ from vasops.partners.models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-HOTLINE_HELP = "7×24 客服热线须为 800、400 或 1010xxxx 号码，例如 4001234567；普通固话和手机号码不予受理。"
+HOTLINE_HELP = (
+    "7×24 客服热线须为 800、400、1010xxx 或 1010xxxx 号码，例如 4001234567；普通固话和手机号码不予受理。"
+)
 
 
 class UserFieldsMixin(forms.Form):
@@ -146,5 +149,8 @@ class RestrictionForm(StyledFormMixin, forms.Form):
         label="结束日期",
         widget=DATE,
         required=False,
-        help_text="留空按规则计算：驳回锁定 3 个月、禁入 1 年、违规清退 6 个月；黑名单长期有效。",
+        help_text=_(
+            "留空按规则计算：黑名单（不良信用记录）半年、驳回锁定 3 个月、禁入 1 年、"
+            "违规清退 6 个月；重大违规长期。"
+        ),
     )

@@ -10,7 +10,11 @@ from vasops.core.fields import ClockDateTimeField
 
 
 class PartnerKind(models.TextChoices):
+    """第二章 一(五)1–2: the business models — SP and AP meet every basic admission condition,
+    a CP only the business licence with its annual inspection and proof of lawful content."""
+
     SP = "SP", _("SP（服务提供商）")
+    AP = "AP", _("AP（应用提供商）")
     CP = "CP", _("CP（内容提供商）")
 
 

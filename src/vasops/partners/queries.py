@@ -14,6 +14,7 @@ from vasops.core import roles
 from vasops.core.models import Document, User
 from vasops.partners import rules
 from vasops.partners.models import (
+    Contact,
     Partner,
     Qualification,
     QualificationKind,
@@ -173,6 +174,18 @@ def eligibility_problems(
         business_lines=business_lines,
     )
     return problems
+
+
+def contract_data_problems(partner: Partner) -> list[rules.Problem]:
+    """What ``partner`` still lacks on file before a contract is signed (contacts, a current bank
+    account in the company's name); empty = ready."""
+    account = partner.bank_accounts.filter(is_current=True).first()
+    return rules.contract_data_problems(
+        set(partner.contacts.values_list("role", flat=True)),
+        {str(k): str(v) for k, v in Contact.Role.choices},
+        account.account_name if account is not None else None,
+        partner.name,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from vasops.core.rules import add_months, add_years
 from vasops.core.vocabulary import ErrorCode
 from vasops.partners.errors import PartnerError
 
-CLAUSE_QUALIFICATION = "《日常事务办理规范》第二章 准入条件（资质）"
-CLAUSE_CAPABILITY = "《日常事务办理规范》第二章 准入条件（能力）"
+CLAUSE_QUALIFICATION_SP = "《日常事务办理规范》第二章 一(一)、第三章 一、1 资格审查"
+CLAUSE_CP = "《日常事务办理规范》第二章 一(五)2"
 CLAUSE_RESTRICTION = "《日常事务办理规范》第二章 准入限制"
 
 # --- qualifications -----------------------------------------------------------------------
@@ -26,9 +26,11 @@ SP_COMMON = [
 
 
 def required_qualifications(kind: str, locality: str) -> list[str]:
-    """Certificates a partner must hold (DESIGN.md "Admission"): a local SP the provincial VAS
-    licence; an out-of-province SP the cross-regional licence plus the provincial filing; every
-    SP the common set; a CP only the business licence and proof its content sources are lawful."""
+    """Certificates a partner must hold (DESIGN.md "Admission"): a local SP or AP the provincial
+    VAS licence; an out-of-province one the cross-regional licence plus the provincial filing;
+    every SP/AP the common set (第二章 一(五)1: all basic conditions); a CP only the business
+    licence (with its annual-inspection record) and proof its content sources are lawful
+    (第二章 一(五)2)."""
     if kind == "CP":
         return ["business_licence", "content_source_proof"]
     if locality == "local":
@@ -53,6 +55,19 @@ class Problem:
     clause: str = ""
 
 
+ANNUAL_INSPECTION_YEARS = 1
+
+
+def needs_annual_inspection(partner_kind: str, qualification_kind: str) -> bool:
+    """第二章 一(五)2: a CP's business licence must come with its annual-inspection record."""
+    return partner_kind == "CP" and qualification_kind == "business_licence"
+
+
+def annual_inspection_current(inspected_on: dt.date | None, on: dt.date) -> bool:
+    """An annual inspection counts for a year: through the day before its anniversary."""
+    return inspected_on is not None and on < add_years(inspected_on, ANNUAL_INSPECTION_YEARS)
+
+
 def is_expired(fact: QualificationFact, on: dt.date) -> bool:
     """Valid through ``valid_until`` inclusive; expired from the next day."""
     return fact.valid_until is not None and on > fact.valid_until
@@ -62,20 +77,30 @@ def qualification_problems(
     kind: str, locality: str, held: list[QualificationFact], on: dt.date, labels: dict[str, str]
 ) -> list[Problem]:
     by_kind = {f.kind: f for f in held}
+    clause = CLAUSE_CP if kind == "CP" else CLAUSE_QUALIFICATION_SP
     problems = []
     for needed in required_qualifications(kind, locality):
         label = labels.get(needed, needed)
         fact = by_kind.get(needed)
         if fact is None:
-            problems.append(
-                Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", CLAUSE_QUALIFICATION)
-            )
+            problems.append(Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", clause))
         elif is_expired(fact, on):
             problems.append(
                 Problem(
                     PartnerError.QUALIFICATION_EXPIRED,
                     f"资质已过期：{label}（有效期至 {fact.valid_until}）。",
-                    CLAUSE_QUALIFICATION,
+                    clause,
+                )
+            )
+        elif needs_annual_inspection(kind, needed) and not annual_inspection_current(
+            fact.annual_inspection_date, on
+        ):
+            last = f"（最近年检 {fact.annual_inspection_date}）" if fact.annual_inspection_date else ""
+            problems.append(
+                Problem(
+                    PartnerError.ANNUAL_INSPECTION_MISSING,
+                    f"{label}缺少一年内的年检通过记录{last}，请在资质中填写年检日期。",
+                    CLAUSE_CP,
                 )
             )
     return problems
@@ -101,8 +126,9 @@ def reminder_due(valid_until: dt.date | None, on: dt.date) -> int | None:
 _HOTLINE_PATTERNS = [
     re.compile(r"^800\d{7}$"),  # 800-xxx-xxxx
     re.compile(r"^400\d{7}$"),  # 400-xxx-xxxx
-    re.compile(r"^1010\d{4}$"),  # 1010xxxx
+    re.compile(r"^1010\d{3,4}$"),  # 1010xxx and 1010xxxx (第二章 一(四)1、2)
 ]
+CLAUSE_HOTLINE = "《日常事务办理规范》第二章 一(四)1、2 客服号码"
 
 
 def normalise_hotline(text: str) -> str:
@@ -110,16 +136,20 @@ def normalise_hotline(text: str) -> str:
 
 
 def hotline_problem(text: str) -> str | None:
-    """7×24 customer service must be on an 800/400/1010xxxx number; a plain landline or mobile
-    number is refused. Returns the message, or None when acceptable."""
+    """7×24 customer service must be on an 800/400 number or a Hubei Unicom 1010 short number
+    (1010×××, 第二章 一(四)1, or 1010××××, 一(四)2); a plain landline or mobile number is
+    refused. Returns the message, or None when acceptable."""
     number = normalise_hotline(text)
     if not number:
         return "请填写客服热线。"
     if any(p.match(number) for p in _HOTLINE_PATTERNS):
         return None
     if re.match(r"^1[3-9]\d{9}$", number):
-        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxxx 号码。"
-    return f"客服热线“{text}”不是 800/400/1010xxxx 形式的号码（普通固话、手机不予受理）。"
+        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxx/1010xxxx 号码（{CLAUSE_HOTLINE}）。"
+    return (
+        f"客服热线“{text}”不是 800/400/1010xxx/1010xxxx 形式的号码"
+        f"（普通固话、手机不予受理，{CLAUSE_HOTLINE}）。"
+    )
 
 
 # --- restrictions -----------------------------------------------------------------------------
@@ -127,11 +157,27 @@ def hotline_problem(text: str) -> str | None:
 LOCKOUT_MONTHS = 3  # rejected in the last 3 months
 BAN_YEARS = 1  # passed the exam but did not attend expert review
 VIOLATION_EXCLUSION_MONTHS = 6  # expelled from a business class for a violation
-BAD_CREDIT_MONTHS = 6
+BAD_CREDIT_MONTHS = 6  # 第二章 二、1: a bad credit record bars "以往半年内" (the past half year)
+
+# the clause each restriction applies (named in every refusal)
+RESTRICTION_CLAUSES = {
+    "blacklist": "《日常事务办理规范》第二章 二、1",
+    "major_violation": "《日常事务办理规范》第二章 二、2",
+    "violation_exclusion": "《日常事务办理规范》第二章 二、3",
+    "lockout": "《日常事务办理规范》第三章 一、3 评审结果 c",
+    "ban": "《日常事务办理规范》第三章 一、3 接入评审",
+}
 
 
 def restriction_end(kind: str, starts_on: dt.date) -> dt.date | None:
-    """Last day the restriction applies (inclusive); None = until lifted (blacklist)."""
+    """Last day the restriction applies (inclusive); None = until lifted (major violation).
+
+    A blacklist entry is a bad credit record (第二章 二、1 "以往半年内…存在重大不良信用记录"):
+    it bars applications for 6 months from the record, through the day before the same date 6
+    months later, unless a new record renews it. (A partner that exited with credit grade
+    不合格 is refused through its grade, see ``restriction_problems``.)"""
+    if kind == "blacklist":
+        return add_months(starts_on, BAD_CREDIT_MONTHS) - dt.timedelta(days=1)
     if kind == "lockout":
         return add_months(starts_on, LOCKOUT_MONTHS) - dt.timedelta(days=1)
     if kind == "ban":
@@ -158,7 +204,7 @@ def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
 
 
 _RESTRICTION_TEXT = {
-    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（信用等级不合格或近 6 个月有不良信用记录）"),
+    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（以往半年内存在重大不良信用记录）"),
     "lockout": (PartnerError.LOCKED_OUT, "准入申请被驳回未满 3 个月"),
     "ban": (PartnerError.BANNED, "接入考核通过后未参加接入评审，1 年内禁止申请"),
     "violation_exclusion": (PartnerError.VIOLATION_EXCLUDED, "因违规被清退的业务类别 6 个月内不得申请"),
@@ -182,7 +228,11 @@ def restriction_problems(
     problems = []
     if credit_grade == "fail":
         problems.append(
-            Problem(PartnerError.CREDIT_FAIL, "信用等级为“不合格”，不得申请准入。", CLAUSE_RESTRICTION)
+            Problem(
+                PartnerError.CREDIT_FAIL,
+                "信用等级为“不合格”（黑名单），不得申请准入。",
+                RESTRICTION_CLAUSES["blacklist"],
+            )
         )
     for r in restrictions:
         if not is_in_force(r, on):
@@ -197,7 +247,8 @@ def restriction_problems(
         code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, "存在限制"))
         until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
         line = f"（业务类别：{r.business_line}）" if r.business_line else ""
-        problems.append(Problem(code, f"{text}{line}{until}。", CLAUSE_RESTRICTION))
+        clause = RESTRICTION_CLAUSES.get(r.kind, CLAUSE_RESTRICTION)
+        problems.append(Problem(code, f"{text}{line}{until}。", clause))
     return problems
 
 
@@ -273,6 +324,54 @@ def bank_account_number_problem(text: str) -> str | None:
     if re.fullmatch(r"\d{6,40}", number):
         return None
     return "银行账号应为 6–40 位数字。"
+
+
+CLAUSE_BANK_ACCOUNT = "《日常事务办理规范》第三章 一、1 资格审查（银行开户证明）"
+CLAUSE_CONTRACT_DATA = "《日常事务办理规范》附件8 合同签署指南"
+
+
+def _plain_name(text: str) -> str:
+    """A company name compared without spaces and with full-width brackets as half-width."""
+    return re.sub(r"\s", "", (text or "").replace("（", "(").replace("）", ")"))
+
+
+def bank_holder_problem(account_name: str, company_name: str) -> str | None:
+    """The settlement account is the company's own: its holder name (户名) is the company name
+    (spaces and the width of brackets aside). Returns the message, or None when it matches."""
+    if _plain_name(account_name) == _plain_name(company_name):
+        return None
+    return f"银行账户户名“{account_name}”须与企业名称“{company_name}”一致（结算账户须为本企业账户）。"
+
+
+CONTRACT_CONTACT_ROLES = ("business", "technical", "customer_service")
+
+
+def contract_data_problems(
+    contact_roles: set[str],
+    role_labels: dict[str, str],
+    bank_account_name: str | None,
+    company_name: str,
+) -> list[Problem]:
+    """What a partner must have on file before its contract is signed (已签约): a business, a
+    technical and a customer-service contact, and a current bank account in the company's name."""
+    problems = [
+        Problem(
+            PartnerError.CONTACT_MISSING,
+            f"尚未登记{role_labels.get(role, role)}。",
+            CLAUSE_CONTRACT_DATA,
+        )
+        for role in CONTRACT_CONTACT_ROLES
+        if role not in contact_roles
+    ]
+    if bank_account_name is None:
+        problems.append(
+            Problem(PartnerError.BANK_ACCOUNT_MISSING, "尚未登记结算银行账户。", CLAUSE_CONTRACT_DATA)
+        )
+    else:
+        holder = bank_holder_problem(bank_account_name, company_name)
+        if holder:
+            problems.append(Problem(PartnerError.BANK_HOLDER_MISMATCH, holder, CLAUSE_BANK_ACCOUNT))
+    return problems
 
 
 def normalise_bank_account_number(text: str) -> str:

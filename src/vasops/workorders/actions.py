@@ -159,8 +159,16 @@ def open_work_order(
     related: models.Model | None = None,
     assignee: Any = None,
     priority: str = "normal",
+    needs_network_company: bool = False,
+    head_approver: str = "",
+    head_approved_on: dt.date | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> WorkOrder:
-    """Raise a work order. Staff holding manage_workorder may raise any type; a partner user may
+    """Raise a work order. An O&M order goes to the network company (运行维护部) only when it says
+    it needs it (``needs_network_company``); an emergency one carries the requesting unit head's
+    approval (``head_approver``, ``head_approved_on``, before submission); an application-software
+    upgrade carries its plan (``plan``: the parts of ``rules.PLAN_FIELDS``).
+    Staff holding manage_workorder may raise any type; a partner user may
     raise the partner types (upgrade, O&M data query, O&M complaint) for their own partner only.
     Also raised inside catalog's and admission's acts (data-change orders), so a plain, not
     durable, atomic."""
@@ -208,6 +216,26 @@ def open_work_order(
             clause=rules.CLAUSE_DATA_CHANGE,
         )
     _check_assignee(assignee)
+    values = {key: (plan or {}).get(key) for key, _label in rules.PLAN_FIELDS}
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    missing = rules.missing_plan_parts(type, values)
+    if missing:
+        first = next(k for k, label in rules.PLAN_FIELDS if label == missing[0])
+        raise DomainError(
+            WorkOrderError.PLAN_INCOMPLETE,
+            f"应用软件升级工单的方案须包括：{'、'.join(missing)}。",
+            field=first,
+            clause=rules.CLAUSE_PLAN,
+        )
+    head_approver = (head_approver or "").strip()
+    problem = rules.head_approval_problem(priority, type, head_approver, head_approved_on, clock.today())
+    if problem:
+        raise DomainError(
+            WorkOrderError.HEAD_APPROVAL_REQUIRED,
+            problem,
+            field="head_approver" if not head_approver else "head_approved_on",
+            clause=rules.CLAUSE_EMERGENCY,
+        )
 
     now = clock.now()
     wo = WorkOrder(
@@ -220,6 +248,11 @@ def open_work_order(
         system=system or "",
         assignee=assignee,
         created_by=actor,
+        needs_network_company=bool(needs_network_company) and type != rules.DATA_CHANGE,
+        head_approver=head_approver if priority == rules.EMERGENCY else "",
+        head_approved_on=head_approved_on if priority == rules.EMERGENCY else None,
+        **{k: (v if v is not None else "") for k, v in values.items() if k != "planned_at"},
+        planned_at=values["planned_at"] or None,
     )
     if related is not None:
         wo.object_type = audit.object_type_of(related)
@@ -235,7 +268,16 @@ def open_work_order(
         action=WorkOrderEvent.WORK_ORDER_OPENED,
         obj=wo,
         partner_id=wo.partner_id,
-        after={**_snap(wo), "number": wo.number, "type": wo.type, "priority": wo.priority, "title": wo.title},
+        after={
+            **_snap(wo),
+            "number": wo.number,
+            "type": wo.type,
+            "priority": wo.priority,
+            "title": wo.title,
+            **audit.snapshot(
+                wo, ["needs_network_company", "head_approver", "head_approved_on", "planned_at"]
+            ),
+        },
     )
     stage = wo.plan[0]
     notify.send(

@@ -15,7 +15,7 @@ from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.inputs import REASON_MAX_LENGTH, InputSchema, int_field, model_field, text_field
 from vasops.core.models import User
 from vasops.partners.models import Partner
-from vasops.workorders import actions, queries, reports
+from vasops.workorders import actions, queries, reports, rules
 from vasops.workorders.errors import WorkOrderError
 from vasops.workorders.models import Comment, WorkOrder, WorkOrderStage
 from vasops.workorders.report_views import may_view_report
@@ -60,6 +60,16 @@ class WorkOrderOut(Schema):
     overdue: bool
     escalated_at: dt.datetime | None = None
     result: str
+    needs_network_company: bool
+    head_approver: str
+    head_approved_on: dt.date | None = None
+    planned_at: dt.datetime | None = None
+    impact_scope: str
+    operators: str
+    technical_plan: str
+    implementation_steps: str
+    test_plan: str
+    rollback_plan: str
     created_at: dt.datetime
 
     @staticmethod
@@ -103,6 +113,28 @@ class WorkOrderIn(InputSchema):
     )
     system: str = model_field(WorkOrder, "system", default="")
     assignee: str | None = model_field(User, "username", default=None, description="处理人用户名（仅员工）")
+    needs_network_company: bool = Field(
+        False, description="需总部网络公司运行维护部处理（否则审批后直接实施）"
+    )
+    head_approver: str = model_field(
+        WorkOrder, "head_approver", default="", description="申请单位审批负责人（紧急工单必填）"
+    )
+    head_approved_on: dt.date | None = Field(None, description="负责人审批日期（紧急工单必填，不晚于提交日）")
+    planned_at: dt.datetime | None = Field(None, description="计划操作时间（应用软件升级必填）")
+    impact_scope: str = model_field(
+        WorkOrder, "impact_scope", default="", description="业务影响范围（升级必填）"
+    )
+    operators: str = model_field(WorkOrder, "operators", default="", description="操作人员组织（升级必填）")
+    technical_plan: str = model_field(
+        WorkOrder, "technical_plan", default="", description="技术方案（升级必填）"
+    )
+    implementation_steps: str = model_field(
+        WorkOrder, "implementation_steps", default="", description="实施步骤（升级必填）"
+    )
+    test_plan: str = model_field(WorkOrder, "test_plan", default="", description="测试方案（升级必填）")
+    rollback_plan: str = model_field(
+        WorkOrder, "rollback_plan", default="", description="回退预案（升级必填）"
+    )
 
 
 class AssignIn(InputSchema):
@@ -241,6 +273,10 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> tuple[int, 
         system=payload.system,
         assignee=_user(payload.assignee),
         priority=payload.priority,
+        needs_network_company=payload.needs_network_company,
+        head_approver=payload.head_approver,
+        head_approved_on=payload.head_approved_on,
+        plan={key: getattr(payload, key) for key, _label in rules.PLAN_FIELDS},
     )
     return 201, wo
 

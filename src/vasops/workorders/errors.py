@@ -19,3 +19,5 @@ class WorkOrderError(ErrorCode):
     TEXT_REQUIRED = "workorders.text_required"
     BAD_MONTH = "workorders.bad_month"
     FOLLOWS_ITS_SOURCE = "workorders.follows_its_source"
+    HEAD_APPROVAL_REQUIRED = "workorders.head_approval_required"
+    PLAN_INCOMPLETE = "workorders.plan_incomplete"

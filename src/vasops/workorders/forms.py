@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners.models import Partner
@@ -24,12 +25,51 @@ class WorkOrderForm(StyledFormMixin, forms.Form):
             "紧急工单：1 / 3 / 2 个工作日（紧急申请需申请单位负责人同意）。"
         ),
     )
+    needs_network_company = forms.BooleanField(
+        label=_("需总部网络公司运行维护部处理"),
+        required=False,
+        help_text=_("应用软件归属总部网络公司运行维护部或需其配合执行时勾选；不勾选则审批后直接实施。"),
+    )
+    head_approver = forms.CharField(
+        label=_("申请单位审批负责人"),
+        max_length=50,
+        required=False,
+        help_text=_("紧急工单必填：须先经申请单位负责人审批同意后提交。"),
+    )
+    head_approved_on = forms.DateField(
+        label=_("负责人审批日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("紧急工单必填，不晚于提交日期。"),
+    )
     title = forms.CharField(label="标题", max_length=200)
     description = forms.CharField(
         label="描述",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="应用软件升级请写明计划操作时间、业务影响范围、操作人员、技术方案、实施步骤、测试方案和回退预案。",
+        help_text=_("其他说明。应用软件升级的方案请分项填写下列各栏。"),
+    )
+    planned_at = forms.DateTimeField(
+        label=_("计划操作时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("应用软件升级必填（以下方案各项同）。"),
+    )
+    impact_scope = forms.CharField(
+        label=_("业务影响范围"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    operators = forms.CharField(
+        label=_("操作人员组织"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    technical_plan = forms.CharField(
+        label=_("技术方案"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    implementation_steps = forms.CharField(
+        label=_("实施步骤"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    test_plan = forms.CharField(label=_("测试方案"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    rollback_plan = forms.CharField(
+        label=_("回退预案"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     system = forms.ChoiceField(
         label="系统", choices=[("", "—"), *rules.VAS_SYSTEMS], required=False, help_text="数据变更工单必填。"

@@ -47,6 +47,22 @@ class WorkOrder(FSMModelMixin, models.Model):
         related_name="work_orders",
     )
     system = models.CharField(_("系统"), max_length=20, choices=VAS_SYSTEMS, blank=True)
+    needs_network_company = models.BooleanField(
+        _("需总部网络公司运行维护部处理"),
+        default=False,
+        help_text=_("应用软件归属总部网络公司运行维护部或需其配合执行时勾选；否则审批后直接实施"),
+    )
+    # an emergency order: the requesting unit head's approval before submission
+    head_approver = models.CharField(_("申请单位审批负责人"), max_length=50, blank=True)
+    head_approved_on = models.DateField(_("负责人审批日期"), null=True, blank=True)
+    # the application-software upgrade plan (申请单内容要求)
+    planned_at = models.DateTimeField(_("计划操作时间"), null=True, blank=True)
+    impact_scope = models.TextField(_("业务影响范围"), blank=True)
+    operators = models.TextField(_("操作人员组织"), blank=True)
+    technical_plan = models.TextField(_("技术方案"), blank=True)
+    implementation_steps = models.TextField(_("实施步骤"), blank=True)
+    test_plan = models.TextField(_("测试方案"), blank=True)
+    rollback_plan = models.TextField(_("回退预案"), blank=True)
     object_type = models.CharField(_("关联对象类型"), max_length=80, blank=True)
     object_id = models.CharField(_("关联对象"), max_length=64, blank=True)
     object_url = models.CharField(_("关联对象链接"), max_length=300, blank=True)
@@ -111,12 +127,16 @@ class WorkOrder(FSMModelMixin, models.Model):
 
     @property
     def plan(self) -> list[rules.StageSpec]:
-        return rules.stage_plan(self.type, self.priority)
+        return rules.stage_plan(self.type, self.priority, needs_network=self.needs_network_company)
 
     @property
     def current_stage(self) -> rules.StageSpec | None:
         plan = self.plan
         return plan[self.stage_index] if self.is_active and self.stage_index < len(plan) else None
+
+    def plan_parts(self) -> list[tuple[str, object]]:
+        """(label, value) of the upgrade plan's parts that are filled in."""
+        return [(label, getattr(self, key)) for key, label in rules.PLAN_FIELDS if getattr(self, key)]
 
     @property
     def is_active(self) -> bool:

@@ -86,6 +86,10 @@ GROUP_PRODUCT_STAFF = "product_staff"
 GROUP_OM_ENGINEER = "om_engineer"
 
 CLAUSE_OM = "《增值业务日常事务办理规范》运维支撑工单 工单时限要求"
+_FLOW = "《中国联通增值业务平台业务运营支撑管理工作流程》"
+CLAUSE_EMERGENCY = f"{_FLOW}工单时限要求 3（紧急申请需申请单位负责人审批同意后提交）"
+CLAUSE_NETWORK = f"{_FLOW}工单的生成、派发 3（归属或需总部网络公司运行维护部配合的，进入网络公司流程）"
+CLAUSE_PLAN = f"{_FLOW}申请单内容要求（方案应包括计划操作时间……回退预案）"
 CLAUSE_DATA_CHANGE = "《增值业务日常事务办理规范》系统准备：数据修改工单 7 个工作日内反馈"
 
 
@@ -103,8 +107,11 @@ DATA_CHANGE_DAYS = 7
 CS_COMPLAINT_DAYS = {NORMAL: 2, EMERGENCY: 1}
 
 
-def stage_plan(type_: str, priority: str = NORMAL) -> list[StageSpec]:
-    """The stages of a work order of ``type_`` and ``priority`` with their SLAs in working days."""
+def stage_plan(type_: str, priority: str = NORMAL, *, needs_network: bool = True) -> list[StageSpec]:
+    """The stages of a work order of ``type_`` and ``priority`` with their SLAs in working days.
+    The network-company stage (总部网络公司运行维护部) is in the plan only when the order needs it
+    (``needs_network``: the software belongs to it or needs its help); otherwise the approved
+    order goes straight to implementation."""
     if type_ not in TYPE_LABELS:
         raise ValueError(f"unknown work-order type {type_!r}")
     if priority not in PRIORITY_LABELS:
@@ -114,15 +121,52 @@ def stage_plan(type_: str, priority: str = NORMAL) -> list[StageSpec]:
     if type_ == CS_COMPLAINT:
         return [StageSpec(PARTNER_REPLY, STAGE_LABELS[PARTNER_REPLY], CS_COMPLAINT_DAYS[priority], "")]
     approval, network, implementation = _OM_DAYS[priority]
+    stages = [StageSpec(APPROVAL, STAGE_LABELS[APPROVAL], approval, GROUP_PRODUCT_STAFF)]
+    if needs_network:
+        stages.append(StageSpec(NETWORK, STAGE_LABELS[NETWORK], network, GROUP_OM_ENGINEER))
+    stages.append(StageSpec(IMPLEMENTATION, STAGE_LABELS[IMPLEMENTATION], implementation, GROUP_OM_ENGINEER))
+    return stages
+
+
+def total_working_days(type_: str, priority: str = NORMAL, *, needs_network: bool = True) -> int:
+    return sum(s.working_days for s in stage_plan(type_, priority, needs_network=needs_network))
+
+
+# --- what an order must carry when it is raised -------------------------------------------
+# the application-software upgrade plan: each required part is its own field
+PLAN_FIELDS: list[tuple[str, str]] = [
+    ("planned_at", "计划操作时间"),
+    ("impact_scope", "业务影响范围"),
+    ("operators", "操作人员组织"),
+    ("technical_plan", "技术方案"),
+    ("implementation_steps", "实施步骤"),
+    ("test_plan", "测试方案"),
+    ("rollback_plan", "回退预案"),
+]
+PLAN_REQUIRED_TYPES: frozenset[str] = frozenset({APP_UPGRADE})
+
+
+def missing_plan_parts(type_: str, plan: dict[str, object]) -> list[str]:
+    """The labels of the plan parts an order of ``type_`` lacks (empty or missing)."""
+    if type_ not in PLAN_REQUIRED_TYPES:
+        return []
     return [
-        StageSpec(APPROVAL, STAGE_LABELS[APPROVAL], approval, GROUP_PRODUCT_STAFF),
-        StageSpec(NETWORK, STAGE_LABELS[NETWORK], network, GROUP_OM_ENGINEER),
-        StageSpec(IMPLEMENTATION, STAGE_LABELS[IMPLEMENTATION], implementation, GROUP_OM_ENGINEER),
+        label for key, label in PLAN_FIELDS if plan.get(key) in (None, "") or not str(plan.get(key)).strip()
     ]
 
 
-def total_working_days(type_: str, priority: str = NORMAL) -> int:
-    return sum(s.working_days for s in stage_plan(type_, priority))
+def head_approval_problem(
+    priority: str, type_: str, approver: str, approved_on: dt.date | None, today: dt.date
+) -> str | None:
+    """An emergency O&M order is submitted only after the requesting unit's head approved it:
+    the approver's name and the approval date (not later than the day it is submitted)."""
+    if priority != EMERGENCY or type_ == DATA_CHANGE:
+        return None
+    if not approver.strip() or approved_on is None:
+        return "紧急工单须先经申请单位负责人审批同意，请填写审批负责人和审批日期。"
+    if approved_on > today:
+        return f"负责人审批日期 {approved_on} 晚于提交日期 {today}：须先审批同意后再提交。"
+    return None
 
 
 def clause_for(type_: str) -> str:

@@ -168,6 +168,10 @@ def new(request: HttpRequest) -> HttpResponse:
                 system=data.get("system", ""),
                 assignee=data.get("assignee"),
                 priority=data["priority"],
+                needs_network_company=data.get("needs_network_company", False),
+                head_approver=data.get("head_approver", ""),
+                head_approved_on=data.get("head_approved_on"),
+                plan={key: data.get(key) for key, _label in rules.PLAN_FIELDS},
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)

@@ -3,6 +3,7 @@ business lines and their resources, capability, materials, product forms, submis
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -83,6 +84,23 @@ def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] 
     return lines
 
 
+def _check_not_admitted(partner: Any, lines: list[BusinessLine], *, exclude_pk: int | None = None) -> None:
+    """Admission is per business: a line the partner already holds is not applied for again."""
+    problems = rules.admitted_line_problems(
+        [line.code for line in lines],
+        queries.admitted_lines(partner, exclude_pk=exclude_pk),
+        {line.code: line.name for line in lines},
+    )
+    if problems:
+        raise DomainError(
+            problems[0].code,
+            "".join(p.message for p in problems),
+            status=409,
+            clause=rules.CLAUSE_PER_BUSINESS,
+            field="business_lines",
+        )
+
+
 def _line_keys(lines: list[BusinessLine]) -> list[str]:
     """What a partner restriction may name a business line by: its code or its name."""
     return [key for line in lines for key in (line.code, line.name)]
@@ -122,10 +140,15 @@ def create_application(
         first = restrictions[0]
         raise DomainError(
             first.code,
-            "；".join(p.message for p in restrictions),
+            # the first problem's clause is the error's own; name the others' beside them
+            "；".join(
+                p.message if p.clause == first.clause else f"{p.message}（依据：{p.clause}）"
+                for p in restrictions
+            ),
             clause=first.clause or None,
             status=409,
         )
+    _check_not_admitted(partner, lines)
     _check_resources(lines)
     window = rules.month_start(today)
     app = Application(
@@ -157,6 +180,7 @@ def update_application(app: Application, *, actor: Any, **values: Any) -> Applic
     before = application_snapshot(app, EDITABLE_FIELDS)
     lines = _set_fields(app, values)
     if lines is not None:
+        _check_not_admitted(app.partner, lines, exclude_pk=app.pk)
         _check_resources([line for line in lines if line.code not in before["business_lines"]])
     app.save()
     if lines is not None:
@@ -283,6 +307,37 @@ def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> A
     fsm.transition(app, "withdraw", label="撤回申请")
     app.save()
     audit_application(actor, AdmissionEvent.APPLICATION_WITHDRAWN, app, before, reason=reason)
+    return app
+
+
+@transaction.atomic(durable=True)
+def record_paper_application(
+    app: Application, *, actor: Any, received_on: dt.date | None, receiver: str
+) -> Application:
+    """第三章 一、1: the formal paper application (正式书面申请) is recorded as received beside
+    the electronic one — the day and who received it; a correction is audited too."""
+    permissions.require(actor, "admission.review_application")
+    app = locked(app)
+    problem = rules.paper_problem(app.state, received_on, receiver, clock.today())
+    if problem is not None:
+        field = "received_on" if "日期" in problem.message else "receiver"
+        raise DomainError(problem.code, problem.message, clause=problem.clause, field=field, status=400)
+    before = audit.snapshot(app, ["paper_received_on", "paper_receiver"])
+    app.paper_received_on = received_on
+    app.paper_receiver = receiver.strip()
+    app.save(update_fields=["paper_received_on", "paper_receiver", "updated_at"])
+    audit_application(
+        actor,
+        AdmissionEvent.PAPER_APPLICATION_RECEIVED,
+        app,
+        before if before["paper_received_on"] else None,
+        after=audit.snapshot(app, ["paper_received_on", "paper_receiver"]),
+    )
+    notify_partner(
+        app,
+        f"准入申请 {app.number} 的正式书面申请已收到",
+        f"{received_on:%Y年%m月%d日} 由 {app.paper_receiver} 接收。",
+    )
     return app
 
 

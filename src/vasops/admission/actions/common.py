@@ -30,12 +30,17 @@ CAPABILITY_FIELDS = [
 EDITABLE_FIELDS = ["business_lines", *CAPABILITY_FIELDS]
 
 
-def problems_error(code: str, problems: list[Problem], intro: str) -> DomainError:
-    lines = "；".join(f"{p.message}（{p.code}）" for p in problems)
+def problems_error(code: str, problems: list[Problem], intro: str, **params: Any) -> DomainError:
+    # each problem names the clause it applies (the codes travel in ``problems``)
+    lines = "；".join(
+        f"{p.message}（依据：{p.clause}）" if p.clause and p.clause not in p.message else p.message
+        for p in problems
+    )
     return DomainError(
         code,
         f"{intro}{lines}",
         problems=[{"code": p.code, "message": p.message, "clause": p.clause} for p in problems],
+        **params,
     )
 
 

@@ -9,12 +9,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from vasops.admission import queries, rules
-from vasops.admission.actions.common import application_url, audit_application, locked, notify_partner
+from vasops.admission.actions.common import (
+    S,
+    application_url,
+    audit_application,
+    locked,
+    notify_partner,
+    problems_error,
+)
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application, Contract
 from vasops.core import audit, clock, documents, fsm, notify, permissions
 from vasops.core.errors import DomainError
+from vasops.partners import queries as partner_queries
 
 
 @transaction.atomic(durable=True)
@@ -30,6 +38,15 @@ def sign_contract(
     """Contract (attachment 8): term, settlement ratio in basis points, signed copy → contracted."""
     permissions.require(actor, "admission.manage_contract")
     app = locked(app)
+    if app.state == S.OPENED:
+        missing = partner_queries.contract_data_problems(app.partner)
+        if missing:
+            raise problems_error(
+                AdmissionError.CONTRACT_DATA_MISSING,
+                missing,
+                f"{app.partner} 尚不能签约，请合作伙伴先在门户补全：",
+                status=409,
+            )
     problems = rules.contract_problems(term_start, term_end, settlement_ratio_bp)
     if problems:
         field = "term_end" if problems[0].code == AdmissionError.CONTRACT_TERM else "settlement_ratio_bp"

@@ -57,20 +57,27 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     app.decided_by = actor
     body = text
     if decision == "accept":
-        why = f"准入申请 {app.number} 准入通过"
-        code = catalog_actions.allocate_resource(
-            actor=_catalog_actor(actor),
-            partner=app.partner,
-            kind=ResourcePool.Kind.ENTERPRISE_CODE,
-            reason=why,
-        )
+        why = f"准入申请 {app.number} 准入通过（{'、'.join(app.line_names())}）"
+        # admission is per business (附件1 "XX公司_XX业务"): a partner admitted for another
+        # business keeps its enterprise code and is not re-admitted; the new business gets its
+        # own service access number
+        admitted_before = bool(app.partner.enterprise_code)
+        if admitted_before:
+            enterprise_code = str(app.partner.enterprise_code)
+        else:
+            enterprise_code = catalog_actions.allocate_resource(
+                actor=_catalog_actor(actor),
+                partner=app.partner,
+                kind=ResourcePool.Kind.ENTERPRISE_CODE,
+                reason=why,
+            ).number
         number = catalog_actions.allocate_resource(
             actor=_catalog_actor(actor),
             partner=app.partner,
             kind=ResourcePool.Kind.SERVICE_ACCESS_NUMBER,
             reason=why,
         )
-        app.enterprise_code = code.number
+        app.enterprise_code = enterprise_code
         app.service_access_number = number.number
         app.prep_month = max(app.window_month, rules.month_start(today))
         due = calendar.deadline_after(today, rules.ACCESS_DATA_WORKING_DAYS)
@@ -82,14 +89,21 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
             kind=queries.DEADLINE_ACCESS_DATA,
             due_at=due,
         )
-        partner_actions.record_admission(
-            app.partner,
-            actor=partner_actor(actor),
-            enterprise_code=code.number,
-            service_access_number=number.number,
+        if not admitted_before:
+            partner_actions.record_admission(
+                app.partner,
+                actor=partner_actor(actor),
+                enterprise_code=enterprise_code,
+                service_access_number=number.number,
+            )
+        lines = "、".join(app.line_names())
+        codes = (
+            f"企业代码沿用 {enterprise_code}，本业务（{lines}）的业务接入号：{number.number}。"
+            if admitted_before
+            else f"企业代码：{enterprise_code}，业务接入号：{number.number}。"
         )
         body = (
-            f"{text}\n企业代码：{code.number}，业务接入号：{number.number}。"
+            f"{text}\n{codes}"
             f"请在 {clock.local_date(due):%Y年%m月%d日} 下班前提交接入资料（2 个工作日内），"
             f"逾期推迟到下月安排接入（{rules.CLAUSE_ACCESS_DATA}）。"
         )

@@ -289,11 +289,14 @@ def record_test_result(
 
 
 @transaction.atomic(durable=True)
-def open_access(app: Application, *, actor: Any) -> Application:
-    """开通 (attachment 5): every required test case's latest result passed → opened; the partner
-    becomes active."""
+def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Application:
+    """开通 (attachment 5): every required test case's latest result passed and the opening data
+    of 附件5 collected (``data``: the keys of ``rules.OPENING_FIELDS``) → opened; the partner
+    becomes active (a partner opened for another business already is)."""
     permissions.require(actor, "admission.manage_preparation")
     app = locked(app)
+    if app.state != S.TESTING:
+        fsm.transition(app, "open", label="开通")  # refuses with core.invalid_transition
     if app.state == S.TESTING:
         latest = {k: v.passed for k, v in queries.latest_test_results(app).items()}
         required = [(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())]
@@ -305,11 +308,28 @@ def open_access(app: Application, *, actor: Any) -> Application:
                 status=409,
                 clause=rules.CLAUSE_TESTING,
             )
+    missing = rules.missing_opening_fields(data)
+    if missing:
+        raise DomainError(
+            AdmissionError.OPENING_DATA_INCOMPLETE,
+            f"开通资料不完整，请填写：{'、'.join(missing)}。",
+            field=next(k for k, label in rules.OPENING_FIELDS if label == missing[0]),
+            clause=rules.CLAUSE_OPENING_NOTICE,
+        )
     before = audit.snapshot(app, ["state"])
     fsm.transition(app, "open", label="开通")
     app.opened_at = clock.now()
+    app.opening_data = {key: str(data.get(key) or "").strip() for key, _label in rules.OPENING_FIELDS}
     app.save()
-    partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
-    audit_application(actor, AdmissionEvent.ACCESS_OPENED, app, before)
-    notify_partner(app, f"准入申请 {app.number} 已开通", "业务已开通，请签订合作合同。")
+    if app.partner.state != "active":  # a partner opened for another business already is active
+        partner_actions.activate_partner(app.partner, actor=partner_actor(actor))
+    audit_application(
+        actor,
+        AdmissionEvent.ACCESS_OPENED,
+        app,
+        before,
+        after={"state": app.state, "opening_data": app.opening_data},
+    )
+    notice = "；".join(f"{label}：{app.opening_data[key]}" for key, label in rules.OPENING_FIELDS)
+    notify_partner(app, f"准入申请 {app.number} 已开通", f"业务已开通，请签订合作合同。\n开通资料：{notice}")
     return app

@@ -30,6 +30,17 @@ CAPABILITY: dict[str, Any] = {
 }
 
 
+# 附件5 开通资料, every field filled in
+OPENING: dict[str, Any] = {
+    "opened_on": "2026-01-28",
+    "service_name": "天气早知道",
+    "service_content": "每日早 7 点发送本地天气预报",
+    "tariff": "5 元/月（包月）",
+    "cs_hotline": "4001234567",
+    "unsubscribe_method": "发送 TD 到业务接入号",
+}
+
+
 def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(
         name, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf, to_reviewed
+from vasops.admission import actions
+from vasops.admission.tests.conftest import CAPABILITY, OPENING, complete_application, pdf, to_reviewed
 from vasops.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_list_is_scoped_and_counted(client, app_a, partner_a, partner_b, staff):
             {"technical_contact": "a", "server_addresses": "b", "business_summary": "c"},
         ),
         ("post", "/test-results", {"business_line": "SMS", "case_code": "sms_mo", "passed": True}),
-        ("post", "/open", None),
+        ("post", "/open", {**OPENING}),
     ],
 )
 def test_every_route_is_404_for_another_partner(client, app_a, partner_b, method, suffix, body):
@@ -133,3 +134,16 @@ def test_create_submit_review_decide_over_the_api(client, partner_b, staff, pool
         headers=auth(staff),
     )
     assert r.status_code == 200 and r.json()["enterprise_code"] == "44000001"
+
+
+def test_staff_record_the_paper_application_and_another_partner_gets_404(
+    client, app_a, partner_a, partner_b, staff
+):
+    actions.submit_application(app_a, actor=partner_a[1])
+    body = {"received_on": "2026-01-05", "receiver": "杨莹"}
+    url = f"{BASE}/{app_a.pk}/paper-application"
+    other = client.post(url, body, content_type="application/json", headers=auth(partner_b[1]))
+    assert other.status_code == 404
+    r = client.post(url, body, content_type="application/json", headers=auth(staff))
+    assert r.status_code == 200
+    assert (r.json()["paper_received_on"], r.json()["paper_receiver"]) == ("2026-01-05", "杨莹")

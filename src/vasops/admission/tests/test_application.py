@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from vasops.admission import actions, queries
+from vasops.admission import actions, queries, rules
 from vasops.admission.models import AdmissionSettings, Application
-from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf
+from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf, to_reviewed
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
 from vasops.partners.models import Qualification
+from vasops.partners.tests.factories import PartnerFactory, partner_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,63 @@ def test_eligibility_lists_every_failing_rule_with_code_and_clause(partner_a, fr
     assert set(codes(exc.value)) == found
     app.refresh_from_db()
     assert app.state == "draft"
+
+
+def _capability_free_application(partner, user):
+    """A complete draft without any capability declaration (no leased line, no call centre)."""
+    app = actions.create_application(actor=user, business_lines=["SMS"])
+    for kind, _label in rules.MATERIALS:
+        actions.upload_material(app, actor=user, kind=kind, upload=pdf(f"{kind}.pdf"))
+    actions.add_product(
+        app, actor=user, business_line="SMS", name="资讯", fee_fen=200, billing_mode="monthly"
+    )
+    app.refresh_from_db()
+    return app
+
+
+def test_a_cp_without_leased_line_or_call_centre_is_admitted(staff, pools, freeze):
+    """第二章 一(五)2: a CP needs only its business licence (with annual inspection) and proof of
+    lawful content; the SP capability conditions do not apply to it."""
+    freeze("2026-01-05")
+    partner = PartnerFactory(kind="CP", qualified=date(2030, 12, 31))
+    user = partner_user(partner, admin=True)
+    app = _capability_free_application(partner, user)
+    assert queries.eligibility_problems(app) == []
+    actions.submit_application(app, actor=user)
+    app = to_reviewed(app)
+    app = actions.decide_application(app, actor=staff, decision="accept", reason="内容优质")
+    assert app.state == "accepted" and app.enterprise_code
+
+
+@pytest.mark.parametrize("kind", ["SP", "AP"])
+def test_an_sp_or_ap_without_leased_line_is_refused_naming_the_clause(kind, freeze):
+    """第二章 一(五)1: an SP or AP meets every basic condition, the leased line/VPN of 一(三)2
+    among them."""
+    freeze("2026-01-05")
+    partner = PartnerFactory(kind=kind, qualified=date(2030, 12, 31))
+    user = partner_user(partner, admin=True)
+    app = _capability_free_application(partner, user)
+    with pytest.raises(DomainError) as exc:
+        actions.submit_application(app, actor=user)
+    assert "admission.access_method" in codes(exc.value)
+    assert (
+        "接入方式须为专线或 VPN。（依据：《日常事务办理规范》第二章 一(三)2、一(五)1）" in exc.value.message
+    )
+    assert Application.objects.get(pk=app.pk).state == "draft"
+
+
+def test_a_cp_without_an_annual_inspection_is_refused_naming_the_clause(freeze):
+    freeze("2026-01-05")
+    partner = PartnerFactory(kind="CP", qualified=date(2030, 12, 31))
+    Qualification.objects.filter(partner=partner, kind="business_licence").update(
+        annual_inspection_date=date(2025, 1, 4)
+    )
+    user = partner_user(partner, admin=True)
+    app = _capability_free_application(partner, user)
+    with pytest.raises(DomainError) as exc:
+        actions.submit_application(app, actor=user)
+    assert codes(exc.value) == ["partners.annual_inspection_missing"]
+    assert "第二章 一(五)2" in exc.value.message
 
 
 def test_complete_application_submits_and_notifies_staff(partner_a, staff, freeze):
@@ -323,3 +383,52 @@ def test_every_timestamp_of_an_application_follows_the_moved_business_date(partn
     stamps = [app.created_at, app.updated_at, app.submitted_at]
     stamps += [m.uploaded_at for m in app.materials.all()] + [p.created_at for p in app.products.all()]
     assert {clock.local_date(s) for s in stamps} == {dt.date(2027, 7, 1)}
+
+
+# --- 第三章 一、1: the formal paper application beside the electronic one ---------------------
+
+
+def test_the_paper_application_is_recorded_as_received_with_date_and_receiver(submitted, staff, freeze):
+    app, user = submitted
+    freeze("2026-01-07")
+    app = actions.record_paper_application(app, actor=staff, received_on=date(2026, 1, 7), receiver="杨莹")
+    app.refresh_from_db()
+    assert (app.paper_received_on, app.paper_receiver) == (date(2026, 1, 7), "杨莹")
+    ev = AuditEvent.objects.get(action="admission.paper_application_received", object_id=str(app.pk))
+    assert ev.after == {"paper_received_on": "2026-01-07", "paper_receiver": "杨莹"}
+    assert Notification.objects.filter(recipient=user, subject__contains="书面申请已收到").exists()
+
+
+@pytest.mark.parametrize(
+    ("received_on", "receiver", "field"),
+    [
+        (date(2026, 1, 8), "杨莹", "received_on"),
+        (None, "杨莹", "received_on"),
+        (date(2026, 1, 7), " ", "receiver"),
+    ],
+)
+def test_a_paper_application_from_the_future_or_without_receiver_is_refused(
+    submitted, staff, freeze, received_on, receiver, field
+):
+    app, _user = submitted
+    freeze("2026-01-07")
+    with pytest.raises(DomainError) as exc:
+        actions.record_paper_application(app, actor=staff, received_on=received_on, receiver=receiver)
+    assert exc.value.code == "admission.paper_invalid" and exc.value.field == field
+    assert "第三章 一、1" in exc.value.full_message
+    app.refresh_from_db()
+    assert app.paper_received_on is None
+
+
+def test_only_reviewing_staff_record_a_paper_application_of_a_submitted_application(
+    partner_a, staff, outsider, freeze
+):
+    freeze("2026-01-05")
+    _p, user = partner_a
+    draft = complete_application(user)
+    with pytest.raises(DomainError) as exc:
+        actions.record_paper_application(draft, actor=staff, received_on=date(2026, 1, 5), receiver="杨莹")
+    assert exc.value.code == "admission.paper_invalid"
+    for actor in (outsider, user):
+        with pytest.raises(PermissionDenied):
+            actions.record_paper_application(draft, actor=actor, received_on=date(2026, 1, 5), receiver="x")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from vasops.admission import actions, queries, tasks
-from vasops.admission.tests.conftest import complete_application, to_reviewed
+from vasops.admission.tests.conftest import OPENING, complete_application, to_reviewed
 from vasops.core import calendar, clock
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import AuditEvent, Deadline, Notification
@@ -168,7 +168,7 @@ def test_opening_requires_every_case_passed_latest_result_counts(testing, staff,
         app, actor=staff, business_line="SMS", case_code="sms_mo", passed=False, note="乱码"
     )
     with pytest.raises(DomainError) as exc:
-        actions.open_access(app, actor=staff)
+        actions.open_access(app, actor=staff, data=OPENING)
     assert exc.value.code == "admission.tests_not_passed"
     assert "SMS:sms_mo" in exc.value.message
     actions.record_test_result(
@@ -177,12 +177,19 @@ def test_opening_requires_every_case_passed_latest_result_counts(testing, staff,
     row = next(c for c in queries.access_checklist(app) if c["code"] == "sms_mo")
     assert len(row["history"]) == 3
     with pytest.raises(PermissionDenied):
-        actions.open_access(app, actor=outsider)
-    app = actions.open_access(app, actor=staff)
-    assert app.state == "opened"
+        actions.open_access(app, actor=outsider, data=OPENING)
+    with pytest.raises(DomainError) as exc:
+        actions.open_access(app, actor=staff, data={**OPENING, "tariff": " ", "unsubscribe_method": ""})
+    assert exc.value.code == "admission.opening_data_incomplete" and exc.value.field == "tariff"
+    assert "资费标准、退订方式" in exc.value.message and "附件5" in exc.value.full_message
+    app.refresh_from_db()
+    assert app.state == "testing"
+    app = actions.open_access(app, actor=staff, data=OPENING)
+    assert app.state == "opened" and app.opening_data == OPENING
     app.partner.refresh_from_db()
     assert app.partner.state == "active"
-    assert AuditEvent.objects.filter(action="admission.access_opened", object_id=str(app.pk)).exists()
+    ev = AuditEvent.objects.get(action="admission.access_opened", object_id=str(app.pk))
+    assert ev.after["opening_data"]["unsubscribe_method"] == "发送 TD 到业务接入号"
 
 
 def test_unknown_test_case_is_refused(testing, staff):

@@ -140,6 +140,8 @@ def test_hotline_1010_number_is_accepted() -> None:
     import dataclasses
 
     assert rules.capability_problems(dataclasses.replace(GOOD, cs_hotline="10101234")) == []
+    # 1010xxx (three digits after 1010, 第二章 一(四)1) as well
+    assert rules.capability_problems(dataclasses.replace(GOOD, cs_hotline="1010123")) == []
 
 
 def test_every_missing_material_is_listed() -> None:
@@ -193,7 +195,8 @@ def test_every_application_state_has_a_family() -> None:
 
 
 def test_every_state_is_open_contracted_or_closed_without_admission_exactly_once() -> None:
-    """The portal offers a new application exactly in the states closed without admission."""
+    """The portal offers a new application exactly in the states closed without admission and
+    once a business is signed (admission is per business: another line may be applied for)."""
     from vasops.admission.models import Application
 
     states = set(Application.State.values)
@@ -201,7 +204,9 @@ def test_every_state_is_open_contracted_or_closed_without_admission_exactly_once
     assert not rules.OPEN_STATES & rules.CLOSED_WITHOUT_ADMISSION
     assert set(rules.STATE_FAMILIES) == states
     assert rules.can_apply_again(None)
-    assert [s for s in sorted(states) if rules.can_apply_again(s)] == sorted(rules.CLOSED_WITHOUT_ADMISSION)
+    assert [s for s in sorted(states) if rules.can_apply_again(s)] == sorted(
+        rules.CLOSED_WITHOUT_ADMISSION | {"contracted"}
+    )
 
 
 def test_the_next_step_texts_carry_the_numbers_of_the_rules() -> None:

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from vasops.admission import actions
-from vasops.admission.tests.conftest import CAPABILITY, complete_application, pdf, to_reviewed
+from vasops.admission.tests.conftest import CAPABILITY, OPENING, complete_application, pdf, to_reviewed
 from vasops.catalog.models import ResourcePool
+from vasops.partners.tests.factories import contract_data
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,30 @@ def test_new_application_in_the_window_is_created(client, partner_b, freeze):
     assert resp.status_code == 302
     detail = client.get(resp["Location"]).content.decode()
     assert "ZR202601-" in detail and "上传资料" in detail
+
+
+def test_a_cp_creates_an_application_without_capability_declarations(client, freeze):
+    """第二章 一(五)2: the form does not ask a CP for leased line, call centre or rates."""
+    import datetime as dt
+
+    from vasops.partners.tests.factories import PartnerFactory, partner_user
+
+    freeze("2026-01-05")
+    partner = PartnerFactory(kind="CP", qualified=dt.date(2030, 12, 31))
+    client.force_login(partner_user(partner, admin=True))
+    page = client.get(reverse("admission:application_new")).content.decode()
+    assert "第二章 一(五)2" in page
+    resp = client.post(reverse("admission:application_new"), {"business_lines": ["SMS"]})
+    assert resp.status_code == 302
+    app = partner.applications.get()
+    assert (app.access_method, app.call_centre_seats, app.connect_rate_bp) == ("", 0, 0)
+
+
+def test_an_sp_must_fill_in_its_capability_declarations(client, partner_b, freeze):
+    freeze("2026-01-05")
+    client.force_login(partner_b[1])
+    resp = client.post(reverse("admission:application_new"), {"business_lines": ["SMS"]})
+    assert resp.status_code == 200 and not partner_b[0].applications.exists()
 
 
 def test_partner_flow_materials_products_check_submit(client, partner_b, freeze):
@@ -265,9 +290,18 @@ def test_every_page_renders_through_the_whole_lifecycle(staff_client, staff, cli
         )
         assert r.status_code == 302
     pages(app)
-    staff_client.post(reverse("admission:application_open", args=[app.pk]))
+    opening_url = reverse("admission:application_open", args=[app.pk])
+    form = staff_client.get(opening_url).content.decode()
+    assert "附件5" in form and "退订方式" in form and app.cs_hotline in form  # pre-filled hotline
+    refused = staff_client.post(opening_url, {**OPENING, "unsubscribe_method": ""})
+    assert refused.status_code == 200
     app.refresh_from_db()
-    assert app.state == "opened"
+    assert app.state == "testing"
+    staff_client.post(opening_url, OPENING)
+    app.refresh_from_db()
+    assert app.state == "opened" and app.opening_data["tariff"] == OPENING["tariff"]
+    assert "开通资料·退订方式" in staff_client.get(app.get_absolute_url()).content.decode()
+    contract_data(app.partner)
     r = staff_client.post(
         reverse("admission:application_contract", args=[app.pk]),
         {
@@ -283,3 +317,17 @@ def test_every_page_renders_through_the_whole_lifecycle(staff_client, staff, cli
     pages(app)
     body = partner_client.get(app.get_absolute_url()).content.decode()
     assert "签订合同" in body and "70.00%" in body
+
+
+def test_staff_record_the_paper_application_on_its_page(staff_client, app_a, partner_a, freeze):
+    """第三章 一、1: the application page says whether the formal paper application arrived."""
+    actions.submit_application(app_a, actor=partner_a[1])
+    detail = staff_client.get(app_a.get_absolute_url()).content.decode()
+    assert "正式书面申请" in detail and "尚未收到" in detail and "登记书面申请" in detail
+    url = reverse("admission:application_paper", args=[app_a.pk])
+    assert "第三章 一、1" in staff_client.get(url).content.decode()
+    assert (
+        staff_client.post(url, {"received_on": "2026-01-09", "receiver": "杨莹"}).status_code == 200
+    )  # future
+    assert staff_client.post(url, {"received_on": "2026-01-05", "receiver": "杨莹"}).status_code == 302
+    assert "2026-01-05 收到，接收人 杨莹" in staff_client.get(app_a.get_absolute_url()).content.decode()

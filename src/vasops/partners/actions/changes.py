@@ -19,6 +19,7 @@ from vasops.partners.actions.company import (
     BANK_FIELDS,
     CONTACT_FIELDS,
     PROFILE_FIELDS,
+    check_bank_holder,
     check_bank_number,
     check_contact_role,
     check_name_free,
@@ -84,6 +85,7 @@ def _clean_change(partner: Partner, kind: str, values: dict[str, Any]) -> dict[s
             if not cleaned[key]:
                 raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
         cleaned["account_number"] = check_bank_number(cleaned["account_number"])
+        check_bank_holder(partner, cleaned["account_name"])
     else:
         cleaned["name"] = check_name_free(partner, cleaned["name"])
         for key, label in (("legal_representative", "法定代表人"), ("address", "地址")):

@@ -50,8 +50,8 @@ def check_hotline(text: str) -> str:
     problem = rules.hotline_problem(text)
     if problem:
         raise DomainError(
-            PartnerError.INVALID_HOTLINE, problem, clause=rules.CLAUSE_CAPABILITY, field="cs_hotline"
-        )
+            PartnerError.INVALID_HOTLINE, problem, field="cs_hotline"
+        )  # the message names its clause (第二章 一(四))
     return rules.normalise_hotline(text)
 
 

@@ -130,6 +130,16 @@ def write_contact(
 BANK_FIELDS = ["bank_name", "account_name", "account_number", "effective_from"]
 
 
+def check_bank_holder(partner: Partner, account_name: str) -> str:
+    """The holder name (户名) of a settlement account is the company name."""
+    problem = rules.bank_holder_problem(account_name, partner.name)
+    if problem:
+        raise DomainError(
+            PartnerError.BANK_HOLDER_MISMATCH, problem, field="account_name", clause=rules.CLAUSE_BANK_ACCOUNT
+        )
+    return account_name.strip()
+
+
 def check_bank_number(account_number: str) -> str:
     problem = rules.bank_account_number_problem(account_number)
     if problem:
@@ -178,7 +188,7 @@ def update_profile(partner: Partner, *, actor: Any, legal_representative: str, a
 
 @transaction.atomic(durable=True)
 def set_hotline(partner: Partner, *, actor: Any, cs_hotline: str) -> Partner:
-    """7×24 customer service on an 800/400/1010xxxx number."""
+    """7×24 customer service on an 800/400/1010xxx/1010xxxx number."""
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "cs_hotline")
     return write_hotline(partner, actor=actor, cs_hotline=cs_hotline, action=PartnerEvent.HOTLINE_CHANGED)
@@ -201,10 +211,11 @@ def set_bank_account(
     require_member(actor, partner, admin=True)
     require_direct_edit(partner, "bank_account")
     number = check_bank_number(account_number)
+    holder = check_bank_holder(partner, account_name)
     account = BankAccount.objects.create(
         partner=partner,
         bank_name=bank_name.strip(),
-        account_name=account_name.strip(),
+        account_name=holder,
         account_number=number,
         effective_from=clock.today(),
         is_current=False,

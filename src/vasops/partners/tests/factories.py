@@ -9,10 +9,10 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group
 
-from vasops.core import roles
+from vasops.core import clock, roles
 from vasops.core.testing import UserFactory
 from vasops.partners import rules
-from vasops.partners.models import Membership, Partner, Qualification
+from vasops.partners.models import BankAccount, Contact, Membership, Partner, Qualification
 
 
 def credit_code(n: int) -> str:
@@ -61,6 +61,8 @@ class QualificationFactory(factory.django.DjangoModelFactory):
     issuer = "湖北省通信管理局"
     valid_from = dt.date(2020, 1, 1)
     valid_until = dt.date(2030, 1, 1)
+    # a CP's business licence needs an annual inspection of the past year (第二章 一(五)2)
+    annual_inspection_date = factory.LazyFunction(clock.today)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -79,6 +81,23 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def role(membership: Membership, create: bool, extracted: Any, **kwargs: Any) -> None:
         name = extracted or (roles.PARTNER_ADMIN if membership.is_admin else roles.PARTNER_USER)
         membership.user.groups.add(Group.objects.get(name=name))
+
+
+def contract_data(partner: Partner) -> Partner:
+    """Give ``partner`` what a contract needs on file: the three contacts and a current bank
+    account in the company's name (rows written directly, whatever the partner's state)."""
+    for role in ("business", "technical", "customer_service"):
+        Contact.objects.create(
+            partner=partner, role=role, name=f"{role}联系人", phone="027-87654321", email=f"{role}@p.example"
+        )
+    BankAccount.objects.create(
+        partner=partner,
+        bank_name="中国工商银行武汉分行",
+        account_name=partner.name,
+        account_number="3202001509200123456",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    return partner
 
 
 def partner_user(partner: Partner, *, admin: bool = False, role: str | None = None, **user: Any) -> Any:

@@ -11,7 +11,7 @@ from django.core import mail
 from vasops.core import roles
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.models import AuditEvent, Notification, User
-from vasops.partners import actions, queries, tasks
+from vasops.partners import actions, queries, rules, tasks
 from vasops.partners.models import BankAccount, Partner, Qualification, Restriction
 from vasops.partners.tests.conftest import credit_code, give_all_qualifications, scan
 
@@ -164,6 +164,20 @@ def test_new_bank_account_keeps_the_old_one(partner_a, admin_a, freeze):
     assert (current.bank_name, current.effective_from) == ("建行", D(2026, 1, 5))
 
 
+def test_the_bank_account_holder_is_the_company(partner_a, admin_a):
+    with pytest.raises(DomainError) as exc:
+        actions.set_bank_account(
+            partner_a, actor=admin_a, bank_name="工行", account_name="张三", account_number="6222 0000 1111"
+        )
+    assert (
+        exc.value.code == "partners.bank_holder_mismatch" and "须与企业名称“甲公司”一致" in exc.value.message
+    )
+    assert not BankAccount.objects.filter(partner=partner_a).exists()
+    # spaces and full-width brackets aside
+    assert rules.bank_holder_problem("甲 公司", "甲公司") is None
+    assert rules.bank_holder_problem("星云（武汉）科技", "星云(武汉)科技") is None
+
+
 def test_replacing_a_qualification_keeps_the_old_row(partner_a, user_a):
     first = actions.upload_qualification(
         partner_a,
@@ -311,7 +325,8 @@ def test_staff_adds_and_lifts_a_restriction_with_reasons(partner_a, staff):
     r = actions.add_restriction(
         partner_a, actor=staff, kind="blacklist", reason="信用不良", starts_on=D(2026, 1, 1)
     )
-    assert r.ends_on is None and r.created_by == staff
+    # a bad credit record bars for half a year (第二章 二、1): through 2026-06-30
+    assert r.ends_on == D(2026, 6, 30) and r.created_by == staff
     r = actions.lift_restriction(r, actor=staff, reason="申诉成立")
     assert r.lifted_at is not None and r.lift_reason == "申诉成立"
     assert audit_actions("partners.restriction") == [
@@ -354,6 +369,7 @@ def test_eligibility_names_missing_and_expired_certificates(make_partner):
         issuer="x",
         valid_from=D(2020, 1, 1),
         valid_until=D(2026, 1, 4),
+        annual_inspection_date=D(2025, 6, 30),
     )
     problems = queries.eligibility_problems(cp, D(2026, 1, 5))
     assert [p.code for p in problems] == ["partners.qualification_expired", "partners.qualification_missing"]
@@ -495,7 +511,7 @@ def test_the_in_force_query_and_the_rule_agree_at_every_boundary(partner_a, staf
     )  # to 04-14
     actions.add_restriction(
         partner_a, actor=staff, kind="blacklist", reason="信用", starts_on=start
-    )  # no end
+    )  # half a year: to 07-14
     lifted = actions.add_restriction(
         partner_a, actor=staff, kind="major_violation", reason="违规", starts_on=start, ends_on=D(2026, 6, 30)
     )

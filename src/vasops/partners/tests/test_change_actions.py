@@ -106,6 +106,16 @@ def test_submit_hotline_change_uses_registration_rule(partner_a, admin_a):
     assert event.before == {"cs_hotline": "4001234567"} and event.after == {"cs_hotline": "8001234567"}
 
 
+def test_submit_bank_change_refuses_an_account_in_another_name(partner_a, admin_a):
+    admitted(partner_a)
+    with pytest.raises(DomainError) as exc:
+        actions.submit_change_request(
+            partner_a, actor=admin_a, kind="bank_account", values={**BANK, "account_name": "甲公司武汉分公司"}
+        )
+    assert exc.value.code == "partners.bank_holder_mismatch" and exc.value.field == "account_name"
+    assert not PartnerChangeRequest.objects.exists()
+
+
 def test_submit_bank_change_refuses_non_digit_account(partner_a, admin_a):
     with pytest.raises(DomainError) as exc:
         actions.submit_change_request(

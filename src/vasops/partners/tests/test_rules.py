@@ -25,6 +25,9 @@ SP_COMMON = {
     [
         ("SP", "local", {"vas_licence"} | SP_COMMON),
         ("SP", "out_of_province", {"cross_regional_licence", "provincial_filing"} | SP_COMMON),
+        # 第二章 一(五)1: an AP meets every basic condition, as an SP does
+        ("AP", "local", {"vas_licence"} | SP_COMMON),
+        ("AP", "out_of_province", {"cross_regional_licence", "provincial_filing"} | SP_COMMON),
         ("CP", "local", {"business_licence", "content_source_proof"}),
         ("CP", "out_of_province", {"business_licence", "content_source_proof"}),
     ],
@@ -39,7 +42,10 @@ def test_local_sp_does_not_need_cross_regional_licence_and_out_of_province_sp_do
 
 
 def _all_held(kind, locality, valid_until):
-    return [QualificationFact(k, valid_until) for k in rules.required_qualifications(kind, locality)]
+    return [
+        QualificationFact(k, valid_until, D(2026, 3, 1))
+        for k in rules.required_qualifications(kind, locality)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,13 +64,44 @@ def test_open_ended_certificate_never_expires():
 
 
 def test_missing_certificate_is_named_in_the_problem():
-    held = [QualificationFact("business_licence", None)]
+    held = [QualificationFact("business_licence", None, D(2025, 6, 1))]
     problems = rules.qualification_problems(
         "CP", "local", held, D(2026, 1, 5), {"content_source_proof": "内容来源合法证明"}
     )
     assert [p.code for p in problems] == ["partners.qualification_missing"]
     assert "内容来源合法证明" in problems[0].message
-    assert problems[0].clause == rules.CLAUSE_QUALIFICATION
+    assert problems[0].clause == rules.CLAUSE_CP
+
+
+@pytest.mark.parametrize(
+    ("on", "current"),
+    [(D(2026, 3, 9), True), (D(2026, 3, 10), False)],
+)
+def test_a_cp_business_licence_needs_an_annual_inspection_of_the_past_year(on, current):
+    """第二章 一(五)2 企业法人营业执照及年检通过记录: the inspection of 2025-03-10 counts
+    through 2026-03-09."""
+    held = [
+        QualificationFact("business_licence", None, D(2025, 3, 10)),
+        QualificationFact("content_source_proof", None),
+    ]
+    problems = rules.qualification_problems("CP", "local", held, on, {"business_licence": "营业执照"})
+    if current:
+        assert problems == []
+    else:
+        assert [p.code for p in problems] == ["partners.annual_inspection_missing"]
+        assert problems[0].clause == "《日常事务办理规范》第二章 一(五)2"
+        assert "2025-03-10" in problems[0].message
+
+
+def test_a_cp_business_licence_without_any_annual_inspection_is_refused():
+    held = [QualificationFact("business_licence", None), QualificationFact("content_source_proof", None)]
+    problems = rules.qualification_problems("CP", "local", held, D(2026, 1, 5), {})
+    assert [p.code for p in problems] == ["partners.annual_inspection_missing"]
+
+
+def test_an_sp_qualification_is_not_refused_for_a_missing_annual_inspection():
+    held = [QualificationFact(k, None) for k in rules.required_qualifications("SP", "local")]
+    assert rules.qualification_problems("SP", "local", held, D(2026, 1, 5), {}) == []
 
 
 @pytest.mark.parametrize(
@@ -89,6 +126,9 @@ def test_no_reminder_for_open_ended_certificate():
         ("400 123 4567", True),
         ("10101234", True),
         ("1010-1234", True),
+        ("1010123", True),  # 1010xxx: 3 digits after 1010 (第二章 一(四)1)
+        ("1010 123", True),
+        ("101012", False),  # 1010 + 2 digits
         ("02788888888", False),  # Wuhan landline
         ("027-88888888", False),
         ("13912345678", False),  # mobile
@@ -101,6 +141,10 @@ def test_no_reminder_for_open_ended_certificate():
 )
 def test_hotline_accepts_only_800_400_1010_numbers(number, accepted):
     assert (rules.hotline_problem(number) is None) is accepted
+
+
+def test_hotline_refusal_names_the_clause():
+    assert "第二章 一(四)" in (rules.hotline_problem("02788888888") or "")
 
 
 def test_mobile_hotline_is_refused_saying_it_is_a_mobile_number():
@@ -147,9 +191,26 @@ def test_violation_exclusion_lasts_six_months():
     assert end == D(2026, 7, 31)
 
 
-def test_blacklist_has_no_end():
-    assert rules.restriction_end("blacklist", D(2026, 1, 1)) is None
-    assert rules.is_in_force(RestrictionFact("blacklist", D(2026, 1, 1), None), D(2099, 1, 1))
+def test_blacklist_looks_back_half_a_year():
+    """第二章 二、1 以往半年内: a bad credit record of 2026-01-15 bars through 2026-07-14."""
+    record = D(2026, 1, 15)
+    end = rules.restriction_end("blacklist", record)
+    assert end == D(2026, 7, 14)
+    r = RestrictionFact("blacklist", record, end)
+    last_day = rules.restriction_problems([r], D(2026, 7, 14))
+    assert [p.code for p in last_day] == ["partners.blacklisted"]
+    assert last_day[0].clause == "《日常事务办理规范》第二章 二、1"
+    assert rules.restriction_problems([r], D(2026, 7, 15)) == []
+
+
+def test_blacklist_of_the_end_of_a_month_ends_on_the_month_end_half_a_year_later():
+    # 2026-08-31 + 6 months = 2027-02-28 (no 31st): barred through 2027-02-27
+    assert rules.restriction_end("blacklist", D(2026, 8, 31)) == D(2027, 2, 27)
+
+
+def test_major_violation_has_no_end():
+    assert rules.restriction_end("major_violation", D(2026, 1, 1)) is None
+    assert rules.is_in_force(RestrictionFact("major_violation", D(2026, 1, 1), None), D(2099, 1, 1))
 
 
 def test_lifted_restriction_is_not_in_force():
@@ -182,7 +243,7 @@ def test_each_restriction_in_force_refuses_with_its_code(kind, code):
     r = RestrictionFact(kind, start, rules.restriction_end(kind, start))
     problems = rules.restriction_problems([r], D(2026, 1, 2))
     assert [p.code for p in problems] == [code]
-    assert problems[0].clause == rules.CLAUSE_RESTRICTION
+    assert problems[0].clause == rules.RESTRICTION_CLAUSES[kind]
 
 
 def test_credit_grade_fail_refuses():

@@ -48,7 +48,7 @@ def test_registration_page_creates_partner_logs_in_and_redirects_home(client):
     ("over", "field_text"),
     [
         ({"cs_hotline": "13912345678"}, "手机号码"),
-        ({"cs_hotline": "02788888888"}, "不是 800/400/1010xxxx"),
+        ({"cs_hotline": "02788888888"}, "不是 800/400/1010xxx/1010xxxx"),
         ({"credit_code": "91350100M000100Y44"}, "校验位不正确"),
         ({"password2": "other-Pass-1"}, "两次输入的密码不一致"),
         ({"password": "12345678", "password2": "12345678"}, "密码"),

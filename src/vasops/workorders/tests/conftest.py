@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -8,6 +9,17 @@ from vasops.core import calendar, roles
 from vasops.core.testing import StaffFactory
 from vasops.partners.models import Partner
 from vasops.partners.tests.factories import PartnerFactory, partner_user
+
+# an application-software upgrade's plan, every required part filled in (申请单内容要求)
+PLAN: dict[str, Any] = {
+    "planned_at": dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC),
+    "impact_scope": "短信上行业务中断约 10 分钟",
+    "operators": "厂家 2 人，运维 1 人",
+    "technical_plan": "网关软件由 V1 升级到 V2",
+    "implementation_steps": "1. 备份 2. 停服务 3. 升级 4. 启服务",
+    "test_plan": "MO/MT 拨测各 10 条",
+    "rollback_plan": "恢复备份并重启，15 分钟内完成",
+}
 
 
 def new_partner(name: str) -> Partner:

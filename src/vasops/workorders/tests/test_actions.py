@@ -10,6 +10,7 @@ from vasops.core.errors import DomainError, NotFound, PermissionDenied
 from vasops.core.models import AuditEvent, Notification
 from vasops.workorders import actions
 from vasops.workorders.models import Attachment
+from vasops.workorders.tests.conftest import PLAN
 
 SH = clock.SHANGHAI
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -26,7 +27,9 @@ def audit_actions(wo):
 @pytest.fixture
 def upgrade(cal, freeze, om, user_a):
     freeze("2026-02-12")
-    return actions.open_work_order(actor=user_a, type="app_upgrade", title="短信网关升级 V2")
+    return actions.open_work_order(
+        actor=user_a, type="app_upgrade", title="短信网关升级 V2", needs_network_company=True, plan=PLAN
+    )
 
 
 def test_full_lifecycle_through_three_stages_with_their_slas(upgrade, product, om, freeze):

@@ -4,6 +4,7 @@ import pytest
 
 from vasops.api.models import ApiToken
 from vasops.workorders import actions
+from vasops.workorders.tests.conftest import PLAN
 
 BASE = "/api/v1/work-orders"
 
@@ -63,7 +64,10 @@ def test_partner_a_gets_404_on_partner_b_work_order(client, user_a, wo_b, om, me
 def test_partner_creates_partner_type_but_not_data_change(client, user_a, partner_a, partner_b):
     h = auth(user_a)
     ok = client.post(
-        BASE, {"type": "app_upgrade", "title": "升级"}, content_type="application/json", headers=h
+        BASE,
+        {"type": "app_upgrade", "title": "升级", **PLAN, "planned_at": "2026-03-01T02:00:00+08:00"},
+        content_type="application/json",
+        headers=h,
     )
     assert ok.status_code == 201 and ok.json()["partner_id"] == partner_a.pk
     refused = client.post(
@@ -84,7 +88,7 @@ def test_partner_creates_partner_type_but_not_data_change(client, user_a, partne
 
 def test_staff_drives_a_work_order_through_the_api(client, cal, freeze, om, product, user_a):
     freeze("2026-01-05")
-    wo_a = actions.open_work_order(actor=user_a, type="om_complaint", title="甲")
+    wo_a = actions.open_work_order(actor=user_a, type="om_complaint", title="甲", needs_network_company=True)
     h = auth(product)
     post = lambda suffix, body: client.post(  # noqa: E731
         f"{BASE}/{wo_a.pk}{suffix}", body, content_type="application/json", headers=h

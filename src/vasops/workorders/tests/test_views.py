@@ -84,14 +84,42 @@ def test_partner_create_form_offers_only_partner_types_and_refuses_data_change(c
     assert "想改数据" in response.content.decode()  # nothing typed is lost
 
 
-def test_partner_creates_a_work_order_through_the_form(client, user_a, partner_a):
+def test_partner_creates_a_work_order_through_the_form(client, user_a, partner_a, freeze):
+    freeze("2026-01-05")
     client.force_login(user_a)
-    response = client.post(
-        reverse("workorders:new"), {"type": "om_data_query", "priority": "emergency", "title": "查询上月话单"}
-    )
+    fields = {"type": "om_data_query", "priority": "emergency", "title": "查询上月话单"}
+    refused = client.post(reverse("workorders:new"), fields)
+    assert refused.status_code == 200 and "申请单位负责人审批同意" in refused.content.decode()
+    approval = {"head_approver": "王经理", "head_approved_on": "2026-01-05", "needs_network_company": "on"}
+    response = client.post(reverse("workorders:new"), {**fields, **approval})
     wo = WorkOrder.objects.get()
     assert response.status_code == 302 and response.url == wo.get_absolute_url()
     assert wo.partner == partner_a and wo.priority == "emergency"
+    assert (wo.head_approver, wo.needs_network_company) == ("王经理", True)
+    page = client.get(wo.get_absolute_url()).content.decode()
+    assert "王经理 · 2026-01-05" in page and "需要（总部网络公司运行维护部）" in page
+
+
+def test_an_upgrade_plan_is_entered_part_by_part_and_shown(client, user_a, partner_a, freeze):
+    freeze("2026-01-05")
+    client.force_login(user_a)
+    fields = {"type": "app_upgrade", "priority": "normal", "title": "网关升级"}
+    refused = client.post(reverse("workorders:new"), fields)
+    assert refused.status_code == 200 and "计划操作时间" in refused.content.decode()
+    plan = {
+        "planned_at": "2026-01-20T02:00",
+        "impact_scope": "上行中断 10 分钟",
+        "operators": "运维 2 人",
+        "technical_plan": "V1→V2",
+        "implementation_steps": "备份、升级、启动",
+        "test_plan": "拨测",
+        "rollback_plan": "恢复备份",
+    }
+    response = client.post(reverse("workorders:new"), {**fields, **plan})
+    wo = WorkOrder.objects.get()
+    assert response.status_code == 302 and wo.rollback_plan == "恢复备份"
+    page = client.get(wo.get_absolute_url()).content.decode()
+    assert "回退预案" in page and "恢复备份" in page and "不需要（审批后直接实施）" in page
 
 
 def test_staff_form_shows_refusal_next_to_the_field_and_keeps_input(client, no_2fa, product):

@@ -235,6 +235,7 @@ class Command(BaseCommand):
             self.qualify(partner, user)
             app = self.apply(partner, user)
         with clock.frozen(dt.date(2026, 10, 8)):
+            actions.record_paper_application(app, actor=pi, received_on=clock.today(), receiver="杨莹")
             actions.review_application(app, actor=pi, decision="approve", reason="材料齐全，符合准入条件。")
         with clock.frozen(dt.date(2026, 10, 9)):
             sitting = exam_actions.schedule_exam(
@@ -297,7 +298,18 @@ class Command(BaseCommand):
                     app, actor=pi, business_line=line, case_code=code, passed=True, note="测试通过"
                 )
             app.refresh_from_db()
-            actions.open_access(app, actor=pi)
+            actions.open_access(
+                app,
+                actor=pi,
+                data={  # 附件5 开通资料
+                    "opened_on": "2026-10-28",
+                    "service_name": "天气早知道",
+                    "service_content": "每天早上 7 点发送本地天气预报和穿衣指数",
+                    "tariff": "5 元/月（包月）",
+                    "cs_hotline": partner.cs_hotline,
+                    "unsubscribe_method": f"发送 TD 到 {app.service_access_number}，或拨打客服电话退订",
+                },
+            )
         with clock.frozen(dt.date(2026, 11, 2)):
             app.refresh_from_db()
             actions.sign_contract(
@@ -370,10 +382,22 @@ class Command(BaseCommand):
                 actor=user,
                 type="app_upgrade",
                 title="短信业务平台升级 v2.3",
-                description="计划 1 月 20 日凌晨升级，需网关配合。",
+                description="需网关配合。",
                 partner=partner,
                 system="sms_gateway",
                 priority="emergency",
+                needs_network_company=True,
+                head_approver="刘星云（技术总监）",
+                head_approved_on=dt.date(2027, 1, 4),
+                plan={
+                    "planned_at": dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+                    "impact_scope": "短信上行/下行中断约 15 分钟，影响“天气早知道”订购用户",
+                    "operators": "星云科技 2 人（厂家工程师），湖北联通运维 1 人配合",
+                    "technical_plan": "短信业务平台由 v2.2 升级到 v2.3，修复长短信拼接问题",
+                    "implementation_steps": "1. 备份数据库与配置 2. 停止网关连接 3. 部署 v2.3 4. 恢复连接",
+                    "test_plan": "MO/MT 各拨测 10 条，核对状态报告和话单",
+                    "rollback_plan": "15 分钟内未通过拨测即恢复 v2.2 备份并重连网关",
+                },
             )
             wo_actions.open_work_order(
                 actor=staff["wang.om"],
