@@ -129,7 +129,10 @@ class ListConfig:
 
 
 def _render_value(value: Any) -> str:
-    """``{{ value }}`` as the template engine prints it (local time, localisation, escaping)."""
+    """``{{ value }}`` as the template engine prints it (local time, localisation, escaping);
+    a yes/no value in words."""
+    if isinstance(value, bool):
+        return conditional_escape(gettext("是") if value else gettext("否"))
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
 
@@ -154,7 +157,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return str(value)
 
 

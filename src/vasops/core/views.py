@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vasops.core import actions, calendar, clock, documents, notify, roles
+from vasops.core import actions, calendar, clock, documents, history, notify, roles, vocabulary
 from vasops.core.errors import DomainError
 from vasops.core.forms import CalendarDayForm, OtpForm
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
@@ -216,11 +216,11 @@ def _audited_model_choices() -> list[tuple[str, str]]:
 
     return sorted(
         (
-            f"{m._meta.app_label}.{m._meta.model_name}",
-            f"{m._meta.verbose_name}（{m._meta.app_label}.{m._meta.model_name}）",
-        )
-        for m in django_apps.get_models()
-        if m.__module__.startswith("vasops.")
+            (f"{m._meta.app_label}.{m._meta.model_name}", history.model_label(m._meta.label_lower))
+            for m in django_apps.get_models()
+            if m.__module__.startswith("vasops.")
+        ),
+        key=lambda choice: str(choice[1]),
     )
 
 
@@ -230,9 +230,9 @@ class AuditLogView(ObjectListView):
     config = ListConfig(
         columns=[
             Column("at", "时间", sort="at"),
-            Column("actor_label", "操作人"),
-            Column("action", "动作", sort="action"),
-            Column("object_type", "对象类型"),
+            Column("actor_label", "操作人", accessor=history.actor_text),
+            Column("action", "动作", accessor=lambda e: vocabulary.event_label(e.action), sort="action"),
+            Column("object_type", "对象类型", accessor=lambda e: history.model_label(e.object_type)),
             Column("object_id", "对象编号"),
             Column("reason", "原因"),
             Column("ip", "IP"),

@@ -404,6 +404,10 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
     sitting = paper.sitting
     published = sitting.state == ExamSitting.State.PUBLISHED
     deadline = exam_rules.deadline(paper.started_at, sitting.duration_minutes) if paper.started_at else None
+    # The countdown runs from the seconds left by the business clock, sent by the server: the
+    # browser's own clock (wrong on a PC, or beside a moved demo clock) is never compared with
+    # the deadline. At zero the page sends the answers; the server closes the paper anyway.
+    remaining = max(0, int((deadline - clock.now()).total_seconds())) if deadline else None
     items = []
     for index, q in enumerate(paper.questions, start=1):
         given = paper.answers.get(str(q["id"]), "")
@@ -427,6 +431,7 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
         "items": items,
         "published": published,
         "deadline": deadline,
+        "remaining_seconds": remaining,
         "title": f"{paper.get_category_display()}试卷",
         "breadcrumbs": [
             ("在线考核", reverse("admission:exam_portal")),

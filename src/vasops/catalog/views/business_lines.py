@@ -17,6 +17,7 @@ from vasops.catalog import actions
 from vasops.catalog.forms import BusinessLineForm
 from vasops.catalog.models import BusinessLine
 from vasops.catalog.views.common import form_error
+from vasops.core import vocabulary
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, ListConfig, ObjectListView
 
@@ -30,7 +31,11 @@ class BusinessLineListView(ObjectListView):
             Column("code", "代码", link=True, sort="code"),
             Column("name", "名称"),
             Column("service_type", "业务类型代码", sort="service_type"),
-            Column("vas_systems", "涉及系统", accessor=lambda b: "、".join(b.vas_systems or [])),
+            Column(
+                "vas_systems",
+                "涉及系统",
+                accessor=lambda b: "、".join(vocabulary.code_label(s) for s in b.vas_systems or []),
+            ),
             Column("is_active", "启用"),
         ],
         search_fields=["code", "name"],
