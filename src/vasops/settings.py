@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "vasops.catalog",
     "vasops.admission",
     "vasops.vac",
+    "vasops.settlement",
     "vasops.api",
     "vasops.portal",
     "vasops.console",

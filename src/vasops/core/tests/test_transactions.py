@@ -24,6 +24,8 @@ NESTED = {
     ("vac/actions.py", "unsubscribe_all"),
     ("vac/actions.py", "open_account"),
     ("vac/actions.py", "close_account"),
+    # compliance's upheld violation, complaints' refund, reconciliation's accepted dispute
+    ("settlement/actions/adjustments.py", "record_adjustment"),
 }
 
 
