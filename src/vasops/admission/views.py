@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vasops.admission import actions, forms, queries, rules
+from vasops.admission import actions, forms, next_steps, queries, rules
 from vasops.admission.models import Application
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
@@ -387,11 +387,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except (ImportError, AttributeError):
         orders = []
     deadlines = list(queries.deadlines_of(app))
+    partner_side = queries.is_partner_side(request.user, app)
     ctx = {
         "title": f"准入申请 {app.number}",
         "app": app,
         "allowed": allowed,
-        "is_partner": queries.is_partner_side(request.user, app),
+        "is_partner": partner_side,
+        "next_steps": next_steps.steps_for(request.user, app, partner_side=partner_side),
+        "partner_next_step": rules.next_step(app.state) if partner_side else "",
         "lines": app.line_names(),
         "material_rows": _material_rows(app),
         "products": list(app.products.select_related("business_line")),
@@ -437,7 +440,17 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "准入决定已记录并通知合作伙伴。")
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "准入决定", "提交决定")
+    return _action_page(
+        request, app, form, "准入决定", "提交决定", review=_review_summary(app), deciding=True
+    )
+
+
+def _review_summary(app: Application) -> Any:
+    """The completed review meeting the decision rests on (its aggregate score), if any."""
+    meetings = getattr(app, "review_meetings", None)
+    if meetings is None:
+        return None
+    return meetings.filter(state="meeting_completed").order_by("-date", "-pk").first()
 
 
 def _system_choices() -> list[tuple[str, str]]:
