@@ -186,10 +186,9 @@ def steps_for(user: Any, app: Application, *, partner_side: bool) -> list[Step]:
     """The next steps of ``app``, each saying whether ``user`` may take it."""
     out = []
     for step in _candidates(app):
-        if step.perm is None:
-            allowed = partner_side
+        if step.perm is None:  # the partner's own step
+            allowed, who = partner_side, step.who
         else:
-            allowed = not partner_side and bool(user.has_perm(step.perm))
-        who = step.who if step.perm is None else roles_holding(step.perm)
+            allowed, who = not partner_side and bool(user.has_perm(step.perm)), roles_holding(step.perm)
         out.append(Step(step.label, who, step.perm, step.url, step.due, step.post, allowed))
     return out
