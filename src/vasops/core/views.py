@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -68,7 +69,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_safe_next(request) or "home")
         form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")
-    ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": "两步验证"}
+    ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": gettext("两步验证")}
     if enrolling:
         import qrcode
         import qrcode.image.svg
@@ -115,7 +116,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
-        request, "core/inbox.html", {"page_obj": page, "title": "消息", "breadcrumbs": [("消息", None)]}
+        request,
+        "core/inbox.html",
+        {"page_obj": page, "title": gettext("消息"), "breadcrumbs": [(gettext("消息"), None)]},
     )
 
 
@@ -204,7 +207,7 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
         "seeded": bool(rows),
         "form": form,
         "missing_next": calendar.missing_next_year(),
-        "breadcrumbs": [("工作日历", None)],
+        "breadcrumbs": [(gettext("工作日历"), None)],
     }
     return render(request, "core/calendar.html", ctx)
 
@@ -225,22 +228,29 @@ def _audited_model_choices() -> list[tuple[str, str]]:
 
 
 class AuditLogView(ObjectListView):
-    title = "审计日志"
+    title = gettext_lazy("审计日志")
     export_name = "audit"
     config = ListConfig(
         columns=[
-            Column("at", "时间", sort="at"),
-            Column("actor_label", "操作人", accessor=history.actor_text),
-            Column("action", "动作", accessor=lambda e: vocabulary.event_label(e.action), sort="action"),
-            Column("object_type", "对象类型", accessor=lambda e: history.model_label(e.object_type)),
-            Column("object_id", "对象编号"),
-            Column("reason", "原因"),
+            Column("at", gettext_lazy("时间"), sort="at"),
+            Column("actor_label", gettext_lazy("操作人"), accessor=history.actor_text),
+            Column(
+                "action",
+                gettext_lazy("动作"),
+                accessor=lambda e: vocabulary.event_label(e.action),
+                sort="action",
+            ),
+            Column(
+                "object_type", gettext_lazy("对象类型"), accessor=lambda e: history.model_label(e.object_type)
+            ),
+            Column("object_id", gettext_lazy("对象编号")),
+            Column("reason", gettext_lazy("原因")),
             Column("ip", "IP"),
         ],
         filters=[
             Filter(
                 "object_type",
-                "对象类型",
+                gettext_lazy("对象类型"),
                 lambda: _audited_model_choices(),
             )
         ],
