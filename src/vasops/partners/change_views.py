@@ -47,11 +47,12 @@ FIELD_LABELS = {
     "legal_representative": "法定代表人",
     "address": "地址",
 }
-ROLE_LABELS = {str(v): str(label) for v, label in Contact.Role.choices}
+ROLE_LABELS = {str(v): label for v, label in Contact.Role.choices}  # lazy labels
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 COLUMNS = [

@@ -326,8 +326,9 @@ def qualification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff console -------------------------------------------------------------------------
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 def _staff_only(perm: str) -> Callable[..., Any]:

@@ -55,8 +55,9 @@ VAC = ("VAC", None)
 UPDATE_TYPE_LABELS: dict[int, str] = {1: "订购", 2: "退订", 3: "点播", 4: "关系变更", 5: "号码变更"}
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 def _staff(request: HttpRequest, perm: str) -> None:

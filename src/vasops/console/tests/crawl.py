@@ -3,7 +3,8 @@
 Used by the label-coverage test (no code-shaped string in what a person reads) and the English
 coverage test (no Han character outside user data). ``visible_text`` keeps the text nodes a
 person reads (and the ``title``/``placeholder``/``aria-label`` attributes), without scripts,
-styles, form field values and the content of elements marked ``data-user-data``.
+styles, form field values, the content of elements marked ``data-user-data`` and of elements
+that declare their own language (``lang="zh-Hans"`` on the language switch).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class _Text(HTMLParser):
         if tag == "a" and a.get("href"):
             self.links.append(a["href"] or "")
         void = tag in {"br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"}
-        hidden = tag in HIDDEN or "data-user-data" in a
+        # user data marked as such, and text declared in its own language (the language switch's
+        # "中文" in English mode: ``lang="zh-Hans"``)
+        hidden = tag in HIDDEN or "data-user-data" in a or ("lang" in a and tag != "html")
         if not self._hidden and not hidden:
             for name in READ_ATTRS:
                 if a.get(name):
