@@ -17,3 +17,6 @@ urlpatterns = [
     path("catalog/", include("vasops.catalog.urls")),
     path("vac/", include("vasops.vac.urls")),
 ]
+
+# styled error pages in the platform's words (core/templates/403.html, 404.html, 500.html)
+handler403 = "vasops.core.views.permission_denied"

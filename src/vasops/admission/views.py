@@ -47,7 +47,7 @@ def _int(text: str | None) -> int:
 
 def _need(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
-        raise DjangoPermissionDenied
+        raise DjangoPermissionDenied(perm)  # the 403 page names the roles holding it
 
 
 def _crumbs(request: HttpRequest, app: Application | None = None, leaf: str | None = None) -> list[Any]:

@@ -260,7 +260,7 @@ class AuditLogView(ObjectListView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm("core.view_audit"):
-            raise DjangoPermissionDenied
+            raise DjangoPermissionDenied("core.view_audit")
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[AuditEvent]:
@@ -274,3 +274,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page: in words, which roles may open the page, and a way back.
+
+    The views raise ``PermissionDenied("app.codename", …)`` with the permissions they check; the
+    roles holding them come from the apps' permission lists (``core.roles``)."""
+    perms = [
+        str(a) for a in getattr(exception, "args", ()) if isinstance(a, str) and "." in a and " " not in a
+    ]
+    holders = roles.collect_role_permissions()
+    needed = [r for r, held in holders.items() if perms and all(p in held for p in perms)]
+    if perms and not needed:
+        needed = [r for r, held in holders.items() if any(p in held for p in perms)]
+    message = "" if perms else " ".join(str(a) for a in getattr(exception, "args", ()) if isinstance(a, str))
+    back = request.META.get("HTTP_REFERER", "")
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("home")
+    context = {
+        "roles_needed": [roles.ROLE_LABELS[r] for r in roles.ROLE_LABELS if r in needed],
+        "message": message,
+        "back": back,
+        "title": gettext("无权访问"),
+    }
+    return render(request, "403.html", context, status=403)

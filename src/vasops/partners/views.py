@@ -334,7 +334,7 @@ def _choices(enum: Any) -> list[tuple[str, Any]]:
 def _staff_only(perm: str) -> Callable[..., Any]:
     def check(request: HttpRequest) -> None:
         if not request.user.has_perm(perm):
-            raise DjangoPermissionDenied
+            raise DjangoPermissionDenied(perm)  # the 403 page names the roles holding it
 
     return check
 

@@ -43,7 +43,7 @@ def staff_perm(*perms: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(request.user.has_perm(p) for p in perms):
-                raise DjangoPermissionDenied
+                raise DjangoPermissionDenied(*perms)  # the 403 page names the roles holding them
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -29,6 +29,7 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str] = []
+        self.refs: list[str] = []  # every src/href/action: what the page loads or points to
         self._stack: list[tuple[str, bool]] = []
 
     @property
@@ -39,6 +40,9 @@ class _Text(HTMLParser):
         a = dict(attrs)
         if tag == "a" and a.get("href"):
             self.links.append(a["href"] or "")
+        for name in ("src", "href", "action", "data-src"):
+            if a.get(name):
+                self.refs.append(a[name] or "")
         void = tag in {"br", "img", "input", "meta", "link", "hr", "source", "col", "wbr"}
         # user data marked as such, and text declared in its own language (the language switch's
         # "中文" in English mode: ``lang="zh-Hans"``)
@@ -68,8 +72,20 @@ def read_page(html: str) -> tuple[str, list[str]]:
     return "\n".join(p.parts), p.links
 
 
-def crawl(client, start: str = "/", max_pages: int = 120) -> Iterable[tuple[str, int, str]]:  # type: ignore[no-untyped-def]
-    """Yield (path, status, visible text) for every same-site page reachable from ``start``."""
+OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//(?!testserver(?:[:/]|$)|127\.0\.0\.1|localhost)", re.I)
+
+
+def outside_refs(html: str) -> list[str]:
+    """The addresses on another host a page loads or links to (a CDN script, a font …);
+    ``mailto:``/``tel:`` and this site's own paths are not."""
+    p = _Text()
+    p.feed(html)
+    refs = p.refs + re.findall(r"url\(\s*['\"]?([^'\")]+)", html)
+    return [r for r in refs if OUTSIDE.match(r.strip())]
+
+
+def crawl(client, start: str = "/", max_pages: int = 120) -> Iterable[tuple[str, int, str, str]]:  # type: ignore[no-untyped-def]
+    """Yield (path, status, visible text, html) for every same-site page reachable from ``start``."""
     seen: set[str] = set()
     queue = deque([start])
     patterns: dict[str, int] = {}
@@ -89,8 +105,9 @@ def crawl(client, start: str = "/", max_pages: int = 120) -> Iterable[tuple[str,
         content_type = response.get("Content-Type", "")
         if "text/html" not in content_type:
             continue
-        text, links = read_page(response.content.decode())
-        yield path, response.status_code, text
+        html = response.content.decode()
+        text, links = read_page(html)
+        yield path, response.status_code, text, html
         for href in links:
             href = urldefrag(href)[0]
             if not href.startswith("/") or href.startswith("//") or SKIP.search(href):

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from vasops.console.tests import labels_check
-from vasops.console.tests.crawl import crawl
+from vasops.console.tests.crawl import crawl, outside_refs
 from vasops.core import clock, history, vocabulary
 from vasops.core.models import AuditEvent, User
 
@@ -56,15 +56,17 @@ def walk(client, username: str, lang: str) -> tuple[int, list[str]]:
         client.post("/i18n/setlang/", {"language": lang, "next": "/"})
     user_data = labels_check.user_data_strings()
     pages, problems = 0, []
-    for path, status, text in crawl(client, "/", max_pages=150):
+    for path, _status, text, html in crawl(client, "/", max_pages=150):
         pages += 1
         problems += [f"{username} {path}: {p}" for p in labels_check.problems(text, lang, user_data)]
+        # no page loads or points to another host (no CDN: the demo works offline)
+        problems += [f"{username} {path}: outside host {ref}" for ref in outside_refs(html)]
     client.logout()
     return pages, problems
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_page_of_the_demo_shows_a_code_to_anyone(client, demo):
+def test_no_page_of_the_demo_shows_a_code_to_anyone_nor_refers_to_another_host(client, demo):
     total, problems = 0, []
     for username in DEMO_USERS:
         pages, found = walk(client, username, "zh-hans")

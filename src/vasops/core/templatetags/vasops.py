@@ -81,9 +81,12 @@ def _visible_nav(audience: str, user: Any, user_roles: set[str]) -> list[tuple[A
         return cached
     entries = []
     for item in ui.collect_nav().get(audience, []):
-        if item.perm and not (user and user.has_perm(item.perm)):
+        needed = (item.perm,) if isinstance(item.perm, str) else (item.perm or ())
+        if needed and not (user and user.has_perms(needed)):
             continue
-        if item.role and item.role not in user_roles:
+        wanted = {item.role} if isinstance(item.role, str) else set(item.role or ())
+        superuser = authenticated and user.is_superuser
+        if wanted and not (wanted & user_roles or (superuser and audience == "console")):
             continue
         try:
             url = reverse(item.url_name)
