@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 # --- types --------------------------------------------------------------------------------
 DATA_CHANGE = "data_change"
@@ -17,11 +21,11 @@ APP_UPGRADE = "app_upgrade"
 OM_DATA_QUERY = "om_data_query"
 OM_COMPLAINT = "om_complaint"
 
-TYPES: list[tuple[str, str]] = [
-    (DATA_CHANGE, "数据变更"),
-    (APP_UPGRADE, "应用软件升级"),
-    (OM_DATA_QUERY, "运维数据查询"),
-    (OM_COMPLAINT, "运维投诉"),
+TYPES: list[tuple[str, Any]] = [
+    (DATA_CHANGE, _("数据变更")),
+    (APP_UPGRADE, _("应用软件升级")),
+    (OM_DATA_QUERY, _("运维数据查询")),
+    (OM_COMPLAINT, _("运维投诉")),
 ]
 TYPE_LABELS = dict(TYPES)
 # which types a partner user may raise (for their own partner)
@@ -31,7 +35,7 @@ SYSTEM_REQUIRED_TYPES: frozenset[str] = frozenset({DATA_CHANGE})
 
 NORMAL = "normal"
 EMERGENCY = "emergency"
-PRIORITIES: list[tuple[str, str]] = [(NORMAL, "普通"), (EMERGENCY, "紧急")]
+PRIORITIES: list[tuple[str, Any]] = [(NORMAL, _("普通")), (EMERGENCY, _("紧急"))]
 PRIORITY_LABELS = dict(PRIORITIES)
 
 # --- states -------------------------------------------------------------------------------
@@ -39,27 +43,27 @@ OPEN = "open"
 IN_PROGRESS = "in_progress"
 RESOLVED = "resolved"
 CLOSED = "closed"
-STATES: list[tuple[str, str]] = [
-    (OPEN, "待处理"),
-    (IN_PROGRESS, "处理中"),
-    (RESOLVED, "已解决"),
-    (CLOSED, "已关闭"),
+STATES: list[tuple[str, Any]] = [
+    (OPEN, _("待处理")),
+    (IN_PROGRESS, _("处理中")),
+    (RESOLVED, _("已解决")),
+    (CLOSED, _("已关闭")),
 ]
 ACTIVE_STATES: frozenset[str] = frozenset({OPEN, IN_PROGRESS})
 STATE_FAMILIES = {OPEN: "action", IN_PROGRESS: "waiting", RESOLVED: "done", CLOSED: "draft"}
 
 # --- VAS systems (one data-change work order per system plus IT) ----------------------------
-VAS_SYSTEMS: list[tuple[str, str]] = [
-    ("sms_gateway", "短信网关"),
-    ("mms_center", "彩信中心"),
-    ("wap_gateway", "WAP网关"),
-    ("ivr_platform", "IVR平台"),
-    ("vac", "VAC鉴权中心"),
-    ("kjava", "KJava平台"),
-    ("streaming", "流媒体平台"),
-    ("lbs", "定位平台"),
-    ("crbt", "炫铃平台"),
-    ("boss_it", "BOSS/IT 系统"),
+VAS_SYSTEMS: list[tuple[str, Any]] = [
+    ("sms_gateway", _("短信网关")),
+    ("mms_center", _("彩信中心")),
+    ("wap_gateway", _("WAP网关")),
+    ("ivr_platform", _("IVR平台")),
+    ("vac", _("VAC鉴权中心")),
+    ("kjava", _("KJava平台")),
+    ("streaming", _("流媒体平台")),
+    ("lbs", _("定位平台")),
+    ("crbt", _("炫铃平台")),
+    ("boss_it", _("BOSS/IT 系统")),
 ]
 SYSTEM_LABELS = dict(VAS_SYSTEMS)
 
@@ -67,7 +71,12 @@ SYSTEM_LABELS = dict(VAS_SYSTEMS)
 APPROVAL = "approval"
 NETWORK = "network"
 IMPLEMENTATION = "implementation"
-STAGE_LABELS = {APPROVAL: "审批", NETWORK: "网络公司处理", IMPLEMENTATION: "实施"}
+# stored with each stage (WorkOrderStage.label), so plain text; the pages translate it on display
+STAGE_LABELS = {
+    APPROVAL: gettext_noop("审批"),
+    NETWORK: gettext_noop("网络公司处理"),
+    IMPLEMENTATION: gettext_noop("实施"),
+}
 
 # role groups (core.roles names) that handle each stage
 GROUP_PRODUCT_STAFF = "product_staff"
@@ -140,10 +149,10 @@ SLA_CSS = {
 
 def remaining_text(remaining_working_days: int, *, overdue: bool) -> str:
     if overdue:
-        return "已超期"
+        return gettext("已超期")
     if remaining_working_days <= 0:
-        return "今日到期"
-    return f"剩余 {remaining_working_days} 个工作日"
+        return gettext("今日到期")
+    return gettext("剩余 %(days)s 个工作日") % {"days": remaining_working_days}
 
 
 def should_remind(remaining_working_days: int, *, overdue: bool, already_reminded: bool) -> bool:
