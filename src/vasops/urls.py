@@ -21,3 +21,6 @@ urlpatterns = [
     path("compliance/", include("vasops.compliance.urls")),
     path("complaints/", include("vasops.complaints.urls")),
 ]
+
+# styled error pages in the platform's words (core/templates/403.html, 404.html, 500.html)
+handler403 = "vasops.core.views.permission_denied"

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 from vasops.admission.errors import AdmissionError
 from vasops.catalog import rules as catalog_rules
@@ -164,12 +167,12 @@ def postponed_access_data_day(prep_month: dt.date) -> dt.date:
 # --- materials, products ----------------------------------------------------------------
 
 # attachment 1 湖北联通接入申请资料
-MATERIALS: list[tuple[str, str]] = [
-    ("business_plan", "商业计划书"),
-    ("technical_plan", "接入技术方案"),
-    ("product_guide", "业务介绍及用户操作指南"),
-    ("cooperation_application", "合作业务申请资料"),
-    ("access_form", "增值业务接入申请表"),
+MATERIALS: list[tuple[str, Any]] = [
+    ("business_plan", gettext_lazy("商业计划书")),
+    ("technical_plan", gettext_lazy("接入技术方案")),
+    ("product_guide", gettext_lazy("业务介绍及用户操作指南")),
+    ("cooperation_application", gettext_lazy("合作业务申请资料")),
+    ("access_form", gettext_lazy("增值业务接入申请表")),
 ]
 MATERIAL_LABELS = dict(MATERIALS)
 

@@ -14,9 +14,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vasops.admission import actions, forms, queries, rules
+from vasops.admission import actions, forms, next_steps, queries, rules
 from vasops.admission.models import Application
 from vasops.core import clock
 from vasops.core.errors import DomainError, NotFound
@@ -47,7 +48,7 @@ def _int(text: str | None) -> int:
 
 def _need(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
-        raise DjangoPermissionDenied
+        raise DjangoPermissionDenied(perm)  # the 403 page names the roles holding it
 
 
 def _crumbs(request: HttpRequest, app: Application | None = None, leaf: str | None = None) -> list[Any]:
@@ -92,7 +93,7 @@ def _material_rows(app: Application) -> list[tuple[str, Any]]:
 
 # --- lists ---------------------------------------------------------------------------------------
 
-_STATE_FILTER = Filter("state", "状态", Application.State.choices)
+_STATE_FILTER = Filter("state", gettext_lazy("状态"), Application.State.choices)
 
 
 _MONTHS_SQL = """
@@ -122,25 +123,30 @@ def _window_choices() -> list[tuple[str, str]]:
 class ApplicationListView(ObjectListView):
     """Console: every application, with filters and export."""
 
-    title = "准入申请"
+    title = gettext_lazy("准入申请")
     export_name = "admission-applications"
-    empty_text = "暂无准入申请。受理期（受理月 1–10 日）内合作伙伴提交后会出现在这里。"
+    empty_text = gettext_lazy("暂无准入申请。受理期（受理月 1–10 日）内合作伙伴提交后会出现在这里。")
     config = ListConfig(
         columns=[
-            Column("number", "申请编号", link=True, sort="number"),
-            Column("partner", "合作伙伴", accessor=lambda a: a.partner.name, sort="partner__name"),
-            Column("kind", "类型", accessor=lambda a: a.partner.get_kind_display()),
+            Column("number", gettext_lazy("申请编号"), link=True, sort="number"),
             Column(
-                "window_month", "受理月份", accessor=lambda a: f"{a.window_month:%Y-%m}", sort="window_month"
+                "partner", gettext_lazy("合作伙伴"), accessor=lambda a: a.partner.name, sort="partner__name"
             ),
-            Column("business_lines", "业务类别", accessor=lambda a: "、".join(a.line_names())),
-            Column("state", "状态", badge=True, sort="state"),
-            Column("submitted_at", "提交时间", sort="submitted_at"),
+            Column("kind", gettext_lazy("类型"), accessor=lambda a: a.partner.get_kind_display()),
+            Column(
+                "window_month",
+                gettext_lazy("受理月份"),
+                accessor=lambda a: f"{a.window_month:%Y-%m}",
+                sort="window_month",
+            ),
+            Column("business_lines", gettext_lazy("业务类别"), accessor=lambda a: "、".join(a.line_names())),
+            Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+            Column("submitted_at", gettext_lazy("提交时间"), sort="submitted_at"),
         ],
         filters=[
             _STATE_FILTER,
-            Filter("window_month", "受理月份", _window_choices),
-            Filter("kind", "类型", PartnerKind.choices, lookup="partner__kind"),
+            Filter("window_month", gettext_lazy("受理月份"), _window_choices),
+            Filter("kind", gettext_lazy("类型"), PartnerKind.choices, lookup="partner__kind"),
         ],
         search_fields=["number", "partner__name", "enterprise_code"],
         default_sort="-created_at",
@@ -159,18 +165,21 @@ class ApplicationListView(ObjectListView):
 class MyApplicationsView(ObjectListView):
     """Portal: the partner's own applications only."""
 
-    title = "我的准入申请"
+    title = gettext_lazy("我的准入申请")
     export_name = "my-admission-applications"
-    empty_text = "您还没有准入申请。受理期为受理月的 1–10 日。"
+    empty_text = gettext_lazy("您还没有准入申请。受理期为受理月的 1–10 日。")
     config = ListConfig(
         columns=[
-            Column("number", "申请编号", link=True, sort="number"),
+            Column("number", gettext_lazy("申请编号"), link=True, sort="number"),
             Column(
-                "window_month", "受理月份", accessor=lambda a: f"{a.window_month:%Y-%m}", sort="window_month"
+                "window_month",
+                gettext_lazy("受理月份"),
+                accessor=lambda a: f"{a.window_month:%Y-%m}",
+                sort="window_month",
             ),
-            Column("business_lines", "业务类别", accessor=lambda a: "、".join(a.line_names())),
-            Column("state", "状态", badge=True, sort="state"),
-            Column("created_at", "创建时间", sort="created_at"),
+            Column("business_lines", gettext_lazy("业务类别"), accessor=lambda a: "、".join(a.line_names())),
+            Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+            Column("created_at", gettext_lazy("创建时间"), sort="created_at"),
         ],
         filters=[_STATE_FILTER],
         search_fields=["number"],
@@ -230,11 +239,14 @@ def application_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已创建准入申请 {app.number}，请上传申请资料并填写产品申请表。")
             return redirect(app.get_absolute_url())
     ctx = {
-        "title": "新建准入申请",
+        "title": gettext("新建准入申请"),
         "form": form,
         "status": status,
         "existing": existing,
-        "breadcrumbs": [("我的准入申请", reverse("admission:my_applications")), ("新建", None)],
+        "breadcrumbs": [
+            (gettext("我的准入申请"), reverse("admission:my_applications")),
+            (gettext("新建"), None),
+        ],
     }
     return render(request, "admission/application_new.html", ctx)
 
@@ -251,7 +263,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, gettext("已保存。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "修改申请信息", "保存")
 
@@ -268,7 +280,7 @@ def application_materials(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "资料已上传。")
+            messages.success(request, gettext("资料已上传。"))
             return redirect("admission:application_materials", pk=app.pk)
     return _action_page(
         request,
@@ -291,7 +303,7 @@ def application_products(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         try:
             actions.remove_product(product, actor=request.user)
-            messages.success(request, "已删除产品。")
+            messages.success(request, gettext("已删除产品。"))
         except DomainError as exc:
             messages.error(request, exc.full_message)
         return redirect("admission:application_products", pk=app.pk)
@@ -310,7 +322,7 @@ def application_products(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "产品已添加。")
+            messages.success(request, gettext("产品已添加。"))
             return redirect("admission:application_products", pk=app.pk)
     return _action_page(
         request,
@@ -328,7 +340,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
     problems = queries.eligibility_problems(app)
     ctx = {
-        "title": "受理条件检查",
+        "title": gettext("受理条件检查"),
         "app": app,
         "problems": problems,
         "can_submit": "submit" in queries.available_actions(request.user, app),
@@ -346,7 +358,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.full_message)
         return redirect("admission:application_check", pk=app.pk)
-    messages.success(request, "申请已提交，等待初审。")
+    messages.success(request, gettext("申请已提交，等待初审。"))
     return redirect(app.get_absolute_url())
 
 
@@ -360,7 +372,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "申请已撤回。")
+            messages.success(request, gettext("申请已撤回。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "撤回申请", "确认撤回", danger=True)
 
@@ -375,7 +387,7 @@ def application_access_data(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "接入资料已提交，进入系统准备。")
+            messages.success(request, gettext("接入资料已提交，进入系统准备。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "提交接入资料", "提交", deadline=app.access_data_due_at)
 
@@ -392,11 +404,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except (ImportError, AttributeError):
         orders = []
     deadlines = list(queries.deadlines_of(app))
+    partner_side = queries.is_partner_side(request.user, app)
     ctx = {
         "title": f"准入申请 {app.number}",
         "app": app,
         "allowed": allowed,
-        "is_partner": queries.is_partner_side(request.user, app),
+        "is_partner": partner_side,
+        "next_steps": next_steps.steps_for(request.user, app, partner_side=partner_side),
+        "partner_next_step": rules.next_step(app.state) if partner_side else "",
         "lines": app.line_names(),
         "material_rows": _material_rows(app),
         "products": list(app.products.select_related("business_line")),
@@ -424,7 +439,7 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "初审结果已记录并通知合作伙伴。")
+            messages.success(request, gettext("初审结果已记录并通知合作伙伴。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "初审", "提交初审结论")
 
@@ -440,9 +455,19 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "准入决定已记录并通知合作伙伴。")
+            messages.success(request, gettext("准入决定已记录并通知合作伙伴。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "准入决定", "提交决定")
+    return _action_page(
+        request, app, form, "准入决定", "提交决定", review=_review_summary(app), deciding=True
+    )
+
+
+def _review_summary(app: Application) -> Any:
+    """The completed review meeting the decision rests on (its aggregate score), if any."""
+    meetings = getattr(app, "review_meetings", None)
+    if meetings is None:
+        return None
+    return meetings.filter(state="meeting_completed").order_by("-date", "-pk").first()
 
 
 def _system_choices() -> list[tuple[str, str]]:
@@ -480,7 +505,7 @@ def application_start_testing(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, "admission.manage_preparation")
     try:
         actions.start_access_testing(app, actor=request.user)
-        messages.success(request, "已进入接入测试。")
+        messages.success(request, gettext("已进入接入测试。"))
     except DomainError as exc:
         messages.error(request, exc.full_message)
     return redirect(app.get_absolute_url())
@@ -510,7 +535,7 @@ def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "测试结果已记录。")
+            messages.success(request, gettext("测试结果已记录。"))
             return redirect("admission:application_tests", pk=app.pk)
     return _action_page(
         request, app, form, "接入测试（附件4）", "记录结果", checklist=queries.access_checklist(app)
@@ -533,7 +558,7 @@ def application_paper(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "书面申请已登记。")
+            messages.success(request, gettext("书面申请已登记。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "登记正式书面申请（第三章 一、1）", "登记")
 
@@ -567,7 +592,7 @@ def application_open(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "已开通。")
+            messages.success(request, gettext("已开通。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "开通（附件5 开通资料）", "开通")
 
@@ -583,7 +608,7 @@ def application_contract(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "合同已登记。")
+            messages.success(request, gettext("合同已登记。"))
             return redirect(app.get_absolute_url())
     return _action_page(request, app, form, "签订合同（附件8）", "登记合同", multipart=True)
 
@@ -601,13 +626,13 @@ def admission_settings(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, "受理月份已保存。")
+            messages.success(request, gettext("受理月份已保存。"))
             return redirect("admission:settings")
     ctx = {
-        "title": "准入设置",
+        "title": gettext("准入设置"),
         "form": form,
         "status": queries.window_status(),
         "settings_obj": current,
-        "breadcrumbs": [("准入设置", None)],
+        "breadcrumbs": [(gettext("准入设置"), None)],
     }
     return render(request, "admission/settings.html", ctx)

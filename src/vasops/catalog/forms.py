@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from vasops.catalog.models import (
     BillingMode,
@@ -58,20 +59,27 @@ class ProductForm(StyledFormMixin, forms.Form):
     input_model = Product  # lengths and bounds of fields named like Product's (core.inputs)
 
     business_line = forms.ModelChoiceField(
-        label="业务线", queryset=BusinessLine.objects.filter(is_active=True), to_field_name="code"
+        label=gettext_lazy("业务线"),
+        queryset=BusinessLine.objects.filter(is_active=True),
+        to_field_name="code",
     )
-    name = forms.CharField(label="产品名称", max_length=255)
+    name = forms.CharField(label=gettext_lazy("产品名称"), max_length=255)
     access_number = forms.CharField(
-        label="业务接入号", max_length=21, help_text="贵公司分配的业务接入号，或在其后扩展的子号码。"
+        label=gettext_lazy("业务接入号"),
+        max_length=21,
+        help_text=gettext_lazy("贵公司分配的业务接入号，或在其后扩展的子号码。"),
     )
-    product_type = forms.ChoiceField(label="产品类型", choices=ProductType.choices)
-    billing_mode = forms.ChoiceField(label="计费方式", choices=BillingMode.choices)
-    fee = YuanField(label="资费（元）", help_text="包月为每月费用；按条/按次为单价；免费填 0。")
-    description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))
+    product_type = forms.ChoiceField(label=gettext_lazy("产品类型"), choices=ProductType.choices)
+    billing_mode = forms.ChoiceField(label=gettext_lazy("计费方式"), choices=BillingMode.choices)
+    fee = YuanField(
+        label=gettext_lazy("资费（元）"),
+        help_text=gettext_lazy("包月为每月费用；按条/按次为单价；免费填 0。"),
+    )
+    description = forms.CharField(label=gettext_lazy("产品描述"), widget=forms.Textarea(attrs={"rows": 4}))
     materials = MultipleFileField(
-        label="申报材料",
+        label=gettext_lazy("申报材料"),
         required=False,
-        help_text="附件2《新增产品申请资料》及业务介绍、资费说明等（PDF/Word/Excel/图片）。",
+        help_text=gettext_lazy("附件2《新增产品申请资料》及业务介绍、资费说明等（PDF/Word/Excel/图片）。"),
     )
 
     def __init__(self, *args: Any, line: BusinessLine | None = None, **kwargs: Any) -> None:
@@ -111,42 +119,62 @@ class ChangeRequestForm(StyledFormMixin, forms.Form):
         ProductChangeRequest  # lengths and bounds of fields named like ProductChangeRequest's (core.inputs)
     )
 
-    name = forms.CharField(label="产品名称", max_length=255)
-    description = forms.CharField(label="产品描述", widget=forms.Textarea(attrs={"rows": 4}))
+    name = forms.CharField(label=gettext_lazy("产品名称"), max_length=255)
+    description = forms.CharField(label=gettext_lazy("产品描述"), widget=forms.Textarea(attrs={"rows": 4}))
     fee = YuanField(
-        label="资费（元）", help_text="包月产品不得提价；按次/按条产品提价需按产品新增流程重新审核。"
+        label=gettext_lazy("资费（元）"),
+        help_text=gettext_lazy("包月产品不得提价；按次/按条产品提价需按产品新增流程重新审核。"),
     )
     effective_on = forms.DateField(
-        label="生效日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="最早为明天。"
+        label=gettext_lazy("生效日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("最早为明天。"),
     )
-    reason = forms.CharField(label="变更原因", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    materials = MultipleFileField(label="申报材料", required=False, help_text="附件3《变更产品申请资料》。")
+    reason = forms.CharField(
+        label=gettext_lazy("变更原因"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    materials = MultipleFileField(
+        label=gettext_lazy("申报材料"), required=False, help_text=gettext_lazy("附件3《变更产品申请资料》。")
+    )
 
 
 class ReviewForm(StyledFormMixin, forms.Form):
     decision = forms.ChoiceField(
-        label="审核结论", choices=[("approve", "通过"), ("return", "退回修改"), ("reject", "驳回")]
+        label=gettext_lazy("审核结论"),
+        choices=[
+            ("approve", gettext_lazy("通过")),
+            ("return", gettext_lazy("退回修改")),
+            ("reject", gettext_lazy("驳回")),
+        ],
     )
     product_code = forms.CharField(
-        label="产品代码",
+        label=gettext_lazy("产品代码"),
         max_length=10,
         required=False,
-        help_text="10 位：业务类型代码开头的 8 位业务代码 + 2 位序号。",
+        help_text=gettext_lazy("10 位：业务类型代码开头的 8 位业务代码 + 2 位序号。"),
     )
-    reason = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class BusinessLineForm(StyledFormMixin, forms.Form):
     input_model = BusinessLine  # lengths and bounds of fields named like BusinessLine's (core.inputs)
-    code = forms.CharField(label="代码", max_length=20)
-    name = forms.CharField(label="名称", max_length=50)
-    service_type = forms.CharField(label="业务类型代码", max_length=2, help_text="PRM 附录 A2，2 位数字。")
-    vas_systems = forms.MultipleChoiceField(label="涉及系统", choices=[], widget=forms.CheckboxSelectMultiple)
-    needs_channel = forms.BooleanField(
-        label="需要通道", required=False, help_text="产品提交审核时占用本业务线通道配额资源池的 1 个通道。"
+    code = forms.CharField(label=gettext_lazy("代码"), max_length=20)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=50)
+    service_type = forms.CharField(
+        label=gettext_lazy("业务类型代码"), max_length=2, help_text=gettext_lazy("PRM 附录 A2，2 位数字。")
     )
-    is_active = forms.BooleanField(label="启用", required=False, initial=True)
-    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
+    vas_systems = forms.MultipleChoiceField(
+        label=gettext_lazy("涉及系统"), choices=[], widget=forms.CheckboxSelectMultiple
+    )
+    needs_channel = forms.BooleanField(
+        label=gettext_lazy("需要通道"),
+        required=False,
+        help_text=gettext_lazy("产品提交审核时占用本业务线通道配额资源池的 1 个通道。"),
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+    sort_order = forms.IntegerField(label=gettext_lazy("排序"), min_value=0, initial=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,42 +184,42 @@ class BusinessLineForm(StyledFormMixin, forms.Form):
 
 
 class PoolForm(StyledFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="资源类型", choices=ResourcePool.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("资源类型"), choices=ResourcePool.Kind.choices)
     business_line = forms.ModelChoiceField(
-        label="业务线",
+        label=gettext_lazy("业务线"),
         queryset=BusinessLine.objects.all(),
         to_field_name="code",
         required=False,
-        help_text="通道配额与 E1 线路按业务线配置；企业代码与业务接入号留空。",
+        help_text=gettext_lazy("通道配额与 E1 线路按业务线配置；企业代码与业务接入号留空。"),
     )
-    name = forms.CharField(label="名称", max_length=100)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
     range_start = forms.CharField(
-        label="号段起",
+        label=gettext_lazy("号段起"),
         max_length=21,
         required=False,
-        help_text="企业代码与业务接入号：企业代码须为 44 开头的 8 位数字。",
+        help_text=gettext_lazy("企业代码与业务接入号：企业代码须为 44 开头的 8 位数字。"),
     )
-    range_end = forms.CharField(label="号段止", max_length=21, required=False)
+    range_end = forms.CharField(label=gettext_lazy("号段止"), max_length=21, required=False)
     explicit_numbers = forms.CharField(
-        label="指定号码",
+        label=gettext_lazy("指定号码"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="逗号或换行分隔。",
+        help_text=gettext_lazy("逗号或换行分隔。"),
     )
     capacity = forms.IntegerField(
-        label="容量",
+        label=gettext_lazy("容量"),
         min_value=0,
         initial=0,
-        help_text="通道数 / E1 线路数；号码类：最多可分配的号码数，0 表示号段内全部号码。",
+        help_text=gettext_lazy("通道数 / E1 线路数；号码类：最多可分配的号码数，0 表示号段内全部号码。"),
     )
-    note = forms.CharField(label="说明", max_length=500, required=False)
-    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=500, required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
 
 
 class AllocateForm(StyledFormMixin, forms.Form):
-    partner: forms.ModelChoiceField = forms.ModelChoiceField(label="合作伙伴", queryset=None)  # type: ignore[arg-type,type-arg,var-annotated]
-    quantity = forms.IntegerField(label="数量", min_value=1, initial=1)
-    reason = forms.CharField(label="说明", max_length=500, required=False)
+    partner: forms.ModelChoiceField = forms.ModelChoiceField(label=gettext_lazy("合作伙伴"), queryset=None)  # type: ignore[arg-type,type-arg,var-annotated]
+    quantity = forms.IntegerField(label=gettext_lazy("数量"), min_value=1, initial=1)
+    reason = forms.CharField(label=gettext_lazy("说明"), max_length=500, required=False)
 
     def __init__(self, *args: Any, number_pool: bool = False, **kwargs: Any) -> None:
         """``number_pool``: a pool of enterprise codes / access numbers gives one number at a time."""
@@ -204,9 +232,14 @@ class AllocateForm(StyledFormMixin, forms.Form):
 
 
 class ImportForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="Excel 文件", help_text="按模板填写的 .xlsx 文件；任一行有误则整批不导入。")
+    file = forms.FileField(
+        label=gettext_lazy("Excel 文件"),
+        help_text=gettext_lazy("按模板填写的 .xlsx 文件；任一行有误则整批不导入。"),
+    )
     already_live = forms.BooleanField(
-        label="已在网运行",
+        label=gettext_lazy("已在网运行"),
         required=False,
-        help_text="勾选：这些产品已在网络中上线，导入后直接为“已上线”并生成版本 1；不勾选：导入为草稿。",
+        help_text=gettext_lazy(
+            "勾选：这些产品已在网络中上线，导入后直接为“已上线”并生成版本 1；不勾选：导入为草稿。"
+        ),
     )

@@ -48,6 +48,7 @@ from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 from vasops.vac.models import ServiceBlock
+from django.utils.translation import gettext_lazy
 
 VIEW = queries.VIEW
 GRADE_LABELS = dict(Partner.CreditGrade.choices)
@@ -73,28 +74,28 @@ def _record_or_404(request: HttpRequest, pk: int) -> ViolationRecord:
 # --- lists -----------------------------------------------------------------------------------
 
 VIOLATION_COLUMNS = [
-    Column("number", "编号", link=True, sort="number"),
-    Column("partner__name", "合作伙伴"),
-    Column("product__name", "产品"),
-    Column("violation_type__name", "违约类型"),
-    Column("violation_type__grade", "等级", accessor=lambda r: r.violation_type.get_grade_display()),
-    Column("state", "状态", badge=True, sort="state"),
-    Column("appeal_due", "申诉截止", sort="appeal_due"),
-    Column("points_deducted", "扣分"),
-    Column("penalty_fen", "违约金（元）", accessor=lambda r: f"{r.penalty_fen / 100:.2f}"),
-    Column("created_at", "登记时间", sort="created_at"),
+    Column("number", gettext_lazy("编号"), link=True, sort="number"),
+    Column("partner__name", gettext_lazy("合作伙伴")),
+    Column("product__name", gettext_lazy("产品")),
+    Column("violation_type__name", gettext_lazy("违约类型")),
+    Column("violation_type__grade", gettext_lazy("等级"), accessor=lambda r: r.violation_type.get_grade_display()),
+    Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+    Column("appeal_due", gettext_lazy("申诉截止"), sort="appeal_due"),
+    Column("points_deducted", gettext_lazy("扣分")),
+    Column("penalty_fen", gettext_lazy("违约金（元）"), accessor=lambda r: f"{r.penalty_fen / 100:.2f}"),
+    Column("created_at", gettext_lazy("登记时间"), sort="created_at"),
 ]
 
 
 @method_decorator(login_required, name="dispatch")
 class ViolationListView(ObjectListView):
-    title = "违约记录"
+    title = gettext_lazy("违约记录")
     export_name = "violations"
     config = ListConfig(
         columns=VIOLATION_COLUMNS,
         filters=[
-            Filter("state", "状态", ViolationRecord.State.choices),
-            Filter("grade", "等级", Grade.choices, lookup="violation_type__grade"),
+            Filter("state", gettext_lazy("状态"), ViolationRecord.State.choices),
+            Filter("grade", gettext_lazy("等级"), Grade.choices, lookup="violation_type__grade"),
         ],
         search_fields=["number", "partner__name", "summary"],
         default_sort="-created_at",
@@ -118,12 +119,12 @@ class ViolationListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class MyViolationsView(ObjectListView):
-    title = "我的违约记录"
+    title = gettext_lazy("我的违约记录")
     export_name = "my-violations"
-    empty_text = "贵司没有违约记录。"
+    empty_text = gettext_lazy("贵司没有违约记录。")
     config = ListConfig(
         columns=[c for c in VIOLATION_COLUMNS if c.name != "partner__name"],
-        filters=[Filter("state", "状态", ViolationRecord.State.choices)],
+        filters=[Filter("state", gettext_lazy("状态"), ViolationRecord.State.choices)],
         search_fields=["number", "summary"],
         default_sort="-created_at",
     )
@@ -150,21 +151,21 @@ def _block_state(b: ServiceBlock) -> str:
 
 @method_decorator(login_required, name="dispatch")
 class BlockListView(ObjectListView):
-    title = "业务屏蔽"
+    title = gettext_lazy("业务屏蔽")
     export_name = "service-blocks"
     config = ListConfig(
         columns=[
-            Column("partner__name", "合作伙伴"),
-            Column("scope", "范围"),
-            Column("product__name", "产品"),
-            Column("business_line__name", "业务线"),
-            Column("reason", "原因"),
-            Column("starts_at", "屏蔽时间", sort="starts_at"),
-            Column("ends_at", "到期时间"),
-            Column("state", "状态", accessor=_block_state),
-            Column("lift", "解除", accessor=lambda b: _("解除") if b.lifted_at is None else "", link=True),
+            Column("partner__name", gettext_lazy("合作伙伴")),
+            Column("scope", gettext_lazy("范围")),
+            Column("product__name", gettext_lazy("产品")),
+            Column("business_line__name", gettext_lazy("业务线")),
+            Column("reason", gettext_lazy("原因")),
+            Column("starts_at", gettext_lazy("屏蔽时间"), sort="starts_at"),
+            Column("ends_at", gettext_lazy("到期时间")),
+            Column("state", gettext_lazy("状态"), accessor=_block_state),
+            Column("lift", gettext_lazy("解除"), accessor=lambda b: _("解除") if b.lifted_at is None else "", link=True),
         ],
-        filters=[Filter("scope", "范围", ServiceBlock.Scope.choices)],
+        filters=[Filter("scope", gettext_lazy("范围"), ServiceBlock.Scope.choices)],
         search_fields=["partner__name", "reason", "product__name"],
         default_sort="-starts_at",
     )
@@ -192,20 +193,20 @@ class BlockListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class ViolationTypeListView(ObjectListView):
-    title = "违约类型"
+    title = gettext_lazy("违约类型")
     export_name = "violation-types"
     config = ListConfig(
         columns=[
-            Column("code", "代码", link=True, sort="code"),
-            Column("version", "版本"),
-            Column("name", "名称"),
-            Column("grade", "等级"),
-            Column("points", "扣信用分"),
-            Column("penalty_fen", "违约金（元）", accessor=lambda t: f"{t.penalty_fen / 100:.2f}"),
-            Column("consequence", "处理措施"),
-            Column("is_active", "启用"),
+            Column("code", gettext_lazy("代码"), link=True, sort="code"),
+            Column("version", gettext_lazy("版本")),
+            Column("name", gettext_lazy("名称")),
+            Column("grade", gettext_lazy("等级")),
+            Column("points", gettext_lazy("扣信用分")),
+            Column("penalty_fen", gettext_lazy("违约金（元）"), accessor=lambda t: f"{t.penalty_fen / 100:.2f}"),
+            Column("consequence", gettext_lazy("处理措施")),
+            Column("is_active", gettext_lazy("启用")),
         ],
-        filters=[Filter("grade", "等级", Grade.choices)],
+        filters=[Filter("grade", gettext_lazy("等级"), Grade.choices)],
         search_fields=["code", "name"],
         default_sort="code",
     )
@@ -231,16 +232,16 @@ class ViolationTypeListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class CreditListView(ObjectListView):
-    title = "信用等级"
+    title = gettext_lazy("信用等级")
     export_name = "credit-grades"
     config = ListConfig(
         columns=[
-            Column("name", "合作伙伴", link=True, sort="name"),
-            Column("state", "状态", badge=True),
-            Column("credit_grade", "信用等级", sort="credit_grade"),
-            Column("points", "本年度积分", accessor=lambda p: current_points(p)[0]),
+            Column("name", gettext_lazy("合作伙伴"), link=True, sort="name"),
+            Column("state", gettext_lazy("状态"), badge=True),
+            Column("credit_grade", gettext_lazy("信用等级"), sort="credit_grade"),
+            Column("points", gettext_lazy("本年度积分"), accessor=lambda p: current_points(p)[0]),
         ],
-        filters=[Filter("credit_grade", "信用等级", Partner.CreditGrade.choices)],
+        filters=[Filter("credit_grade", gettext_lazy("信用等级"), Partner.CreditGrade.choices)],
         search_fields=["name"],
         default_sort="name",
     )

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.admission import queries as admission_queries
 from vasops.admission.models import Application
@@ -105,7 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
         is_current=True, valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=30)
     ).select_related("partner")
     ctx = {
-        "title": "待办首页",
+        "title": gettext("待办首页"),
         "today": today,
         "window": admission_queries.window_status(today),
         "cards": cards,
@@ -153,5 +154,10 @@ def demo_clock(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/demo_clock.html",
-        {"form": form, "title": "演示时钟", "today": clock.today(), "breadcrumbs": [("演示时钟", None)]},
+        {
+            "form": form,
+            "title": gettext("演示时钟"),
+            "today": clock.today(),
+            "breadcrumbs": [(gettext("演示时钟"), None)],
+        },
     )

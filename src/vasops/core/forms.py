@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from vasops.core.inputs import InputPolicyMixin
 
@@ -27,10 +28,12 @@ class StyledFormMixin(InputPolicyMixin):
 
 class OtpForm(StyledFormMixin, forms.Form):
     token = forms.CharField(
-        label="动态验证码",
+        label=gettext_lazy("动态验证码"),
         min_length=6,
         max_length=6,
-        help_text="打开身份验证器应用（如 Google Authenticator、Microsoft Authenticator），输入 6 位数字。",
+        help_text=gettext_lazy(
+            "打开身份验证器应用（如 Google Authenticator、Microsoft Authenticator），输入 6 位数字。"
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -38,13 +41,15 @@ class OtpForm(StyledFormMixin, forms.Form):
 
 
 class CalendarDayForm(StyledFormMixin, forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     is_working_day = forms.TypedChoiceField(
-        label="类型",
-        choices=[("1", "工作日（含调休上班）"), ("0", "休息日（含法定节假日）")],
+        label=gettext_lazy("类型"),
+        choices=[("1", gettext_lazy("工作日（含调休上班）")), ("0", gettext_lazy("休息日（含法定节假日）"))],
         coerce=lambda v: v == "1",
     )
-    note = forms.CharField(label="说明", max_length=100, required=False)
+    note = forms.CharField(label=gettext_lazy("说明"), max_length=100, required=False)
     reason = forms.CharField(
-        label="修改原因", max_length=500, help_text="例如：国务院办公厅 2027 年放假安排通知。"
+        label=gettext_lazy("修改原因"),
+        max_length=500,
+        help_text=gettext_lazy("例如：国务院办公厅 2027 年放假安排通知。"),
     )

@@ -21,13 +21,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.generic import TemplateView
 
 from vasops.core import clock, inputs, ui
+
+StrOrPromise = str | Promise  # a label: text, or a lazy translation read in the request's language
 
 # a search term or filter value longer than this matches nothing (and is not sent to the database)
 MAX_PARAM_LENGTH = 200
@@ -77,7 +80,7 @@ def _display(obj: Any, field: Any) -> Any:
 @dataclass
 class Column:
     name: str
-    label: str
+    label: StrOrPromise
     accessor: Callable[[Any], Any] | None = None
     link: bool = False
     sort: str | None = None  # ORM field to order by; None = not sortable
@@ -111,7 +114,7 @@ class Column:
 @dataclass
 class Filter:
     name: str
-    label: str
+    label: StrOrPromise
     # (value, label) pairs; labels may be lazy translations (``Model.State.choices``).
     choices: Sequence[tuple[str, Any]] | Callable[[], Sequence[tuple[str, Any]]]
     lookup: str | None = None
@@ -129,7 +132,10 @@ class ListConfig:
 
 
 def _render_value(value: Any) -> str:
-    """``{{ value }}`` as the template engine prints it (local time, localisation, escaping)."""
+    """``{{ value }}`` as the template engine prints it (local time, localisation, escaping);
+    a yes/no value in words."""
+    if isinstance(value, bool):
+        return conditional_escape(gettext("是") if value else gettext("否"))
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
 
@@ -154,7 +160,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return str(value)
 
 
@@ -206,10 +212,10 @@ class ObjectListView(TemplateView):
     ``empty_text`` / ``empty_action`` tell the user what to do next when there is nothing."""
 
     template_name = "core/list.html"
-    title = ""
+    title: StrOrPromise = ""
     config: ListConfig
     paginate_by = 25
-    empty_text = "暂无数据。"
+    empty_text: StrOrPromise = gettext_lazy("暂无数据。")
     empty_action: tuple[str, str] | None = None  # (label, url)
     create_url: tuple[str, str] | None = None
     export_name = "export"
@@ -282,7 +288,7 @@ class ObjectListView(TemplateView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         ctx.update(
-            title=gettext(self.title) if self.title else self.title,
+            title=gettext(str(self.title)) if self.title else self.title,
             page_obj=page,
             total=paginator.count,
             total_is_estimate=estimate is not None,
@@ -321,7 +327,7 @@ class ObjectListView(TemplateView):
             from openpyxl import Workbook
 
             wb = Workbook(write_only=True)
-            sheet = excel_safe("".join("_" if ch in "[]:*?/\\" else ch for ch in self.title))[:31]
+            sheet = excel_safe("".join("_" if ch in "[]:*?/\\" else ch for ch in str(self.title)))[:31]
             ws = wb.create_sheet(sheet or "export")
             ws.append([export_cell(h) for h in header])
             for obj in qs.iterator(chunk_size=2000):

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +23,16 @@ CS_AGENT = "cs_agent"
 AUDITOR = "auditor"
 DEPARTMENT_HEAD = "department_head"
 
-ROLE_LABELS: dict[str, str] = {
-    PARTNER_ADMIN: "合作伙伴管理员",
-    PARTNER_USER: "合作伙伴用户",
-    PRODUCT_STAFF: "产品创新部",
-    EXPERT: "评审专家",
-    OM_ENGINEER: "运维工程师",
-    FINANCE: "结算",
-    CS_AGENT: "客服",
-    AUDITOR: "审计（只读）",
-    DEPARTMENT_HEAD: "部门负责人",
+ROLE_LABELS: dict[str, Any] = {
+    PARTNER_ADMIN: _("合作伙伴管理员"),
+    PARTNER_USER: _("合作伙伴用户"),
+    PRODUCT_STAFF: _("产品创新部"),
+    EXPERT: _("评审专家"),
+    OM_ENGINEER: _("运维工程师"),
+    FINANCE: _("结算"),
+    CS_AGENT: _("客服"),
+    AUDITOR: _("审计（只读）"),
+    DEPARTMENT_HEAD: _("部门负责人"),
 }
 STAFF_ROLES = {PRODUCT_STAFF, OM_ENGINEER, FINANCE, CS_AGENT, AUDITOR, DEPARTMENT_HEAD}
 PARTNER_ROLES = {PARTNER_ADMIN, PARTNER_USER}

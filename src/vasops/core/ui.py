@@ -32,8 +32,8 @@ def badge_class(state: str) -> str:
 class NavItem:
     label: str
     url_name: str
-    perm: str | None = None  # shown only to users holding it
-    role: str | None = None  # or only to users in this role group
+    perm: str | tuple[str, ...] | None = None  # shown only to users holding it (all of them)
+    role: str | tuple[str, ...] | None = None  # or only to users in this role group (any of them)
     section: str = ""
 
 

@@ -14,10 +14,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vasops.core import actions, calendar, clock, documents, notify, roles
+from vasops.core import actions, calendar, clock, documents, history, notify, roles, vocabulary
 from vasops.core.errors import DomainError
 from vasops.core.forms import CalendarDayForm, OtpForm
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
@@ -68,7 +69,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_safe_next(request) or "home")
         form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")
-    ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": "两步验证"}
+    ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": gettext("两步验证")}
     if enrolling:
         import qrcode
         import qrcode.image.svg
@@ -115,7 +116,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
-        request, "core/inbox.html", {"page_obj": page, "title": "消息", "breadcrumbs": [("消息", None)]}
+        request,
+        "core/inbox.html",
+        {"page_obj": page, "title": gettext("消息"), "breadcrumbs": [(gettext("消息"), None)]},
     )
 
 
@@ -204,7 +207,7 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
         "seeded": bool(rows),
         "form": form,
         "missing_next": calendar.missing_next_year(),
-        "breadcrumbs": [("工作日历", None)],
+        "breadcrumbs": [(gettext("工作日历"), None)],
     }
     return render(request, "core/calendar.html", ctx)
 
@@ -216,31 +219,38 @@ def _audited_model_choices() -> list[tuple[str, str]]:
 
     return sorted(
         (
-            f"{m._meta.app_label}.{m._meta.model_name}",
-            f"{m._meta.verbose_name}（{m._meta.app_label}.{m._meta.model_name}）",
-        )
-        for m in django_apps.get_models()
-        if m.__module__.startswith("vasops.")
+            (f"{m._meta.app_label}.{m._meta.model_name}", history.model_label(m._meta.label_lower))
+            for m in django_apps.get_models()
+            if m.__module__.startswith("vasops.")
+        ),
+        key=lambda choice: str(choice[1]),
     )
 
 
 class AuditLogView(ObjectListView):
-    title = "审计日志"
+    title = gettext_lazy("审计日志")
     export_name = "audit"
     config = ListConfig(
         columns=[
-            Column("at", "时间", sort="at"),
-            Column("actor_label", "操作人"),
-            Column("action", "动作", sort="action"),
-            Column("object_type", "对象类型"),
-            Column("object_id", "对象编号"),
-            Column("reason", "原因"),
+            Column("at", gettext_lazy("时间"), sort="at"),
+            Column("actor_label", gettext_lazy("操作人"), accessor=history.actor_text),
+            Column(
+                "action",
+                gettext_lazy("动作"),
+                accessor=lambda e: vocabulary.event_label(e.action),
+                sort="action",
+            ),
+            Column(
+                "object_type", gettext_lazy("对象类型"), accessor=lambda e: history.model_label(e.object_type)
+            ),
+            Column("object_id", gettext_lazy("对象编号")),
+            Column("reason", gettext_lazy("原因")),
             Column("ip", "IP"),
         ],
         filters=[
             Filter(
                 "object_type",
-                "对象类型",
+                gettext_lazy("对象类型"),
                 lambda: _audited_model_choices(),
             )
         ],
@@ -250,7 +260,7 @@ class AuditLogView(ObjectListView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm("core.view_audit"):
-            raise DjangoPermissionDenied
+            raise DjangoPermissionDenied("core.view_audit")
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[AuditEvent]:
@@ -264,3 +274,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page: in words, which roles may open the page, and a way back.
+
+    The views raise ``PermissionDenied("app.codename", …)`` with the permissions they check; the
+    roles holding them come from the apps' permission lists (``core.roles``)."""
+    perms = [
+        str(a) for a in getattr(exception, "args", ()) if isinstance(a, str) and "." in a and " " not in a
+    ]
+    holders = roles.collect_role_permissions()
+    needed = [r for r, held in holders.items() if perms and all(p in held for p in perms)]
+    if perms and not needed:
+        needed = [r for r, held in holders.items() if any(p in held for p in perms)]
+    message = "" if perms else " ".join(str(a) for a in getattr(exception, "args", ()) if isinstance(a, str))
+    back = request.META.get("HTTP_REFERER", "")
+    if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("home")
+    context = {
+        "roles_needed": [roles.ROLE_LABELS[r] for r in roles.ROLE_LABELS if r in needed],
+        "message": message,
+        "back": back,
+        "title": gettext("无权访问"),
+    }
+    return render(request, "403.html", context, status=403)

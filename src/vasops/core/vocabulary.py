@@ -18,9 +18,11 @@ from __future__ import annotations
 import importlib
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext
 
 
 class ErrorCode(StrEnum):
@@ -63,13 +65,68 @@ def event_enums() -> tuple[type[EventType], ...]:
 
 
 @cache
-def event_labels() -> dict[str, str]:
-    return {member.value: str(member.label) for enum in event_enums() for member in enum}
+def event_labels() -> dict[str, Any]:
+    """code -> label (a lazy translation: read in the language of the request)."""
+    return {member.value: member.label for enum in event_enums() for member in enum}
 
 
 def event_label(code: str) -> str:
     """The words for a stored audit action code; the code itself when no app declares it."""
-    return event_labels().get(code, code)
+    label = event_labels().get(code)
+    return str(label) if label is not None else code
+
+
+@cache
+def _code_label_table() -> dict[str, Any]:
+    """Every other code a person may meet (document kinds, material kinds, test cases, roles …):
+    each app may have ``labels.py`` with ``CODE_LABELS`` (a dict code -> lazy label) or a
+    ``code_labels()`` function answering one."""
+    table: dict[str, Any] = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("vasops."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.labels")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.labels":
+                raise
+            continue
+        if hasattr(module, "code_labels"):
+            table.update(module.code_labels())
+        table.update(getattr(module, "CODE_LABELS", {}))
+    return table
+
+
+@cache
+def _choice_table() -> dict[str, Any]:
+    """value -> label of every choices field of the project's models, where the value means
+    one thing only (a value two fields label differently is left out)."""
+    table: dict[str, Any] = {}
+    ambiguous: set[str] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("vasops."):
+            continue
+        for f in model._meta.get_fields():
+            for value, label in getattr(f, "flatchoices", None) or []:
+                key = str(value)
+                if key in table and str(table[key]) != str(label):
+                    ambiguous.add(key)
+                table.setdefault(key, label)
+    return {k: v for k, v in table.items() if k not in ambiguous}
+
+
+def code_label(code: Any, default: str | None = None) -> str:
+    """The words for any code the platform stores and shows (an audit action, a document kind,
+    a role, a test case …); ``default`` (or the code itself) when nothing declares it."""
+    key = str(code)
+    label = event_labels().get(key)
+    if label is None:
+        label = _code_label_table().get(key)
+    if label is None:
+        label = _choice_table().get(key)
+    if label is None:
+        return key if default is None else default
+    return gettext(str(label))
 
 
 def is_error_code(code: str) -> bool:

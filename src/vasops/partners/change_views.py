@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import ui
 from vasops.core.errors import DomainError
@@ -46,27 +47,28 @@ FIELD_LABELS = {
     "legal_representative": "法定代表人",
     "address": "地址",
 }
-ROLE_LABELS = {str(v): str(label) for v, label in Contact.Role.choices}
+ROLE_LABELS = {str(v): label for v, label in Contact.Role.choices}  # lazy labels
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 COLUMNS = [
-    Column("number", "申请编号", link=True, sort="number"),
-    Column("partner", "合作伙伴", sort="partner__name"),
-    Column("kind", "变更类型", sort="kind"),
-    Column("state", "状态", sort="state", badge=True),
-    Column("submitted_by", "申请人"),
-    Column("first_approver", "初审人"),
-    Column("second_approver", "复核人"),
-    Column("effective_from", "生效日期", sort="effective_from"),
-    Column("created_at", "提交时间", sort="created_at"),
+    Column("number", gettext_lazy("申请编号"), link=True, sort="number"),
+    Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+    Column("kind", gettext_lazy("变更类型"), sort="kind"),
+    Column("state", gettext_lazy("状态"), sort="state", badge=True),
+    Column("submitted_by", gettext_lazy("申请人")),
+    Column("first_approver", gettext_lazy("初审人")),
+    Column("second_approver", gettext_lazy("复核人")),
+    Column("effective_from", gettext_lazy("生效日期"), sort="effective_from"),
+    Column("created_at", gettext_lazy("提交时间"), sort="created_at"),
 ]
 FILTERS = [
-    Filter("kind", "变更类型", _choices(ChangeKind)),
-    Filter("state", "状态", _choices(PartnerChangeRequest.State)),
+    Filter("kind", gettext_lazy("变更类型"), _choices(ChangeKind)),
+    Filter("state", gettext_lazy("状态"), _choices(PartnerChangeRequest.State)),
 ]
 
 
@@ -74,9 +76,9 @@ FILTERS = [
 class ChangeQueueView(ObjectListView):
     """Console review queue."""
 
-    title = "基本信息变更审核"
+    title = gettext_lazy("基本信息变更审核")
     export_name = "partner-changes"
-    empty_text = "没有变更申请。合作伙伴在门户“变更申请”中提交后会出现在这里。"
+    empty_text = gettext_lazy("没有变更申请。合作伙伴在门户“变更申请”中提交后会出现在这里。")
     config = ListConfig(
         columns=COLUMNS,
         filters=FILTERS,
@@ -97,9 +99,11 @@ class ChangeQueueView(ObjectListView):
 class MyChangeListView(ObjectListView):
     """Portal: the partner's own change requests."""
 
-    title = "变更申请"
+    title = gettext_lazy("变更申请")
     export_name = "my-changes"
-    empty_text = "还没有变更申请。已准入的企业变更联系人、客服热线、银行账户或企业名称/地址，须在此提交申请。"
+    empty_text = gettext_lazy(
+        "还没有变更申请。已准入的企业变更联系人、客服热线、银行账户或企业名称/地址，须在此提交申请。"
+    )
     config = ListConfig(
         columns=[c for c in COLUMNS if c.name != "partner"],
         filters=FILTERS,
@@ -154,8 +158,8 @@ def change_new(request: HttpRequest) -> HttpResponse:
             request,
             "partners/change/choose.html",
             {
-                "title": "提交变更申请",
-                "breadcrumbs": [*crumbs, ("提交", None)],
+                "title": gettext("提交变更申请"),
+                "breadcrumbs": [*crumbs, (gettext("提交"), None)],
                 "kinds": _choices(ChangeKind),
             },
         )
@@ -230,7 +234,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 form.add_error("reason" if exc.field == "reason" else None, exc.full_message)
             else:
-                messages.success(request, "已处理。")
+                messages.success(request, gettext("已处理。"))
                 return redirect(cr.get_absolute_url())
     partner_side = queries.partner_of(request.user) is not None
     crumbs: list[tuple[str, str | None]] = (

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners import rules
@@ -29,16 +30,20 @@ HOTLINE_HELP = (
 
 
 class UserFieldsMixin(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150, help_text="用于登录，字母、数字或 @.+-_")
-    password = forms.CharField(
-        label="密码",
-        widget=forms.PasswordInput(render_value=True),
-        help_text="至少 8 位，不能全是数字，不能太常见。",
+    username = forms.CharField(
+        label=gettext_lazy("用户名"), max_length=150, help_text=gettext_lazy("用于登录，字母、数字或 @.+-_")
     )
-    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(render_value=True))
-    display_name = forms.CharField(label="姓名", max_length=100)
-    email = forms.EmailField(label="邮箱", help_text="用于接收审核结果和到期提醒。")
-    phone = forms.CharField(label="手机", max_length=20, required=False)
+    password = forms.CharField(
+        label=gettext_lazy("密码"),
+        widget=forms.PasswordInput(render_value=True),
+        help_text=gettext_lazy("至少 8 位，不能全是数字，不能太常见。"),
+    )
+    password2 = forms.CharField(label=gettext_lazy("确认密码"), widget=forms.PasswordInput(render_value=True))
+    display_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
+    email = forms.EmailField(
+        label=gettext_lazy("邮箱"), help_text=gettext_lazy("用于接收审核结果和到期提醒。")
+    )
+    phone = forms.CharField(label=gettext_lazy("手机"), max_length=20, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -49,15 +54,24 @@ class UserFieldsMixin(forms.Form):
 
 class RegistrationForm(StyledFormMixin, UserFieldsMixin):
     input_model = Partner  # lengths and bounds of fields named like Partner's (core.inputs)
-    name = forms.CharField(label="企业名称", max_length=200, help_text="与营业执照一致。")
-    kind = forms.ChoiceField(label="合作伙伴类型", choices=PartnerKind.choices, widget=forms.RadioSelect)
-    locality = forms.ChoiceField(label="属地", choices=Locality.choices, widget=forms.RadioSelect)
-    credit_code = forms.CharField(
-        label="统一社会信用代码", min_length=18, max_length=18, help_text="18 位，见营业执照。"
+    name = forms.CharField(
+        label=gettext_lazy("企业名称"), max_length=200, help_text=gettext_lazy("与营业执照一致。")
     )
-    legal_representative = forms.CharField(label="法定代表人", max_length=50)
-    address = forms.CharField(label="地址", max_length=300)
-    cs_hotline = forms.CharField(label="客服热线", max_length=20, help_text=HOTLINE_HELP)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("合作伙伴类型"), choices=PartnerKind.choices, widget=forms.RadioSelect
+    )
+    locality = forms.ChoiceField(
+        label=gettext_lazy("属地"), choices=Locality.choices, widget=forms.RadioSelect
+    )
+    credit_code = forms.CharField(
+        label=gettext_lazy("统一社会信用代码"),
+        min_length=18,
+        max_length=18,
+        help_text=gettext_lazy("18 位，见营业执照。"),
+    )
+    legal_representative = forms.CharField(label=gettext_lazy("法定代表人"), max_length=50)
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=300)
+    cs_hotline = forms.CharField(label=gettext_lazy("客服热线"), max_length=20, help_text=HOTLINE_HELP)
 
     field_order = [
         "name",
@@ -95,58 +109,79 @@ class AddUserForm(StyledFormMixin, UserFieldsMixin):
 
 
 class ProfileForm(StyledFormMixin, forms.Form):
-    legal_representative = forms.CharField(label="法定代表人", max_length=50)
-    address = forms.CharField(label="地址", max_length=300)
+    legal_representative = forms.CharField(label=gettext_lazy("法定代表人"), max_length=50)
+    address = forms.CharField(label=gettext_lazy("地址"), max_length=300)
 
 
 class HotlineForm(StyledFormMixin, forms.Form):
     input_model = Partner  # lengths and bounds of fields named like Partner's (core.inputs)
-    cs_hotline = forms.CharField(label="客服热线", max_length=20, help_text=HOTLINE_HELP)
+    cs_hotline = forms.CharField(label=gettext_lazy("客服热线"), max_length=20, help_text=HOTLINE_HELP)
 
 
 class ContactForm(StyledFormMixin, forms.Form):
     input_model = Contact  # lengths and bounds of fields named like Contact's (core.inputs)
-    role = forms.ChoiceField(label="联系人类型", choices=Contact.Role.choices)
-    name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.CharField(label="电话", max_length=20)
-    email = forms.EmailField(label="邮箱")
+    role = forms.ChoiceField(label=gettext_lazy("联系人类型"), choices=Contact.Role.choices)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    phone = forms.CharField(label=gettext_lazy("电话"), max_length=20)
+    email = forms.EmailField(label=gettext_lazy("邮箱"))
 
 
 class BankAccountForm(StyledFormMixin, forms.Form):
     input_model = BankAccount  # lengths and bounds of fields named like BankAccount's (core.inputs)
-    bank_name = forms.CharField(label="开户行", max_length=100, help_text="例如：中国工商银行武汉洪山支行")
-    account_name = forms.CharField(label="户名", max_length=200, help_text="须与企业名称一致。")
-    account_number = forms.CharField(label="账号", max_length=40)
+    bank_name = forms.CharField(
+        label=gettext_lazy("开户行"), max_length=100, help_text=gettext_lazy("例如：中国工商银行武汉洪山支行")
+    )
+    account_name = forms.CharField(
+        label=gettext_lazy("户名"), max_length=200, help_text=gettext_lazy("须与企业名称一致。")
+    )
+    account_number = forms.CharField(label=gettext_lazy("账号"), max_length=40)
 
 
 class QualificationForm(StyledFormMixin, forms.Form):
     input_model = Qualification  # lengths and bounds of fields named like Qualification's (core.inputs)
-    kind = forms.ChoiceField(label="资质类型", choices=QualificationKind.choices)
-    number = forms.CharField(label="证书编号", max_length=100)
-    issuer = forms.CharField(label="发证机关", max_length=200)
-    valid_from = forms.DateField(label="有效期自", widget=DATE)
-    valid_until = forms.DateField(label="有效期至", widget=DATE, required=False, help_text="长期有效可留空。")
-    annual_inspection_date = forms.DateField(label="年检日期", widget=DATE, required=False)
-    scan = forms.FileField(label="证书扫描件", help_text="PDF、PNG 或 JPEG，不超过 20 MB。")
+    kind = forms.ChoiceField(label=gettext_lazy("资质类型"), choices=QualificationKind.choices)
+    number = forms.CharField(label=gettext_lazy("证书编号"), max_length=100)
+    issuer = forms.CharField(label=gettext_lazy("发证机关"), max_length=200)
+    valid_from = forms.DateField(label=gettext_lazy("有效期自"), widget=DATE)
+    valid_until = forms.DateField(
+        label=gettext_lazy("有效期至"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("长期有效可留空。"),
+    )
+    annual_inspection_date = forms.DateField(label=gettext_lazy("年检日期"), widget=DATE, required=False)
+    scan = forms.FileField(
+        label=gettext_lazy("证书扫描件"), help_text=gettext_lazy("PDF、PNG 或 JPEG，不超过 20 MB。")
+    )
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class RestrictionForm(StyledFormMixin, forms.Form):
     input_model = Restriction  # lengths and bounds of fields named like Restriction's (core.inputs)
-    kind = forms.ChoiceField(label="限制类型", choices=RestrictionKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("限制类型"), choices=RestrictionKind.choices)
     business_line = forms.CharField(
-        label="业务类别", max_length=50, required=False, help_text="违规清退时必填：被清退的业务类别。"
+        label=gettext_lazy("业务类别"),
+        max_length=50,
+        required=False,
+        help_text=gettext_lazy("违规清退时必填：被清退的业务类别。"),
     )
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     source = forms.CharField(
-        label="来源", max_length=200, required=False, help_text="例如：准入申请编号、违规处理单号。"
+        label=gettext_lazy("来源"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("例如：准入申请编号、违规处理单号。"),
     )
-    starts_on = forms.DateField(label="开始日期", widget=DATE)
+    starts_on = forms.DateField(label=gettext_lazy("开始日期"), widget=DATE)
     ends_on = forms.DateField(
-        label="结束日期",
+        label=gettext_lazy("结束日期"),
         widget=DATE,
         required=False,
         help_text=_(

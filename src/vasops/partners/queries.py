@@ -21,7 +21,7 @@ from vasops.partners.models import (
     Restriction,
 )
 
-KIND_LABELS: dict[str, str] = {str(k): str(label) for k, label in QualificationKind.choices}
+KIND_LABELS: dict[str, Any] = {str(k): label for k, label in QualificationKind.choices}  # lazy labels
 
 
 def partner_of(user: Any) -> Partner | None:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import clock
 from vasops.core.errors import DomainError
@@ -114,7 +115,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/register.html",
-        {"form": form, "title": "合作伙伴注册"},
+        {"form": form, "title": gettext("合作伙伴注册")},
         status=400 if form.errors else 200,
     )
 
@@ -151,8 +152,8 @@ def me(request: HttpRequest) -> HttpResponse:
     via_change = rules.change_request_required(partner.state)
     change_url = reverse("partners:change_new")
     ctx = {
-        "title": "我的企业",
-        "breadcrumbs": [("我的企业", None)],
+        "title": gettext("我的企业"),
+        "breadcrumbs": [(gettext("我的企业"), None)],
         "partner": partner,
         "via_change": via_change,
         "edit": {
@@ -212,7 +213,7 @@ def me_profile(request: HttpRequest) -> HttpResponse:
     return _me_form(
         request,
         ProfileForm,
-        title="修改企业资料",
+        title=gettext("修改企业资料"),
         initial={"legal_representative": partner.legal_representative, "address": partner.address},
         act=lambda p, d: actions.update_profile(p, actor=request.user, **d),
         done="企业资料已保存。",
@@ -225,7 +226,7 @@ def me_hotline(request: HttpRequest) -> HttpResponse:
     return _me_form(
         request,
         HotlineForm,
-        title="客服热线",
+        title=gettext("客服热线"),
         initial={"cs_hotline": partner.cs_hotline},
         act=lambda p, d: actions.set_hotline(p, actor=request.user, cs_hotline=d["cs_hotline"]),
         done="客服热线已保存。",
@@ -256,7 +257,7 @@ def me_bank(request: HttpRequest) -> HttpResponse:
     return _me_form(
         request,
         BankAccountForm,
-        title="银行账户",
+        title=gettext("银行账户"),
         initial={"account_name": _my_partner(request).name},
         act=lambda p, d: actions.set_bank_account(p, actor=request.user, **d),
         done="银行账户已保存。",
@@ -269,7 +270,7 @@ def me_qualification(request: HttpRequest) -> HttpResponse:
     return _me_form(
         request,
         QualificationForm,
-        title="上传资质证书",
+        title=gettext("上传资质证书"),
         initial={"kind": request.GET.get("kind", "")},
         act=lambda p, d: actions.upload_qualification(p, actor=request.user, **d),
         done="资质证书已上传。",
@@ -285,7 +286,7 @@ def me_add_user(request: HttpRequest) -> HttpResponse:
     return _me_form(
         request,
         AddUserForm,
-        title="添加企业用户",
+        title=gettext("添加企业用户"),
         initial={},
         act=lambda p, d: actions.add_partner_user(
             p,
@@ -325,39 +326,40 @@ def qualification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff console -------------------------------------------------------------------------
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 def _staff_only(perm: str) -> Callable[..., Any]:
     def check(request: HttpRequest) -> None:
         if not request.user.has_perm(perm):
-            raise DjangoPermissionDenied
+            raise DjangoPermissionDenied(perm)  # the 403 page names the roles holding it
 
     return check
 
 
 @method_decorator(login_required, name="dispatch")
 class PartnerListView(ObjectListView):
-    title = "合作伙伴"
+    title = gettext_lazy("合作伙伴")
     export_name = "partners"
-    empty_text = "还没有合作伙伴注册。合作伙伴可在 /partners/register/ 自助注册。"
+    empty_text = gettext_lazy("还没有合作伙伴注册。合作伙伴可在 /partners/register/ 自助注册。")
     config = ListConfig(
         columns=[
-            Column("name", "企业名称", link=True, sort="name"),
-            Column("kind", "类型", sort="kind"),
-            Column("locality", "属地", sort="locality"),
-            Column("credit_code", "统一社会信用代码"),
-            Column("enterprise_code", "企业代码", sort="enterprise_code"),
-            Column("state", "状态", sort="state", badge=False),
-            Column("credit_grade", "信用等级", sort="credit_grade"),
-            Column("created_at", "注册时间", sort="created_at"),
+            Column("name", gettext_lazy("企业名称"), link=True, sort="name"),
+            Column("kind", gettext_lazy("类型"), sort="kind"),
+            Column("locality", gettext_lazy("属地"), sort="locality"),
+            Column("credit_code", gettext_lazy("统一社会信用代码")),
+            Column("enterprise_code", gettext_lazy("企业代码"), sort="enterprise_code"),
+            Column("state", gettext_lazy("状态"), sort="state", badge=False),
+            Column("credit_grade", gettext_lazy("信用等级"), sort="credit_grade"),
+            Column("created_at", gettext_lazy("注册时间"), sort="created_at"),
         ],
         filters=[
-            Filter("kind", "类型", _choices(PartnerKind)),
-            Filter("locality", "属地", _choices(Locality)),
-            Filter("state", "状态", _choices(Partner.State)),
-            Filter("credit_grade", "信用等级", _choices(Partner.CreditGrade)),
+            Filter("kind", gettext_lazy("类型"), _choices(PartnerKind)),
+            Filter("locality", gettext_lazy("属地"), _choices(Locality)),
+            Filter("state", gettext_lazy("状态"), _choices(Partner.State)),
+            Filter("credit_grade", gettext_lazy("信用等级"), _choices(Partner.CreditGrade)),
         ],
         search_fields=["name", "credit_code", "enterprise_code"],
         default_sort="name",
@@ -374,25 +376,25 @@ class PartnerListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class RestrictionListView(ObjectListView):
-    title = "限制名单"
+    title = gettext_lazy("限制名单")
     export_name = "restrictions"
-    empty_text = "没有登记的限制。在合作伙伴详情页的“限制”标签下可以登记。"
+    empty_text = gettext_lazy("没有登记的限制。在合作伙伴详情页的“限制”标签下可以登记。")
     config = ListConfig(
         columns=[
-            Column("partner", "合作伙伴", link=True, sort="partner__name"),
-            Column("kind", "类型", sort="kind"),
-            Column("business_line", "业务类别"),
-            Column("reason", "原因"),
-            Column("source", "来源"),
-            Column("starts_on", "开始", sort="starts_on"),
-            Column("ends_on", "结束", sort="ends_on"),
-            Column("lifted_at", "解除时间", sort="lifted_at"),
+            Column("partner", gettext_lazy("合作伙伴"), link=True, sort="partner__name"),
+            Column("kind", gettext_lazy("类型"), sort="kind"),
+            Column("business_line", gettext_lazy("业务类别")),
+            Column("reason", gettext_lazy("原因")),
+            Column("source", gettext_lazy("来源")),
+            Column("starts_on", gettext_lazy("开始"), sort="starts_on"),
+            Column("ends_on", gettext_lazy("结束"), sort="ends_on"),
+            Column("lifted_at", gettext_lazy("解除时间"), sort="lifted_at"),
         ],
         filters=[
-            Filter("kind", "类型", _choices(RestrictionKind)),
+            Filter("kind", gettext_lazy("类型"), _choices(RestrictionKind)),
             Filter(
                 "lifted",
-                "是否解除",
+                gettext_lazy("是否解除"),
                 [("no", "未解除"), ("yes", "已解除")],
                 lookup="lifted_at__isnull",
             ),
@@ -550,7 +552,7 @@ def add_restriction(request: HttpRequest, pk: int) -> HttpResponse:
             _apply(form, lambda: actions.add_restriction(partner, actor=request.user, **d), request)
             is not None
         ):
-            messages.success(request, "限制已登记。")
+            messages.success(request, gettext("限制已登记。"))
             return redirect(partner.get_absolute_url() + "#restrictions")
     return _form_page(
         request,

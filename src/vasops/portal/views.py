@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from vasops.admission import queries as admission_queries
 from vasops.admission import rules as admission_rules
@@ -28,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     checklist = partner_queries.qualification_checklist(partner, today)
     orders = workorder_queries.visible_to(request.user).exclude(state="closed")
     ctx: dict[str, Any] = {
-        "title": "待办首页",
+        "title": gettext("待办首页"),
         "partner": partner,
         "today": today,
         "window": admission_queries.window_status(today),

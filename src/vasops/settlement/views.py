@@ -27,6 +27,7 @@ from vasops.partners import queries as partner_queries
 from vasops.settlement import actions, charts, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
+from django.utils.translation import gettext_lazy
 
 XLSX = statements.XLSX
 
@@ -68,12 +69,12 @@ RUN_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RunListView(ObjectListView):
-    title = "结算批次"
+    title = gettext_lazy("结算批次")
     export_name = "settlement-runs"
-    empty_text = "还没有结算批次。点击“发起结算”选择已结束的月份。"
+    empty_text = gettext_lazy("还没有结算批次。点击“发起结算”选择已结束的月份。")
     config = ListConfig(
         columns=RUN_COLUMNS,
-        filters=[Filter("state", "状态", list(SettlementRun.State.choices))],
+        filters=[Filter("state", gettext_lazy("状态"), list(SettlementRun.State.choices))],
         search_fields=[],
     )
 
@@ -225,9 +226,9 @@ STATEMENT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class StatementListView(ObjectListView):
-    title = "结算单"
+    title = gettext_lazy("结算单")
     export_name = "statements"
-    empty_text = "暂无结算单。结算批次发布后，合作伙伴可在此下载结算单。"
+    empty_text = gettext_lazy("暂无结算单。结算批次发布后，合作伙伴可在此下载结算单。")
     config = ListConfig(columns=STATEMENT_COLUMNS, filters=[], search_fields=["number", "partner__name"])
 
     def get_base_queryset(self) -> QuerySet[Statement]:
@@ -289,12 +290,12 @@ RATIO_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RatioListView(ObjectListView):
-    title = "分成比例"
+    title = gettext_lazy("分成比例")
     export_name = "ratios"
-    empty_text = "暂无分成比例。合同签订后其约定比例自动登记为合同层级版本。"
+    empty_text = gettext_lazy("暂无分成比例。合同签订后其约定比例自动登记为合同层级版本。")
     config = ListConfig(
         columns=RATIO_COLUMNS,
-        filters=[Filter("level", "层级", list(RatioVersion.Level.choices))],
+        filters=[Filter("level", gettext_lazy("层级"), list(RatioVersion.Level.choices))],
         search_fields=["partner__name", "product__name", "reason"],
     )
 
@@ -366,9 +367,9 @@ BAD_DEBT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class BadDebtListView(ObjectListView):
-    title = "坏账率"
+    title = gettext_lazy("坏账率")
     export_name = "bad-debt-rates"
-    empty_text = "暂无坏账率：未设置的业务线和月份按 0 计算。"
+    empty_text = gettext_lazy("暂无坏账率：未设置的业务线和月份按 0 计算。")
     config = ListConfig(columns=BAD_DEBT_COLUMNS, filters=[], search_fields=["business_line__name"])
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -430,12 +431,12 @@ ADJUSTMENT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class AdjustmentListView(ObjectListView):
-    title = "结算调整"
+    title = gettext_lazy("结算调整")
     export_name = "adjustments"
-    empty_text = "暂无调整。退费、违约扣款、争议和手工调整会出现在这里。"
+    empty_text = gettext_lazy("暂无调整。退费、违约扣款、争议和手工调整会出现在这里。")
     config = ListConfig(
         columns=ADJUSTMENT_COLUMNS,
-        filters=[Filter("kind", "类型", list(Adjustment.Kind.choices))],
+        filters=[Filter("kind", gettext_lazy("类型"), list(Adjustment.Kind.choices))],
         search_fields=["partner__name", "reason"],
     )
 
@@ -496,7 +497,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ("合作伙伴分成", [m["partner_share_fen"] for m in data["by_month"]]),
             ("运营商留存", [m["carrier_share_fen"] for m in data["by_month"]]),
         ],
-        title="按月收入（元）",
+        title=_("按月收入（元）"),
     )
     line_chart = charts.bars(
         [r["name"] for r in data["by_line"]],
@@ -504,7 +505,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ("应收", [r["gross_fen"] for r in data["by_line"]]),
             ("净额", [r["net_fen"] for r in data["by_line"]]),
         ],
-        title="按业务线（元）",
+        title=_("按业务线（元）"),
     )
     return render(
         request,

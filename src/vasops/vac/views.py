@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.core.clock import SHANGHAI
@@ -54,8 +55,9 @@ VAC = ("VAC", None)
 UPDATE_TYPE_LABELS: dict[int, str] = {1: "订购", 2: "退订", 3: "点播", 4: "关系变更", 5: "号码变更"}
 
 
-def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(label)) for v, label in enum.choices]
+def _choices(enum: Any) -> list[tuple[str, Any]]:
+    # labels stay lazy: a filter's options are read in the language of each request
+    return [(str(v), label) for v, label in enum.choices]
 
 
 def _staff(request: HttpRequest, perm: str) -> None:
@@ -80,8 +82,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET or None)
     ctx: dict[str, Any] = {
         "form": form,
-        "title": "用户订购查询",
-        "breadcrumbs": [VAC, ("用户订购查询", None)],
+        "title": gettext("用户订购查询"),
+        "breadcrumbs": [VAC, (gettext("用户订购查询"), None)],
     }
     if form.is_valid():
         msisdn = form.cleaned_data["msisdn"]
@@ -105,7 +107,7 @@ def staff_unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("vac:lookup") + f"?msisdn={sub.msisdn}"
     form = UnsubscribeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写退订原因。")
+        messages.error(request, gettext("请填写退订原因。"))
         return redirect(back)
     try:
         actions.unsubscribe(
@@ -123,23 +125,25 @@ def staff_unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @method_decorator(login_required, name="dispatch")
 class CrmBatchListView(ObjectListView):
-    title = "CRM 批量文件"
+    title = gettext_lazy("CRM 批量文件")
     export_name = "crm-batches"
-    empty_text = "还没有 CRM 批量文件。CRM 通过 FTP 放入收件目录的文件由后台任务接收；也可以在这里上传。"
+    empty_text = gettext_lazy(
+        "还没有 CRM 批量文件。CRM 通过 FTP 放入收件目录的文件由后台任务接收；也可以在这里上传。"
+    )
     config = ListConfig(
         columns=[
-            Column("name", "文件名", link=True, sort="name"),
-            Column("sequence", "文件序号"),
-            Column("origin", "来源"),
-            Column("state", "状态", sort="state", badge=True),
-            Column("lines_total", "已处理行数", sort="lines_total"),
-            Column("lines_applied", "成功", sort="lines_applied"),
-            Column("lines_failed", "异常", sort="lines_failed"),
-            Column("progress", "进度", accessor=lambda b: f"{b.progress_percent}%"),
-            Column("created_at", "接收时间", sort="created_at"),
-            Column("finished_at", "完成时间", sort="finished_at"),
+            Column("name", gettext_lazy("文件名"), link=True, sort="name"),
+            Column("sequence", gettext_lazy("文件序号")),
+            Column("origin", gettext_lazy("来源")),
+            Column("state", gettext_lazy("状态"), sort="state", badge=True),
+            Column("lines_total", gettext_lazy("已处理行数"), sort="lines_total"),
+            Column("lines_applied", gettext_lazy("成功"), sort="lines_applied"),
+            Column("lines_failed", gettext_lazy("异常"), sort="lines_failed"),
+            Column("progress", gettext_lazy("进度"), accessor=lambda b: f"{b.progress_percent}%"),
+            Column("created_at", gettext_lazy("接收时间"), sort="created_at"),
+            Column("finished_at", gettext_lazy("完成时间"), sort="finished_at"),
         ],
-        filters=[Filter("state", "状态", _choices(CrmBatchFile.State))],
+        filters=[Filter("state", gettext_lazy("状态"), _choices(CrmBatchFile.State))],
         search_fields=["name", "sha256"],
         default_sort="-id",
     )
@@ -186,15 +190,21 @@ def crm_upload(request: HttpRequest) -> HttpResponse:
                     request, f"已处理：成功 {batch.lines_applied} 行，异常 {batch.lines_failed} 行。"
                 )
             else:
-                messages.success(request, "已接收，后台任务（crm_batches 命令）正在处理，本页会显示进度。")
+                messages.success(
+                    request, gettext("已接收，后台任务（crm_batches 命令）正在处理，本页会显示进度。")
+                )
             return redirect("vac:crm_batch", pk=batch.pk)
     return render(
         request,
         "vac/crm_upload.html",
         {
             "form": form,
-            "title": "上传 CRM 批量文件",
-            "breadcrumbs": [VAC, ("CRM 批量文件", reverse("vac:crm_batches")), ("上传", None)],
+            "title": gettext("上传 CRM 批量文件"),
+            "breadcrumbs": [
+                VAC,
+                (gettext("CRM 批量文件"), reverse("vac:crm_batches")),
+                (gettext("上传"), None),
+            ],
         },
         status=400 if form.errors else 200,
     )
@@ -217,7 +227,7 @@ def crm_batch(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "batch": batch,
             "title": batch.name,
-            "breadcrumbs": [VAC, ("CRM 批量文件", reverse("vac:crm_batches")), (batch.name, None)],
+            "breadcrumbs": [VAC, (gettext("CRM 批量文件"), reverse("vac:crm_batches")), (batch.name, None)],
         },
     )
 
@@ -250,15 +260,15 @@ def _failing(f: SyncFile) -> str:
 
 def _sync_columns(*, with_partner: bool) -> list[Column]:
     columns = [
-        Column("name", "文件名", link=True, sort="name"),
-        Column("kind", "类型", accessor=lambda f: f.get_kind_display()),
-        Column("period", "数据日期", sort="period"),
-        Column("records", "记录数", sort="records"),
-        Column("state", "回执", sort="state", badge=True),
-        Column("error_code", "文件级错误码"),
-        Column("failing", "错误记录", accessor=_failing),
-        Column("created_at", "生成时间", sort="created_at"),
-        Column("receipt_at", "回执时间", sort="receipt_at"),
+        Column("name", gettext("文件名"), link=True, sort="name"),
+        Column("kind", gettext("类型"), accessor=lambda f: f.get_kind_display()),
+        Column("period", gettext("数据日期"), sort="period"),
+        Column("records", gettext("记录数"), sort="records"),
+        Column("state", gettext("回执"), sort="state", badge=True),
+        Column("error_code", gettext("文件级错误码")),
+        Column("failing", gettext("错误记录"), accessor=_failing),
+        Column("created_at", gettext("生成时间"), sort="created_at"),
+        Column("receipt_at", gettext("回执时间"), sort="receipt_at"),
     ]
     if with_partner:
         columns.insert(1, Column("partner__name", "SP", sort="partner__name"))
@@ -271,16 +281,16 @@ def _sp_choices() -> list[tuple[str, str]]:
 
 
 _SYNC_FILTERS = [
-    Filter("kind", "类型", _choices(SyncFile.Kind)),
-    Filter("state", "回执", _choices(SyncFile.State)),
+    Filter("kind", gettext_lazy("类型"), _choices(SyncFile.Kind)),
+    Filter("state", gettext_lazy("回执"), _choices(SyncFile.State)),
 ]
 
 
 @method_decorator(login_required, name="dispatch")
 class SyncFileListView(ObjectListView):
-    title = "定购关系同步文件"
+    title = gettext_lazy("定购关系同步文件")
     export_name = "order-sync-files"
-    empty_text = (
+    empty_text = gettext_lazy(
         "还没有生成同步文件。后台任务每天 01:00 后生成前一天的增量文件，每月 1 日 02:00 后生成全量文件。"
     )
     config = ListConfig(
@@ -334,23 +344,23 @@ class _PortalList(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class PortalSubscriptionListView(_PortalList):
-    title = "订购关系"
+    title = gettext_lazy("订购关系")
     export_name = "subscriptions"
-    empty_text = "还没有用户订购贵公司的产品。产品上线后，用户的订购与退订会显示在这里。"
+    empty_text = gettext_lazy("还没有用户订购贵公司的产品。产品上线后，用户的订购与退订会显示在这里。")
     config = ListConfig(
         columns=[
-            Column("msisdn", "手机号码", sort="msisdn"),
-            Column("product__name", "产品", sort="product__name"),
-            Column("product__product_code", "产品代码"),
-            Column("state", "状态", sort="state", badge=True),
-            Column("channel", "订购渠道", sort="channel"),
-            Column("requested_at", "申请时间", sort="requested_at"),
-            Column("effective_at", "生效时间", sort="effective_at"),
-            Column("expiry_at", "失效时间", sort="expiry_at"),
+            Column("msisdn", gettext_lazy("手机号码"), sort="msisdn"),
+            Column("product__name", gettext_lazy("产品"), sort="product__name"),
+            Column("product__product_code", gettext_lazy("产品代码")),
+            Column("state", gettext_lazy("状态"), sort="state", badge=True),
+            Column("channel", gettext_lazy("订购渠道"), sort="channel"),
+            Column("requested_at", gettext_lazy("申请时间"), sort="requested_at"),
+            Column("effective_at", gettext_lazy("生效时间"), sort="effective_at"),
+            Column("expiry_at", gettext_lazy("失效时间"), sort="expiry_at"),
         ],
         filters=[
-            Filter("state", "状态", _choices(Subscription.State)),
-            Filter("channel", "渠道", _choices(Channel)),
+            Filter("state", gettext_lazy("状态"), _choices(Subscription.State)),
+            Filter("channel", gettext_lazy("渠道"), _choices(Channel)),
         ],
         search_fields=["msisdn", "product__name", "product__product_code"],
         default_sort="-id",
@@ -367,24 +377,26 @@ class PortalSubscriptionListView(_PortalList):
 
 @method_decorator(login_required, name="dispatch")
 class PortalNotificationListView(_PortalList):
-    title = "通知投递"
+    title = gettext_lazy("通知投递")
     export_name = "notifications"
-    empty_text = "还没有发给贵公司的订购关系通知。请先在“通知地址”配置接收地址。"
+    empty_text = gettext_lazy("还没有发给贵公司的订购关系通知。请先在“通知地址”配置接收地址。")
     config = ListConfig(
         columns=[
-            Column("record_sequence_id", "流水号", link=True, sort="record_sequence_id"),
-            Column("user_id", "用户"),
-            Column("product_id", "产品代码"),
+            Column("record_sequence_id", gettext_lazy("流水号"), link=True, sort="record_sequence_id"),
+            Column("user_id", gettext_lazy("用户")),
+            Column("product_id", gettext_lazy("产品代码")),
             Column(
-                "update_type", "类型", accessor=lambda n: UPDATE_TYPE_LABELS.get(n.update_type, n.update_type)
+                "update_type",
+                gettext_lazy("类型"),
+                accessor=lambda n: UPDATE_TYPE_LABELS.get(n.update_type, n.update_type),
             ),
-            Column("state", "状态", sort="state", badge=True),
-            Column("attempts", "尝试次数", sort="attempts"),
-            Column("next_attempt_at", "下次尝试", sort="next_attempt_at"),
-            Column("last_error", "最近错误", accessor=lambda n: n.last_error[:80]),
-            Column("created_at", "产生时间", sort="created_at"),
+            Column("state", gettext_lazy("状态"), sort="state", badge=True),
+            Column("attempts", gettext_lazy("尝试次数"), sort="attempts"),
+            Column("next_attempt_at", gettext_lazy("下次尝试"), sort="next_attempt_at"),
+            Column("last_error", gettext_lazy("最近错误"), accessor=lambda n: n.last_error[:80]),
+            Column("created_at", gettext_lazy("产生时间"), sort="created_at"),
         ],
-        filters=[Filter("state", "状态", _choices(NotifyOutbox.State))],
+        filters=[Filter("state", gettext_lazy("状态"), _choices(NotifyOutbox.State))],
         search_fields=["user_id", "product_id", "record_sequence_id"],
         default_sort="-id",
     )
@@ -420,7 +432,7 @@ def notification(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"通知 {row.record_sequence_id}",
             "breadcrumbs": [
                 VAC,
-                ("通知投递", reverse("vac:portal_notifications")),
+                (gettext("通知投递"), reverse("vac:portal_notifications")),
                 (row.record_sequence_id, None),
             ],
         },
@@ -436,7 +448,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     except (DomainError, NotFound) as exc:
         messages.error(request, exc.full_message)
     else:
-        messages.success(request, "已重新排队，将在下一轮投递时发送。")
+        messages.success(request, gettext("已重新排队，将在下一轮投递时发送。"))
     return redirect("vac:portal_notification", pk=pk)
 
 
@@ -469,7 +481,7 @@ def endpoint(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
             else:
-                messages.success(request, "通知地址已保存。")
+                messages.success(request, gettext("通知地址已保存。"))
                 return redirect("vac:portal_endpoint")
         status = 400
     elif request.method == "POST" and "test" in request.POST:
@@ -485,8 +497,8 @@ def endpoint(request: HttpRequest) -> HttpResponse:
             "endpoint": current,
             "can_edit": can_edit,
             "test_result": test_result,
-            "title": "通知地址",
-            "breadcrumbs": [VAC, ("通知地址", None)],
+            "title": gettext("通知地址"),
+            "breadcrumbs": [VAC, (gettext("通知地址"), None)],
         },
         status=status,
     )
@@ -494,9 +506,11 @@ def endpoint(request: HttpRequest) -> HttpResponse:
 
 @method_decorator(login_required, name="dispatch")
 class PortalSyncFileListView(_PortalList):
-    title = "同步文件"
+    title = gettext_lazy("同步文件")
     export_name = "order-sync-files"
-    empty_text = "还没有发给贵公司的定购关系同步文件。增量文件每天 01:00 后生成，全量文件每月 1 日生成。"
+    empty_text = gettext_lazy(
+        "还没有发给贵公司的定购关系同步文件。增量文件每天 01:00 后生成，全量文件每月 1 日生成。"
+    )
     config = ListConfig(
         columns=_sync_columns(with_partner=False),
         filters=_SYNC_FILTERS,

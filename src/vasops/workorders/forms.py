@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners.models import Partner
@@ -15,14 +16,16 @@ from vasops.workorders.models import Comment, WorkOrder
 
 class WorkOrderForm(StyledFormMixin, forms.Form):
     input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
-    type = forms.ChoiceField(label="类型", choices=[t for t in rules.TYPES if t[0] not in rules.LINKED_TYPES])
+    type = forms.ChoiceField(label=gettext_lazy("类型"), choices=[t for t in rules.TYPES if t[0] not in rules.LINKED_TYPES])
     priority = forms.ChoiceField(
-        label="优先级",
+        label=gettext_lazy("优先级"),
         choices=rules.PRIORITIES,
         initial=rules.NORMAL,
         help_text=(
-            "普通工单：审批 2、网络公司 5、实施 3 个工作日；"
-            "紧急工单：1 / 3 / 2 个工作日（紧急申请需申请单位负责人同意）。"
+            gettext_lazy(
+                "普通工单：审批 2、网络公司 5、实施 3 个工作日；"
+                "紧急工单：1 / 3 / 2 个工作日（紧急申请需申请单位负责人同意）。"
+            )
         ),
     )
     needs_network_company = forms.BooleanField(
@@ -42,9 +45,9 @@ class WorkOrderForm(StyledFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("紧急工单必填，不晚于提交日期。"),
     )
-    title = forms.CharField(label="标题", max_length=200)
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
     description = forms.CharField(
-        label="描述",
+        label=gettext_lazy("描述"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("其他说明。应用软件升级的方案请分项填写下列各栏。"),
@@ -72,10 +75,17 @@ class WorkOrderForm(StyledFormMixin, forms.Form):
         label=_("回退预案"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     system = forms.ChoiceField(
-        label="系统", choices=[("", "—"), *rules.VAS_SYSTEMS], required=False, help_text="数据变更工单必填。"
+        label=gettext_lazy("系统"),
+        choices=[("", "—"), *rules.VAS_SYSTEMS],
+        required=False,
+        help_text=gettext_lazy("数据变更工单必填。"),
     )
-    partner = forms.ModelChoiceField(label="合作伙伴", queryset=Partner.objects.all(), required=False)
-    assignee = forms.ModelChoiceField(label="处理人", queryset=queries.handlers(), required=False)
+    partner = forms.ModelChoiceField(
+        label=gettext_lazy("合作伙伴"), queryset=Partner.objects.all(), required=False
+    )
+    assignee = forms.ModelChoiceField(
+        label=gettext_lazy("处理人"), queryset=queries.handlers(), required=False
+    )
 
     def __init__(self, *args: Any, partner_side: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,21 +97,25 @@ class WorkOrderForm(StyledFormMixin, forms.Form):
 
 
 class NoteForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ResultForm(StyledFormMixin, forms.Form):
     input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
-    result = forms.CharField(label="处理结果", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    result = forms.CharField(
+        label=gettext_lazy("处理结果"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label="重开原因", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=gettext_lazy("重开原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(StyledFormMixin, forms.Form):
-    assignee = forms.ModelChoiceField(label="处理人", queryset=queries.handlers())
-    note = forms.CharField(label="交接说明", required=False)
+    assignee = forms.ModelChoiceField(label=gettext_lazy("处理人"), queryset=queries.handlers())
+    note = forms.CharField(label=gettext_lazy("交接说明"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,5 +124,9 @@ class AssignForm(StyledFormMixin, forms.Form):
 
 class CommentForm(StyledFormMixin, forms.Form):
     input_model = Comment  # lengths and bounds of fields named like Comment's (core.inputs)
-    text = forms.CharField(label="留言", widget=forms.Textarea(attrs={"rows": 3}))
-    upload = forms.FileField(label="附件", required=False, help_text="PDF、图片、Word、Excel、PPT 或 ZIP。")
+    text = forms.CharField(label=gettext_lazy("留言"), widget=forms.Textarea(attrs={"rows": 3}))
+    upload = forms.FileField(
+        label=gettext_lazy("附件"),
+        required=False,
+        help_text=gettext_lazy("PDF、图片、Word、Excel、PPT 或 ZIP。"),
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from vasops.core import clock, roles
 from vasops.workorders import reports
@@ -43,8 +44,8 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         request,
         "workorders/report/sla.html",
         {
-            "title": "工单时限报表",
-            "breadcrumbs": [("工单", None), ("时限报表", None)],
+            "title": gettext("工单时限报表"),
+            "breadcrumbs": [(gettext("工单"), None), (gettext("时限报表"), None)],
             "groups": groups,
             "period_label": period_label,
             "month": month or "",

@@ -69,11 +69,11 @@ class GroupStats:
 
     @property
     def type_label(self) -> str:
-        return rules.TYPE_LABELS.get(self.type, self.type)
+        return str(rules.TYPE_LABELS.get(self.type, self.type))
 
     @property
     def priority_label(self) -> str:
-        return rules.PRIORITY_LABELS.get(self.priority, self.priority)
+        return str(rules.PRIORITY_LABELS.get(self.priority, self.priority))
 
     @property
     def on_time_pct(self) -> float | None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 # --- types --------------------------------------------------------------------------------
 DATA_CHANGE = "data_change"
@@ -19,12 +23,12 @@ OM_COMPLAINT = "om_complaint"
 # a customer complaint dispatched to the partner (complaints app): moved only by that app
 CS_COMPLAINT = "cs_complaint"
 
-TYPES: list[tuple[str, str]] = [
-    (DATA_CHANGE, "数据变更"),
-    (APP_UPGRADE, "应用软件升级"),
-    (OM_DATA_QUERY, "运维数据查询"),
-    (OM_COMPLAINT, "运维投诉"),
-    (CS_COMPLAINT, "客户投诉"),
+TYPES: list[tuple[str, Any]] = [
+    (DATA_CHANGE, _("数据变更")),
+    (APP_UPGRADE, _("应用软件升级")),
+    (OM_DATA_QUERY, _("运维数据查询")),
+    (OM_COMPLAINT, _("运维投诉")),
+    (CS_COMPLAINT, _("客户投诉")),
 ]
 TYPE_LABELS = dict(TYPES)
 # which types a partner user may raise (for their own partner)
@@ -37,7 +41,7 @@ LINKED_TYPES: frozenset[str] = frozenset({CS_COMPLAINT})
 
 NORMAL = "normal"
 EMERGENCY = "emergency"
-PRIORITIES: list[tuple[str, str]] = [(NORMAL, "普通"), (EMERGENCY, "紧急")]
+PRIORITIES: list[tuple[str, Any]] = [(NORMAL, _("普通")), (EMERGENCY, _("紧急"))]
 PRIORITY_LABELS = dict(PRIORITIES)
 
 # --- states -------------------------------------------------------------------------------
@@ -45,27 +49,27 @@ OPEN = "open"
 IN_PROGRESS = "in_progress"
 RESOLVED = "resolved"
 CLOSED = "closed"
-STATES: list[tuple[str, str]] = [
-    (OPEN, "待处理"),
-    (IN_PROGRESS, "处理中"),
-    (RESOLVED, "已解决"),
-    (CLOSED, "已关闭"),
+STATES: list[tuple[str, Any]] = [
+    (OPEN, _("待处理")),
+    (IN_PROGRESS, _("处理中")),
+    (RESOLVED, _("已解决")),
+    (CLOSED, _("已关闭")),
 ]
 ACTIVE_STATES: frozenset[str] = frozenset({OPEN, IN_PROGRESS})
 STATE_FAMILIES = {OPEN: "action", IN_PROGRESS: "waiting", RESOLVED: "done", CLOSED: "draft"}
 
 # --- VAS systems (one data-change work order per system plus IT) ----------------------------
-VAS_SYSTEMS: list[tuple[str, str]] = [
-    ("sms_gateway", "短信网关"),
-    ("mms_center", "彩信中心"),
-    ("wap_gateway", "WAP网关"),
-    ("ivr_platform", "IVR平台"),
-    ("vac", "VAC鉴权中心"),
-    ("kjava", "KJava平台"),
-    ("streaming", "流媒体平台"),
-    ("lbs", "定位平台"),
-    ("crbt", "炫铃平台"),
-    ("boss_it", "BOSS/IT 系统"),
+VAS_SYSTEMS: list[tuple[str, Any]] = [
+    ("sms_gateway", _("短信网关")),
+    ("mms_center", _("彩信中心")),
+    ("wap_gateway", _("WAP网关")),
+    ("ivr_platform", _("IVR平台")),
+    ("vac", _("VAC鉴权中心")),
+    ("kjava", _("KJava平台")),
+    ("streaming", _("流媒体平台")),
+    ("lbs", _("定位平台")),
+    ("crbt", _("炫铃平台")),
+    ("boss_it", _("BOSS/IT 系统")),
 ]
 SYSTEM_LABELS = dict(VAS_SYSTEMS)
 
@@ -74,11 +78,12 @@ APPROVAL = "approval"
 NETWORK = "network"
 IMPLEMENTATION = "implementation"
 PARTNER_REPLY = "partner_reply"
+# stored with each stage (WorkOrderStage.label), so plain text; the pages translate it on display
 STAGE_LABELS = {
-    APPROVAL: "审批",
-    NETWORK: "网络公司处理",
-    IMPLEMENTATION: "实施",
-    PARTNER_REPLY: "合作伙伴处理",
+    APPROVAL: gettext_noop("审批"),
+    NETWORK: gettext_noop("网络公司处理"),
+    IMPLEMENTATION: gettext_noop("实施"),
+    PARTNER_REPLY: gettext_noop("合作伙伴处理"),
 }
 
 # role groups (core.roles names) that handle each stage
@@ -200,10 +205,10 @@ SLA_CSS = {
 
 def remaining_text(remaining_working_days: int, *, overdue: bool) -> str:
     if overdue:
-        return "已超期"
+        return gettext("已超期")
     if remaining_working_days <= 0:
-        return "今日到期"
-    return f"剩余 {remaining_working_days} 个工作日"
+        return gettext("今日到期")
+    return gettext("剩余 %(days)s 个工作日") % {"days": remaining_working_days}
 
 
 def should_remind(remaining_working_days: int, *, overdue: bool, already_reminded: bool) -> bool:

@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import roles
 from vasops.core.errors import DomainError
@@ -34,25 +35,29 @@ def _sla_text(wo: WorkOrder) -> str:
 
 
 COLUMNS = [
-    Column("number", "工单号", link=True, sort="number"),
-    Column("type", "类型", sort="type"),
-    Column("priority", "优先级", sort="priority"),
-    Column("title", "标题"),
-    Column("partner", "合作伙伴", sort="partner__name"),
-    Column("system", "系统", sort="system"),
-    Column("state", "状态", sort="state"),
-    Column("stage", "当前环节", accessor=lambda wo: wo.current_stage.label if wo.current_stage else ""),
-    Column("assignee", "处理人"),
-    Column("due_at", "时限", sort="due_at"),
-    Column("sla", "剩余", accessor=_sla_text),
-    Column("created_at", "创建时间", sort="created_at"),
+    Column("number", gettext_lazy("工单号"), link=True, sort="number"),
+    Column("type", gettext_lazy("类型"), sort="type"),
+    Column("priority", gettext_lazy("优先级"), sort="priority"),
+    Column("title", gettext_lazy("标题")),
+    Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+    Column("system", gettext_lazy("系统"), sort="system"),
+    Column("state", gettext_lazy("状态"), sort="state"),
+    Column(
+        "stage",
+        gettext_lazy("当前环节"),
+        accessor=lambda wo: wo.current_stage.label if wo.current_stage else "",
+    ),
+    Column("assignee", gettext_lazy("处理人")),
+    Column("due_at", gettext_lazy("时限"), sort="due_at"),
+    Column("sla", gettext_lazy("剩余"), accessor=_sla_text),
+    Column("created_at", gettext_lazy("创建时间"), sort="created_at"),
 ]
 FILTERS = [
-    Filter("type", "类型", rules.TYPES),
-    Filter("priority", "优先级", rules.PRIORITIES),
-    Filter("state", "状态", rules.STATES),
-    Filter("system", "系统", rules.VAS_SYSTEMS),
-    Filter("overdue", "超期", [("yes", "已超期"), ("no", "未超期")]),
+    Filter("type", gettext_lazy("类型"), rules.TYPES),
+    Filter("priority", gettext_lazy("优先级"), rules.PRIORITIES),
+    Filter("state", gettext_lazy("状态"), rules.STATES),
+    Filter("system", gettext_lazy("系统"), rules.VAS_SYSTEMS),
+    Filter("overdue", gettext_lazy("超期"), [("yes", "已超期"), ("no", "未超期")]),
 ]
 
 
@@ -80,7 +85,7 @@ class QueueView(_WorkOrderList):
     """Console work queue: tabs mine / my group / overdue / all."""
 
     template_name = "workorders/queue.html"
-    title = "工单"
+    title = gettext_lazy("工单")
     config = ListConfig(
         columns=COLUMNS,
         filters=FILTERS,
@@ -123,8 +128,8 @@ class QueueView(_WorkOrderList):
 class PortalListView(_WorkOrderList):
     """Partner portal: only the partner's own work orders."""
 
-    title = "我的工单"
-    empty_text = "还没有工单。需要应用软件升级、运维数据查询或投诉时，点“发起工单”。"
+    title = gettext_lazy("我的工单")
+    empty_text = gettext_lazy("还没有工单。需要应用软件升级、运维数据查询或投诉时，点“发起工单”。")
     config = ListConfig(
         columns=[c for c in COLUMNS if c.name not in ("partner", "assignee")],
         filters=[f for f in FILTERS if f.name != "overdue"],
@@ -182,7 +187,7 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workorders/form.html",
-        {"form": form, "title": "发起工单", "breadcrumbs": [back, ("发起工单", None)]},
+        {"form": form, "title": gettext("发起工单"), "breadcrumbs": [back, (gettext("发起工单"), None)]},
     )
 
 
@@ -234,7 +239,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         op = request.POST.get("op", "")
         if op not in OP_FORMS:
-            messages.error(request, "未知的操作。")
+            messages.error(request, gettext("未知的操作。"))
             return redirect(wo)
         form = OP_FORMS[op](request.POST, request.FILES, prefix=op)
         bound[op] = form

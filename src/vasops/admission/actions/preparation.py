@@ -19,7 +19,7 @@ from vasops.admission.actions.common import (
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import AccessTestResult, Application
-from vasops.core import audit, clock, fsm, permissions
+from vasops.core import audit, clock, fsm, permissions, vocabulary
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.core.rules import add_months
@@ -302,9 +302,11 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
         required = [(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())]
         failing = rules.untested_or_failed(required, latest)
         if failing:
+            # the cases by their titles (附件4), not their codes ``SMS:sms_bind``
+            titles = [vocabulary.code_label(case) for case in failing]
             raise DomainError(
                 AdmissionError.TESTS_NOT_PASSED,
-                f"接入测试尚未全部通过：{'、'.join(failing)}。",
+                f"接入测试尚未全部通过：{'、'.join(titles)}。",
                 status=409,
                 clause=rules.CLAUSE_TESTING,
             )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from vasops.admission.exam.models import Question, QuestionCategory, QuestionType
 from vasops.admission.exam.rules import OPTION_LETTERS
@@ -11,19 +12,19 @@ from vasops.core.forms import StyledFormMixin
 
 class QuestionForm(StyledFormMixin, forms.Form):
     input_model = Question  # lengths and bounds of fields named like Question's (core.inputs)
-    category = forms.ChoiceField(label="类别", choices=QuestionCategory.choices)
-    qtype = forms.ChoiceField(label="题型", choices=QuestionType.choices)
-    text = forms.CharField(label="题目", widget=forms.Textarea(attrs={"rows": 3}))
-    option_a = forms.CharField(label="选项A", required=False)
-    option_b = forms.CharField(label="选项B", required=False)
-    option_c = forms.CharField(label="选项C", required=False)
-    option_d = forms.CharField(label="选项D", required=False)
-    option_e = forms.CharField(label="选项E", required=False)
-    option_f = forms.CharField(label="选项F", required=False)
+    category = forms.ChoiceField(label=gettext_lazy("类别"), choices=QuestionCategory.choices)
+    qtype = forms.ChoiceField(label=gettext_lazy("题型"), choices=QuestionType.choices)
+    text = forms.CharField(label=gettext_lazy("题目"), widget=forms.Textarea(attrs={"rows": 3}))
+    option_a = forms.CharField(label=gettext_lazy("选项A"), required=False)
+    option_b = forms.CharField(label=gettext_lazy("选项B"), required=False)
+    option_c = forms.CharField(label=gettext_lazy("选项C"), required=False)
+    option_d = forms.CharField(label=gettext_lazy("选项D"), required=False)
+    option_e = forms.CharField(label=gettext_lazy("选项E"), required=False)
+    option_f = forms.CharField(label=gettext_lazy("选项F"), required=False)
     answer = forms.CharField(
-        label="答案",
+        label=gettext_lazy("答案"),
         max_length=10,
-        help_text="单选填一个字母（如 B）；多选填多个字母（如 ACD）；判断填“对”或“错”。",
+        help_text=gettext_lazy("单选填一个字母（如 B）；多选填多个字母（如 ACD）；判断填“对”或“错”。"),
     )
 
     @staticmethod
@@ -42,32 +43,40 @@ class QuestionForm(StyledFormMixin, forms.Form):
 
 
 class RetireForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label="停用原因", max_length=500)
+    reason = forms.CharField(label=gettext_lazy("停用原因"), max_length=500)
 
 
 class QuestionImportForm(StyledFormMixin, forms.Form):
     file = forms.FileField(
-        label="Excel 文件（.xlsx）",
-        help_text="列：类别、题型、题目、选项A–选项F、答案。任何一行有错误时整个文件都不会导入。",
+        label=gettext_lazy("Excel 文件（.xlsx）"),
+        help_text=gettext_lazy(
+            "列：类别、题型、题目、选项A–选项F、答案。任何一行有错误时整个文件都不会导入。"
+        ),
     )
 
 
 class SittingForm(StyledFormMixin, forms.Form):
     application: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="准入申请", queryset=None, empty_label="请选择初审通过的申请"
+        label=gettext_lazy("准入申请"), queryset=None, empty_label=gettext_lazy("请选择初审通过的申请")
     )
     date = forms.DateField(
-        label="考核日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="须为受理月的 11–15 日。"
+        label=gettext_lazy("考核日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("须为受理月的 11–15 日。"),
     )
-    duration_minutes = forms.IntegerField(label="考试时长（分钟）", min_value=1, max_value=600, initial=60)
-    questions_per_paper = forms.IntegerField(label="每卷题数", min_value=1, max_value=200, initial=20)
-    business_person = forms.CharField(label="业务考生姓名", max_length=50)
-    technical_person = forms.CharField(label="技术考生姓名", max_length=50)
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("考试时长（分钟）"), min_value=1, max_value=600, initial=60
+    )
+    questions_per_paper = forms.IntegerField(
+        label=gettext_lazy("每卷题数"), min_value=1, max_value=200, initial=20
+    )
+    business_person = forms.CharField(label=gettext_lazy("业务考生姓名"), max_length=50)
+    technical_person = forms.CharField(label=gettext_lazy("技术考生姓名"), max_length=50)
     seed = forms.CharField(
-        label="抽题种子",
+        label=gettext_lazy("抽题种子"),
         max_length=40,
         required=False,
-        help_text="留空则随机生成；相同种子和题库抽出相同试卷。",
+        help_text=gettext_lazy("留空则随机生成；相同种子和题库抽出相同试卷。"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -82,6 +91,8 @@ class SittingForm(StyledFormMixin, forms.Form):
 
 
 class RecordScoresForm(StyledFormMixin, forms.Form):
-    business_score = forms.IntegerField(label="业务成绩", min_value=0, max_value=100)
-    technical_score = forms.IntegerField(label="技术成绩", min_value=0, max_value=100)
-    reason = forms.CharField(label="说明", max_length=500, help_text="例如：纸质闭卷考试，试卷编号 …")
+    business_score = forms.IntegerField(label=gettext_lazy("业务成绩"), min_value=0, max_value=100)
+    technical_score = forms.IntegerField(label=gettext_lazy("技术成绩"), min_value=0, max_value=100)
+    reason = forms.CharField(
+        label=gettext_lazy("说明"), max_length=500, help_text=gettext_lazy("例如：纸质闭卷考试，试卷编号 …")
+    )

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.admission.exam import actions, queries
@@ -42,7 +43,7 @@ def staff_perm(*perms: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(request.user.has_perm(p) for p in perms):
-                raise DjangoPermissionDenied
+                raise DjangoPermissionDenied(*perms)  # the 403 page names the roles holding them
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -67,23 +68,23 @@ def _crumb(item: tuple[str, str]) -> tuple[str, str]:
 
 @method_decorator(staff_perm("admission.manage_exam", "admission.view_question"), name="dispatch")
 class QuestionListView(ObjectListView):
-    title = "题库"
+    title = gettext_lazy("题库")
     export_name = "exam-questions"
-    empty_text = "题库还没有题目。先新增题目，或下载模板后用 Excel 批量导入。"
+    empty_text = gettext_lazy("题库还没有题目。先新增题目，或下载模板后用 Excel 批量导入。")
     config = ListConfig(
         columns=[
-            Column("pk", "编号", sort="id", link=True),
-            Column("category", "类别", sort="category"),
-            Column("qtype", "题型", sort="qtype"),
-            Column("text", "题目", accessor=lambda q: q.text[:60]),
-            Column("answer", "答案"),
-            Column("retired", "已停用", sort="retired"),
-            Column("updated_at", "更新时间", sort="updated_at"),
+            Column("pk", gettext_lazy("编号"), sort="id", link=True),
+            Column("category", gettext_lazy("类别"), sort="category"),
+            Column("qtype", gettext_lazy("题型"), sort="qtype"),
+            Column("text", gettext_lazy("题目"), accessor=lambda q: q.text[:60]),
+            Column("answer", gettext_lazy("答案")),
+            Column("retired", gettext_lazy("已停用"), sort="retired"),
+            Column("updated_at", gettext_lazy("更新时间"), sort="updated_at"),
         ],
         filters=[
-            Filter("category", "类别", list(QuestionCategory.choices)),
-            Filter("qtype", "题型", list(QuestionType.choices)),
-            Filter("retired", "状态", [("False", "在用"), ("True", "已停用")]),
+            Filter("category", gettext_lazy("类别"), list(QuestionCategory.choices)),
+            Filter("qtype", gettext_lazy("题型"), list(QuestionType.choices)),
+            Filter("retired", gettext_lazy("状态"), [("False", "在用"), ("True", "已停用")]),
         ],
         search_fields=["text"],
         default_sort="-id",
@@ -132,7 +133,11 @@ def question_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "admission/exam/question_form.html",
-        {"form": form, "title": "新增题目", "breadcrumbs": [_crumb(BANK_CRUMB), ("新增题目", None)]},
+        {
+            "form": form,
+            "title": gettext("新增题目"),
+            "breadcrumbs": [_crumb(BANK_CRUMB), (gettext("新增题目"), None)],
+        },
     )
 
 
@@ -159,7 +164,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, "题目已保存；已抽出的试卷不受影响。")
+                messages.success(request, gettext("题目已保存；已抽出的试卷不受影响。"))
                 return redirect("admission:exam_question_edit", pk=question.pk)
     return render(
         request,
@@ -184,11 +189,11 @@ def question_retire(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.retire_question(question, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, "题目已停用，不会再被抽中。")
+            messages.success(request, gettext("题目已停用，不会再被抽中。"))
         except DomainError as exc:
             messages.error(request, exc.full_message)
     else:
-        messages.error(request, "停用题目须填写原因。")
+        messages.error(request, gettext("停用题目须填写原因。"))
     return redirect("admission:exam_question_edit", pk=pk)
 
 
@@ -215,8 +220,8 @@ def question_import(request: HttpRequest) -> HttpResponse:
             "form": form,
             "refused": refused,
             "row_errors": refused.shown if refused else [],
-            "title": "Excel 导入题目",
-            "breadcrumbs": [_crumb(BANK_CRUMB), ("Excel 导入", None)],
+            "title": gettext("Excel 导入题目"),
+            "breadcrumbs": [_crumb(BANK_CRUMB), (gettext("Excel 导入"), None)],
         },
         status=400 if refused is not None or form.errors else 200,
     )
@@ -234,20 +239,25 @@ def question_template(request: HttpRequest) -> HttpResponse:
 
 @method_decorator(staff_perm("admission.manage_exam", "admission.view_examsitting"), name="dispatch")
 class SittingListView(ObjectListView):
-    title = "考核场次"
+    title = gettext_lazy("考核场次")
     export_name = "exam-sittings"
-    empty_text = "还没有考核场次。初审通过的申请可在受理月 11–15 日安排考核。"
+    empty_text = gettext_lazy("还没有考核场次。初审通过的申请可在受理月 11–15 日安排考核。")
     config = ListConfig(
         columns=[
-            Column("application__number", "申请编号", accessor=lambda s: s.application.number, link=True),
-            Column("partner", "合作伙伴", accessor=lambda s: s.application.partner.name),
-            Column("date", "考核日期", sort="date"),
-            Column("business_person", "业务考生"),
-            Column("technical_person", "技术考生"),
-            Column("state", "状态", badge=True, sort="state"),
-            Column("passed", "通过"),
+            Column(
+                "application__number",
+                gettext_lazy("申请编号"),
+                accessor=lambda s: s.application.number,
+                link=True,
+            ),
+            Column("partner", gettext_lazy("合作伙伴"), accessor=lambda s: s.application.partner.name),
+            Column("date", gettext_lazy("考核日期"), sort="date"),
+            Column("business_person", gettext_lazy("业务考生")),
+            Column("technical_person", gettext_lazy("技术考生")),
+            Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+            Column("passed", gettext_lazy("通过")),
         ],
-        filters=[Filter("state", "状态", list(ExamSitting.State.choices))],
+        filters=[Filter("state", gettext_lazy("状态"), list(ExamSitting.State.choices))],
         search_fields=[
             "application__number",
             "application__partner__name",
@@ -294,12 +304,16 @@ def sitting_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "考核已安排，试卷已抽取，已通知合作伙伴。")
+            messages.success(request, gettext("考核已安排，试卷已抽取，已通知合作伙伴。"))
             return redirect(sitting.get_absolute_url())
     return render(
         request,
         "admission/exam/sitting_form.html",
-        {"form": form, "title": "安排考核", "breadcrumbs": [_crumb(SITTING_CRUMB), ("安排考核", None)]},
+        {
+            "form": form,
+            "title": gettext("安排考核"),
+            "breadcrumbs": [_crumb(SITTING_CRUMB), (gettext("安排考核"), None)],
+        },
     )
 
 
@@ -338,7 +352,7 @@ def sitting_record(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.record_paper_scores(sitting, actor=request.user, **form.cleaned_data)
-            messages.success(request, "线下考试成绩已录入。")
+            messages.success(request, gettext("线下考试成绩已录入。"))
             return redirect(sitting.get_absolute_url())
         except DomainError as exc:
             _form_error(form, exc)
@@ -389,7 +403,12 @@ def exam_portal(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "admission/exam/portal_list.html",
-        {"rows": rows, "today": clock.today(), "title": "在线考核", "breadcrumbs": [("在线考核", None)]},
+        {
+            "rows": rows,
+            "today": clock.today(),
+            "title": gettext("在线考核"),
+            "breadcrumbs": [(gettext("在线考核"), None)],
+        },
     )
 
 
@@ -404,6 +423,10 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
     sitting = paper.sitting
     published = sitting.state == ExamSitting.State.PUBLISHED
     deadline = exam_rules.deadline(paper.started_at, sitting.duration_minutes) if paper.started_at else None
+    # The countdown runs from the seconds left by the business clock, sent by the server: the
+    # browser's own clock (wrong on a PC, or beside a moved demo clock) is never compared with
+    # the deadline. At zero the page sends the answers; the server closes the paper anyway.
+    remaining = max(0, int((deadline - clock.now()).total_seconds())) if deadline else None
     items = []
     for index, q in enumerate(paper.questions, start=1):
         given = paper.answers.get(str(q["id"]), "")
@@ -427,9 +450,10 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
         "items": items,
         "published": published,
         "deadline": deadline,
+        "remaining_seconds": remaining,
         "title": f"{paper.get_category_display()}试卷",
         "breadcrumbs": [
-            ("在线考核", reverse("admission:exam_portal")),
+            (gettext("在线考核"), reverse("admission:exam_portal")),
             (f"{paper.get_category_display()}试卷", None),
         ],
     }
@@ -487,7 +511,7 @@ def exam_paper_submit(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper_or_404(request, pk)
     try:
         actions.submit_paper(paper, actor=request.user, answers=_answers_from(request, paper))
-        messages.success(request, "已交卷。成绩将在考核结果公布后显示。")
+        messages.success(request, gettext("已交卷。成绩将在考核结果公布后显示。"))
     except DomainError as exc:
         messages.error(request, exc.full_message)
     return redirect("admission:exam_paper", pk=pk)

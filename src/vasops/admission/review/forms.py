@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from vasops.admission.review.models import ReviewMeeting, ScoreSheet
 from vasops.core.forms import StyledFormMixin
@@ -10,18 +11,21 @@ from vasops.core.forms import StyledFormMixin
 
 class ExpertForm(StyledFormMixin, forms.Form):
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="登录账号", queryset=None, help_text="须为“评审专家”角色的用户。"
+        label=gettext_lazy("登录账号"), queryset=None, help_text=gettext_lazy("须为“评审专家”角色的用户。")
     )
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
     specialities = forms.CharField(
-        label="专业领域",
+        label=gettext_lazy("专业领域"),
         required=False,
-        help_text="业务类别或技术方向，用逗号分隔，例如：短信, WAP, 网络安全",
+        help_text=gettext_lazy("业务类别或技术方向，用逗号分隔，例如：短信, WAP, 网络安全"),
     )
     affiliation = forms.CharField(
-        label="所在单位", max_length=200, required=False, help_text="与申请企业同名时自动回避。"
+        label=gettext_lazy("所在单位"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("与申请企业同名时自动回避。"),
     )
-    active = forms.BooleanField(label="在库（可被抽取）", required=False, initial=True)
+    active = forms.BooleanField(label=gettext_lazy("在库（可被抽取）"), required=False, initial=True)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,8 +46,10 @@ class ExpertForm(StyledFormMixin, forms.Form):
 
 
 class ConflictForm(StyledFormMixin, forms.Form):
-    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label="回避的合作伙伴", queryset=None)
-    reason = forms.CharField(label="回避原因", max_length=500)
+    partner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("回避的合作伙伴"), queryset=None
+    )
+    reason = forms.CharField(label=gettext_lazy("回避原因"), max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,16 +62,16 @@ class ConflictForm(StyledFormMixin, forms.Form):
 class MeetingForm(StyledFormMixin, forms.Form):
     input_model = ReviewMeeting  # lengths and bounds of fields named like ReviewMeeting's (core.inputs)
     application: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="准入申请", queryset=None, empty_label="请选择考核通过的申请"
+        label=gettext_lazy("准入申请"), queryset=None, empty_label=gettext_lazy("请选择考核通过的申请")
     )
-    date = forms.DateField(label="评审日期", widget=forms.DateInput(attrs={"type": "date"}))
-    place = forms.CharField(label="地点", max_length=200)
-    panel_size = forms.IntegerField(label="评审组人数", min_value=1, max_value=15, initial=5)
+    date = forms.DateField(label=gettext_lazy("评审日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=gettext_lazy("地点"), max_length=200)
+    panel_size = forms.IntegerField(label=gettext_lazy("评审组人数"), min_value=1, max_value=15, initial=5)
     seed = forms.CharField(
-        label="抽取种子",
+        label=gettext_lazy("抽取种子"),
         max_length=40,
         required=False,
-        help_text="留空则随机生成并保存；同一种子重新抽取得到同一评审组。",
+        help_text=gettext_lazy("留空则随机生成并保存；同一种子重新抽取得到同一评审组。"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -81,22 +87,28 @@ class MeetingForm(StyledFormMixin, forms.Form):
 
 class AttendanceForm(StyledFormMixin, forms.Form):
     attended = forms.TypedChoiceField(
-        label="申请方是否到场",
-        choices=[("1", "已到场（演讲并演示）"), ("0", "未到场")],
+        label=gettext_lazy("申请方是否到场"),
+        choices=[("1", gettext_lazy("已到场（演讲并演示）")), ("0", gettext_lazy("未到场"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
-        help_text="未到场将自动登记“未参加评审”，并对该合作伙伴禁入 1 年。",
+        help_text=gettext_lazy("未到场将自动登记“未参加评审”，并对该合作伙伴禁入 1 年。"),
     )
-    reason = forms.CharField(label="说明", max_length=500, required=False)
+    reason = forms.CharField(label=gettext_lazy("说明"), max_length=500, required=False)
 
 
 class CloseForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label="结束原因", max_length=500, help_text="例如：某专家因故未能提交评分表。")
+    reason = forms.CharField(
+        label=gettext_lazy("结束原因"),
+        max_length=500,
+        help_text=gettext_lazy("例如：某专家因故未能提交评分表。"),
+    )
 
 
 class ScoreSheetForm(StyledFormMixin, forms.Form):
     input_model = ScoreSheet  # lengths and bounds of fields named like ScoreSheet's (core.inputs)
-    comment = forms.CharField(label="评语", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=gettext_lazy("评语"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(
         self,
@@ -126,7 +138,7 @@ class ScoreSheetForm(StyledFormMixin, forms.Form):
 
 
 class WeightsForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label="调整原因", max_length=500, required=False)
+    reason = forms.CharField(label=gettext_lazy("调整原因"), max_length=500, required=False)
 
     def __init__(self, *args: Any, indicators: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

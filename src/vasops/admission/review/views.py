@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.admission.exam.views import staff_perm
@@ -43,18 +44,18 @@ def _form_error(form: Any, exc: DomainError) -> None:
 
 @method_decorator(staff_perm(*VIEW_EXPERTS), name="dispatch")
 class ExpertListView(ObjectListView):
-    title = "专家库"
+    title = gettext_lazy("专家库")
     export_name = "experts"
-    empty_text = "专家库为空。先为专家开通“评审专家”角色的账号，再在此加入专家库。"
+    empty_text = gettext_lazy("专家库为空。先为专家开通“评审专家”角色的账号，再在此加入专家库。")
     config = ListConfig(
         columns=[
-            Column("name", "姓名", sort="name", link=True),
-            Column("affiliation", "所在单位", sort="affiliation"),
-            Column("specialities", "专业领域", accessor=lambda e: "、".join(e.specialities)),
-            Column("active", "在库", sort="active"),
-            Column("user", "账号", accessor=lambda e: e.user.username),
+            Column("name", gettext_lazy("姓名"), sort="name", link=True),
+            Column("affiliation", gettext_lazy("所在单位"), sort="affiliation"),
+            Column("specialities", gettext_lazy("专业领域"), accessor=lambda e: "、".join(e.specialities)),
+            Column("active", gettext_lazy("在库"), sort="active"),
+            Column("user", gettext_lazy("账号"), accessor=lambda e: e.user.username),
         ],
-        filters=[Filter("active", "状态", [("True", "在库"), ("False", "已停用")])],
+        filters=[Filter("active", gettext_lazy("状态"), [("True", "在库"), ("False", "已停用")])],
         search_fields=["name", "affiliation", "user__username"],
         default_sort="name",
     )
@@ -98,8 +99,11 @@ def expert_create(request: HttpRequest) -> HttpResponse:
         "admission/review/expert_form.html",
         {
             "form": form,
-            "title": "加入专家",
-            "breadcrumbs": [("专家库", reverse("admission:review_expert_list")), ("加入专家", None)],
+            "title": gettext("加入专家"),
+            "breadcrumbs": [
+                (gettext("专家库"), reverse("admission:review_expert_list")),
+                (gettext("加入专家"), None),
+            ],
         },
     )
 
@@ -130,7 +134,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     affiliation=d["affiliation"],
                     active=d["active"],
                 )
-                messages.success(request, "专家信息已保存。")
+                messages.success(request, gettext("专家信息已保存。"))
                 return redirect(expert.get_absolute_url())
             if "conflict" in request.POST and conflict_form.is_valid():
                 actions.add_conflict(
@@ -139,7 +143,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     reason=conflict_form.cleaned_data["reason"],
                 )
-                messages.success(request, "已登记回避。")
+                messages.success(request, gettext("已登记回避。"))
                 return redirect(expert.get_absolute_url())
         except DomainError as exc:
             _form_error(conflict_form if "conflict" in request.POST else form, exc)
@@ -153,7 +157,10 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conflicts": expert.conflicts.select_related("partner"),
             "can_manage": can_manage,
             "title": f"专家 · {expert.name}",
-            "breadcrumbs": [("专家库", reverse("admission:review_expert_list")), (expert.name, None)],
+            "breadcrumbs": [
+                (gettext("专家库"), reverse("admission:review_expert_list")),
+                (expert.name, None),
+            ],
         },
     )
 
@@ -175,7 +182,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.full_message)
             else:
-                messages.success(request, "权重已保存；已安排的评审会沿用安排时的权重。")
+                messages.success(request, gettext("权重已保存；已安排的评审会沿用安排时的权重。"))
                 return redirect("admission:review_indicators")
     return render(
         request,
@@ -186,8 +193,11 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "total": sum(r.weight_bp for r in rows),
             "can_manage": can_manage,
             "first": rows[0] if rows else None,
-            "title": "评审指标与权重",
-            "breadcrumbs": [("评审会", reverse("admission:review_meeting_list")), ("评审指标与权重", None)],
+            "title": gettext("评审指标与权重"),
+            "breadcrumbs": [
+                (gettext("评审会"), reverse("admission:review_meeting_list")),
+                (gettext("评审指标与权重"), None),
+            ],
         },
     )
 
@@ -197,20 +207,25 @@ def indicators(request: HttpRequest) -> HttpResponse:
 
 @method_decorator(staff_perm(*VIEW_MEETINGS), name="dispatch")
 class MeetingListView(ObjectListView):
-    title = "评审会"
+    title = gettext_lazy("评审会")
     export_name = "review-meetings"
-    empty_text = "还没有评审会。考核通过的申请可在此安排评审会并随机抽取专家。"
+    empty_text = gettext_lazy("还没有评审会。考核通过的申请可在此安排评审会并随机抽取专家。")
     config = ListConfig(
         columns=[
-            Column("application__number", "申请编号", accessor=lambda m: m.application.number, link=True),
-            Column("partner", "合作伙伴", accessor=lambda m: m.application.partner.name),
-            Column("date", "评审日期", sort="date"),
-            Column("place", "地点"),
-            Column("panel_size", "人数"),
-            Column("state", "状态", badge=True, sort="state"),
-            Column("aggregate_score", "综合得分", sort="aggregate_score"),
+            Column(
+                "application__number",
+                gettext_lazy("申请编号"),
+                accessor=lambda m: m.application.number,
+                link=True,
+            ),
+            Column("partner", gettext_lazy("合作伙伴"), accessor=lambda m: m.application.partner.name),
+            Column("date", gettext_lazy("评审日期"), sort="date"),
+            Column("place", gettext_lazy("地点")),
+            Column("panel_size", gettext_lazy("人数")),
+            Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+            Column("aggregate_score", gettext_lazy("综合得分"), sort="aggregate_score"),
         ],
-        filters=[Filter("state", "状态", list(ReviewMeeting.State.choices))],
+        filters=[Filter("state", gettext_lazy("状态"), list(ReviewMeeting.State.choices))],
         search_fields=["application__number", "application__partner__name", "place"],
         default_sort="-date",
     )
@@ -254,7 +269,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     panel_size=d["panel_size"],
                     seed=d["seed"] or None,
                 )
-                messages.success(request, "评审会已安排，评审组已抽取，已通知合作伙伴与专家。")
+                messages.success(request, gettext("评审会已安排，评审组已抽取，已通知合作伙伴与专家。"))
                 return redirect(meeting.get_absolute_url())
         except DomainError as exc:
             _form_error(form, exc)
@@ -264,8 +279,11 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "preview": preview,
-            "title": "安排评审会",
-            "breadcrumbs": [("评审会", reverse("admission:review_meeting_list")), ("安排评审会", None)],
+            "title": gettext("安排评审会"),
+            "breadcrumbs": [
+                (gettext("评审会"), reverse("admission:review_meeting_list")),
+                (gettext("安排评审会"), None),
+            ],
         },
     )
 
@@ -291,7 +309,7 @@ def _meeting_context(request: HttpRequest, meeting: ReviewMeeting, **extra: Any)
         "close_form": CloseForm(),
         "title": f"评审会 · {meeting.application.number}",
         "breadcrumbs": [
-            ("评审会", reverse("admission:review_meeting_list")),
+            (gettext("评审会"), reverse("admission:review_meeting_list")),
             (meeting.application.number, None),
         ],
     }
@@ -322,9 +340,11 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             _form_error(form, exc)
         else:
             if meeting.state == ReviewMeeting.State.ABSENT:
-                messages.warning(request, "已登记申请方缺席：申请标记为“未参加评审”，合作伙伴禁入 1 年。")
+                messages.warning(
+                    request, gettext("已登记申请方缺席：申请标记为“未参加评审”，合作伙伴禁入 1 年。")
+                )
             else:
-                messages.success(request, "已登记到场。")
+                messages.success(request, gettext("已登记到场。"))
             return redirect(meeting.get_absolute_url())
     return render(
         request,
@@ -345,7 +365,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "评审已结束，综合得分已按已提交的评分表计算。")
+            messages.success(request, gettext("评审已结束，综合得分已按已提交的评分表计算。"))
             return redirect(meeting.get_absolute_url())
     return render(
         request,
@@ -369,7 +389,12 @@ def expert_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "admission/review/expert_home.html",
-        {"expert": expert, "rows": rows, "title": "我的评审", "breadcrumbs": [("我的评审", None)]},
+        {
+            "expert": expert,
+            "rows": rows,
+            "title": gettext("我的评审"),
+            "breadcrumbs": [(gettext("我的评审"), None)],
+        },
     )
 
 
@@ -416,7 +441,10 @@ def _render_expert_meeting(
                 for c, w in meeting.weights.items()
             ],
             "title": f"评审 · {app.partner.name}",
-            "breadcrumbs": [("我的评审", reverse("admission:expert_home")), (app.partner.name, None)],
+            "breadcrumbs": [
+                (gettext("我的评审"), reverse("admission:expert_home")),
+                (app.partner.name, None),
+            ],
         },
         status=status,
     )
@@ -438,12 +466,12 @@ def expert_sheet(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.submit_score_sheet(
                     sheet, actor=request.user, scores=form.scores(), comment=form.cleaned_data["comment"]
                 )
-                messages.success(request, "评分表已提交并锁定。")
+                messages.success(request, gettext("评分表已提交并锁定。"))
             else:
                 actions.save_score_sheet(
                     sheet, actor=request.user, scores=form.scores(), comment=form.cleaned_data["comment"]
                 )
-                messages.success(request, "评分已保存（草稿），提交前仍可修改。")
+                messages.success(request, gettext("评分已保存（草稿），提交前仍可修改。"))
             return redirect("admission:expert_meeting", pk=meeting.pk)
         except DomainError as exc:
             form.add_error(None, exc.full_message)

@@ -12,26 +12,32 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog import actions
 from vasops.catalog.forms import BusinessLineForm
 from vasops.catalog.models import BusinessLine
 from vasops.catalog.views.common import form_error
+from vasops.core import vocabulary
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, ListConfig, ObjectListView
 
 
 @method_decorator(login_required, name="dispatch")
 class BusinessLineListView(ObjectListView):
-    title = "业务线"
+    title = gettext_lazy("业务线")
     export_name = "business-lines"
     config = ListConfig(
         columns=[
-            Column("code", "代码", link=True, sort="code"),
-            Column("name", "名称"),
-            Column("service_type", "业务类型代码", sort="service_type"),
-            Column("vas_systems", "涉及系统", accessor=lambda b: "、".join(b.vas_systems or [])),
-            Column("is_active", "启用"),
+            Column("code", gettext_lazy("代码"), link=True, sort="code"),
+            Column("name", gettext_lazy("名称")),
+            Column("service_type", gettext_lazy("业务类型代码"), sort="service_type"),
+            Column(
+                "vas_systems",
+                gettext_lazy("涉及系统"),
+                accessor=lambda b: "、".join(vocabulary.code_label(s) for s in b.vas_systems or []),
+            ),
+            Column("is_active", gettext_lazy("启用")),
         ],
         search_fields=["code", "name"],
         default_sort="sort_order",
@@ -81,7 +87,7 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_business_line(actor=request.user, **form.cleaned_data)
-            messages.success(request, "业务线已保存。")
+            messages.success(request, gettext("业务线已保存。"))
             return redirect("catalog:business_lines")
         except DomainError as exc:
             form_error(form, exc)
@@ -93,7 +99,7 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
             "line": line,
             "title": f"业务线：{line.name}" if line else "新增业务线",
             "breadcrumbs": [
-                ("业务线", reverse("catalog:business_lines")),
+                (gettext("业务线"), reverse("catalog:business_lines")),
                 (line.name if line else "新增", None),
             ],
         },

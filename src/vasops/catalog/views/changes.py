@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from vasops.catalog import actions, queries
@@ -41,9 +42,9 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
             form_error(form, exc, {"fee_fen": "fee"})
         else:
             if change.needs_full_review:
-                messages.warning(request, "资费上调，本申请将按产品新增流程审核。")
+                messages.warning(request, gettext("资费上调，本申请将按产品新增流程审核。"))
             else:
-                messages.success(request, "变更申请已提交。")
+                messages.success(request, gettext("变更申请已提交。"))
             return redirect(change)
     return render(
         request,
@@ -52,7 +53,7 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "product": product,
             "title": f"产品变更：{product.name}",
-            "breadcrumbs": [(product.name, product.get_absolute_url()), ("产品变更", None)],
+            "breadcrumbs": [(product.name, product.get_absolute_url()), (gettext("产品变更"), None)],
         },
     )
 
@@ -90,13 +91,13 @@ def change_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     decision = request.POST.get("decision", "")
     if decision not in ("approve", "return", "reject"):
-        messages.error(request, "请选择审核结论。")
+        messages.error(request, gettext("请选择审核结论。"))
         return redirect(change)
     try:
         actions.review_change(
             change, actor=request.user, decision=decision, reason=request.POST.get("reason", "")
         )
-        messages.success(request, "审核结论已保存。")
+        messages.success(request, gettext("审核结论已保存。"))
     except DomainError as exc:
         messages.error(request, exc.full_message)
     return redirect(change)

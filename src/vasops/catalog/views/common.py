@@ -34,7 +34,7 @@ def own_partner(request: HttpRequest) -> Any:
 
 def require_perm(request: HttpRequest, *perms: str) -> None:
     if not all(request.user.has_perm(p) for p in perms):
-        raise DjangoPermissionDenied
+        raise DjangoPermissionDenied(*perms)  # the 403 page names the roles holding them
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

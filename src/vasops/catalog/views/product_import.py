@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.catalog import actions, importing
 from vasops.catalog.forms import ImportForm
@@ -43,8 +44,8 @@ def product_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "refused": refused,
-            "title": "产品批量导入",
-            "breadcrumbs": [("产品目录", reverse("catalog:products")), ("批量导入", None)],
+            "title": gettext("产品批量导入"),
+            "breadcrumbs": [(gettext("产品目录"), reverse("catalog:products")), (gettext("批量导入"), None)],
         },
         status=400 if refused is not None or form.errors else 200,
     )

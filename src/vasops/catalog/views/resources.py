@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.catalog import actions, queries
@@ -26,23 +27,23 @@ POOLS_CRUMB = "资源池"
 
 @method_decorator(login_required, name="dispatch")
 class PoolListView(ObjectListView):
-    title = "资源池"
+    title = gettext_lazy("资源池")
     export_name = "resource-pools"
-    empty_text = (
+    empty_text = gettext_lazy(
         "还没有资源池。点击“新增资源池”配置企业代码、业务接入号号段（准入通过时分配），"
         "或为业务线配置通道配额、E1 线路及其容量。"
     )
     config = ListConfig(
         columns=[
-            Column("name", "名称", link=True, sort="name"),
-            Column("kind", "资源类型", sort="kind"),
-            Column("business_line__name", "业务线", sort="business_line__sort_order"),
-            Column("capacity", "容量", accessor=queries.pool_capacity),
-            Column("used", "已占用", sort="used"),
-            Column("free", "剩余", accessor=queries.pool_free),
-            Column("is_active", "启用", accessor=lambda p: "是" if p.is_active else "否"),
+            Column("name", gettext_lazy("名称"), link=True, sort="name"),
+            Column("kind", gettext_lazy("资源类型"), sort="kind"),
+            Column("business_line__name", gettext_lazy("业务线"), sort="business_line__sort_order"),
+            Column("capacity", gettext_lazy("容量"), accessor=queries.pool_capacity),
+            Column("used", gettext_lazy("已占用"), sort="used"),
+            Column("free", gettext_lazy("剩余"), accessor=queries.pool_free),
+            Column("is_active", gettext_lazy("启用"), accessor=lambda p: "是" if p.is_active else "否"),
         ],
-        filters=[Filter("kind", "资源类型", list(ResourcePool.Kind.choices))],
+        filters=[Filter("kind", gettext_lazy("资源类型"), list(ResourcePool.Kind.choices))],
         search_fields=["name", "business_line__name", "business_line__code", "allocations__number"],
     )
 
@@ -128,7 +129,7 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "资源池已保存。")
+            messages.success(request, gettext("资源池已保存。"))
             return redirect(saved)
     return render(
         request,
@@ -163,7 +164,7 @@ def pool_allocate(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "已分配。")
+            messages.success(request, gettext("已分配。"))
             return redirect(pool)
     return _render_pool(request, pool, form)
 
@@ -177,7 +178,7 @@ def allocation_release(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         actions.release_resource(allocation, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, "已释放。")
+        messages.success(request, gettext("已释放。"))
     except DomainError as exc:
         messages.error(request, exc.full_message)
     return redirect(allocation.pool)

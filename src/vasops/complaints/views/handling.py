@@ -30,6 +30,7 @@ from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
 from vasops.vac.actions import normalise_msisdn as vac_normalise
 from vasops.vac.errors import VacRefused
+from django.utils.translation import gettext
 
 
 def _products_for(msisdn: str) -> list[Any]:
@@ -85,8 +86,8 @@ def new(request: HttpRequest) -> HttpResponse:
             "msisdn": msisdn,
             "products": products,
             "looked_up": bool(msisdn),
-            "title": "受理投诉",
-            "breadcrumbs": [("客户投诉", reverse("complaints:list")), ("受理投诉", None)],
+            "title": gettext("受理投诉"),
+            "breadcrumbs": [(gettext("客户投诉"), reverse("complaints:list")), (gettext("受理投诉"), None)],
         },
     )
 
@@ -205,7 +206,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         op = request.POST.get("op", "")
         if op not in ops:
-            messages.error(request, "此刻不能执行该操作。")
+            messages.error(request, gettext("此刻不能执行该操作。"))
             return redirect(c)
         form = _form(op, c, request.POST)
         if form is None or form.is_valid():

@@ -20,6 +20,7 @@ from vasops.complaints.permissions import HANDLE, VIEW
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
+from django.utils.translation import gettext_lazy
 
 TABS = [("mine", "我负责的"), ("unowned", "待受理"), ("overdue", "超时"), ("all", "全部")]
 
@@ -29,24 +30,24 @@ def _masked(c: Complaint) -> str:
 
 
 COLUMNS = [
-    Column("number", "投诉单号", link=True, sort="number"),
-    Column("msisdn", "手机号码", sort="msisdn"),
-    Column("category", "投诉类别", sort="category"),
-    Column("product", "产品"),
-    Column("partner", "合作伙伴", sort="partner__name"),
-    Column("state", "状态", sort="state", badge=True),
-    Column("source", "受理渠道", sort="source"),
-    Column("owner", "首问负责人"),
-    Column("answer_due_at", "答复时限", sort="answer_due_at"),
-    Column("close_due_at", "办结时限", sort="close_due_at"),
-    Column("reopen_count", "重复投诉", sort="reopen_count"),
-    Column("created_at", "受理时间", sort="created_at"),
+    Column("number", gettext_lazy("投诉单号"), link=True, sort="number"),
+    Column("msisdn", gettext_lazy("手机号码"), sort="msisdn"),
+    Column("category", gettext_lazy("投诉类别"), sort="category"),
+    Column("product", gettext_lazy("产品")),
+    Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+    Column("state", gettext_lazy("状态"), sort="state", badge=True),
+    Column("source", gettext_lazy("受理渠道"), sort="source"),
+    Column("owner", gettext_lazy("首问负责人")),
+    Column("answer_due_at", gettext_lazy("答复时限"), sort="answer_due_at"),
+    Column("close_due_at", gettext_lazy("办结时限"), sort="close_due_at"),
+    Column("reopen_count", gettext_lazy("重复投诉"), sort="reopen_count"),
+    Column("created_at", gettext_lazy("受理时间"), sort="created_at"),
 ]
 FILTERS = [
-    Filter("state", "状态", Complaint.State.choices),
-    Filter("category", "投诉类别", Complaint.Category.choices),
-    Filter("source", "受理渠道", Complaint.Source.choices),
-    Filter("verdict", "认定", Complaint.Verdict.choices),
+    Filter("state", gettext_lazy("状态"), Complaint.State.choices),
+    Filter("category", gettext_lazy("投诉类别"), Complaint.Category.choices),
+    Filter("source", gettext_lazy("受理渠道"), Complaint.Source.choices),
+    Filter("verdict", gettext_lazy("认定"), Complaint.Verdict.choices),
 ]
 
 
@@ -55,7 +56,7 @@ class ComplaintListView(ObjectListView):
     """Console: tabs mine (首问负责) / waiting to be taken / overdue / all."""
 
     template_name = "complaints/list.html"
-    title = "客户投诉"
+    title = gettext_lazy("客户投诉")
     export_name = "complaints"
     config = ListConfig(
         columns=COLUMNS,
@@ -107,19 +108,19 @@ class ComplaintListView(ObjectListView):
 class PortalComplaintListView(ObjectListView):
     """Partner portal: the complaints dispatched to the partner (to answer first)."""
 
-    title = "客户投诉"
+    title = gettext_lazy("客户投诉")
     export_name = "complaints"
-    empty_text = "没有派给贵公司的客户投诉。"
+    empty_text = gettext_lazy("没有派给贵公司的客户投诉。")
     config = ListConfig(
         columns=[
-            Column("number", "投诉单号", link=True, sort="number"),
-            Column("msisdn", "手机号码", accessor=_masked),
-            Column("category", "投诉类别", sort="category"),
-            Column("product", "产品"),
-            Column("state", "状态", sort="state", badge=True),
-            Column("answer_due_at", "答复时限", sort="answer_due_at"),
-            Column("reopen_count", "重复投诉", sort="reopen_count"),
-            Column("dispatched_at", "派单时间", sort="dispatched_at"),
+            Column("number", gettext_lazy("投诉单号"), link=True, sort="number"),
+            Column("msisdn", gettext_lazy("手机号码"), accessor=_masked),
+            Column("category", gettext_lazy("投诉类别"), sort="category"),
+            Column("product", gettext_lazy("产品")),
+            Column("state", gettext_lazy("状态"), sort="state", badge=True),
+            Column("answer_due_at", gettext_lazy("答复时限"), sort="answer_due_at"),
+            Column("reopen_count", gettext_lazy("重复投诉"), sort="reopen_count"),
+            Column("dispatched_at", gettext_lazy("派单时间"), sort="dispatched_at"),
         ],
         filters=[f for f in FILTERS if f.name != "source"],
         search_fields=["number", "product__name"],
@@ -148,30 +149,30 @@ def _yuan(fen: int) -> str:
 class RefundListView(ObjectListView):
     """Refunds and their charge-back (console: all; portal: the partner's own)."""
 
-    title = "投诉退费"
+    title = gettext_lazy("投诉退费")
     export_name = "complaint-refunds"
-    empty_text = "还没有投诉退费。"
+    empty_text = gettext_lazy("还没有投诉退费。")
     config = ListConfig(
         columns=[
-            Column("complaint", "投诉单号", link=True, accessor=lambda r: r.complaint.number),
-            Column("msisdn", "手机号码", accessor=lambda r: f"{r.msisdn[:3]}****{r.msisdn[-4:]}"),
-            Column("partner", "合作伙伴", sort="partner__name"),
-            Column("product", "产品"),
+            Column("complaint", gettext_lazy("投诉单号"), link=True, accessor=lambda r: r.complaint.number),
+            Column("msisdn", gettext_lazy("手机号码"), accessor=lambda r: f"{r.msisdn[:3]}****{r.msisdn[-4:]}"),
+            Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+            Column("product", gettext_lazy("产品")),
             Column(
                 "period",
-                "争议期间",
+                gettext_lazy("争议期间"),
                 accessor=lambda r: f"{r.period_start:%Y-%m-%d} 至 {r.period_end:%Y-%m-%d}",
             ),
-            Column("charged", "期间扣费（元）", accessor=lambda r: _yuan(r.charged_fen)),
-            Column("ratio", "倍数", accessor=lambda r: f"×{r.ratio_bp / 10000:g}"),
-            Column("amount", "退费（元）", accessor=lambda r: _yuan(r.amount_fen), sort="amount_fen"),
+            Column("charged", gettext_lazy("期间扣费（元）"), accessor=lambda r: _yuan(r.charged_fen)),
+            Column("ratio", gettext_lazy("倍数"), accessor=lambda r: f"×{r.ratio_bp / 10000:g}"),
+            Column("amount", gettext_lazy("退费（元）"), accessor=lambda r: _yuan(r.amount_fen), sort="amount_fen"),
             Column(
                 "month",
-                "扣款结算月",
+                gettext_lazy("扣款结算月"),
                 accessor=lambda r: f"{r.adjustment.month:%Y-%m}" if r.adjustment else "",
             ),
-            Column("unsubscribed", "已退订", accessor=lambda r: "是" if r.unsubscribed else "否"),
-            Column("refunded_on", "退费日期", sort="refunded_on"),
+            Column("unsubscribed", gettext_lazy("已退订"), accessor=lambda r: "是" if r.unsubscribed else "否"),
+            Column("refunded_on", gettext_lazy("退费日期"), sort="refunded_on"),
         ],
         filters=[],
         search_fields=["complaint__number", "partner__name", "product__name"],

@@ -18,6 +18,7 @@ from vasops.complaints.forms import LookupForm, PublicComplaintForm, PublicReope
 from vasops.complaints.models import Complaint
 from vasops.core.errors import DomainError
 from vasops.vac import msisdn as numbers
+from django.utils.translation import gettext
 
 NOT_FOUND = "未找到该投诉：请核对投诉单号和手机号码。"
 
@@ -50,7 +51,7 @@ def _too_many(request: HttpRequest, template: str, ctx: dict[str, Any]) -> HttpR
 @csrf_protect
 def submit(request: HttpRequest) -> HttpResponse:
     form = PublicComplaintForm(request.POST or None)
-    ctx: dict[str, Any] = {"form": form, "title": "投诉受理"}
+    ctx: dict[str, Any] = {"form": form, "title": gettext("投诉受理")}
     if request.method == "POST":
         if throttled(request, "submit"):
             return _too_many(request, "complaints/public_submit.html", ctx)
@@ -78,7 +79,7 @@ def status(request: HttpRequest) -> HttpResponse:
     """Status by number + MSISDN (POST, so neither lands in a URL or a log)."""
     reopen = request.method == "POST" and request.POST.get("op") == "reopen"
     form: LookupForm = (PublicReopenForm if reopen else LookupForm)(request.POST or None)
-    ctx: dict[str, Any] = {"form": form, "title": "投诉进度查询"}
+    ctx: dict[str, Any] = {"form": form, "title": gettext("投诉进度查询")}
     if request.method != "POST":
         return render(request, "complaints/public_status.html", ctx)
     if throttled(request, "status"):

@@ -13,6 +13,7 @@ from vasops.complaints import charts, reports
 from vasops.complaints.permissions import REPORT
 from vasops.core import clock
 from vasops.core.permissions import has
+from django.utils.translation import gettext
 
 
 @login_required
@@ -36,13 +37,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "complaints/dashboard.html",
         {
-            "title": "投诉报表",
-            "breadcrumbs": [("客户投诉", reverse("complaints:list")), ("投诉报表", None)],
+            "title": gettext("投诉报表"),
+            "breadcrumbs": [(gettext("客户投诉"), reverse("complaints:list")), (gettext("投诉报表"), None)],
             "d": d,
             "month": month or "",
             "querystring": f"month={month}&" if month else "",
-            "day_chart": charts.bar_chart([(f"{day:%m-%d}", n) for day, n in d.by_day], title="每日投诉量"),
-            "category_chart": charts.hbar_chart(d.by_category, title="投诉类别"),
-            "state_chart": charts.hbar_chart(d.by_state, title="处理状态"),
+            "day_chart": charts.bar_chart([(f"{day:%m-%d}", n) for day, n in d.by_day], title=gettext("每日投诉量")),
+            "category_chart": charts.hbar_chart(d.by_category, title=gettext("投诉类别")),
+            "state_chart": charts.hbar_chart(d.by_state, title=gettext("处理状态")),
         },
     )

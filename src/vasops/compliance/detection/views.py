@@ -24,6 +24,7 @@ from vasops.compliance.kpi import charts
 from vasops.core import clock
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from django.utils.translation import gettext_lazy
 
 CRUMB = "异常扣费检测"
 
@@ -56,21 +57,21 @@ def _require(request: HttpRequest, perm: str) -> None:
 @method_decorator(login_required, name="dispatch")
 class HitListView(ObjectListView):
     template_name = "compliance/detection/hits.html"
-    title = "异常扣费检测"
+    title = gettext_lazy("异常扣费检测")
     export_name = "charging-detection-hits"
-    empty_text = "尚未发现疑点。检测每天由后台任务运行；也可在“检测阈值”页对某一日手动运行。"
+    empty_text = gettext_lazy("尚未发现疑点。检测每天由后台任务运行；也可在“检测阈值”页对某一日手动运行。")
     config = ListConfig(
         columns=[
-            Column("day", "数据日期", link=True, sort="day"),
-            Column("metric", "检测项", sort="metric"),
-            Column("product__name", "产品", sort="product__name"),
-            Column("partner__name", "合作伙伴", sort="partner__name"),
-            Column("value", "检测值", accessor=lambda h: rules.format_value(h.metric, h.value)),
-            Column("threshold", "阈值", accessor=lambda h: rules.format_value(h.metric, h.threshold)),
-            Column("sample", "样本量"),
-            Column("violation_id", "违约草稿", accessor=lambda h: "已生成" if h.violation_id else "—"),
+            Column("day", gettext_lazy("数据日期"), link=True, sort="day"),
+            Column("metric", gettext_lazy("检测项"), sort="metric"),
+            Column("product__name", gettext_lazy("产品"), sort="product__name"),
+            Column("partner__name", gettext_lazy("合作伙伴"), sort="partner__name"),
+            Column("value", gettext_lazy("检测值"), accessor=lambda h: rules.format_value(h.metric, h.value)),
+            Column("threshold", gettext_lazy("阈值"), accessor=lambda h: rules.format_value(h.metric, h.threshold)),
+            Column("sample", gettext_lazy("样本量")),
+            Column("violation_id", gettext_lazy("违约草稿"), accessor=lambda h: "已生成" if h.violation_id else "—"),
         ],
-        filters=[Filter("metric", "检测项", list(Metric.choices))],
+        filters=[Filter("metric", gettext_lazy("检测项"), list(Metric.choices))],
         search_fields=["product__name", "partner__name", "product__product_code"],
         default_sort="-day",
     )
@@ -141,8 +142,8 @@ def rules_page(request: HttpRequest) -> HttpResponse:
             "run_form": RunForm(initial={"day": clock.today() - dt.timedelta(days=1)})
             if request.user.has_perm(RUN_PERM)
             else None,
-            "title": "检测阈值",
-            "breadcrumbs": [(CRUMB, reverse("compliance:detection:hits")), ("检测阈值", None)],
+            "title": _("检测阈值"),
+            "breadcrumbs": [(CRUMB, reverse("compliance:detection:hits")), (_("检测阈值"), None)],
         },
     )
 
@@ -186,7 +187,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "rule": rule,
             "title": f"修改检测阈值：{rule.get_metric_display()}",
-            "breadcrumbs": [("检测阈值", reverse("compliance:detection:rules")), (str(rule), None)],
+            "breadcrumbs": [(_("检测阈值"), reverse("compliance:detection:rules")), (str(rule), None)],
         },
     )
 

@@ -24,6 +24,7 @@ from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
+from django.utils.translation import gettext_lazy
 
 CRUMB = "KPI 记录"
 
@@ -46,27 +47,27 @@ def _definition_choices() -> list[tuple[str, str]]:
 
 
 RECORD_COLUMNS = [
-    Column("partner__name", "合作伙伴", link=True, sort="partner__name"),
-    Column("definition__name", "指标", sort="definition__sort_order"),
-    Column("period", "周期", sort="period_start"),
-    Column("value", "结果值", accessor=_value),
-    Column("threshold", "门限", accessor=_threshold),
-    Column("met", "结论", accessor=lambda r: "达标" if r.met else "未达标"),
-    Column("source", "来源"),
-    Column("recorded_at", "登记时间", sort="recorded_at"),
+    Column("partner__name", gettext_lazy("合作伙伴"), link=True, sort="partner__name"),
+    Column("definition__name", gettext_lazy("指标"), sort="definition__sort_order"),
+    Column("period", gettext_lazy("周期"), sort="period_start"),
+    Column("value", gettext_lazy("结果值"), accessor=_value),
+    Column("threshold", gettext_lazy("门限"), accessor=_threshold),
+    Column("met", gettext_lazy("结论"), accessor=lambda r: "达标" if r.met else "未达标"),
+    Column("source", gettext_lazy("来源")),
+    Column("recorded_at", gettext_lazy("登记时间"), sort="recorded_at"),
 ]
 
 
 @method_decorator(login_required, name="dispatch")
 class RecordListView(ObjectListView):
-    title = "KPI 记录"
+    title = gettext_lazy("KPI 记录")
     export_name = "kpi-records"
-    empty_text = "还没有 KPI 记录。运维人员可在“KPI 导入”上传 CSV 或 Excel 文件，或通过接口登记。"
+    empty_text = gettext_lazy("还没有 KPI 记录。运维人员可在“KPI 导入”上传 CSV 或 Excel 文件，或通过接口登记。")
     config = ListConfig(
         columns=RECORD_COLUMNS,
         filters=[
-            Filter("kpi", "指标", _definition_choices, lookup="definition__code"),
-            Filter("met", "结论", [("1", "达标"), ("0", "未达标")]),
+            Filter("kpi", gettext_lazy("指标"), _definition_choices, lookup="definition__code"),
+            Filter("met", gettext_lazy("结论"), [("1", "达标"), ("0", "未达标")]),
         ],
         search_fields=["partner__name", "partner__enterprise_code", "period"],
         default_sort="-period_start",
@@ -93,12 +94,12 @@ class RecordListView(ObjectListView):
 
 
 class BelowListView(RecordListView):
-    title = "KPI 未达标记录"
+    title = gettext_lazy("KPI 未达标记录")
     export_name = "kpi-below-threshold"
-    empty_text = "没有未达标的 KPI 记录。"
+    empty_text = gettext_lazy("没有未达标的 KPI 记录。")
     config = ListConfig(
         columns=RECORD_COLUMNS,
-        filters=[Filter("kpi", "指标", _definition_choices, lookup="definition__code")],
+        filters=[Filter("kpi", gettext_lazy("指标"), _definition_choices, lookup="definition__code")],
         search_fields=["partner__name", "partner__enterprise_code", "period"],
         default_sort="-period_start",
     )
@@ -203,8 +204,8 @@ def kpi_import(request: HttpRequest) -> HttpResponse:
             "form": form,
             "refused": refused,
             "definitions": queries.definitions(active_only=True),
-            "title": "KPI 导入",
-            "breadcrumbs": [(CRUMB, reverse("compliance:kpi:records")), ("导入", None)],
+            "title": _("KPI 导入"),
+            "breadcrumbs": [(CRUMB, reverse("compliance:kpi:records")), (_("导入"), None)],
         },
         status=400 if refused is not None or form.errors else 200,
     )
@@ -231,8 +232,8 @@ def definitions(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "can_edit": request.user.has_perm(DEFINE_PERM),
-            "title": "KPI 指标",
-            "breadcrumbs": [("KPI 指标", None)],
+            "title": _("KPI 指标"),
+            "breadcrumbs": [(_("KPI 指标"), None)],
         },
     )
 
@@ -291,6 +292,6 @@ def definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "definition": definition,
             "title": f"修改 KPI 指标：{definition.name}",
-            "breadcrumbs": [("KPI 指标", reverse("compliance:kpi:definitions")), (definition.name, None)],
+            "breadcrumbs": [(_("KPI 指标"), reverse("compliance:kpi:definitions")), (definition.name, None)],
         },
     )

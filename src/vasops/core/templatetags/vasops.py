@@ -7,7 +7,7 @@ from django.db.models import Model
 from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils.translation import gettext
 
-from vasops.core import audit, roles, rules, ui
+from vasops.core import audit, history, roles, rules, ui, vocabulary
 
 register = template.Library()
 
@@ -29,7 +29,30 @@ def bp_percent(ratio_bp: int | None) -> str:
 
 @register.inclusion_tag("core/_history.html")
 def history_panel(obj: Model, limit: int = 200) -> dict[str, Any]:
-    return {"events": list(audit.history_of(obj)[:limit])}
+    return {"events": [history.entry(e) for e in audit.history_of(obj)[:limit]]}
+
+
+@register.filter
+def code_label(code: Any) -> str:
+    """``{{ document.kind|code_label }}``: the words for a stored code."""
+    return "" if code in (None, "") else vocabulary.code_label(code)
+
+
+@register.filter
+def mmss(seconds: int | None) -> str:
+    """Seconds as the countdown shows them: ``3600`` -> ``60:00``."""
+    if seconds is None:
+        return "--:--"
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def yes_no(value: Any) -> str:
+    """``{{ flag|yes_no }}``: 是/否 (Yes/No), — when unknown."""
+    if value is None:
+        return "—"
+    return gettext("是") if value else gettext("否")
 
 
 @register.inclusion_tag("core/_badge.html")
@@ -58,9 +81,12 @@ def _visible_nav(audience: str, user: Any, user_roles: set[str]) -> list[tuple[A
         return cached
     entries = []
     for item in ui.collect_nav().get(audience, []):
-        if item.perm and not (user and user.has_perm(item.perm)):
+        needed = (item.perm,) if isinstance(item.perm, str) else (item.perm or ())
+        if needed and not (user and user.has_perms(needed)):
             continue
-        if item.role and item.role not in user_roles:
+        wanted = {item.role} if isinstance(item.role, str) else set(item.role or ())
+        superuser = authenticated and user.is_superuser
+        if wanted and not (wanted & user_roles or (superuser and audience == "console")):
             continue
         try:
             url = reverse(item.url_name)

@@ -34,6 +34,7 @@ from vasops.settlement.reconciliation.forms import (
     UploadForm,
 )
 from vasops.settlement.reconciliation.models import Dispute, Reconciliation, ReconciliationLine
+from django.utils.translation import gettext_lazy
 
 register_states({"diffed": "done", "accepted": "done", "rejected": "refused"})
 
@@ -51,25 +52,25 @@ def _form_error(form: Any, exc: DomainError) -> None:
 
 
 REC_COLUMNS = [
-    Column("number", "对账编号", link=True, sort="number"),
-    Column("partner", "合作伙伴", sort="partner__name"),
-    Column("month", "月份", accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
-    Column("state", "状态", badge=True, sort="state"),
-    Column("our_fee_fen", "我方金额（元）", accessor=lambda r: _fen(r.our_fee_fen)),
-    Column("their_fee_fen", "合作方金额（元）", accessor=lambda r: _fen(r.their_fee_fen)),
-    Column("diff", "差额（元）", accessor=lambda r: _fen(r.fee_difference_fen)),
-    Column("created_at", "申请时间", sort="created_at"),
+    Column("number", gettext_lazy("对账编号"), link=True, sort="number"),
+    Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+    Column("month", gettext_lazy("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
+    Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+    Column("our_fee_fen", gettext_lazy("我方金额（元）"), accessor=lambda r: _fen(r.our_fee_fen)),
+    Column("their_fee_fen", gettext_lazy("合作方金额（元）"), accessor=lambda r: _fen(r.their_fee_fen)),
+    Column("diff", gettext_lazy("差额（元）"), accessor=lambda r: _fen(r.fee_difference_fen)),
+    Column("created_at", gettext_lazy("申请时间"), sort="created_at"),
 ]
-REC_FILTERS = [Filter("state", "状态", Reconciliation.State.choices)]
+REC_FILTERS = [Filter("state", gettext_lazy("状态"), Reconciliation.State.choices)]
 
 
 @method_decorator(login_required, name="dispatch")
 class ReconciliationListView(ObjectListView):
     """Console: every partner's reconciliation requests (staff with the view permission)."""
 
-    title = "对账申请"
+    title = gettext_lazy("对账申请")
     export_name = "reconciliations"
-    empty_text = "还没有对账申请。合作伙伴在门户提交。"
+    empty_text = gettext_lazy("还没有对账申请。合作伙伴在门户提交。")
     config = ListConfig(
         columns=REC_COLUMNS,
         filters=REC_FILTERS,
@@ -97,9 +98,9 @@ class ReconciliationListView(ObjectListView):
 class PortalReconciliationListView(ObjectListView):
     """Portal: the partner's own requests."""
 
-    title = "结算对账"
+    title = gettext_lazy("结算对账")
     export_name = "reconciliations"
-    empty_text = "还没有对账申请。月结束后可申请对账并上传本企业的对账文件。"
+    empty_text = gettext_lazy("还没有对账申请。月结束后可申请对账并上传本企业的对账文件。")
     config = ListConfig(
         columns=[c for c in REC_COLUMNS if c.name != "partner"],
         filters=REC_FILTERS,
@@ -125,19 +126,19 @@ class PortalReconciliationListView(ObjectListView):
 
 
 DISPUTE_COLUMNS = [
-    Column("number", "争议编号", link=True, sort="number"),
-    Column("partner", "合作伙伴", sort="partner__name"),
-    Column("reconciliation__number", "对账编号"),
+    Column("number", gettext_lazy("争议编号"), link=True, sort="number"),
+    Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
+    Column("reconciliation__number", gettext_lazy("对账编号")),
     Column(
-        "line", "日期 / 产品", accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}"
+        "line", gettext_lazy("日期 / 产品"), accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}"
     ),
-    Column("claimed_fen", "主张金额（元）", accessor=lambda d: _fen(d.claimed_fen)),
-    Column("state", "状态", badge=True, sort="state"),
-    Column("due_at", "处理时限", sort="due_at"),
-    Column("escalated_at", "已升级", accessor=lambda d: "是" if d.escalated_at else ""),
-    Column("raised_at", "提出时间", sort="raised_at"),
+    Column("claimed_fen", gettext_lazy("主张金额（元）"), accessor=lambda d: _fen(d.claimed_fen)),
+    Column("state", gettext_lazy("状态"), badge=True, sort="state"),
+    Column("due_at", gettext_lazy("处理时限"), sort="due_at"),
+    Column("escalated_at", gettext_lazy("已升级"), accessor=lambda d: "是" if d.escalated_at else ""),
+    Column("raised_at", gettext_lazy("提出时间"), sort="raised_at"),
 ]
-DISPUTE_FILTERS = [Filter("state", "状态", Dispute.State.choices)]
+DISPUTE_FILTERS = [Filter("state", gettext_lazy("状态"), Dispute.State.choices)]
 
 
 @method_decorator(login_required, name="dispatch")
@@ -145,9 +146,9 @@ class DisputeQueueView(ObjectListView):
     """Console dispute queue 争议队列 (finance decides; pending first by deadline); the partner's
     own disputes in the portal."""
 
-    title = "对账争议"
+    title = gettext_lazy("对账争议")
     export_name = "disputes"
-    empty_text = "没有对账争议。"
+    empty_text = gettext_lazy("没有对账争议。")
     config = ListConfig(
         columns=DISPUTE_COLUMNS,
         filters=DISPUTE_FILTERS,

@@ -1,7 +1,8 @@
 /* vasops page behaviour. Pages carry no inline script (the Content-Security-Policy allows
    scripts from this site's static files only); each behaviour below starts from markup:
    - data-confirm="…" on a form or a submit button: ask before submitting;
-   - #countdown[data-deadline] with #paper-form: the exam paper's countdown, submitted at zero;
+   - #countdown[data-remaining] with #paper-form: the exam paper's countdown from the seconds
+     left the server sent, submitted at zero;
    - #sla-chart with #sla-chart-data (json_script): the SLA report's bar chart (Chart.js). */
 (function () {
   "use strict";
@@ -16,12 +17,16 @@
   });
 
   function countdown() {
+    // Counts down from the seconds left that the server sent (its business clock), measured
+    // with the browser's monotonic timer: a wrong PC clock or a moved demo clock cannot skew it.
     var el = document.getElementById("countdown");
     var form = document.getElementById("paper-form");
-    if (!el || !form || !el.dataset.deadline) return;
-    var end = new Date(el.dataset.deadline).getTime();
+    if (!el || !form || el.dataset.remaining === undefined || el.dataset.remaining === "") return;
+    var total = parseInt(el.dataset.remaining, 10);
+    if (isNaN(total)) return;
+    var started = window.performance.now();
     function tick() {
-      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var left = Math.max(0, total - Math.floor((window.performance.now() - started) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
       if (left <= 0) { form.submit(); return; }
