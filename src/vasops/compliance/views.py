@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.compliance import actions, charts, queries, rules
@@ -48,7 +49,6 @@ from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 from vasops.vac.models import ServiceBlock
-from django.utils.translation import gettext_lazy
 
 VIEW = queries.VIEW
 GRADE_LABELS = dict(Partner.CreditGrade.choices)
@@ -78,7 +78,9 @@ VIOLATION_COLUMNS = [
     Column("partner__name", gettext_lazy("合作伙伴")),
     Column("product__name", gettext_lazy("产品")),
     Column("violation_type__name", gettext_lazy("违约类型")),
-    Column("violation_type__grade", gettext_lazy("等级"), accessor=lambda r: r.violation_type.get_grade_display()),
+    Column(
+        "violation_type__grade", gettext_lazy("等级"), accessor=lambda r: r.violation_type.get_grade_display()
+    ),
     Column("state", gettext_lazy("状态"), badge=True, sort="state"),
     Column("appeal_due", gettext_lazy("申诉截止"), sort="appeal_due"),
     Column("points_deducted", gettext_lazy("扣分")),
@@ -163,7 +165,12 @@ class BlockListView(ObjectListView):
             Column("starts_at", gettext_lazy("屏蔽时间"), sort="starts_at"),
             Column("ends_at", gettext_lazy("到期时间")),
             Column("state", gettext_lazy("状态"), accessor=_block_state),
-            Column("lift", gettext_lazy("解除"), accessor=lambda b: _("解除") if b.lifted_at is None else "", link=True),
+            Column(
+                "lift",
+                gettext_lazy("解除"),
+                accessor=lambda b: _("解除") if b.lifted_at is None else "",
+                link=True,
+            ),
         ],
         filters=[Filter("scope", gettext_lazy("范围"), ServiceBlock.Scope.choices)],
         search_fields=["partner__name", "reason", "product__name"],
@@ -202,7 +209,9 @@ class ViolationTypeListView(ObjectListView):
             Column("name", gettext_lazy("名称")),
             Column("grade", gettext_lazy("等级")),
             Column("points", gettext_lazy("扣信用分")),
-            Column("penalty_fen", gettext_lazy("违约金（元）"), accessor=lambda t: f"{t.penalty_fen / 100:.2f}"),
+            Column(
+                "penalty_fen", gettext_lazy("违约金（元）"), accessor=lambda t: f"{t.penalty_fen / 100:.2f}"
+            ),
             Column("consequence", gettext_lazy("处理措施")),
             Column("is_active", gettext_lazy("启用")),
         ],

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.core.errors import DomainError, NotFound
@@ -27,7 +28,6 @@ from vasops.partners import queries as partner_queries
 from vasops.settlement import actions, charts, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
-from django.utils.translation import gettext_lazy
 
 XLSX = statements.XLSX
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from vasops.core.forms import StyledFormMixin
 from vasops.partners.models import Partner
@@ -16,7 +16,9 @@ from vasops.workorders.models import Comment, WorkOrder
 
 class WorkOrderForm(StyledFormMixin, forms.Form):
     input_model = WorkOrder  # lengths and bounds of fields named like WorkOrder's (core.inputs)
-    type = forms.ChoiceField(label=gettext_lazy("类型"), choices=[t for t in rules.TYPES if t[0] not in rules.LINKED_TYPES])
+    type = forms.ChoiceField(
+        label=gettext_lazy("类型"), choices=[t for t in rules.TYPES if t[0] not in rules.LINKED_TYPES]
+    )
     priority = forms.ChoiceField(
         label=gettext_lazy("优先级"),
         choices=rules.PRIORITIES,

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.complaints import actions, cdrs, queries, rules
 from vasops.complaints.forms import (
@@ -30,7 +31,6 @@ from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
 from vasops.vac.actions import normalise_msisdn as vac_normalise
 from vasops.vac.errors import VacRefused
-from django.utils.translation import gettext
 
 
 def _products_for(msisdn: str) -> list[Any]:

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 
 from vasops.complaints import queries
 from vasops.complaints.models import Complaint, Refund
@@ -20,7 +21,6 @@ from vasops.complaints.permissions import HANDLE, VIEW
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
-from django.utils.translation import gettext_lazy
 
 TABS = [("mine", "我负责的"), ("unowned", "待受理"), ("overdue", "超时"), ("all", "全部")]
 
@@ -155,7 +155,9 @@ class RefundListView(ObjectListView):
     config = ListConfig(
         columns=[
             Column("complaint", gettext_lazy("投诉单号"), link=True, accessor=lambda r: r.complaint.number),
-            Column("msisdn", gettext_lazy("手机号码"), accessor=lambda r: f"{r.msisdn[:3]}****{r.msisdn[-4:]}"),
+            Column(
+                "msisdn", gettext_lazy("手机号码"), accessor=lambda r: f"{r.msisdn[:3]}****{r.msisdn[-4:]}"
+            ),
             Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
             Column("product", gettext_lazy("产品")),
             Column(
@@ -165,13 +167,20 @@ class RefundListView(ObjectListView):
             ),
             Column("charged", gettext_lazy("期间扣费（元）"), accessor=lambda r: _yuan(r.charged_fen)),
             Column("ratio", gettext_lazy("倍数"), accessor=lambda r: f"×{r.ratio_bp / 10000:g}"),
-            Column("amount", gettext_lazy("退费（元）"), accessor=lambda r: _yuan(r.amount_fen), sort="amount_fen"),
+            Column(
+                "amount",
+                gettext_lazy("退费（元）"),
+                accessor=lambda r: _yuan(r.amount_fen),
+                sort="amount_fen",
+            ),
             Column(
                 "month",
                 gettext_lazy("扣款结算月"),
                 accessor=lambda r: f"{r.adjustment.month:%Y-%m}" if r.adjustment else "",
             ),
-            Column("unsubscribed", gettext_lazy("已退订"), accessor=lambda r: "是" if r.unsubscribed else "否"),
+            Column(
+                "unsubscribed", gettext_lazy("已退订"), accessor=lambda r: "是" if r.unsubscribed else "否"
+            ),
             Column("refunded_on", gettext_lazy("退费日期"), sort="refunded_on"),
         ],
         filters=[],

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_protect
 
 from vasops.complaints import actions, queries, rules
@@ -18,7 +19,6 @@ from vasops.complaints.forms import LookupForm, PublicComplaintForm, PublicReope
 from vasops.complaints.models import Complaint
 from vasops.core.errors import DomainError
 from vasops.vac import msisdn as numbers
-from django.utils.translation import gettext
 
 NOT_FOUND = "未找到该投诉：请核对投诉单号和手机号码。"
 

@@ -8,12 +8,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.complaints import charts, reports
 from vasops.complaints.permissions import REPORT
 from vasops.core import clock
 from vasops.core.permissions import has
-from django.utils.translation import gettext
 
 
 @login_required
@@ -42,7 +42,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "d": d,
             "month": month or "",
             "querystring": f"month={month}&" if month else "",
-            "day_chart": charts.bar_chart([(f"{day:%m-%d}", n) for day, n in d.by_day], title=gettext("每日投诉量")),
+            "day_chart": charts.bar_chart(
+                [(f"{day:%m-%d}", n) for day, n in d.by_day], title=gettext("每日投诉量")
+            ),
             "category_chart": charts.hbar_chart(d.by_category, title=gettext("投诉类别")),
             "state_chart": charts.hbar_chart(d.by_state, title=gettext("处理状态")),
         },

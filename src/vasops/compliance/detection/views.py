@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.compliance.detection import actions, queries, rules, tasks
@@ -24,7 +25,6 @@ from vasops.compliance.kpi import charts
 from vasops.core import clock
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
-from django.utils.translation import gettext_lazy
 
 CRUMB = "异常扣费检测"
 
@@ -67,9 +67,17 @@ class HitListView(ObjectListView):
             Column("product__name", gettext_lazy("产品"), sort="product__name"),
             Column("partner__name", gettext_lazy("合作伙伴"), sort="partner__name"),
             Column("value", gettext_lazy("检测值"), accessor=lambda h: rules.format_value(h.metric, h.value)),
-            Column("threshold", gettext_lazy("阈值"), accessor=lambda h: rules.format_value(h.metric, h.threshold)),
+            Column(
+                "threshold",
+                gettext_lazy("阈值"),
+                accessor=lambda h: rules.format_value(h.metric, h.threshold),
+            ),
             Column("sample", gettext_lazy("样本量")),
-            Column("violation_id", gettext_lazy("违约草稿"), accessor=lambda h: "已生成" if h.violation_id else "—"),
+            Column(
+                "violation_id",
+                gettext_lazy("违约草稿"),
+                accessor=lambda h: "已生成" if h.violation_id else "—",
+            ),
         ],
         filters=[Filter("metric", gettext_lazy("检测项"), list(Metric.choices))],
         search_fields=["product__name", "partner__name", "product__product_code"],

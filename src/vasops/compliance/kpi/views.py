@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vasops.compliance.kpi import actions, charts, importing, queries, rules
 from vasops.compliance.kpi.forms import DefinitionForm, ImportForm
@@ -24,7 +25,6 @@ from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
-from django.utils.translation import gettext_lazy
 
 CRUMB = "KPI 记录"
 
@@ -62,7 +62,9 @@ RECORD_COLUMNS = [
 class RecordListView(ObjectListView):
     title = gettext_lazy("KPI 记录")
     export_name = "kpi-records"
-    empty_text = gettext_lazy("还没有 KPI 记录。运维人员可在“KPI 导入”上传 CSV 或 Excel 文件，或通过接口登记。")
+    empty_text = gettext_lazy(
+        "还没有 KPI 记录。运维人员可在“KPI 导入”上传 CSV 或 Excel 文件，或通过接口登记。"
+    )
     config = ListConfig(
         columns=RECORD_COLUMNS,
         filters=[

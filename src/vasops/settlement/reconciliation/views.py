@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vasops.core import imports
 from vasops.core.errors import DomainError
@@ -34,7 +35,6 @@ from vasops.settlement.reconciliation.forms import (
     UploadForm,
 )
 from vasops.settlement.reconciliation.models import Dispute, Reconciliation, ReconciliationLine
-from django.utils.translation import gettext_lazy
 
 register_states({"diffed": "done", "accepted": "done", "rejected": "refused"})
 
@@ -130,7 +130,9 @@ DISPUTE_COLUMNS = [
     Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
     Column("reconciliation__number", gettext_lazy("对账编号")),
     Column(
-        "line", gettext_lazy("日期 / 产品"), accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}"
+        "line",
+        gettext_lazy("日期 / 产品"),
+        accessor=lambda d: f"{d.line.day} {d.line.product_code or d.line.product_id}",
     ),
     Column("claimed_fen", gettext_lazy("主张金额（元）"), accessor=lambda d: _fen(d.claimed_fen)),
     Column("state", gettext_lazy("状态"), badge=True, sort="state"),
