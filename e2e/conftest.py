@@ -52,6 +52,15 @@ def browser(playwright_instance: Any) -> Iterator[Any]:
     browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(transactional_db: Any) -> None:
+    """The rows data migrations create (business lines, violation catalogue, KPI definitions,
+    detection thresholds), again: an earlier transactional test flushed them."""
+    from vasops.api.tests.seed import ensure_migration_data
+
+    ensure_migration_data()
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})

@@ -165,7 +165,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         pi = people()
         log_in(pi, staff)
         pi.goto(app_url)
-        pi.get_by_role("link", name="初审").click()
+        pi.get_by_role("link", name="初审").first.click()
         pi.get_by_label("通过", exact=True).check()
         field(pi, "初审意见").fill("材料齐全，符合准入条件。")
         pi.get_by_role("button", name="提交初审结论").click()
@@ -256,7 +256,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
     # --- 2027-01-19: decision accept ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 19)):
         pi.goto(app_url)
-        pi.get_by_role("link", name="准入决定").click()
+        pi.get_by_role("link", name="准入决定").first.click()
         pi.get_by_label("接受（分配企业代码与业务接入号）").check()
         field(pi, "理由").fill("评审综合得分良好，同意准入。")
         pi.get_by_role("button", name="提交决定").click()

@@ -188,7 +188,7 @@ def test_reapplying_inside_the_lockout_after_a_rejection_is_refused_with_the_end
         pi = people()
         log_in(pi, staff)
         pi.goto(f"{live_server.url}{app.get_absolute_url()}")
-        pi.get_by_role("link", name="准入决定").click()
+        pi.get_by_role("link", name="准入决定").first.click()
         pi.get_by_label("拒绝（3 个月内不得申请）").check()
         field(pi, "理由").fill("评审综合得分不足 60 分。")
         pi.get_by_role("button", name="提交决定").click()

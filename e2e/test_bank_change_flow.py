@@ -112,7 +112,7 @@ def test_bank_account_change_needs_two_different_approvers(people, live_server, 
         expect(partner.get_by_text("已复核（待生效）").first).to_be_visible()
         expect(partner.get_by_text("新银行账户自 2026-04-01（下一结算周期）起生效")).to_be_visible()
         partner.goto(f"{base}/partners/me/")
-        bank = partner.locator(".card").filter(has_text="银行账户").last
+        bank = partner.locator(".card").filter(has_text="银行账户").filter(has_not_text="操作历史").last
         assert OLD_ACCOUNT in bank.inner_text() and NEW_ACCOUNT not in bank.inner_text()
         screenshot(partner, "bank-change-04-pending")
 
@@ -121,7 +121,7 @@ def test_bank_account_change_needs_two_different_approvers(people, live_server, 
         applied = actions.apply_due_bank_changes()
         assert [cr.number for cr in applied] == [number]
         partner.goto(f"{base}/partners/me/")
-        bank = partner.locator(".card").filter(has_text="银行账户").last
+        bank = partner.locator(".card").filter(has_text="银行账户").filter(has_not_text="操作历史").last
         assert NEW_ACCOUNT in bank.inner_text() and "招商银行武汉光谷支行" in bank.inner_text()
         assert OLD_ACCOUNT not in bank.inner_text()
         partner.goto(change_url)

@@ -68,7 +68,7 @@ def test_violation_from_draft_to_upheld_with_the_product_blocked(people, live_se
     log_in(staff_page, staff)
     staff_page.goto(f"{base}/compliance/violations/")
     staff_page.get_by_role("link", name=draft.number).click()
-    expect(staff_page.get_by_text("待审核草稿")).to_be_visible()
+    expect(staff_page.get_by_text("待审核草稿").first).to_be_visible()
     staff_page.get_by_role("button", name="通报合作伙伴").click()
     ok(staff_page, "已通报合作伙伴")
     expect(staff_page.get_by_text("已通报").first).to_be_visible()

@@ -140,7 +140,7 @@ class AnswerIn(InputSchema):
     answer: str = model_field(Complaint, "partner_answer", description="处理情况和结果")
 
 
-class CloseIn(InputSchema):
+class ComplaintCloseIn(InputSchema):
     reply: str = model_field(Complaint, "reply", description="回复用户的内容")
     verdict: str = model_field(Complaint, "verdict", default="")
 
@@ -276,7 +276,7 @@ def answer(request: HttpRequest, complaint_id: int, payload: AnswerIn) -> Compla
 
 
 @router.post("/{complaint_id}/close", response=ComplaintOut, summary="回复用户并办结")
-def close(request: HttpRequest, complaint_id: int, payload: CloseIn) -> Complaint:
+def close(request: HttpRequest, complaint_id: int, payload: ComplaintCloseIn) -> Complaint:
     return actions.close_complaint(
         _get(request, complaint_id), actor=request.user, reply=payload.reply, verdict=payload.verdict
     )

@@ -231,6 +231,12 @@ class StatementListView(ObjectListView):
     empty_text = gettext_lazy("暂无结算单。结算批次发布后，合作伙伴可在此下载结算单。")
     config = ListConfig(columns=STATEMENT_COLUMNS, filters=[], search_fields=["number", "partner__name"])
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # staff without the statement permission get the 403 page, not an empty list
+        if request.user.is_authenticated and not _is_partner(request):
+            _require(request, queries.VIEW_STATEMENT)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_base_queryset(self) -> QuerySet[Statement]:
         return queries.visible_statements(self.request.user).order_by(
             "-run__month", "-run__version", "partner_id"
@@ -298,6 +304,12 @@ class RatioListView(ObjectListView):
         filters=[Filter("level", gettext_lazy("层级"), list(RatioVersion.Level.choices))],
         search_fields=["partner__name", "product__name", "reason"],
     )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # staff without the permission get the 403 page; partner users see their own rows
+        if request.user.is_authenticated and not _is_partner(request):
+            _require(request, queries.VIEW_RATIO)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[RatioVersion]:
         return queries.visible_ratios(self.request.user)
@@ -439,6 +451,12 @@ class AdjustmentListView(ObjectListView):
         filters=[Filter("kind", gettext_lazy("类型"), list(Adjustment.Kind.choices))],
         search_fields=["partner__name", "reason"],
     )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # staff without the permission get the 403 page; partner users see their own rows
+        if request.user.is_authenticated and not _is_partner(request):
+            _require(request, queries.VIEW_ADJUSTMENT)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Adjustment]:
         return queries.visible_adjustments(self.request.user)

@@ -188,6 +188,12 @@ class RefundListView(ObjectListView):
         default_sort="-refunded_on",
     )
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # staff without the complaints permission get the 403 page, not an empty list
+        if request.user.is_authenticated and partner_of(request.user) is None and not has(request.user, VIEW):
+            raise DjangoPermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
     def get_base_queryset(self) -> QuerySet[Refund]:
         return queries.refunds_visible_to(self.request.user)
 

@@ -99,6 +99,7 @@ def test_assessment_scores_ranks_and_confirmation_costs_the_failing_partner_poin
             "repeat_complaints": 9,
             "upheld_violations": 0,
             "kpi_below_threshold": 0,  # the KPI package's input (compliance.kpi.inputs)
+            "complaints": 0,  # the complaints app's own count (complaints.apps); none filed here
         }
         actions.confirm_assessment(a, actor=staff)
     a.refresh_from_db()

@@ -34,15 +34,12 @@ DEMO_USERS = [
 
 @pytest.fixture
 def demo(settings):
-    import importlib
-
-    from django.apps import apps
-
     settings.DEBUG = True
     # the business lines a data migration creates, again (a transactional test flushed them)
-    importlib.import_module("vasops.catalog.migrations.0002_seed_business_lines_and_version_exclusion").seed(
-        apps, None
-    )
+    # (and compliance's violation catalogue, KPI definitions, detection thresholds)
+    from vasops.api.tests.seed import ensure_migration_data
+
+    ensure_migration_data()
     with clock.frozen(dt.date(2027, 1, 5)):
         call_command("seed_demo", stdout=io.StringIO())
         settings.DEBUG = False
