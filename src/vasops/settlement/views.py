@@ -231,7 +231,7 @@ class StatementListView(ObjectListView):
     empty_text = gettext_lazy("暂无结算单。结算批次发布后，合作伙伴可在此下载结算单。")
     config = ListConfig(columns=STATEMENT_COLUMNS, filters=[], search_fields=["number", "partner__name"])
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # staff without the statement permission get the 403 page, not an empty list
         if request.user.is_authenticated and not _is_partner(request):
             _require(request, queries.VIEW_STATEMENT)
@@ -305,7 +305,7 @@ class RatioListView(ObjectListView):
         search_fields=["partner__name", "product__name", "reason"],
     )
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # staff without the permission get the 403 page; partner users see their own rows
         if request.user.is_authenticated and not _is_partner(request):
             _require(request, queries.VIEW_RATIO)
@@ -452,7 +452,7 @@ class AdjustmentListView(ObjectListView):
         search_fields=["partner__name", "reason"],
     )
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # staff without the permission get the 403 page; partner users see their own rows
         if request.user.is_authenticated and not _is_partner(request):
             _require(request, queries.VIEW_ADJUSTMENT)
