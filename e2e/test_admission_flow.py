@@ -92,7 +92,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             "第三方资讯使用许可证明",
         ]
         for n, label in enumerate(labels, start=1):
-            checklist.get_by_role("row").filter(has_text=label).get_by_role("link", name="上传").click()
+            checklist.get_by_role("row").filter(has_text=label).get_by_role("link", name="上传").first.click()
             field(partner, "证书编号").fill(f"YX-{n:03d}")
             field(partner, "发证机关").fill("湖北省通信管理局")
             field(partner, "有效期自").fill("2025-01-01")
@@ -131,7 +131,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         app_url = partner.url
         number = partner.get_by_role("heading", level=1).inner_text().split()[-1]
 
-        partner.get_by_role("link", name="上传资料").click()
+        partner.get_by_role("link", name="上传资料").first.click()
         for material in [
             "商业计划书",
             "接入技术方案",
@@ -143,8 +143,8 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             field(partner, "文件").set_input_files(pdf)
             partner.get_by_role("button", name="上传").click()
             ok(partner, "资料已上传")
-        partner.get_by_role("link", name="返回申请").click()
-        partner.get_by_role("link", name="产品申请表").click()
+        partner.get_by_role("link", name="返回申请").first.click()
+        partner.get_by_role("link", name="产品申请表").first.click()
         field(partner, "业务类别").select_option(label="短信")
         field(partner, "产品名称").fill("光谷天气早知道")
         field(partner, "产品描述").fill("每天早上 7 点推送本地天气")
@@ -152,8 +152,8 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         field(partner, "计费方式").select_option(label="包月")
         partner.get_by_role("button", name="添加产品").click()
         ok(partner, "产品已添加")
-        partner.get_by_role("link", name="返回申请").click()
-        partner.get_by_role("link", name="检查并提交").click()
+        partner.get_by_role("link", name="返回申请").first.click()
+        partner.get_by_role("link", name="检查并提交").first.click()
         expect(partner.get_by_text("全部受理条件均已满足")).to_be_visible()
         partner.get_by_role("button", name="提交申请").click()
         ok(partner, "申请已提交")
@@ -236,7 +236,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             expert = people()
             log_in(expert, username, DEFAULT_PASSWORD)
             expert.goto(f"{base}/admission/expert/")
-            expert.get_by_role("link", name="打分").click()
+            expert.get_by_role("link", name="打分").first.click()
             boxes = expert.locator("input[name^=score_]")
             assert boxes.count() >= 3
             for i in range(boxes.count()):
@@ -267,7 +267,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
     with clock.frozen(dt.date(2027, 1, 21)):
         partner.goto(app_url)
         expect(partner.get_by_text("接入资料须在")).to_be_visible()
-        partner.get_by_role("link", name="提交接入资料").click()
+        partner.get_by_role("link", name="提交接入资料").first.click()
         field(partner, "技术联系人及电话").fill("李技术 027-87654321")
         field(partner, "接入服务器地址（IP/端口）").fill("10.10.1.20:8801（专线）")
         field(partner, "业务及产品信息").fill("短信天气包月业务")
@@ -275,7 +275,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         ok(partner, "接入资料已提交")
 
         pi.goto(app_url)
-        pi.get_by_role("link", name="数据修改工单").click()
+        pi.get_by_role("link", name="数据修改工单").first.click()
         pi.get_by_label("短信网关").check()
         pi.get_by_label("VAC鉴权中心").check()
         pi.get_by_role("button", name="发起工单").click()
@@ -301,7 +301,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
         pi.goto(app_url)
         pi.get_by_role("button", name="开始接入测试").click()
         ok(pi, "已进入接入测试")
-        pi.get_by_role("link", name="记录测试结果").click()
+        pi.get_by_role("link", name="记录测试结果").first.click()
         cases = field(pi, "测试用例").locator("option").all_inner_texts()
         assert cases
         for case in cases:
@@ -310,7 +310,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
             field(pi, "说明").fill("测试通过")
             pi.get_by_role("button", name="记录结果").click()
             ok(pi, "测试结果已记录")
-        pi.get_by_role("link", name="返回申请").click()
+        pi.get_by_role("link", name="返回申请").first.click()
         # 附件5 开通资料: pre-filled from the application, the unsubscribe method added
         pi.get_by_role("link", name="开通", exact=True).click()
         assert field(pi, "客服电话").input_value() == "4008009988"
@@ -323,7 +323,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
 
     # --- 2027-01-25: the contract ------------------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 25)):
-        pi.get_by_role("link", name="签订合同").click()
+        pi.get_by_role("link", name="签订合同").first.click()
         field(pi, "合同起始日").fill("2027-02-01")
         field(pi, "合同终止日").fill("2028-01-31")
         field(pi, "结算比例（基点）").fill("5000")
