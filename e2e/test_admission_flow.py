@@ -299,7 +299,7 @@ def test_whole_admission_flow_from_registration_to_signed_contract(people, live_
     # --- 2027-01-22: access testing and opening -------------------------------------------------
     with clock.frozen(dt.date(2027, 1, 22)):
         pi.goto(app_url)
-        pi.get_by_role("button", name="开始接入测试").click()
+        pi.get_by_role("button", name="开始接入测试").first.click()
         ok(pi, "已进入接入测试")
         pi.get_by_role("link", name="记录测试结果").first.click()
         cases = field(pi, "测试用例").locator("option").all_inner_texts()
