@@ -91,6 +91,7 @@ VIOLATION_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class ViolationListView(ObjectListView):
+    permission = VIEW
     title = gettext_lazy("违约记录")
     export_name = "violations"
     config = ListConfig(
@@ -102,11 +103,6 @@ class ViolationListView(ObjectListView):
         search_fields=["number", "partner__name", "summary"],
         default_sort="-created_at",
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[ViolationRecord]:
         return queries.visible_violations(self.request.user)
@@ -153,6 +149,7 @@ def _block_state(b: ServiceBlock) -> str:
 
 @method_decorator(login_required, name="dispatch")
 class BlockListView(ObjectListView):
+    permission = VIEW
     title = gettext_lazy("业务屏蔽")
     export_name = "service-blocks"
     config = ListConfig(
@@ -177,11 +174,6 @@ class BlockListView(ObjectListView):
         default_sort="-starts_at",
     )
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def detail_url(self, obj: Any) -> str | None:
         if obj.lifted_at is None and self.request.user.has_perm("compliance.block_service"):
             return reverse("compliance:block_lift", args=[obj.pk])
@@ -200,6 +192,7 @@ class BlockListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class ViolationTypeListView(ObjectListView):
+    permission = VIEW
     title = gettext_lazy("违约类型")
     export_name = "violation-types"
     config = ListConfig(
@@ -220,11 +213,6 @@ class ViolationTypeListView(ObjectListView):
         default_sort="code",
     )
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def detail_url(self, obj: Any) -> str | None:
         return reverse("compliance:type_edit", args=[obj.code])
 
@@ -241,6 +229,7 @@ class ViolationTypeListView(ObjectListView):
 
 @method_decorator(login_required, name="dispatch")
 class CreditListView(ObjectListView):
+    permission = VIEW
     title = gettext_lazy("信用等级")
     export_name = "credit-grades"
     config = ListConfig(
@@ -254,11 +243,6 @@ class CreditListView(ObjectListView):
         search_fields=["name"],
         default_sort="name",
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def detail_url(self, obj: Any) -> str | None:
         return reverse("compliance:partner_credit", args=[obj.pk])

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from functools import partialmethod
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import localize
@@ -28,7 +28,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.generic import TemplateView
 
-from vasops.core import clock, inputs, ui
+from vasops.core import clock, inputs, roles, ui
 
 StrOrPromise = str | Promise  # a label: text, or a lazy translation read in the request's language
 
@@ -219,6 +219,19 @@ class ObjectListView(TemplateView):
     empty_action: tuple[str, str] | None = None  # (label, url)
     create_url: tuple[str, str] | None = None
     export_name = "export"
+    #: the permission staff need to open the list: without it they get the 403 page, not an empty
+    #: list (None: the view checks for itself)
+    permission: str | None = None
+    #: partner users open the list without ``permission``; ``get_base_queryset`` limits them to
+    #: their own rows
+    partner_rows = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        refused = self.permission is not None and user.is_authenticated and not user.has_perm(self.permission)
+        if refused and not (self.partner_rows and roles.belongs_to_partner(user)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError

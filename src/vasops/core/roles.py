@@ -103,6 +103,14 @@ def roles_of(user: Any) -> list[str]:
     return [name for name in user.groups.values_list("name", flat=True) if name in ROLE_LABELS]
 
 
+def belongs_to_partner(user: Any) -> bool:
+    """Is ``user`` a member of a partner (the ``partner_membership`` of ``partners``)? Core cannot
+    import partners; this is the same test as ``partners.queries.partner_of(user) is not None``."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        getattr(user, "partner_membership", None) is not None
+    )
+
+
 def has_role(user: Any, *roles: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -69,6 +69,7 @@ RUN_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RunListView(ObjectListView):
+    permission = queries.VIEW_RUN
     title = gettext_lazy("结算批次")
     export_name = "settlement-runs"
     empty_text = gettext_lazy("还没有结算批次。点击“发起结算”选择已结束的月份。")
@@ -77,11 +78,6 @@ class RunListView(ObjectListView):
         filters=[Filter("state", gettext_lazy("状态"), list(SettlementRun.State.choices))],
         search_fields=[],
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated:
-            _require(request, queries.VIEW_RUN)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[SettlementRun]:
         return queries.visible_runs(self.request.user)
@@ -226,16 +222,12 @@ STATEMENT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class StatementListView(ObjectListView):
+    permission = queries.VIEW_STATEMENT
+    partner_rows = True
     title = gettext_lazy("结算单")
     export_name = "statements"
     empty_text = gettext_lazy("暂无结算单。结算批次发布后，合作伙伴可在此下载结算单。")
     config = ListConfig(columns=STATEMENT_COLUMNS, filters=[], search_fields=["number", "partner__name"])
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        # staff without the statement permission get the 403 page, not an empty list
-        if request.user.is_authenticated and not _is_partner(request):
-            _require(request, queries.VIEW_STATEMENT)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Statement]:
         return queries.visible_statements(self.request.user).order_by(
@@ -296,6 +288,8 @@ RATIO_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RatioListView(ObjectListView):
+    permission = queries.VIEW_RATIO
+    partner_rows = True
     title = gettext_lazy("分成比例")
     export_name = "ratios"
     empty_text = gettext_lazy("暂无分成比例。合同签订后其约定比例自动登记为合同层级版本。")
@@ -304,12 +298,6 @@ class RatioListView(ObjectListView):
         filters=[Filter("level", gettext_lazy("层级"), list(RatioVersion.Level.choices))],
         search_fields=["partner__name", "product__name", "reason"],
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        # staff without the permission get the 403 page; partner users see their own rows
-        if request.user.is_authenticated and not _is_partner(request):
-            _require(request, queries.VIEW_RATIO)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[RatioVersion]:
         return queries.visible_ratios(self.request.user)
@@ -379,15 +367,11 @@ BAD_DEBT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class BadDebtListView(ObjectListView):
+    permission = "settlement.view_baddebtrate"
     title = gettext_lazy("坏账率")
     export_name = "bad-debt-rates"
     empty_text = gettext_lazy("暂无坏账率：未设置的业务线和月份按 0 计算。")
     config = ListConfig(columns=BAD_DEBT_COLUMNS, filters=[], search_fields=["business_line__name"])
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated:
-            _require(request, "settlement.view_baddebtrate")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[BadDebtRate]:
         return queries.bad_debt_rates()
@@ -443,6 +427,8 @@ ADJUSTMENT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class AdjustmentListView(ObjectListView):
+    permission = queries.VIEW_ADJUSTMENT
+    partner_rows = True
     title = gettext_lazy("结算调整")
     export_name = "adjustments"
     empty_text = gettext_lazy("暂无调整。退费、违约扣款、争议和手工调整会出现在这里。")
@@ -451,12 +437,6 @@ class AdjustmentListView(ObjectListView):
         filters=[Filter("kind", gettext_lazy("类型"), list(Adjustment.Kind.choices))],
         search_fields=["partner__name", "reason"],
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        # staff without the permission get the 403 page; partner users see their own rows
-        if request.user.is_authenticated and not _is_partner(request):
-            _require(request, queries.VIEW_ADJUSTMENT)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Adjustment]:
         return queries.visible_adjustments(self.request.user)

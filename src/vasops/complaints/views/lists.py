@@ -147,6 +147,8 @@ def _yuan(fen: int) -> str:
 
 @method_decorator(login_required, name="dispatch")
 class RefundListView(ObjectListView):
+    permission = VIEW
+    partner_rows = True
     """Refunds and their charge-back (console: all; portal: the partner's own)."""
 
     title = gettext_lazy("投诉退费")
@@ -187,12 +189,6 @@ class RefundListView(ObjectListView):
         search_fields=["complaint__number", "partner__name", "product__name"],
         default_sort="-refunded_on",
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # staff without the complaints permission get the 403 page, not an empty list
-        if request.user.is_authenticated and partner_of(request.user) is None and not has(request.user, VIEW):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Refund]:
         return queries.refunds_visible_to(self.request.user)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -56,6 +56,7 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 @method_decorator(login_required, name="dispatch")
 class HitListView(ObjectListView):
+    permission = VIEW_PERM
     template_name = "compliance/detection/hits.html"
     title = gettext_lazy("异常扣费检测")
     export_name = "charging-detection-hits"
@@ -83,11 +84,6 @@ class HitListView(ObjectListView):
         search_fields=["product__name", "partner__name", "product__product_code"],
         default_sort="-day",
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW_PERM):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[DetectionHit]:
         return queries.visible_hits(self.request.user)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -60,6 +60,7 @@ RECORD_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RecordListView(ObjectListView):
+    permission = VIEW_PERM
     title = gettext_lazy("KPI 记录")
     export_name = "kpi-records"
     empty_text = gettext_lazy(
@@ -74,11 +75,6 @@ class RecordListView(ObjectListView):
         search_fields=["partner__name", "partner__enterprise_code", "period"],
         default_sort="-period_start",
     )
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm(VIEW_PERM):
-            raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[KpiRecord]:
         return queries.visible_records(self.request.user)
