@@ -4,8 +4,13 @@ machine) or by Spark (PySpark: local mode in tests, a cluster through Spark Conn
 
 Everything is integer arithmetic, so both engines give the same fen:
 
-* business day = ``(epoch microseconds of the CDR + 8 h) // 1 day`` (Asia/Shanghai has no DST), an
-  integer day number compared with the ratio versions' [valid_from, valid_to);
+* business day = the Shanghai date of the CDR (Asia/Shanghai has no DST). The export writes each
+  business day's CDRs to its own file, so the day is a property of the file, not of each row:
+  :func:`file_days` reads it from each file's Parquet statistics of ``at`` (footers only) and
+  refuses a file holding CDRs of two days. The days are grouped into periods between the days on
+  which some ratio version starts or ends (:func:`breakpoints`); each period's files are one named
+  table, summed per partner × product (no per-row date arithmetic: the scan costs what a plain
+  group-by costs), and the ratio is resolved once per period against [valid_from, valid_to);
 * the ratio of a (product, day) is the most specific version in force: product > business line
   of the partner > business line (all partners) > contract;
 * per line (partner × product × ratio version): gross = per-use + monthly;
@@ -22,6 +27,7 @@ floating division on both engines).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import os
@@ -246,19 +252,91 @@ def _resolve(keys: Any, ratio_tables: dict[str, Any]) -> Any:
     ).drop("r3_id", "r3_bp", "r2_id", "r2_bp", "r1_id", "r1_bp", "r0_id", "r0_bp")
 
 
-# The expression reads these named tables; each engine registers them before running it.
-# ``at_us`` is the CDR's instant as microseconds since the epoch: each engine's reader derives it
-# from the Parquet timestamp without any time-zone arithmetic (a DuckDB cast of a TIMESTAMPTZ to
-# TIMESTAMP goes through ICU for every row: 20 × slower than the whole group-by).
+# The expression reads these named tables; each engine registers them before running it: the
+# reference tables, and one CDR table per period (``vasops_cdr_0`` … the files of its days).
 CDR_SCHEMA = {
     "product_id": "int64",
     "partner_id": "int64",
     "fee_fen": "int64",
     "kind": "string",
-    "at_us": "int64",
 }
 CDR_COLUMNS = ("partner_id", "product_id", "fee_fen", "kind")
 DAY_US = 86_400 * 1_000_000
+UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}
+
+
+class MixedDaysError(ValueError):
+    """A CDR file holds CDRs of more than one business day (the export never writes such a file)."""
+
+    def __init__(self, path: Path, days: tuple[dt.date, dt.date]) -> None:
+        self.path = path
+        self.days = days
+        super().__init__(
+            f"{path}: CDRs of {days[0].isoformat()} to {days[1].isoformat()} in one file; "
+            "a day file holds one Shanghai business day only"
+        )
+
+
+def _day_of_us(us: int) -> int:
+    local = us + SHANGHAI_OFFSET_S * 1_000_000
+    return (local - local % DAY_US) // DAY_US
+
+
+def file_day(path: Path) -> int | None:
+    """The business day (day number) of a CDR file's rows, from the min/max statistics of ``at``
+    in its footer (the column is read only where a writer left no statistics); None for a file
+    without rows. Raises :class:`MixedDaysError` when the rows span two days."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    meta = pf.metadata
+    if meta.num_rows == 0:
+        return None
+    at_type = pf.schema_arrow.field("at").type
+    scale = UNIT_US[at_type.unit]
+    index = pf.schema_arrow.get_field_index("at")
+    low: int | None = None
+    high: int | None = None
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        if group.num_rows == 0:
+            continue
+        stats = group.column(index).statistics
+        if stats is None or not stats.has_min_max or stats.null_count:
+            low = high = None
+            break
+        lo_raw, hi_raw = int(stats.min_raw), int(stats.max_raw)
+        low = lo_raw if low is None else min(low, lo_raw)
+        high = hi_raw if high is None else max(high, hi_raw)
+    if low is None or high is None:  # no statistics: read the column
+        column = pf.read(columns=["at"]).column("at").cast("int64")
+        if column.null_count:
+            raise MixedDaysError(path, (EPOCH, EPOCH))
+        bounds = pc.min_max(column).as_py()
+        low, high = int(bounds["min"]), int(bounds["max"])
+    first, last = _day_of_us(int(low * scale)), _day_of_us(int(high * scale))
+    if first != last:
+        raise MixedDaysError(path, (EPOCH + dt.timedelta(days=first), EPOCH + dt.timedelta(days=last)))
+    return first
+
+
+def period_files(inputs: Inputs, breaks: tuple[int, ...]) -> list[list[Path]]:
+    """The month's files grouped by period (the first period starts on the month's first day,
+    each break starts the next); files of days outside the month and empty files are left out."""
+    lo, hi = day_number(inputs.first_day), day_number(inputs.last_day)
+    starts = [lo, *sorted(breaks)]
+    groups: list[list[Path]] = [[] for _ in starts]
+    for path in inputs.files:
+        day = file_day(Path(path))
+        if day is None or not lo <= day <= hi:
+            continue
+        groups[bisect.bisect_right(starts, day) - 1].append(Path(path))
+    return groups
+
+
+def cdr_table(period: int) -> str:
+    return f"vasops_cdr_{period}"
 
 
 def _ratio_schema(level: str) -> dict[str, str]:
@@ -267,7 +345,6 @@ def _ratio_schema(level: str) -> dict[str, str]:
 
 
 TABLES: dict[str, dict[str, str]] = {
-    "vasops_cdr": CDR_SCHEMA,
     "vasops_products": {"p_product_id": "int64", "p_business_line_id": "int64"},
     **{f"vasops_ratio_{level}": _ratio_schema(level) for level in LEVEL_RANK},
     "vasops_rates": {"b_line": "int64", "b_bp": "int64"},
@@ -312,35 +389,30 @@ def expression(first_day: dt.date, last_day: dt.date, breaks: tuple[int, ...] = 
     import ibis
 
     t = {name: ibis.table(schema, name=name) for name, schema in TABLES.items()}
-    cdr = t["vasops_cdr"]
     products = t["vasops_products"]
     ratio_tables = {level: t[f"vasops_ratio_{level}"] for level in LEVEL_RANK}
     rates = t["vasops_rates"]
     adjustments = t["vasops_adjustments"]
-    lo, hi = day_number(first_day), day_number(last_day)
+    lo = day_number(first_day)
 
-    # 1. CDRs → per partner × product × business day
-    local_us = cdr.at_us + SHANGHAI_OFFSET_S * 1_000_000
-    dayn = ((local_us - local_us % DAY_US) // DAY_US).cast("int64")  # an exact division
-    c = cdr.select(
-        partner_id=cdr.partner_id.cast("int64"),
-        product_id=cdr.product_id.cast("int64"),
-        fee_fen=cdr.fee_fen.cast("int64"),
-        per_use=cdr.kind == "per_use",
-        dayn=dayn,
-    )
-    c = c.filter((c.dayn >= lo) & (c.dayn <= hi))
-    # the first day of the CDR's period (see breakpoints): resolving the ratio on that day is
+    # 1. CDRs → per partner × product × period, each period's files summed on their own; the
+    # period is named by its first day (see breakpoints): resolving the ratio on that day is
     # resolving it on the CDR's own day
-    period = ibis.literal(lo, "int64")
-    for b in sorted(breaks):
-        period = ibis.ifelse(c.dayn >= b, ibis.literal(b, "int64"), period)
-    c = c.mutate(dayn=period)
-    daily = c.group_by(["partner_id", "product_id", "dayn"]).agg(
-        cdr_count=c.count().cast("int64"),
-        per_use_fen=c.fee_fen.sum(where=c.per_use).fill_null(0).cast("int64"),
-        monthly_fen=c.fee_fen.sum(where=~c.per_use).fill_null(0).cast("int64"),
-    )
+    zero = ibis.literal(0, "int64")
+    parts = []
+    for k, start in enumerate([lo, *sorted(breaks)]):
+        c = ibis.table(CDR_SCHEMA, name=cdr_table(k))
+        per_use, monthly = c.kind == "per_use", c.kind != "per_use"
+        parts.append(
+            c.group_by(["partner_id", "product_id"])
+            .agg(
+                cdr_count=c.count().cast("int64"),
+                per_use_fen=ibis.ifelse(per_use, c.fee_fen, zero).sum().fill_null(0).cast("int64"),
+                monthly_fen=ibis.ifelse(monthly, c.fee_fen, zero).sum().fill_null(0).cast("int64"),
+            )
+            .mutate(dayn=ibis.literal(start, "int64"))
+        )
+    daily = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     daily = daily.left_join(products, daily.product_id == products.p_product_id).select(
         "partner_id",
         "product_id",
@@ -374,7 +446,6 @@ def expression(first_day: dt.date, last_day: dt.date, breaks: tuple[int, ...] = 
     )
     adj = _resolve(adj, ratio_tables).drop("dayn")
 
-    zero = ibis.literal(0, "int64")
     keys = ["partner_id", "product_id", "business_line_id", "ratio_version_id", "ratio_bp"]
     u = usage.select(
         *keys, "cdr_count", "per_use_fen", "monthly_fen", **{f"{k}_adj": zero for k in ADJUSTMENT_KINDS}
@@ -453,14 +524,26 @@ def compute(inputs: Inputs, engine: str = "duckdb", con: Any = None) -> Any:
     raise ValueError(f"unknown engine {engine!r}")
 
 
-def _run_duckdb(con: Any, inputs: Inputs) -> Any:
-    paths = [str(p) for p in inputs.files]
-    con.read_parquet(paths).project(", ".join(CDR_COLUMNS) + ', epoch_us("at") AS at_us').create_view(
-        "vasops_cdr", replace=True
+def _empty_cdrs() -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {c: pa.array([], pa.string() if CDR_SCHEMA[c] == "string" else pa.int64()) for c in CDR_COLUMNS}
     )
+
+
+def _run_duckdb(con: Any, inputs: Inputs) -> Any:
+    breaks = breakpoints(inputs)
+    for k, group in enumerate(period_files(inputs, breaks)):
+        if group:
+            rel = con.read_parquet([str(p) for p in group]).project(", ".join(CDR_COLUMNS))
+            rel.create_view(cdr_table(k), replace=True)
+        else:
+            con.execute(f"DROP VIEW IF EXISTS {cdr_table(k)}")
+            con.register(cdr_table(k), _empty_cdrs())
     for name, table in reference_tables(inputs).items():
         con.register(name, table)
-    query = sql("duckdb", inputs.first_day, inputs.last_day, breakpoints(inputs))
+    query = sql("duckdb", inputs.first_day, inputs.last_day, breaks)
     return _normalized(con.sql(query).to_arrow_table())
 
 
@@ -480,13 +563,19 @@ def _spark_type(ibis_type: str) -> str:
 def _run_spark(spark: Any, inputs: Inputs) -> Any:
     import pyarrow as pa
 
-    cdr = spark.read.parquet(*[str(p) for p in inputs.files])
-    cdr.selectExpr(*CDR_COLUMNS, "unix_micros(`at`) AS at_us").createOrReplaceTempView("vasops_cdr")
+    breaks = breakpoints(inputs)
+    for k, group in enumerate(period_files(inputs, breaks)):
+        if group:
+            cdr = spark.read.parquet(*[str(p) for p in group]).selectExpr(*CDR_COLUMNS)
+        else:
+            ddl = ", ".join(f"`{c}` {_spark_type(CDR_SCHEMA[c])}" for c in CDR_COLUMNS)
+            cdr = spark.createDataFrame([], schema=ddl)
+        cdr.createOrReplaceTempView(cdr_table(k))
     for name, table in reference_tables(inputs).items():
         ddl = ", ".join(f"`{col}` {_spark_type(TABLES[name][col])}" for col in table.column_names)
         rows = [tuple(r.values()) for r in table.to_pylist()]
         spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
-    query = sql("pyspark", inputs.first_day, inputs.last_day, breakpoints(inputs))
+    query = sql("pyspark", inputs.first_day, inputs.last_day, breaks)
     result = spark.sql(query)
     if hasattr(result, "toArrow"):
         table = result.toArrow()

@@ -15,6 +15,7 @@ class SettlementError(ErrorCode):
     MONTH_CLOSED = "settlement.month_closed"
     MONTH_NOT_OVER = "settlement.month_not_over"
     EXPORT_MISSING = "settlement.export_missing"
+    EXPORT_MISPLACED = "settlement.export_misplaced"
     RUN_IN_PROGRESS = "settlement.run_in_progress"
     RATIO_MISSING = "settlement.ratio_missing"
     FOUR_EYES = "settlement.four_eyes"

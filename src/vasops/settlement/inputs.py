@@ -62,7 +62,27 @@ def month_files(month: dt.date, root: Path | None = None) -> list[tuple[dt.date,
             field="month",
             days=[d.isoformat() for d in bad],
         )
+    misplaced = [d for d, path, _rows in found if not _holds_only(path, d)]
+    if misplaced:
+        names = "、".join(d.isoformat() for d in misplaced)
+        raise DomainError(
+            SettlementError.EXPORT_MISPLACED,
+            f"{month:%Y-%m} 以下业务日的话单文件含有其他业务日的话单：{names}。每个文件只能含其"
+            f"上海时间业务日的话单；请重新导出这些日期（manage.py export_cdrs --day YYYY-MM-DD）再结算。",
+            field="month",
+            days=[d.isoformat() for d in misplaced],
+        )
     return found
+
+
+def _holds_only(path: Path, day: dt.date) -> bool:
+    """Does the day file hold CDRs of ``day`` only (from its footer statistics)? The run takes a
+    file's business day from the file, not from each row."""
+    try:
+        found = engine.file_day(path)
+    except engine.MixedDaysError:
+        return False
+    return found is None or found == engine.day_number(day)
 
 
 def checksum(path: Path) -> str:

@@ -89,25 +89,45 @@ def test_a_product_ratio_overrides_the_business_line_and_the_contract(tmp_path):
 
 def test_the_business_day_is_the_shanghai_date_not_the_utc_date(tmp_path):
     # 2026-11-30 23:30 Shanghai is 15:30 UTC the same day; 2026-12-01 00:30 Shanghai is still
-    # 2026-11-30 in UTC but belongs to December. The second CDR sits in November's last file to
-    # prove the engine filters by the Shanghai day, not by the file it is found in.
+    # 2026-11-30 in UTC but belongs to December: the export writes it into December's first file,
+    # which November's run does not read.
     in_nov = shanghai(dt.date(2026, 11, 30), 23, 30)
     in_dec = shanghai(dt.date(2026, 12, 1), 0, 30)
-    assert in_dec.date() == dt.date(2026, 11, 30)
+    assert in_dec.astimezone(dt.UTC).date() == dt.date(2026, 11, 30)
     files = write_month(tmp_path, NOV, [(11, 1, 500, "monthly", in_nov)])
-    import pyarrow.parquet as pq
-
-    last = pq.read_table(files[-1]).to_pylist()
-    last.append({**last[0], "cdr_id": "DEC", "at": in_dec, "fee_fen": 300})
-    import pyarrow as pa
-
-    from vasops.settlement.tests.cdrs import schema
-
-    pq.write_table(pa.Table.from_pylist(last, schema=schema()), files[-1])
-    inputs = engine.Inputs(NOV, files, PRODUCTS, CONTRACTS, {}, [])
+    write_month(tmp_path, dt.date(2026, 12, 1), [(11, 1, 300, "monthly", in_dec)])
+    december_first = tmp_path / "day=2026-12-01" / "part-0.parquet"
+    assert engine.file_day(december_first) == engine.day_number(dt.date(2026, 12, 1))
+    # a month's input handed the neighbouring day's file too: that file's CDRs are not November's
+    inputs = engine.Inputs(NOV, [*files, december_first], PRODUCTS, CONTRACTS, {}, [])
     rows = engine.compute(inputs, "duckdb").to_pylist()
     assert line(rows, 11)["monthly_fen"] == 500
     assert line(rows, 11)["cdr_count"] == 1
+
+
+def test_a_day_file_holding_another_days_cdr_is_refused_not_settled_in_the_wrong_month(tmp_path):
+    # the run takes the business day from the file (its footer statistics), so a file that holds
+    # CDRs of two days (never written by the export) is refused, naming the file
+    in_nov = shanghai(dt.date(2026, 11, 30), 23, 30)
+    in_dec = shanghai(dt.date(2026, 12, 1), 0, 30)
+    files = write_month(tmp_path, NOV, [(11, 1, 500, "monthly", in_nov)])
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vasops.settlement.tests.cdrs import schema
+
+    last = pq.read_table(files[-1]).to_pylist()
+    last.append({**last[0], "cdr_id": "DEC", "at": in_dec, "fee_fen": 300})
+    pq.write_table(pa.Table.from_pylist(last, schema=schema()), files[-1])
+    inputs = engine.Inputs(NOV, files, PRODUCTS, CONTRACTS, {}, [])
+    with pytest.raises(engine.MixedDaysError) as exc:
+        engine.compute(inputs, "duckdb")
+    assert exc.value.path == files[-1]
+    assert exc.value.days == (dt.date(2026, 11, 30), dt.date(2026, 12, 1))
+    # without footer statistics the column itself is read: the same refusal
+    pq.write_table(pa.Table.from_pylist(last, schema=schema()), files[-1], write_statistics=False)
+    with pytest.raises(engine.MixedDaysError):
+        engine.file_day(files[-1])
 
 
 def test_refunds_exceeding_the_gross_make_a_negative_line(tmp_path):

@@ -129,6 +129,23 @@ def test_missing_export_days_are_refused_by_name(world, cdr_dir, finance):
     assert not SettlementRun.objects.exists()
 
 
+def test_a_day_file_holding_another_days_cdrs_is_refused_by_name(world, cdr_dir, finance):
+    import pyarrow.parquet as pq
+
+    files = write_month(cdr_dir, NOV, nov_cdrs(world))
+    # November 3rd's CDR copied into the 2nd's file: the run would settle it on the wrong day
+    second, third = pq.ParquetFile(files[1]).read(), pq.ParquetFile(files[2]).read()
+    assert third.num_rows
+    import pyarrow as pa
+
+    pq.write_table(pa.concat_tables([second, third]), files[1])
+    with pytest.raises(DomainError) as err:
+        actions.start_run(actor=finance, month=NOV)
+    assert err.value.code == SettlementError.EXPORT_MISPLACED
+    assert "2026-11-02" in err.value.message and "2026-11-03" not in err.value.message
+    assert not SettlementRun.objects.exists()
+
+
 def test_a_truncated_file_counts_as_missing(world, cdr_dir, finance):
     files = write_month(cdr_dir, NOV, nov_cdrs(world))
     files[4].write_bytes(files[4].read_bytes()[:20])
