@@ -19,6 +19,7 @@ from vasops.partners.models import Partner
 from vasops.settlement import actions, queries, rules, statements
 from vasops.settlement.errors import SettlementError
 from vasops.settlement.models import Adjustment, RatioVersion, SettlementRun, Statement
+from vasops.settlement.reconciliation.api import router as reconciliation_router
 
 settlement_router = Router(tags=["结算"])
 
@@ -308,7 +309,5 @@ def add_ratio(request: HttpRequest, payload: RatioIn) -> tuple[int, RatioVersion
     )
     return 201, version
 
-
-from vasops.settlement.reconciliation.api import router as reconciliation_router  # noqa: E402
 
 routers = [("/settlement", settlement_router), ("/settlement", reconciliation_router)]
