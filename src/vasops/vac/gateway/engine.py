@@ -450,6 +450,19 @@ class Engine:
         finally:
             await self.cache.end_write(msisdn)
 
+    async def _prepare(
+        self, msisdn: str, sp_id: str, product_code: str
+    ) -> tuple[str, c.ProductInfo, c.UserState] | dict[str, Any]:
+        """What every operation on a user and a product starts with: the bare MSISDN, the product
+        and the user's cached state — or the refusal (A.9: 1 invalid MSISDN, 2000 / 2100 …)."""
+        number = numbers.bare(msisdn)
+        if number is None:
+            return answer(RC.MSISDN_INVALID)
+        info, user = await self.load(sp_id, product_code, number)
+        if isinstance(info, int):
+            return answer(info)
+        return number, info, user
+
     def facts(self, info: c.ProductInfo, user: c.UserState, now: dt.datetime, **kw: Any) -> rules.Facts:
         return build_facts(info, user, now, confirm_interval=self.config.confirm_interval, **kw)
 
@@ -476,12 +489,10 @@ class Engine:
         """鉴权计费 (op 0) — vac.actions.authenticate_use. A per-use charge under a ``cdr_id``
         that is already written answers as the first time when it is the same request, 3105
         (CDR duplicated) when it is another."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        number, info, user = prepared
         now = self.now()
         facts = self.facts(info, user, now)
         decision = rules.decide(rules.Op.AUTH_CHARGE, facts)
@@ -518,12 +529,10 @@ class Engine:
 
     async def check(self, msisdn: str, sp_id: str, product_code: str) -> dict[str, Any]:
         """定购关系鉴权 (op 6) — vac.actions.check."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        _number, info, user = prepared
         decision = rules.decide(rules.Op.CHECK, self.facts(info, user, self.now()))
         return answer(decision.code)
 
@@ -543,12 +552,10 @@ class Engine:
         already (SPMS, VAC.md A.10), so the relation is active at once. A relation left pending
         gets its double-confirmation SMS queued in the same transaction. ``desc``: the access
         number the user ordered at (updateDesc); a CRM order takes the product's."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, _user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        number, info, _user = prepared
         async with self.writing(number), self.pool.acquire() as con, con.transaction():
             now = self.now()
             user, rel, _row = await self._locked(con, info, number)
@@ -612,12 +619,10 @@ class Engine:
         self, msisdn: str, sp_id: str, product_code: str, *, reason: str = "", desc: str = ""
     ) -> dict[str, Any]:
         """退订 (op 2) — vac.actions.unsubscribe (a pending relation is dropped, nobody told)."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, _user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        number, info, _user = prepared
         async with self.writing(number), self.pool.acquire() as con, con.transaction():
             now = self.now()
             user, rel, row = await self._locked(con, info, number)
@@ -640,12 +645,10 @@ class Engine:
         """The user's 二次确认 reply — vac.actions.confirm: decided on the locked pending row; in
         time it becomes active (first month charged, SP told, updateType 1), too late it is
         dropped and the answer is 8 (the drop is kept). ``now`` is for tests; default the clock."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, _user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        number, info, _user = prepared
         async with self.writing(number), self.pool.acquire() as con, con.transaction():
             now = now or self.now()
             user, rel, row = await self._locked(con, info, number)
@@ -690,12 +693,10 @@ class Engine:
         """点播 (op 4) — vac.actions.on_demand: the CDR and the SP notification (updateType 3) in
         one statement. A re-sent request (same ``cdr_id``, same user, product and fee) answers the
         LinkID of the first answer and writes nothing; another request under a used id is 3105."""
-        number = numbers.bare(msisdn)
-        if number is None:
-            return answer(RC.MSISDN_INVALID)
-        info, user = await self.load(sp_id, product_code, number)
-        if isinstance(info, int):
-            return answer(info)
+        prepared = await self._prepare(msisdn, sp_id, product_code)
+        if isinstance(prepared, dict):
+            return prepared
+        number, info, user = prepared
         now = self.now()
         decision = rules.decide(rules.Op.ON_DEMAND, self.facts(info, user, now))
         if not decision.ok:
