@@ -91,6 +91,8 @@ VIOLATION_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class ViolationListView(ObjectListView):
+    create_action = (gettext_lazy("登记违约"), "compliance:violation_new", "compliance.manage_violation")
+    breadcrumbs = [(gettext_lazy("违约记录"), None)]
     permission = VIEW
     title = gettext_lazy("违约记录")
     export_name = "violations"
@@ -107,16 +109,10 @@ class ViolationListView(ObjectListView):
     def get_base_queryset(self) -> QuerySet[ViolationRecord]:
         return queries.visible_violations(self.request.user)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("compliance.manage_violation"):
-            ctx["create_url"] = (_("登记违约"), reverse("compliance:violation_new"))
-        ctx["breadcrumbs"] = [(_("违约记录"), None)]
-        return ctx
-
 
 @method_decorator(login_required, name="dispatch")
 class MyViolationsView(ObjectListView):
+    breadcrumbs = [(gettext_lazy("违约与申诉"), None)]
     title = gettext_lazy("我的违约记录")
     export_name = "my-violations"
     empty_text = gettext_lazy("贵司没有违约记录。")
@@ -135,11 +131,6 @@ class MyViolationsView(ObjectListView):
     def get_base_queryset(self) -> QuerySet[ViolationRecord]:
         return queries.visible_violations(self.request.user)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [(_("违约与申诉"), None)]
-        return ctx
-
 
 def _block_state(b: ServiceBlock) -> str:
     if b.lifted_at is not None:
@@ -149,6 +140,8 @@ def _block_state(b: ServiceBlock) -> str:
 
 @method_decorator(login_required, name="dispatch")
 class BlockListView(ObjectListView):
+    create_action = (gettext_lazy("新增屏蔽"), "compliance:block_new", "compliance.block_service")
+    breadcrumbs = [(gettext_lazy("业务屏蔽"), None)]
     permission = VIEW
     title = gettext_lazy("业务屏蔽")
     export_name = "service-blocks"
@@ -182,16 +175,11 @@ class BlockListView(ObjectListView):
     def get_base_queryset(self) -> QuerySet[ServiceBlock]:
         return queries.visible_blocks(self.request.user)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("compliance.block_service"):
-            ctx["create_url"] = (_("新增屏蔽"), reverse("compliance:block_new"))
-        ctx["breadcrumbs"] = [(_("业务屏蔽"), None)]
-        return ctx
-
 
 @method_decorator(login_required, name="dispatch")
 class ViolationTypeListView(ObjectListView):
+    create_action = (gettext_lazy("新增违约类型"), "compliance:type_new", "compliance.manage_catalogue")
+    breadcrumbs = [(gettext_lazy("违约类型"), None)]
     permission = VIEW
     title = gettext_lazy("违约类型")
     export_name = "violation-types"
@@ -219,16 +207,10 @@ class ViolationTypeListView(ObjectListView):
     def get_base_queryset(self) -> QuerySet[ViolationType]:
         return ViolationType.objects.filter(is_current=True)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("compliance.manage_catalogue"):
-            ctx["create_url"] = (_("新增违约类型"), reverse("compliance:type_new"))
-        ctx["breadcrumbs"] = [(_("违约类型"), None)]
-        return ctx
-
 
 @method_decorator(login_required, name="dispatch")
 class CreditListView(ObjectListView):
+    breadcrumbs = [(gettext_lazy("信用等级"), None)]
     permission = VIEW
     title = gettext_lazy("信用等级")
     export_name = "credit-grades"
@@ -249,11 +231,6 @@ class CreditListView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[Partner]:
         return Partner.objects.exclude(state=Partner.State.REGISTERED)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        ctx["breadcrumbs"] = [(_("信用等级"), None)]
-        return ctx
 
 
 # --- violation detail and its acts -------------------------------------------------------------

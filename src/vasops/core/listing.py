@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import localize
@@ -218,6 +219,10 @@ class ObjectListView(TemplateView):
     empty_text: StrOrPromise = gettext_lazy("暂无数据。")
     empty_action: tuple[str, str] | None = None  # (label, url)
     create_url: tuple[str, str] | None = None
+    #: (label, URL name, permission): the page's "new" button, shown to those holding the permission
+    create_action: tuple[StrOrPromise, str, str] | None = None
+    #: the breadcrumb trail, (label, URL or None) each; None: no trail
+    breadcrumbs: list[tuple[StrOrPromise, str | None]] | None = None
     export_name = "export"
     #: the permission staff need to open the list: without it they get the 403 page, not an empty
     #: list (None: the view checks for itself)
@@ -318,10 +323,18 @@ class ObjectListView(TemplateView):
             current_sort=self.request.GET.get("sort", ""),
             empty_text=self.empty_text,
             empty_action=self.empty_action,
-            create_url=self.create_url,
+            create_url=self._create_url(),
             has_filters=bool(params),
         )
+        if self.breadcrumbs is not None:
+            ctx["breadcrumbs"] = self.breadcrumbs
         return ctx
+
+    def _create_url(self) -> tuple[StrOrPromise, str] | None:
+        if self.create_action is None:
+            return self.create_url
+        label, url_name, perm = self.create_action
+        return (label, reverse(url_name)) if self.request.user.has_perm(perm) else None
 
     def export(self, fmt: str) -> HttpResponse:
         qs = self.get_queryset()[:100_000]

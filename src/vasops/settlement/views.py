@@ -69,6 +69,7 @@ RUN_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RunListView(ObjectListView):
+    create_action = (gettext_lazy("发起结算"), "settlement:run_new", "settlement.run_settlement")
     permission = queries.VIEW_RUN
     title = gettext_lazy("结算批次")
     export_name = "settlement-runs"
@@ -81,12 +82,6 @@ class RunListView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[SettlementRun]:
         return queries.visible_runs(self.request.user)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("settlement.run_settlement"):
-            ctx["create_url"] = (_("发起结算"), reverse("settlement:run_new"))
-        return ctx
 
 
 @login_required
@@ -288,6 +283,7 @@ RATIO_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class RatioListView(ObjectListView):
+    create_action = (gettext_lazy("新增比例版本"), "settlement:ratio_new", "settlement.manage_ratios")
     permission = queries.VIEW_RATIO
     partner_rows = True
     title = gettext_lazy("分成比例")
@@ -301,12 +297,6 @@ class RatioListView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[RatioVersion]:
         return queries.visible_ratios(self.request.user)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("settlement.manage_ratios"):
-            ctx["create_url"] = (_("新增比例版本"), reverse("settlement:ratio_new"))
-        return ctx
 
 
 @login_required
@@ -367,6 +357,7 @@ BAD_DEBT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class BadDebtListView(ObjectListView):
+    create_action = (gettext_lazy("设置坏账率"), "settlement:bad_debt_new", "settlement.manage_ratios")
     permission = "settlement.view_baddebtrate"
     title = gettext_lazy("坏账率")
     export_name = "bad-debt-rates"
@@ -375,12 +366,6 @@ class BadDebtListView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[BadDebtRate]:
         return queries.bad_debt_rates()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("settlement.manage_ratios"):
-            ctx["create_url"] = (_("设置坏账率"), reverse("settlement:bad_debt_new"))
-        return ctx
 
 
 @login_required
@@ -427,6 +412,7 @@ ADJUSTMENT_COLUMNS = [
 
 @method_decorator(login_required, name="dispatch")
 class AdjustmentListView(ObjectListView):
+    create_action = (gettext_lazy("手工调整"), "settlement:adjustment_new", "settlement.add_adjustment")
     permission = queries.VIEW_ADJUSTMENT
     partner_rows = True
     title = gettext_lazy("结算调整")
@@ -440,12 +426,6 @@ class AdjustmentListView(ObjectListView):
 
     def get_base_queryset(self) -> QuerySet[Adjustment]:
         return queries.visible_adjustments(self.request.user)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
-        if self.request.user.has_perm("settlement.add_adjustment"):
-            ctx["create_url"] = (_("手工调整"), reverse("settlement:adjustment_new"))
-        return ctx
 
 
 @login_required
