@@ -214,10 +214,13 @@ def access_checklist(app: Application) -> list[dict[str, Any]]:
     ]
 
 
-def work_orders_of(app: Application) -> list[Any]:
+def work_orders_of(app: Application, user: Any = None) -> list[Any]:
+    """The work orders raised about ``app``; with ``user``, each marked ``can_open`` (may the user
+    open its page)."""
     from vasops.workorders import queries as wo_queries
 
-    return list(wo_queries.for_object(app))
+    orders = list(wo_queries.for_object(app))
+    return wo_queries.mark_openable(user, orders) if user is not None else orders
 
 
 def deadlines_of(app: Application) -> QuerySet[Deadline]:

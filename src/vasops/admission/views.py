@@ -400,7 +400,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
     allowed = queries.available_actions(request.user, app)
     try:
-        orders = queries.work_orders_of(app)
+        orders = queries.work_orders_of(app, request.user)
     except (ImportError, AttributeError):
         orders = []
     deadlines = list(queries.deadlines_of(app))
@@ -493,9 +493,8 @@ def application_work_orders(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已发起 {len(orders)} 张数据修改工单（7 个工作日内反馈）。")
             return redirect(app.get_absolute_url())
-    return _action_page(
-        request, app, form, "发起数据修改工单", "发起工单", work_orders=queries.work_orders_of(app)
-    )
+    orders = queries.work_orders_of(app, request.user)
+    return _action_page(request, app, form, "发起数据修改工单", "发起工单", work_orders=orders)
 
 
 @login_required

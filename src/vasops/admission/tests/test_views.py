@@ -280,6 +280,21 @@ def test_every_page_renders_through_the_whole_lifecycle(staff_client, staff, cli
     app.refresh_from_db()
     pages(app)
     assert "数据修改工单" in staff_client.get(app.get_absolute_url()).content.decode()
+    # the work orders are linked for who may open them; finance sees the number without a link
+    # to a page that would answer 404
+    from vasops.core import roles
+    from vasops.core.testing import StaffFactory
+    from vasops.workorders import queries as wo_queries
+
+    order = wo_queries.for_object(app).first()
+    link = f'href="{order.get_absolute_url()}"'
+    assert link in staff_client.get(app.get_absolute_url()).content.decode()
+    finance_client = client.__class__()
+    finance_client.force_login(StaffFactory(username="fin1", roles=[roles.FINANCE]))
+    seen = finance_client.get(app.get_absolute_url())
+    assert seen.status_code == 200
+    assert order.number in seen.content.decode() and link not in seen.content.decode()
+    assert finance_client.get(order.get_absolute_url()).status_code == 404
     _close_orders(app)
     staff_client.post(reverse("admission:application_start_testing", args=[app.pk]))
     app.refresh_from_db()

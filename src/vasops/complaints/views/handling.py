@@ -31,6 +31,7 @@ from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
 from vasops.vac.actions import normalise_msisdn as vac_normalise
 from vasops.vac.errors import VacRefused
+from vasops.workorders import queries as wo_queries
 
 
 def _products_for(msisdn: str) -> list[Any]:
@@ -243,5 +244,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "refund": refund,
         "violation": violation,
         "quote": quote,
+        "work_order_open": c.work_order is not None and wo_queries.may_open(user, c.work_order),
     }
     return render(request, "complaints/detail.html", ctx)
