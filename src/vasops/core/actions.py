@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit, calendar, permissions
 from vasops.core.errors import CoreError, DomainError, required_text
@@ -19,7 +20,7 @@ def set_calendar_day(
 ) -> WorkCalendar:
     """Staff correct one date of the working-day calendar (e.g. a newly announced 调休)."""
     permissions.require(actor, "core.manage_calendar")
-    reason = required_text(reason, CoreError.VALIDATION, "修改工作日历必须填写原因。")
+    reason = required_text(reason, CoreError.VALIDATION, gettext("修改工作日历必须填写原因。"))
     row = WorkCalendar.objects.select_for_update().filter(date=day).first()
     before = audit.snapshot(row, ["is_working_day", "note"]) if row else None
     if row is None:
@@ -60,7 +61,7 @@ def seed_calendar_year(year: int, *, actor: Any) -> int:
 def confirm_totp_device(device: Any, *, actor: Any) -> None:
     """A staff user finished two-factor enrolment: the device becomes their second factor."""
     if device.user_id != getattr(actor, "pk", None):
-        raise DomainError(CoreError.PERMISSION_DENIED, "只能绑定自己的身份验证器。", status=403)
+        raise DomainError(CoreError.PERMISSION_DENIED, gettext("只能绑定自己的身份验证器。"), status=403)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit.record(actor=actor, action=CoreEvent.TOTP_ENROLLED, obj=actor, after={"device": device.name})

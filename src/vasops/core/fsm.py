@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from vasops.core.errors import CoreError, DomainError
@@ -17,7 +18,8 @@ def transition(obj: Any, name: str, *args: Any, label: str | None = None, **kwar
     if not can_proceed(method):
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            gettext("当前状态“%(state_display)s”下不能执行“%(label)s”。")
+            % {"state_display": state_display, "label": label or name},
             status=409,
             state=str(getattr(obj, "state", "")),
             transition=name,
@@ -27,6 +29,7 @@ def transition(obj: Any, name: str, *args: Any, label: str | None = None, **kwar
     except TransitionNotAllowed as exc:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            gettext("当前状态“%(state_display)s”下不能执行“%(label)s”。")
+            % {"state_display": state_display, "label": label or name},
             status=409,
         ) from exc

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
@@ -707,7 +708,7 @@ def change_number(
     now = now or clock.now()
     old, new = normalise_msisdn(old_msisdn), normalise_msisdn(new_msisdn)
     if old == new:
-        raise DomainError(VacError.NUMBER_CHANGE_SAME, "新号码与原号码相同。", field="new_msisdn")
+        raise DomainError(VacError.NUMBER_CHANGE_SAME, gettext("新号码与原号码相同。"), field="new_msisdn")
     if _account_closed(old):
         raise VacRefused(ResultCode.SUBSCRIBER_NOT_FOUND)
     _changed(old)
@@ -804,15 +805,21 @@ def block_service(
     violation), which checked the permission, so a plain, not durable, atomic."""
     now = now or clock.now()
     if scope not in ServiceBlock.Scope.values:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "请选择屏蔽范围。", field="scope")
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("请选择屏蔽范围。"), field="scope")
     if scope == ServiceBlock.Scope.PRODUCT and product is None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽产品须指明产品。", field="product")
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽产品须指明产品。"), field="product")
     if scope == ServiceBlock.Scope.LINE and business_line is None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽业务线须指明业务线。", field="business_line")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽业务线须指明业务线。"), field="business_line"
+        )
     if product is not None and product.partner_id != partner.pk:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该产品不属于此合作伙伴。", field="product")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("该产品不属于此合作伙伴。"), field="product"
+        )
     if ends_at is not None and ends_at <= now:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽到期时间须晚于现在。", field="ends_at")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽到期时间须晚于现在。"), field="ends_at"
+        )
     block = ServiceBlock.objects.create(
         scope=scope,
         partner=partner,
@@ -845,7 +852,7 @@ def lift_service_block(
     inside compliance's lift act, which checked the permission, so a plain, not durable, atomic."""
     block = ServiceBlock.objects.select_for_update().get(pk=block.pk)
     if block.lifted_at is not None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该屏蔽已解除。", status=409)
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("该屏蔽已解除。"), status=409)
     before = audit.snapshot(block, [*SERVICE_BLOCK_FIELDS, "lifted_at"])
     block.lifted_at = now or clock.now()
     block.lift_reason = reason

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -44,7 +45,7 @@ def sign_contract(
             raise problems_error(
                 AdmissionError.CONTRACT_DATA_MISSING,
                 missing,
-                f"{app.partner} 尚不能签约，请合作伙伴先在门户补全：",
+                gettext("%(partner)s 尚不能签约，请合作伙伴先在门户补全：") % {"partner": app.partner},
                 status=409,
             )
     problems = rules.contract_problems(term_start, term_end, settlement_ratio_bp)
@@ -57,7 +58,7 @@ def sign_contract(
             clause=rules.CLAUSE_CONTRACT,
         )
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "sign_contract", label="签订合同")
+    fsm.transition(app, "sign_contract", label=gettext("签订合同"))
     doc = documents.store(
         signed_copy, actor=actor, partner_id=app.partner_id, kind="admission.contract", field="signed_copy"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -45,8 +46,10 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     reject: 3-month lockout."""
     permissions.require(actor, "admission.decide_application")
     if decision not in DECISIONS:
-        raise DomainError(AdmissionError.INVALID_DECISION, "准入决定须为接受、暂缓或拒绝。", field="decision")
-    text = required_text(reason, AdmissionError.REASON_REQUIRED, "请填写理由。")
+        raise DomainError(
+            AdmissionError.INVALID_DECISION, gettext("准入决定须为接受、暂缓或拒绝。"), field="decision"
+        )
+    text = required_text(reason, AdmissionError.REASON_REQUIRED, gettext("请填写理由。"))
     app = locked(app)
     method, label, action = DECISIONS[decision]
     before = audit.snapshot(app, ["state", "enterprise_code", "service_access_number"])

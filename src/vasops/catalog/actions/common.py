@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.core import audit, documents, notify
@@ -43,7 +44,7 @@ PRODUCT_FIELDS = [
 
 def authenticated(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
 
 
 def require_member(actor: Any, partner: Partner) -> None:
@@ -53,7 +54,7 @@ def require_member(actor: Any, partner: Partner) -> None:
         return
     own = partner_queries.partner_of(actor)
     if own is None or own.pk != partner.pk:
-        raise PermissionDenied("您不属于该合作伙伴，不能办理其产品业务。")
+        raise PermissionDenied(gettext("您不属于该合作伙伴，不能办理其产品业务。"))
 
 
 def snap(product: Product) -> dict[str, Any]:

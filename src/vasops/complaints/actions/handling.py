@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.complaints import queries, rules
@@ -77,9 +78,11 @@ def dispatch_complaint(
         c.partner = product.partner
     if c.product_id is None or c.partner_id is None:
         raise DomainError(
-            ComplaintError.NO_PARTNER, "请先确定投诉涉及的产品（据此确定合作伙伴）再派单。", field="product"
+            ComplaintError.NO_PARTNER,
+            gettext("请先确定投诉涉及的产品（据此确定合作伙伴）再派单。"),
+            field="product",
         )
-    fsm.transition(c, "dispatch", label="派单")
+    fsm.transition(c, "dispatch", label=gettext("派单"))
     now = clock.now()
     if c.owner_id is None:
         c.owner = actor
@@ -131,9 +134,11 @@ def answer_complaint(complaint: Complaint, *, actor: Any, answer: str) -> Compla
     partner = partner_of(actor)
     if partner is None or c.partner_id != partner.pk or c.dispatched_at is None:
         raise NotFound()
-    text = required_text(answer, ComplaintError.ANSWER_REQUIRED, "请填写处理情况和结果。", field="answer")
+    text = required_text(
+        answer, ComplaintError.ANSWER_REQUIRED, gettext("请填写处理情况和结果。"), field="answer"
+    )
     before = snap(c)
-    fsm.transition(c, "answer", label="答复")
+    fsm.transition(c, "answer", label=gettext("答复"))
     c.answered_at = clock.now()
     c.partner_answer = text
     if c.work_order is not None:
@@ -163,11 +168,17 @@ def close_complaint(complaint: Complaint, *, actor: Any, reply: str, verdict: st
     head) closes."""
     c = locked(complaint)
     require_owner(actor, c)
-    text = required_text(reply, ComplaintError.REPLY_REQUIRED, "请填写回复用户的内容。", field="reply")
+    text = required_text(
+        reply, ComplaintError.REPLY_REQUIRED, gettext("请填写回复用户的内容。"), field="reply"
+    )
     if verdict not in Complaint.Verdict.values:
-        raise DomainError(ComplaintError.UNKNOWN_CATEGORY, f"未知的认定“{verdict}”。", field="verdict")
+        raise DomainError(
+            ComplaintError.UNKNOWN_CATEGORY,
+            gettext("未知的认定“%(verdict)s”。") % {"verdict": verdict},
+            field="verdict",
+        )
     before = snap(c)
-    fsm.transition(c, "close", label="办结")
+    fsm.transition(c, "close", label=gettext("办结"))
     c.closed_at = clock.now()
     c.reply = text
     if verdict:
@@ -205,12 +216,14 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
     if not by_user and not queries.visible_to(actor).filter(pk=c.pk).exists():
         raise NotFound()
     if not by_user and partner_of(actor) is not None:
-        raise PermissionDenied("合作伙伴不能重开客户投诉。")
-    text = required_text(reason, ComplaintError.REASON_REQUIRED, "请说明再次投诉的原因。", field="reason")
+        raise PermissionDenied(gettext("合作伙伴不能重开客户投诉。"))
+    text = required_text(
+        reason, ComplaintError.REASON_REQUIRED, gettext("请说明再次投诉的原因。"), field="reason"
+    )
     before = snap(c)
     now = clock.now()
     if c.partner_id is not None and c.dispatched_at is not None:
-        fsm.transition(c, "reopen_to_partner", label="重开")
+        fsm.transition(c, "reopen_to_partner", label=gettext("重开"))
         c.answer_due_at = queries.add_working_hours(now, answer_hours())
         c.close_due_at = queries.add_working_hours(now, close_hours())
         c.answered_at = None
@@ -222,7 +235,7 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
                 note=text,
             )
     else:
-        fsm.transition(c, "reopen", label="重开")
+        fsm.transition(c, "reopen", label=gettext("重开"))
         c.close_due_at = None
     c.closed_at = None
     c.answer_escalated_at = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import BLOCK, notify_partner
@@ -42,7 +43,7 @@ def place_block(
     source: Any = None,
 ) -> ServiceBlock:
     """The block itself, inside the caller's act (a staff block or an upheld violation)."""
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写屏蔽原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写屏蔽原因。"))
     problem = rules.block_end_problem(clock.today(), ends_on)
     if problem:
         raise DomainError(ComplianceError.INVALID_BLOCK, problem, field="ends_on")
@@ -101,7 +102,7 @@ def block_service(
 @transaction.atomic(durable=True)
 def lift_block(block: ServiceBlock, *, actor: Any, reason: str) -> ServiceBlock:
     require(actor, BLOCK)
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写解除原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写解除原因。"))
     block = vac_actions.lift_service_block(block, actor=actor, reason=text)
     audit.record(
         actor=actor,

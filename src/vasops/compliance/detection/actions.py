@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.compliance.detection import rules
@@ -42,14 +43,16 @@ def save_detection_rule(
     require(actor, RULES_PERM)
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     if threshold < 0:
-        raise DomainError(ComplianceError.DETECTION_INVALID_RULE, "阈值不能为负数。", field="threshold")
+        raise DomainError(
+            ComplianceError.DETECTION_INVALID_RULE, gettext("阈值不能为负数。"), field="threshold"
+        )
     if rules.DEFAULT_RULES[rule.metric].unit == "bp" and threshold > 10000:
         raise DomainError(
-            ComplianceError.DETECTION_INVALID_RULE, "比例阈值不能大于 100%。", field="threshold"
+            ComplianceError.DETECTION_INVALID_RULE, gettext("比例阈值不能大于 100%。"), field="threshold"
         )
     if min_sample < 0:
         raise DomainError(
-            ComplianceError.DETECTION_INVALID_RULE, "最小样本量不能为负数。", field="min_sample"
+            ComplianceError.DETECTION_INVALID_RULE, gettext("最小样本量不能为负数。"), field="min_sample"
         )
     before = audit.snapshot(rule, RULE_FIELDS)
     rule.threshold = threshold

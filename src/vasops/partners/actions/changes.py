@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock, documents, fsm, notify
 from vasops.core.errors import DomainError, required_text
@@ -71,26 +72,32 @@ def _current_values(partner: Partner, kind: str, proposed: dict[str, str]) -> di
 def _clean_change(partner: Partner, kind: str, values: dict[str, Any]) -> dict[str, str]:
     """Validate proposed values with the same checks as the direct edits; return them cleaned."""
     if kind not in ChangeKind.values:
-        raise DomainError(PartnerError.CHANGE_INVALID, "请选择变更类型。", field="kind")
+        raise DomainError(PartnerError.CHANGE_INVALID, gettext("请选择变更类型。"), field="kind")
     cleaned = {k: str(values.get(k) or "").strip() for k in _CHANGE_KEYS[kind]}
     if kind == ChangeKind.CONTACTS:
         check_contact_role(cleaned["role"])
         for key, label in (("name", "姓名"), ("phone", "电话"), ("email", "邮箱")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
     elif kind == ChangeKind.CS_HOTLINE:
         cleaned["cs_hotline"] = check_hotline(cleaned["cs_hotline"])
     elif kind == ChangeKind.BANK_ACCOUNT:
         for key, label in (("bank_name", "开户行"), ("account_name", "户名")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
         cleaned["account_number"] = check_bank_number(cleaned["account_number"])
         check_bank_holder(partner, cleaned["account_name"])
     else:
         cleaned["name"] = check_name_free(partner, cleaned["name"])
         for key, label in (("legal_representative", "法定代表人"), ("address", "地址")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
     return cleaned
 
 
@@ -115,7 +122,7 @@ def submit_change_request(
     if kind == ChangeKind.COMPANY and licence_scan is None:
         raise DomainError(
             PartnerError.SCAN_REQUIRED,
-            "变更企业名称或地址须上传新的营业执照扫描件（在门户“变更申请”页面上传）。",
+            gettext("变更企业名称或地址须上传新的营业执照扫描件（在门户“变更申请”页面上传）。"),
             field="licence_scan",
             clause=rules.CLAUSE_CHANGE,
         )
@@ -124,7 +131,7 @@ def submit_change_request(
     current = _current_values(partner, kind, proposed)
     compare = {k: v for k, v in current.items() if k in proposed}
     if not rules.changed_fields(compare, dict(proposed)):
-        raise DomainError(PartnerError.CHANGE_NOTHING, "申请的内容与现有信息相同，无需变更。")
+        raise DomainError(PartnerError.CHANGE_NOTHING, gettext("申请的内容与现有信息相同，无需变更。"))
     open_same = PartnerChangeRequest.objects.filter(
         partner=partner, kind=kind, state__in=rules.CHANGE_OPEN_STATES
     )
@@ -134,7 +141,8 @@ def submit_change_request(
     if pending is not None:
         raise DomainError(
             PartnerError.CHANGE_PENDING,
-            f"已有同类变更申请 {pending.number} 正在办理，请等待其办结后再提交。",
+            gettext("已有同类变更申请 %(pending_number)s 正在办理，请等待其办结后再提交。")
+            % {"pending_number": pending.number},
             status=409,
         )
     doc = None
@@ -204,11 +212,11 @@ def _apply_change(cr: PartnerChangeRequest, *, actor: Any) -> None:
         write_profile(partner, actor=actor, values=v, action=PartnerEvent.PROFILE_UPDATED, reason=why)
     else:
         if cr.bank_account is None:
-            raise DomainError(PartnerError.CHANGE_INVALID, "缺少待生效的银行账户。")
+            raise DomainError(PartnerError.CHANGE_INVALID, gettext("缺少待生效的银行账户。"))
         switch_bank_account(
             partner, cr.bank_account, actor=actor, action=PartnerEvent.BANK_ACCOUNT_SET, reason=why
         )
-    fsm.transition(cr, "mark_applied", label="生效")
+    fsm.transition(cr, "mark_applied", label=gettext("生效"))
     cr.applied_at = clock.now()
 
 
@@ -225,7 +233,7 @@ def approve_change_request(
     require(actor, REVIEW_PERM)
     cr = _locked(cr)
     before = audit.snapshot(cr, CHANGE_FIELDS)
-    fsm.transition(cr, "approve", label="审核通过")
+    fsm.transition(cr, "approve", label=gettext("审核通过"))
     cr.first_approver = actor
     cr.first_approved_at = clock.now()
     if comment.strip():
@@ -265,12 +273,12 @@ def second_approve_change_request(
     require(actor, REVIEW_PERM)
     cr = _locked(cr)
     if not cr.needs_second_approval:
-        raise DomainError(PartnerError.CHANGE_INVALID, "只有银行账户变更需要复核。", status=409)
+        raise DomainError(PartnerError.CHANGE_INVALID, gettext("只有银行账户变更需要复核。"), status=409)
     problem = rules.four_eyes_problem(cr.first_approver_id, actor.pk)
     if problem:
         raise DomainError(PartnerError.FOUR_EYES_SAME_PERSON, problem, status=409, clause=rules.CLAUSE_CHANGE)
     before = audit.snapshot(cr, CHANGE_FIELDS)
-    fsm.transition(cr, "second_approve", label="复核通过")
+    fsm.transition(cr, "second_approve", label=gettext("复核通过"))
     today = clock.today()
     cr.second_approver = actor
     cr.second_approved_at = clock.now()
@@ -306,7 +314,7 @@ def _close_change(
     cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: str, action: str
 ) -> PartnerChangeRequest:
     require(actor, REVIEW_PERM)
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     cr = _locked(cr)
     before = audit.snapshot(cr, CHANGE_FIELDS)
     fsm.transition(cr, method, label=label)

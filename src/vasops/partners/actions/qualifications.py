@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock, documents, notify
 from vasops.core.errors import CoreError, DomainError
@@ -33,11 +34,13 @@ def upload_qualification(
     """Record a certificate with its scan. Replacing one keeps the old row (is_current=False)."""
     require_member(actor, partner)
     if kind not in QualificationKind.values:
-        raise DomainError(CoreError.VALIDATION, "请选择资质类型。", field="kind")
+        raise DomainError(CoreError.VALIDATION, gettext("请选择资质类型。"), field="kind")
     if valid_until is not None and valid_until < valid_from:
-        raise DomainError(PartnerError.INVALID_VALIDITY, "有效期截止日早于起始日。", field="valid_until")
+        raise DomainError(
+            PartnerError.INVALID_VALIDITY, gettext("有效期截止日早于起始日。"), field="valid_until"
+        )
     if scan is None:
-        raise DomainError(PartnerError.SCAN_REQUIRED, "请上传证书扫描件。", field="scan")
+        raise DomainError(PartnerError.SCAN_REQUIRED, gettext("请上传证书扫描件。"), field="scan")
     doc = documents.store(
         scan, actor=actor, partner_id=partner.pk, kind=f"qualification:{kind}", field="scan"
     )

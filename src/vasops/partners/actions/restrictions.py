@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
@@ -31,14 +32,18 @@ def _create_restriction(
     ends_on: dt.date | None,
 ) -> Restriction:
     if kind not in RestrictionKind.values:
-        raise DomainError(PartnerError.INVALID_RESTRICTION, "请选择限制类型。", field="kind")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+        raise DomainError(PartnerError.INVALID_RESTRICTION, gettext("请选择限制类型。"), field="kind")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     if kind == RestrictionKind.VIOLATION_EXCLUSION and not business_line.strip():
         raise DomainError(
-            PartnerError.INVALID_RESTRICTION, "违规清退须注明被清退的业务类别。", field="business_line"
+            PartnerError.INVALID_RESTRICTION,
+            gettext("违规清退须注明被清退的业务类别。"),
+            field="business_line",
         )
     if ends_on is not None and ends_on < starts_on:
-        raise DomainError(PartnerError.INVALID_RESTRICTION, "结束日期早于开始日期。", field="ends_on")
+        raise DomainError(
+            PartnerError.INVALID_RESTRICTION, gettext("结束日期早于开始日期。"), field="ends_on"
+        )
     r = Restriction.objects.create(
         partner=partner,
         kind=kind,
@@ -102,10 +107,10 @@ def renew_restriction(
 ) -> Restriction:
     """Move a restriction's end date later (a new bad record renews a blacklist). Runs inside
     compliance's decision or credit change, so a plain, not durable, atomic."""
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
-        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+        raise DomainError(PartnerError.ALREADY_LIFTED, gettext("该限制已解除。"), status=409)
     if r.ends_on is None or ends_on <= r.ends_on:
         return r
     before = audit.snapshot(r, RESTRICTION_FIELDS)
@@ -158,10 +163,10 @@ def add_restriction(
 @transaction.atomic(durable=True)
 def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Restriction:
     require(actor, "partners.manage_restriction")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
-        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+        raise DomainError(PartnerError.ALREADY_LIFTED, gettext("该限制已解除。"), status=409)
     before = audit.snapshot(r, RESTRICTION_FIELDS)
     r.lifted_at = clock.now()
     r.lifted_by = actor

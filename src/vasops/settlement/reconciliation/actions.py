@@ -9,6 +9,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from vasops.core import audit, calendar, clock, documents, notify
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
@@ -37,10 +38,10 @@ def dispute_working_days() -> int:
 
 def _partner_actor(actor: Any) -> Any:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
     partner = partner_of(actor)
     if partner is None:
-        raise PermissionDenied("只有合作伙伴用户可以办理对账申请和提出争议。")
+        raise PermissionDenied(gettext("只有合作伙伴用户可以办理对账申请和提出争议。"))
     return partner
 
 
@@ -68,7 +69,8 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     if not rules.month_ended(month, clock.today()):
         raise DomainError(
             SettlementError.RECONCILIATION_MONTH_NOT_ENDED,
-            f"{month:%Y 年 %m 月}尚未结束，月结束后才能申请对账。",
+            gettext("%(month)s尚未结束，月结束后才能申请对账。")
+            % {"month": format(month, gettext("%Y 年 %m 月"))},
             field="month",
             clause=rules.CLAUSE,
         )
@@ -79,7 +81,7 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     ):
         raise DomainError(
             SettlementError.RECONCILIATION_EXISTS,
-            f"{month:%Y 年 %m 月}已有进行中的对账申请。",
+            gettext("%(month)s已有进行中的对账申请。") % {"month": format(month, gettext("%Y 年 %m 月"))},
             field="month",
             status=409,
         )
@@ -128,8 +130,13 @@ def upload_records(
     if missing:
         raise DomainError(
             SettlementError.RECONCILIATION_CDR_MISSING,
-            f"{rec.month:%Y 年 %m 月}的话单尚未全部导出（缺 {rules.describe_days(missing)}），暂不能比对；"
-            "请稍后再试或联系结算人员。",
+            gettext(
+                "%(month)s的话单尚未全部导出（缺 %(describe_days)s），暂不能比对；请稍后再试或联系结算人员。"
+            )
+            % {
+                "month": format(rec.month, gettext("%Y 年 %m 月")),
+                "describe_days": rules.describe_days(missing),
+            },
             status=409,
             missing_days=[d.isoformat() for d in missing],
         )
@@ -226,11 +233,11 @@ def close_reconciliation(rec: Reconciliation, *, actor: Any, note: str = "") -> 
         _own(actor, rec)
     rec = _locked(rec)
     if rec.state == Reconciliation.State.CLOSED:
-        raise DomainError(SettlementError.RECONCILIATION_CLOSED, "对账申请已关闭。", status=409)
+        raise DomainError(SettlementError.RECONCILIATION_CLOSED, gettext("对账申请已关闭。"), status=409)
     if queries.pending_disputes(rec).exists():
         raise DomainError(
             SettlementError.RECONCILIATION_DISPUTES_PENDING,
-            "还有待处理的争议，处理完毕后才能关闭。",
+            gettext("还有待处理的争议，处理完毕后才能关闭。"),
             status=409,
         )
     before = audit.snapshot(rec, ["state"])
@@ -273,7 +280,9 @@ def raise_dispute(
     line = ReconciliationLine.objects.select_for_update().get(pk=line.pk)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "请填写争议理由。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("请填写争议理由。"), field="reason"
+        )
     pending = line.disputes.filter(state=Dispute.State.PENDING).exists()
     problem = rules.dispute_problem(state=rec.state, line_status=line.status, pending=pending)
     if problem:
@@ -350,7 +359,9 @@ def add_evidence(dispute: Dispute, *, actor: Any, upload_file: Any) -> DisputeEv
     _own(actor, dispute.reconciliation)
     dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.state != Dispute.State.PENDING:
-        raise DomainError(SettlementError.DISPUTE_NOT_PENDING, "争议已处理，不能再补充证据。", status=409)
+        raise DomainError(
+            SettlementError.DISPUTE_NOT_PENDING, gettext("争议已处理，不能再补充证据。"), status=409
+        )
     name = _store_evidence(dispute, actor, upload_file)
     audit.record(
         actor=actor,
@@ -372,7 +383,7 @@ def _decidable(dispute: Dispute, actor: Any) -> Dispute:
     if not queries.can_decide(actor):
         if partner_of(actor) is not None and dispute.partner_id != partner_of(actor).pk:  # type: ignore[union-attr]
             raise NotFound()
-        raise PermissionDenied("只有结算人员可以处理对账争议。", perms=[queries.DECIDE])
+        raise PermissionDenied(gettext("只有结算人员可以处理对账争议。"), perms=[queries.DECIDE])
     locked = (
         Dispute.objects.select_for_update(of=("self",))
         .select_related("reconciliation", "line", "partner")
@@ -381,7 +392,8 @@ def _decidable(dispute: Dispute, actor: Any) -> Dispute:
     if locked.state != Dispute.State.PENDING:
         raise DomainError(
             SettlementError.DISPUTE_NOT_PENDING,
-            f"争议 {locked.number} 当前状态为“{locked.get_state_display()}”，不能再处理。",
+            gettext("争议 %(locked_number)s 当前状态为“%(state)s”，不能再处理。")
+            % {"locked_number": locked.number, "state": locked.get_state_display()},
             status=409,
         )
     return locked
@@ -403,7 +415,9 @@ def accept_dispute(dispute: Dispute, *, actor: Any, reason: str, amount_fen: int
     dispute = _decidable(dispute, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "请填写处理意见。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("请填写处理意见。"), field="reason"
+        )
     amount = dispute.claimed_fen if amount_fen is None else int(amount_fen)
     problem = rules.claim_problem(amount)
     if problem:
@@ -458,7 +472,9 @@ def reject_dispute(dispute: Dispute, *, actor: Any, reason: str) -> Dispute:
     dispute = _decidable(dispute, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "驳回须说明理由。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("驳回须说明理由。"), field="reason"
+        )
     before = audit.snapshot(dispute, DISPUTE_FIELDS)
     now = clock.now()
     dispute.state = Dispute.State.REJECTED
