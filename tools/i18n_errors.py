@@ -175,9 +175,7 @@ def _placeholder_name(node: ast.AST) -> str:
         if name in RECEIVER_METHODS and isinstance(node.func, ast.Attribute):
             return placeholder_name(node.func.value)
         return _snake(name) if name else "value"
-    if isinstance(node, ast.Subscript):  # ``labels[kind]``: a label
-        if isinstance(node.value, ast.Name | ast.Attribute):
-            return placeholder_name(node.value)
+    if isinstance(node, ast.Subscript):  # ``row["code"]``: a code; ``labels[kind]``: a label
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
             return _snake(node.slice.value)
         return placeholder_name(node.value)

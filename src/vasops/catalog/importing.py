@@ -123,12 +123,14 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
             if not rules.ENTERPRISE_CODE_RE.match(r["enterprise_code"]):
                 bad(
                     "enterprise_code",
-                    gettext("企业代码“%(r)s”应为 8 位数字（旧代码 5 位）。") % {"r": r["enterprise_code"]},
+                    gettext("企业代码“%(enterprise_code)s”应为 8 位数字（旧代码 5 位）。")
+                    % {"enterprise_code": r["enterprise_code"]},
                 )
             elif partner is None:
                 bad(
                     "enterprise_code",
-                    gettext("没有企业代码为 %(r)s 的合作伙伴。") % {"r": r["enterprise_code"]},
+                    gettext("没有企业代码为 %(enterprise_code)s 的合作伙伴。")
+                    % {"enterprise_code": r["enterprise_code"]},
                 )
             elif partner.state not in rules.SUBMITTING_PARTNER_STATES:
                 bad(
@@ -140,7 +142,10 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
         line = lines.get(r["business_line"].upper()) if r["business_line"] else None
         if r["business_line"]:
             if line is None:
-                bad("business_line", gettext("未知的业务线代码“%(r)s”。") % {"r": r["business_line"]})
+                bad(
+                    "business_line",
+                    gettext("未知的业务线代码“%(business_line)s”。") % {"business_line": r["business_line"]},
+                )
             elif not line.is_active:
                 bad("business_line", gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.name})
                 line = None
@@ -167,14 +172,17 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
                 bad("access_number", problem.replace("贵公司", f"“{partner.name}”"))
         product_type = rules.choice_by_label(r["product_type"], _choices(ProductType.choices))
         if r["product_type"] and product_type is None:
-            bad("product_type", gettext("未知的产品类型“%(r)s”。") % {"r": r["product_type"]})
+            bad(
+                "product_type",
+                gettext("未知的产品类型“%(product_type)s”。") % {"product_type": r["product_type"]},
+            )
         billing_mode = rules.choice_by_label(r["billing_mode"], _choices(BillingMode.choices))
         if r["billing_mode"] and billing_mode is None:
             allowed = "、".join(str(lb) for _, lb in BillingMode.choices)
             bad(
                 "billing_mode",
-                gettext("未知的计费方式“%(r)s”，应为：%(allowed)s。")
-                % {"r": r["billing_mode"], "allowed": allowed},
+                gettext("未知的计费方式“%(billing_mode)s”，应为：%(allowed)s。")
+                % {"billing_mode": r["billing_mode"], "allowed": allowed},
             )
         fee_fen: int | None = None
         if r["fee"]:

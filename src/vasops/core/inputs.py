@@ -73,12 +73,12 @@ INT32 = (-(2**31), 2**31 - 1)
 def _describe(ch: str) -> str:
     code = ord(ch)
     if code == 0:
-        return "空字符（NUL）"
+        return gettext("空字符（NUL）")
     if 0xD800 <= code <= 0xDFFF:
-        return f"不成对的代理字符 U+{code:04X}"
+        return gettext("不成对的代理字符 U+%(code)s") % {"code": f"{code:04X}"}
     if ch in "\t\n\r":
-        return "换行或制表符"
-    return f"控制字符 U+{code:04X}"
+        return gettext("换行或制表符")
+    return gettext("控制字符 U+%(code)s") % {"code": f"{code:04X}"}
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -118,7 +118,7 @@ def clean_text(
         raise InputError(gettext("“%(name)s”应为文本。") % {"name": name}, field=field)
     problem = text_problem(value, multiline=multiline)
     if problem:
-        raise InputError(f"“{name}”{problem}", field=field)
+        raise InputError(gettext("“%(name)s”%(problem)s") % {"name": name, "problem": problem}, field=field)
     value = value.strip()
     if required and not value:
         raise InputError(gettext("“%(name)s”不能为空。") % {"name": name}, field=field)

@@ -162,11 +162,11 @@ def hotline_problem(text: str) -> str | None:
     if re.match(r"^1[3-9]\d{9}$", number):
         return gettext(
             "客服热线“%(text)s”是手机号码；须为 800、400 或 1010xxx/1010xxxx 号码（%(clause_hotline)s）。"
-        ) % {"text": text, "clause_hotline": CLAUSE_HOTLINE}
+        ) % {"text": text, "clause_hotline": gettext(CLAUSE_HOTLINE)}
     return gettext(
         "客服热线“%(text)s”不是 800/400/1010xxx/1010xxxx 形式的号码（普通"
         "固话、手机不予受理，%(clause_hotline)s）。"
-    ) % {"text": text, "clause_hotline": CLAUSE_HOTLINE}
+    ) % {"text": text, "clause_hotline": gettext(CLAUSE_HOTLINE)}
 
 
 # --- restrictions -----------------------------------------------------------------------------
@@ -220,12 +220,16 @@ def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
     return r.ends_on is None or on <= r.ends_on
 
 
+# the words of each restriction (translated where a refusal names them)
 _RESTRICTION_TEXT = {
-    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（以往半年内存在重大不良信用记录）"),
-    "lockout": (PartnerError.LOCKED_OUT, "准入申请被驳回未满 3 个月"),
-    "ban": (PartnerError.BANNED, "接入考核通过后未参加接入评审，1 年内禁止申请"),
-    "violation_exclusion": (PartnerError.VIOLATION_EXCLUDED, "因违规被清退的业务类别 6 个月内不得申请"),
-    "major_violation": (PartnerError.MAJOR_VIOLATION, "存在重大违规"),
+    "blacklist": (PartnerError.BLACKLISTED, gettext_noop("已列入黑名单（以往半年内存在重大不良信用记录）")),
+    "lockout": (PartnerError.LOCKED_OUT, gettext_noop("准入申请被驳回未满 3 个月")),
+    "ban": (PartnerError.BANNED, gettext_noop("接入考核通过后未参加接入评审，1 年内禁止申请")),
+    "violation_exclusion": (
+        PartnerError.VIOLATION_EXCLUDED,
+        gettext_noop("因违规被清退的业务类别 6 个月内不得申请"),
+    ),
+    "major_violation": (PartnerError.MAJOR_VIOLATION, gettext_noop("存在重大违规")),
 }
 # the codes of the restrictions that refuse an application (credit grade 不合格 included)
 RESTRICTION_CODES = frozenset(
@@ -261,7 +265,7 @@ def restriction_problems(
             and r.business_line not in business_lines
         ):
             continue
-        code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, "存在限制"))
+        code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, gettext_noop("存在限制")))
         until = gettext("，至 %(ends_on)s 止") % {"ends_on": r.ends_on} if r.ends_on else gettext("（长期）")
         line = (
             gettext("（业务类别：%(business_line)s）") % {"business_line": r.business_line}
@@ -269,7 +273,12 @@ def restriction_problems(
             else ""
         )
         clause = RESTRICTION_CLAUSES.get(r.kind, CLAUSE_RESTRICTION)
-        problems.append(Problem(code, f"{text}{line}{until}。", clause))
+        message = gettext("%(text)s%(line)s%(until)s。") % {
+            "text": gettext(text),
+            "line": line,
+            "until": until,
+        }
+        problems.append(Problem(code, message, clause))
     return problems
 
 

@@ -74,10 +74,14 @@ def validate(sheet: imports.Sheet) -> tuple[list[KpiRow], list[RowError]]:
                 bad(key, gettext("必填，不能为空。"))
         partner = partners.get(r["enterprise_code"]) if r["enterprise_code"] else None
         if r["enterprise_code"] and partner is None:
-            bad("enterprise_code", gettext("没有企业代码为 %(r)s 的合作伙伴。") % {"r": r["enterprise_code"]})
+            bad(
+                "enterprise_code",
+                gettext("没有企业代码为 %(enterprise_code)s 的合作伙伴。")
+                % {"enterprise_code": r["enterprise_code"]},
+            )
         definition = by_key.get(r["kpi"].replace(" ", "").lower()) if r["kpi"] else None
         if r["kpi"] and definition is None:
-            bad("kpi", gettext("未知或已停用的指标“%(r)s”：请填指标代码或指标名称。") % {"r": r["kpi"]})
+            bad("kpi", gettext("未知或已停用的指标“%(kpi)s”：请填指标代码或指标名称。") % {"kpi": r["kpi"]})
         period = ""
         if r["period"] and definition is not None:
             try:

@@ -119,7 +119,7 @@ def parse_value(unit: str, text: str) -> int:
             raise ValueError(gettext("百分比不能大于 100"))
         return int((number * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if number != number.to_integral_value():
-        raise ValueError(gettext("应为整数%(value)s") % {"value": "（毫秒）" if unit == MS else ""})
+        raise ValueError(gettext("应为整数（毫秒）") if unit == MS else gettext("应为整数"))
     value = int(number)
     if value > MAX_VALUE[unit]:
         raise ValueError(gettext("不能大于 %(max_value)s") % {"max_value": MAX_VALUE[unit]})

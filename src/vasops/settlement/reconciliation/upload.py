@@ -194,8 +194,8 @@ def _cell_problems(line: int, cells: dict[str, str], columns: list[imports.Colum
         errors.add(
             line,
             "",
-            gettext("列数不对：应有 %(columns_count)s 列（与表头一致），实际 %(cells)s 列。")
-            % {"columns_count": len(columns), "cells": cells["__width__"]},
+            gettext("列数不对：应有 %(columns_count)s 列（与表头一致），实际 %(width)s 列。")
+            % {"columns_count": len(columns), "width": cells["__width__"]},
         )
         return False
     ok = True
@@ -334,16 +334,16 @@ def read_detail(
                 errors.add(
                     line,
                     "时间",
-                    gettext("时间“%(cells)s”无效，应为 YYYY-MM-DD HH:MM:SS（北京时间）。")
-                    % {"cells": cells["at"]},
+                    gettext("时间“%(time)s”无效，应为 YYYY-MM-DD HH:MM:SS（北京时间）。")
+                    % {"time": cells["at"]},
                 )
                 bad = True
             elif local.date().replace(day=1) != month:
                 errors.add(
                     line,
                     "时间",
-                    gettext("时间 %(cells)s 不在对账月份 %(month)s 内。")
-                    % {"cells": cells["at"], "month": format(month, "%Y-%m")},
+                    gettext("时间 %(time)s 不在对账月份 %(month)s 内。")
+                    % {"time": cells["at"], "month": format(month, "%Y-%m")},
                 )
                 bad = True
             if bad or errors.items:
