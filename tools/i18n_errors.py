@@ -1,5 +1,6 @@
 """Codemod: mark the Chinese of refusals (``DomainError`` messages and the rule problems behind
-them) for translation, so a refusal reads in the language of the request that caused it.
+them) and of Excel exports for translation, so a refusal or a download reads in the language of
+the request that caused it.
 
 Run from the repository root (re-runnable: a message already inside ``gettext()`` is left alone)::
 
@@ -34,6 +35,11 @@ to it; at module or class level nothing is rewritten, the script names the place
 - ``a if c else b`` and ``x or "…"``: each Chinese branch on its own;
 - a variable of the same function that goes into a message (``wait = f"请 {n} 秒后重试。"``)
   is rewritten where it is assigned.
+
+Exports: in a function that builds an Excel workbook (it calls ``Workbook()``), every Chinese
+text — sheet titles, headers, row labels — is marked the same way, so a download follows the
+language of the user who asks for it (not in an import template, ``def *template*``: the
+importer reads its Chinese headers).
 
 Clauses (the carrier standard's text a refusal names) keep their value and are only marked for
 the catalogue with ``gettext_noop`` — ``DomainError.full_message`` translates the clause when it
@@ -355,7 +361,30 @@ class Finder(ast.NodeVisitor):
             self.add(node.value)
         self.generic_visit(node)
 
+    def add_export_texts(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A function that builds a workbook (an export): every Chinese text in it is a sheet
+        title, a header or a label of the file the user downloads. Not an import template
+        (``*template*``): its headers and sample values are what the importer reads."""
+        if "template" in function.name:
+            return
+        if not any(isinstance(n, ast.Call) and _call_name(n) == "Workbook" for n in ast.walk(function)):
+            return
+        body = function.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        stack: list[ast.AST] = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Call) and _call_name(node) in TRANSLATORS:
+                continue
+            if isinstance(node, ast.Constant | ast.JoinedStr):
+                if has_han(node):
+                    self.targets[id(node)] = node
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.add_export_texts(node)
         self.functions.append(node.name)
         self.message_names.append(_message_names(node))
         self.generic_visit(node)

@@ -286,8 +286,8 @@ def error_report_xlsx(errors: list[RowError]) -> bytes:
     from vasops.core.listing import export_cell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误报告")
-    ws.append(["行号", "列", "原因"])
+    ws = wb.create_sheet(gettext("错误报告"))
+    ws.append([gettext("行号"), gettext("列"), gettext("原因")])
     for e in errors:
         ws.append([e.row, export_cell(e.column), export_cell(e.message)])
     out = io.BytesIO()
