@@ -41,6 +41,12 @@ text — sheet titles, headers, row labels — is marked the same way, so a down
 language of the user who asks for it (not in an import template, ``def *template*``: the
 importer reads its Chinese headers).
 
+Notifications: the subject and body of ``notify.send(…)`` and of the apps' helpers
+(``notify_partner``, ``notify_staff``, ``_notify_partner``) — and the variables only they use —
+become lazy texts, rendered once per recipient in the recipient's language (``User.language``):
+``"…"`` → ``gettext_lazy("…")``, ``f"产品“{p.name}”已上线"`` →
+``notify.text(gettext_noop("产品“%(name)s”已上线"), name=p.name)``.
+
 Clauses (the carrier standard's text a refusal names) keep their value and are only marked for
 the catalogue with ``gettext_noop`` — ``DomainError.full_message`` translates the clause when it
 shows it: module-level ``CLAUSE… = "…"``, the values of a module-level ``…CLAUSES = {…}`` dict
@@ -199,8 +205,9 @@ def _placeholder_name(node: ast.AST) -> str:
 class Template:
     """One message: its text with ``%(name)s`` placeholders and the value of each."""
 
-    def __init__(self, gettext: str) -> None:
+    def __init__(self, gettext: str, lazy_names: dict[str, str] | None = None) -> None:
         self.gettext = gettext
+        self.lazy_names = lazy_names
         self.parts: list[str] = []
         self.values: dict[str, str] = {}  # name -> source of the value
         self.by_source: dict[str, str] = {}
@@ -245,6 +252,9 @@ class Template:
         assert isinstance(spec, ast.JoinedStr)
         if all(isinstance(v, ast.Constant) for v in spec.values):
             text = "".join(str(v.value) for v in spec.values)  # type: ignore[attr-defined]
+            if HAN.search(text) and self.lazy_names:  # a notification: the spec, too, per recipient
+                names = self.lazy_names
+                return f"{names['notify']}.formatted({source}, {names['gettext_noop']}({text!r}))"
             if HAN.search(text):
                 return f"format({source}, {self.gettext}({text!r}))"
             return f"format({source}, {text!r})"
@@ -256,6 +266,15 @@ class Template:
             return f"{self.gettext}({literal(text.replace('%%', '%'))})"
         pairs = ", ".join(f"{name!r}: {source}" for name, source in self.values.items())
         return f"{self.gettext}({literal(text)}) % {{{pairs}}}"
+
+    def render_lazy(self, names: dict[str, str]) -> str:
+        """The notification form: ``gettext_lazy("…")``, or ``notify.text(gettext_noop("…"),
+        name=value)`` when there are values — rendered later, in each recipient's language."""
+        text = "".join(self.parts)
+        if not self.values:
+            return f"{names['gettext_lazy']}({literal(text.replace('%%', '%'))})"
+        pairs = ", ".join(f"{name}={source}" for name, source in self.values.items())
+        return f"{names['notify']}.text({names['gettext_noop']}({literal(text)}), {pairs})"
 
 
 TOKEN = re.compile(r"%\(\w+\)s|%%|[A-Za-z0-9_.:/-]+|.", re.S)  # never cut a placeholder or a word
@@ -276,6 +295,20 @@ def literal(text: str, width: int = 64) -> str:
         current += token
     pieces.append(current)
     return " ".join(repr(p) for p in pieces)
+
+
+def render_lazy(node: ast.AST, names: dict[str, str]) -> str:
+    """The lazy form of a notification's subject or body (see :meth:`Template.render_lazy`)."""
+    if isinstance(node, ast.IfExp):
+        body = render_lazy(node.body, names) if translatable(node.body) else ast.unparse(node.body)
+        orelse = render_lazy(node.orelse, names) if translatable(node.orelse) else ast.unparse(node.orelse)
+        return f"{body} if {ast.unparse(node.test)} else {orelse}"
+    if isinstance(node, ast.BoolOp):
+        return " or ".join(render_lazy(v, names) if translatable(v) else ast.unparse(v) for v in node.values)
+    t = Template(names["gettext"], names)
+    for leaf in _add_leaves(node):
+        t.add(leaf)
+    return t.render_lazy(names)
 
 
 def render(node: ast.AST, gettext: str) -> str:
@@ -311,6 +344,42 @@ def _message_args(node: ast.Call) -> list[ast.expr]:
     return args + [kw.value for kw in node.keywords if kw.arg == "message"]
 
 
+NOTIFY_HELPERS = {"notify_partner", "notify_staff", "_notify_partner"}
+
+
+def _notify_args(node: ast.Call) -> list[ast.expr]:
+    """The subject and body of a notification: ``notify.send(…, subject=…, body=…)`` and the
+    apps' helpers (``notify_partner(app, subject, body)``, ``notify_staff(subject, body, url)`` …:
+    their Chinese arguments)."""
+    name = _call_name(node)
+    f = node.func
+    if (
+        name == "send"
+        and isinstance(f, ast.Attribute)
+        and isinstance(f.value, ast.Name)
+        and f.value.id == "notify"
+    ):
+        return [kw.value for kw in node.keywords if kw.arg in ("subject", "body")]
+    if name in NOTIFY_HELPERS:
+        return [*node.args, *(kw.value for kw in node.keywords if kw.arg in ("subject", "body"))]
+    return []
+
+
+def _notify_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The variables of ``function`` used only inside notifications' subjects and bodies (a
+    variable also used elsewhere — an audit reason — keeps its plain text)."""
+    inside: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            for arg in _notify_args(node):
+                inside |= {id(n) for n in ast.walk(arg)}
+    used_in: dict[str, bool] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            used_in[node.id] = used_in.get(node.id, True) and id(node) in inside
+    return {name for name, only_there in used_in.items() if only_there}
+
+
 def _message_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """The variables of ``function`` whose value goes into a refusal message
     (``wait = f"请 {n} 秒后重试。"`` … ``_error(…, "请求过于频繁，" + wait)``)."""
@@ -333,6 +402,8 @@ class Finder(ast.NodeVisitor):
         self.outside: list[ast.AST] = []  # messages at module/class level: named, not rewritten
         self.functions: list[str] = []
         self.message_names: list[set[str]] = []  # per function: variables that go into a message
+        self.notices: dict[int, ast.AST] = {}  # notification subjects and bodies -> lazy texts
+        self.notify_names: list[set[str]] = []  # per function: variables only notifications use
 
     def add(self, node: ast.AST | None) -> None:
         if node is None or not translatable(node):
@@ -341,6 +412,10 @@ class Finder(ast.NodeVisitor):
             self.outside.append(node)
             return
         self.targets[id(node)] = node
+
+    def add_notice(self, node: ast.AST | None) -> None:
+        if node is not None and self.functions and translatable(node):
+            self.notices[id(node)] = node
 
     def add_clause(self, node: ast.AST | None) -> None:
         if isinstance(node, ast.Constant) and has_han(node):
@@ -359,6 +434,14 @@ class Finder(ast.NodeVisitor):
             isinstance(t, ast.Name) and t.id in self.message_names[-1] for t in node.targets
         ):
             self.add(node.value)
+        if self.notify_names:
+            for target in node.targets:
+                pairs = [(target, node.value)]
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    pairs = list(zip(target.elts, node.value.elts, strict=False))
+                for t, value in pairs:
+                    if isinstance(t, ast.Name) and t.id in self.notify_names[-1]:
+                        self.add_notice(value)
         self.generic_visit(node)
 
     def add_export_texts(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -387,7 +470,9 @@ class Finder(ast.NodeVisitor):
         self.add_export_texts(node)
         self.functions.append(node.name)
         self.message_names.append(_message_names(node))
+        self.notify_names.append(_notify_names(node))
         self.generic_visit(node)
+        self.notify_names.pop()
         self.message_names.pop()
         self.functions.pop()
 
@@ -423,6 +508,8 @@ class Finder(ast.NodeVisitor):
                 self.add_clause(kw.value)
         for arg in _message_args(node):
             self.add(arg)
+        for arg in _notify_args(node):
+            self.add_notice(arg)
         if name == "transition":  # fsm.transition(obj, "approve", label="审核通过"): named in its refusal
             for kw in node.keywords:
                 if kw.arg == "label":
@@ -459,7 +546,7 @@ def convert(source: str) -> tuple[str, int, list[int]]:
     finder = Finder()
     finder.visit(tree)
     outside = [n.lineno for n in finder.outside]  # type: ignore[attr-defined]
-    if not finder.targets and not finder.clauses:
+    if not finder.targets and not finder.clauses and not finder.notices:
         return source, 0, outside
     bound = _bound_translator(tree)
     if bound.get("_") == "gettext" and not _underscore_reassigned(tree):
@@ -470,8 +557,29 @@ def convert(source: str) -> tuple[str, int, list[int]]:
     imports = set()
     if finder.targets and name == "gettext" and bound.get("gettext") != "gettext":
         imports.add("gettext")
-    if finder.clauses and noop == "gettext_noop" and bound.get("gettext_noop") != "gettext_noop":
+    lazy = next((alias for alias, fn in bound.items() if fn == "gettext_lazy"), "gettext_lazy")
+    notify = _bound_notify(tree)
+    notices = list(finder.notices.values())
+    leaves = [leaf for n in notices for leaf in _branches(n) if translatable(leaf)]
+    with_values = any(not isinstance(leaf, ast.Constant) for leaf in leaves)
+    if (
+        (finder.clauses or with_values)
+        and noop == "gettext_noop"
+        and bound.get("gettext_noop") != "gettext_noop"
+    ):
         imports.add("gettext_noop")
+    if (
+        any(isinstance(leaf, ast.Constant) for leaf in leaves)
+        and lazy == "gettext_lazy"
+        and bound.get(lazy) != lazy
+    ):
+        imports.add("gettext_lazy")
+    if with_values and notify is None:
+        notify = "notify"
+        needs_notify_import = True
+    else:
+        needs_notify_import = False
+    names = {"gettext": name, "gettext_lazy": lazy, "gettext_noop": noop, "notify": notify or "notify"}
 
     lines = source.splitlines(keepends=True)
     offsets = [0]
@@ -479,7 +587,7 @@ def convert(source: str) -> tuple[str, int, list[int]]:
         offsets.append(offsets[-1] + len(line.encode("utf-8")))
     data = source.encode("utf-8")
     spans = []
-    for node in [*finder.targets.values(), *finder.clauses.values()]:
+    for node in [*finder.targets.values(), *finder.clauses.values(), *notices]:
         start = offsets[node.lineno - 1] + node.col_offset  # type: ignore[attr-defined]
         end = offsets[node.end_lineno - 1] + node.end_col_offset  # type: ignore[attr-defined]
         spans.append((start, end, node))
@@ -492,13 +600,36 @@ def convert(source: str) -> tuple[str, int, list[int]]:
     for start, end, node in reversed(kept):
         if id(node) in finder.clauses:
             new = f"{noop}({data[start:end].decode('utf-8')})"
+        elif id(node) in finder.notices:
+            new = render_lazy(node, names)
         else:
             new = render(node, name)
         data = data[:start] + new.encode("utf-8") + data[end:]
     out = data.decode("utf-8")
     if imports:
         out = _insert_import(out, f"from django.utils.translation import {', '.join(sorted(imports))}\n")
+    if needs_notify_import:
+        out = _insert_import(out, "from vasops.core import notify\n")
     return out, len(kept), outside
+
+
+def _branches(node: ast.AST) -> list[ast.AST]:
+    """The texts a conditional message is made of (``a if c else b``, ``x or "…"``)."""
+    if isinstance(node, ast.IfExp):
+        return _branches(node.body) + _branches(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return [leaf for v in node.values for leaf in _branches(v)]
+    return [node]
+
+
+def _bound_notify(tree: ast.Module) -> str | None:
+    """The name ``vasops.core.notify`` is imported as, if it is."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "vasops.core":
+            for alias in node.names:
+                if alias.name == "notify":
+                    return alias.asname or alias.name
+    return None
 
 
 def _insert_import(source: str, line: str) -> str:

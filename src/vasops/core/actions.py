@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 
 from vasops.core import audit, calendar, permissions
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.events import CoreEvent
-from vasops.core.models import WorkCalendar
+from vasops.core.models import User, WorkCalendar
 
 
 @transaction.atomic(durable=True)
@@ -55,6 +56,20 @@ def seed_calendar_year(year: int, *, actor: Any) -> int:
             after={"year": year, "rows": count},
         )
     return count
+
+
+@transaction.atomic(durable=True)
+def set_language(language: str, *, actor: Any) -> None:
+    """The language ``actor`` reads notifications and e-mails in: the one they last chose with the
+    language switch. A personal preference, not a business record: no audit row."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(
+            CoreError.VALIDATION,
+            gettext("未知的语言“%(language)s”。") % {"language": language},
+            field="language",
+        )
+    User.objects.filter(pk=actor.pk).update(language=language)
+    actor.language = language
 
 
 @transaction.atomic(durable=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, calendar, clock, documents, fsm, notify
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
@@ -296,9 +296,14 @@ def open_work_order(
     stage = wo.plan[0]
     notify.send(
         _stage_recipients(wo),
-        subject=f"新工单 {wo.number}：{wo.title}",
-        body=f"{rules.TYPE_LABELS[wo.type]}（{rules.PRIORITY_LABELS[wo.priority]}），"
-        f"当前环节“{stage.label}”，时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}。",
+        subject=notify.text(gettext_noop("新工单 %(number)s：%(title)s"), number=wo.number, title=wo.title),
+        body=notify.text(
+            gettext_noop("%(type)s（%(priority)s），当前环节“%(stage_label)s”，时限 %(localtime)s。"),
+            type=rules.TYPE_LABELS[wo.type],
+            priority=rules.PRIORITY_LABELS[wo.priority],
+            stage_label=stage.label,
+            localtime=format(timezone.localtime(wo.due_at), "%Y-%m-%d %H:%M"),
+        ),
         url=_url(wo),
     )
     return wo
@@ -339,7 +344,7 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
     )
     notify.send(
         [assignee],
-        subject=f"工单 {wo.number} 已指派给您",
+        subject=notify.text(gettext_noop("工单 %(number)s 已指派给您"), number=wo.number),
         body=(note or wo.title),
         url=_url(wo),
     )
@@ -371,7 +376,7 @@ def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
     )
     notify.send(
         _partner_recipients(wo) + ([wo.created_by] if wo.created_by_id != actor.pk else []),
-        subject=f"工单 {wo.number} 已开始处理",
+        subject=notify.text(gettext_noop("工单 %(number)s 已开始处理"), number=wo.number),
         url=_url(wo),
     )
     return wo
@@ -419,8 +424,15 @@ def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     spec = wo.plan[nxt]
     notify.send(
         _stage_recipients(wo),
-        subject=f"工单 {wo.number} 进入“{spec.label}”环节",
-        body=f"时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}（{spec.working_days} 个工作日）。{note}",
+        subject=notify.text(
+            gettext_noop("工单 %(number)s 进入“%(spec_label)s”环节"), number=wo.number, spec_label=spec.label
+        ),
+        body=notify.text(
+            gettext_noop("时限 %(localtime)s（%(working_days)s 个工作日）。%(note)s"),
+            localtime=format(timezone.localtime(wo.due_at), "%Y-%m-%d %H:%M"),
+            working_days=spec.working_days,
+            note=note,
+        ),
         url=_url(wo),
     )
     return wo
@@ -452,7 +464,7 @@ def _do_resolve(
     )
     notify.send(
         [*_partner_recipients(wo), wo.created_by],
-        subject=f"工单 {wo.number} 已解决",
+        subject=notify.text(gettext_noop("工单 %(number)s 已解决"), number=wo.number),
         body=result,
         url=_url(wo),
     )
@@ -508,7 +520,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     )
     notify.send(
         [u for u in [wo.assignee, wo.created_by] if u is not None and u.pk != actor.pk],
-        subject=f"工单 {wo.number} 已关闭",
+        subject=notify.text(gettext_noop("工单 %(number)s 已关闭"), number=wo.number),
         body=result,
         url=_url(wo),
     )
@@ -542,7 +554,12 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
         after=_snap(wo),
         reason=reason,
     )
-    notify.send(_stage_recipients(wo), subject=f"工单 {wo.number} 已重开", body=reason, url=_url(wo))
+    notify.send(
+        _stage_recipients(wo),
+        subject=notify.text(gettext_noop("工单 %(number)s 已重开"), number=wo.number),
+        body=reason,
+        url=_url(wo),
+    )
     return wo
 
 
@@ -569,7 +586,7 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
     recipients = [wo.assignee, wo.created_by, *_partner_recipients(wo)]
     notify.send(
         [u for u in recipients if u is not None and u.pk != actor.pk],
-        subject=f"工单 {wo.number} 有新留言",
+        subject=notify.text(gettext_noop("工单 %(number)s 有新留言"), number=wo.number),
         body=text[:500],
         url=_url(wo),
     )
@@ -670,8 +687,12 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         st.save(update_fields=["reminded_at"])
         notify.send(
             _stage_recipients(wo),
-            subject=f"工单 {wo.number} 即将到期",
-            body=f"“{st.label}”环节时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}。",
+            subject=notify.text(gettext_noop("工单 %(number)s 即将到期"), number=wo.number),
+            body=notify.text(
+                gettext_noop("“%(label)s”环节时限 %(localtime)s。"),
+                label=st.label,
+                localtime=format(timezone.localtime(st.due_at), "%Y-%m-%d %H:%M"),
+            ),
             url=_url(wo),
         )
         counts["reminded"] = 1
@@ -692,9 +713,15 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         )
         notify.send(
             heads,
-            subject=f"工单超期升级：{wo.number} {wo.title}",
-            body=f"“{st.label}”环节已超过时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}，处理人："
-            f"{wo.assignee or '未指派'}。",
+            subject=notify.text(
+                gettext_noop("工单超期升级：%(number)s %(title)s"), number=wo.number, title=wo.title
+            ),
+            body=notify.text(
+                gettext_noop("“%(label)s”环节已超过时限 %(localtime)s，处理人：%(assignee)s。"),
+                label=st.label,
+                localtime=format(timezone.localtime(st.due_at), "%Y-%m-%d %H:%M"),
+                assignee=wo.assignee or gettext_lazy("未指派"),
+            ),
             url=_url(wo),
         )
         counts["escalated"] = 1

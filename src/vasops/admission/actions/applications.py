@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -28,7 +28,7 @@ from vasops.admission.models import Application, ApplicationMaterial, Applicatio
 from vasops.catalog import queries as catalog_queries
 from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import BillingMode, BusinessLine
-from vasops.core import audit, clock, documents, fsm, numbering, permissions
+from vasops.core import audit, clock, documents, fsm, notify, numbering, permissions
 from vasops.core.errors import DomainError, required_text, with_clause
 from vasops.partners import rules as partner_rules
 
@@ -306,7 +306,11 @@ def submit_application(app: Application, *, actor: Any) -> Application:
     app.submitted_at = clock.now()
     app.save()
     audit_application(actor, AdmissionEvent.APPLICATION_SUBMITTED, app, before)
-    notify_staff(app, f"准入申请 {app.number} 已提交待初审", f"{app.partner} 提交了准入申请。")
+    notify_staff(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已提交待初审"), app_number=app.number),
+        notify.text(gettext_noop("%(partner)s 提交了准入申请。"), partner=app.partner),
+    )
     return app
 
 
@@ -346,16 +350,20 @@ def record_paper_application(
     )
     notify_partner(
         app,
-        f"准入申请 {app.number} 的正式书面申请已收到",
-        f"{received_on:%Y年%m月%d日} 由 {app.paper_receiver} 接收。",
+        notify.text(gettext_noop("准入申请 %(app_number)s 的正式书面申请已收到"), app_number=app.number),
+        notify.text(
+            gettext_noop("%(received_on)s 由 %(paper_receiver)s 接收。"),
+            received_on=notify.formatted(received_on, gettext_noop("%Y年%m月%d日")),
+            paper_receiver=app.paper_receiver,
+        ),
     )
     return app
 
 
 REVIEW_DECISIONS = {
-    "approve": ("approve_initial", "初审通过", AdmissionEvent.INITIAL_REVIEW_APPROVED),
-    "return": ("return_for_correction", "退回修改", AdmissionEvent.INITIAL_REVIEW_RETURNED),
-    "reject": ("reject_initial", "初审不通过", AdmissionEvent.INITIAL_REVIEW_REJECTED),
+    "approve": ("approve_initial", gettext_lazy("初审通过"), AdmissionEvent.INITIAL_REVIEW_APPROVED),
+    "return": ("return_for_correction", gettext_lazy("退回修改"), AdmissionEvent.INITIAL_REVIEW_RETURNED),
+    "reject": ("reject_initial", gettext_lazy("初审不通过"), AdmissionEvent.INITIAL_REVIEW_REJECTED),
 }
 
 
@@ -378,6 +386,17 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
     audit_application(actor, action, app, before, reason=text)
     extra = ""
     if decision == "return":
-        extra = f"请在 {rules.window_closes(app.window_month):%Y年%m月%d日} 前修改后重新提交。"
-    notify_partner(app, f"准入申请 {app.number} 初审结果：{label}", f"{text}\n{extra}".strip())
+        extra = notify.text(
+            gettext_noop("请在 %(window_closes)s 前修改后重新提交。"),
+            window_closes=notify.formatted(
+                rules.window_closes(app.window_month), gettext_noop("%Y年%m月%d日")
+            ),
+        )
+    notify_partner(
+        app,
+        notify.text(
+            gettext_noop("准入申请 %(app_number)s 初审结果：%(label)s"), app_number=app.number, label=label
+        ),
+        notify.text(gettext_noop("%(text)s\n%(extra)s"), text=text, extra=extra) if extra else text,
+    )
     return app

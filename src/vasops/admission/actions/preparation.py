@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -20,7 +20,7 @@ from vasops.admission.actions.common import (
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import AccessTestResult, Application
-from vasops.core import audit, clock, fsm, permissions, vocabulary
+from vasops.core import audit, clock, fsm, notify, permissions, vocabulary
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.core.rules import add_months
@@ -67,9 +67,22 @@ def _postpone(app: Application, deadline: Deadline, *, actor: Any) -> Applicatio
         after=audit.snapshot(app, ["prep_month", "access_data_due_at"]),
         reason=reason,
     )
-    body = f"{reason}新的接入资料截止时间：{clock.local_date(due):%Y年%m月%d日} 下班前。"
-    notify_partner(app, f"准入申请 {app.number} 推迟到下月接入", body)
-    notify_staff(app, f"准入申请 {app.number} 推迟到下月接入", body)
+    body = notify.text(
+        gettext_noop("%(reason)s新的接入资料截止时间：%(due)s 下班前。"),
+        # the audit keeps the Chinese reason; the notification says it in the reader's words
+        reason=notify.text(
+            gettext_noop("未在 2 个工作日内提交接入资料，推迟到 %(month)s 安排接入（%(clause)s）。"),
+            month=notify.formatted(new_month, gettext_noop("%Y年%m月")),
+            clause=gettext_lazy(rules.CLAUSE_ACCESS_DATA),
+        ),
+        due=notify.formatted(clock.local_date(due), gettext_noop("%Y年%m月%d日")),
+    )
+    notify_partner(
+        app, notify.text(gettext_noop("准入申请 %(app_number)s 推迟到下月接入"), app_number=app.number), body
+    )
+    notify_staff(
+        app, notify.text(gettext_noop("准入申请 %(app_number)s 推迟到下月接入"), app_number=app.number), body
+    )
     return app
 
 
@@ -145,7 +158,14 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
         after={"state": app.state, "prep_month": app.prep_month, "access_data": app.access_data},
         reason="逾期提交，已推迟到下月" if postponed else "",
     )
-    notify_staff(app, f"准入申请 {app.number} 已提交接入资料", f"系统准备月份：{app.prep_month:%Y年%m月}。")
+    notify_staff(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已提交接入资料"), app_number=app.number),
+        notify.text(
+            gettext_noop("系统准备月份：%(prep_month)s。"),
+            prep_month=notify.formatted(app.prep_month, gettext_noop("%Y年%m月")),
+        ),
+    )
     return app
 
 
@@ -246,7 +266,11 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
     fsm.transition(app, "start_testing", label=gettext("开始接入测试"))
     app.save()
     audit_application(actor, AdmissionEvent.TESTING_STARTED, app, before)
-    notify_partner(app, f"准入申请 {app.number} 进入接入测试", "请配合湖北联通完成接入测试。")
+    notify_partner(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 进入接入测试"), app_number=app.number),
+        gettext_lazy("请配合湖北联通完成接入测试。"),
+    )
     return app
 
 
@@ -338,5 +362,9 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
         after={"state": app.state, "opening_data": app.opening_data},
     )
     notice = "；".join(f"{label}：{app.opening_data[key]}" for key, label in rules.OPENING_FIELDS)
-    notify_partner(app, f"准入申请 {app.number} 已开通", f"业务已开通，请签订合作合同。\n开通资料：{notice}")
+    notify_partner(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已开通"), app_number=app.number),
+        notify.text(gettext_noop("业务已开通，请签订合作合同。\n开通资料：%(notice)s"), notice=notice),
+    )
     return app

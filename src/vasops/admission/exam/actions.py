@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -320,11 +320,21 @@ def schedule_exam(
     )
     notify.send(
         _partner_users(app),
-        subject=f"接入考核已安排：{date.isoformat()}",
+        subject=notify.text(gettext_noop("接入考核已安排：%(date)s"), date=date.isoformat()),
         body=(
-            f"申请 {app.number} 的接入考核安排在 {date.isoformat()}，"
-            f"时长 {duration_minutes} 分钟，闭卷在线作答。"
-            f"业务考生：{business_person}；技术考生：{technical_person}。请在考核当日登录门户“在线考核”作答。"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 的接入考核安排在 %(date)s，时长 "
+                    "%(duration_minutes)s 分钟，闭卷在线作答。业务考生："
+                    "%(business_person)s；技术考生：%(technical_person)s。请在考核当"
+                    "日登录门户“在线考核”作答。"
+                ),
+                app_number=app.number,
+                date=date.isoformat(),
+                duration_minutes=duration_minutes,
+                business_person=business_person,
+                technical_person=technical_person,
+            )
         ),
         url=reverse("admission:exam_portal"),
     )
@@ -559,11 +569,19 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
         before={"state": before["application_state"]},
         after={"state": app.state},
     )
-    verdict = "通过" if passed else "未通过（业务和技术成绩均须达到 80 分）"
+    verdict = gettext_lazy("通过") if passed else gettext_lazy("未通过（业务和技术成绩均须达到 80 分）")
     notify.send(
         _partner_users(app),
-        subject=f"接入考核结果：{verdict}",
-        body=f"申请 {app.number}：业务 {business} 分，技术 {technical} 分，结果：{verdict}。",
+        subject=notify.text(gettext_noop("接入考核结果：%(verdict)s"), verdict=verdict),
+        body=notify.text(
+            gettext_noop(
+                "申请 %(app_number)s：业务 %(business)s 分，技术 %(technical)s 分，结果：%(verdict)s。"
+            ),
+            app_number=app.number,
+            business=business,
+            technical=technical,
+            verdict=verdict,
+        ),
         url=reverse("admission:exam_portal"),
     )
     return s

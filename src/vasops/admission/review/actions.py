@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -282,17 +282,34 @@ def schedule_review_meeting(
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject=f"接入评审会已安排：{date.isoformat()}",
+        subject=notify.text(gettext_noop("接入评审会已安排：%(date)s"), date=date.isoformat()),
         body=(
-            f"申请 {app.number} 的接入评审会定于 {date.isoformat()} 在 {meeting.place} 举行，"
-            "请至少一人到场演讲并现场公网演示业务。通过考核但未参加评审的，一年内不允许接入。"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 的接入评审会定于 %(date)s 在 %(place)s 举行"
+                    "，请至少一人到场演讲并现场公网演示业务。通过考核但未参加评审的，"
+                    "一年内不允许接入。"
+                ),
+                app_number=app.number,
+                date=date.isoformat(),
+                place=meeting.place,
+            )
         ),
     )
     notify.send(
         [e.user for e in panel],
-        subject=f"评审邀请：{app.partner.name}（{date.isoformat()}）",
+        subject=notify.text(
+            gettext_noop("评审邀请：%(partner_name)s（%(date)s）"),
+            partner_name=app.partner.name,
+            date=date.isoformat(),
+        ),
         body=(
-            f"您被抽取为 {app.partner.name} 接入评审的评委，评审会 {date.isoformat()}，地点 {meeting.place}。"
+            notify.text(
+                gettext_noop("您被抽取为 %(partner_name)s 接入评审的评委，评审会 %(date)s，地点 %(place)s。"),
+                partner_name=app.partner.name,
+                date=date.isoformat(),
+                place=meeting.place,
+            )
         ),
         url=reverse("admission:expert_meeting", args=[meeting.pk]),
     )
@@ -420,8 +437,10 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject="接入评审已完成",
-        body=f"申请 {app.number} 的接入评审已完成，评审结果将另行通知。",
+        subject=gettext_lazy("接入评审已完成"),
+        body=notify.text(
+            gettext_noop("申请 %(app_number)s 的接入评审已完成，评审结果将另行通知。"), app_number=app.number
+        ),
     )
     return meeting
 
@@ -489,11 +508,19 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject="未参加接入评审：一年内不允许接入",
+        subject=gettext_lazy("未参加接入评审：一年内不允许接入"),
         body=(
-            f"申请 {app.number} 通过考核但未参加 {m.date.isoformat()} 的接入评审。"
-            f"依据规定，自 {m.date.isoformat()} 起至 {rules.ban_end(m.date).isoformat()} 不允许接入。"
-            f"（依据：{rules.CLAUSE_ABSENT_BAN}）"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 通过考核但未参加 %(date)s 的接入评审。依据规"
+                    "定，自 %(date)s 起至 %(ban_end)s 不允许接入。（依据："
+                    "%(clause_absent_ban)s）"
+                ),
+                app_number=app.number,
+                date=m.date.isoformat(),
+                ban_end=rules.ban_end(m.date).isoformat(),
+                clause_absent_ban=gettext_lazy(rules.CLAUSE_ABSENT_BAN),
+            )
         ),
     )
     return m

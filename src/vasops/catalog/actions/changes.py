@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog import queries, rules
 from vasops.catalog.actions.common import (
@@ -111,8 +111,12 @@ def request_change(
         after={"change_request": change.pk},
     )
     notify_staff(
-        f"产品变更待审核：{product.partner} · {product.name}",
-        "资费上调，按产品新增流程审核。" if path == rules.PATH_FULL else "",
+        notify.text(
+            gettext_noop("产品变更待审核：%(partner)s · %(product_name)s"),
+            partner=product.partner,
+            product_name=product.name,
+        ),
+        gettext_lazy("资费上调，按产品新增流程审核。") if path == rules.PATH_FULL else "",
         change.get_absolute_url(),
     )
     return change
@@ -157,16 +161,30 @@ def review_change(
             extra["work_orders"] = [o.pk for o in orders]
         action, subject = (
             CatalogEvent.CHANGE_APPROVED,
-            f"产品“{product.name}”的变更已批准，{change.effective_on:%Y-%m-%d} 生效",
+            notify.text(
+                gettext_noop("产品“%(product_name)s”的变更已批准，%(effective_on)s 生效"),
+                product_name=product.name,
+                effective_on=format(change.effective_on, "%Y-%m-%d"),
+            ),
         )
     elif decision in ("return", "reject"):
         text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("退回或驳回必须填写原因。"))
         if decision == "return":
             fsm.transition(change, "return_for_revision", label=gettext("退回"))
-            action, subject = CatalogEvent.CHANGE_RETURNED, f"产品“{product.name}”的变更申请被退回"
+            action, subject = (
+                CatalogEvent.CHANGE_RETURNED,
+                notify.text(
+                    gettext_noop("产品“%(product_name)s”的变更申请被退回"), product_name=product.name
+                ),
+            )
         else:
             fsm.transition(change, "reject", label=gettext("驳回"))
-            action, subject = CatalogEvent.CHANGE_REJECTED, f"产品“{product.name}”的变更申请被驳回"
+            action, subject = (
+                CatalogEvent.CHANGE_REJECTED,
+                notify.text(
+                    gettext_noop("产品“%(product_name)s”的变更申请被驳回"), product_name=product.name
+                ),
+            )
         change.review_reason = text
     else:
         raise ValueError(f"unknown decision {decision}")

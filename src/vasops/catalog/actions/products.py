@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog import rules
 from vasops.catalog.actions.common import (
@@ -32,7 +32,7 @@ from vasops.catalog.models import (
     ProductVersion,
     UnicomProductStatus,
 )
-from vasops.core import audit, clock, fsm
+from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
@@ -222,8 +222,12 @@ def submit_product(product: Product, *, actor: Any) -> Product:
         after=snap(product),
     )
     notify_staff(
-        f"新产品待审核：{product.partner} · {product.name}",
-        "请在“产品审核”中审核。",
+        notify.text(
+            gettext_noop("新产品待审核：%(partner)s · %(product_name)s"),
+            partner=product.partner,
+            product_name=product.name,
+        ),
+        gettext_lazy("请在“产品审核”中审核。"),
         product.get_absolute_url(),
     )
     return product
@@ -288,16 +292,27 @@ def review_product(
                 f"资费：{product.fee_fen} 分（{product.get_billing_mode_display()}）"
             ),
         )
-        action, subject = CatalogEvent.PRODUCT_APPROVED, f"产品“{product.name}”审核通过，进入数据制作"
+        action, subject = (
+            CatalogEvent.PRODUCT_APPROVED,
+            notify.text(
+                gettext_noop("产品“%(product_name)s”审核通过，进入数据制作"), product_name=product.name
+            ),
+        )
         after = {**snap(product), "work_orders": [o.pk for o in orders]}
     elif decision in ("return", "reject"):
         text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("退回或驳回必须填写原因。"))
         if decision == "return":
             fsm.transition(product, "return_for_revision", label=gettext("退回修改"))
-            action, subject = CatalogEvent.PRODUCT_RETURNED, f"产品“{product.name}”被退回修改"
+            action, subject = (
+                CatalogEvent.PRODUCT_RETURNED,
+                notify.text(gettext_noop("产品“%(product_name)s”被退回修改"), product_name=product.name),
+            )
         else:
             fsm.transition(product, "reject", label=gettext("驳回"))
-            action, subject = CatalogEvent.PRODUCT_REJECTED, f"产品“{product.name}”申请被驳回"
+            action, subject = (
+                CatalogEvent.PRODUCT_REJECTED,
+                notify.text(gettext_noop("产品“%(product_name)s”申请被驳回"), product_name=product.name),
+            )
             release_product_resources(product, actor=actor, reason="产品申请被驳回")
         product.review_reason = text
         product.save()
@@ -340,7 +355,10 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
         after=snap(product),
         reason=note,
     )
-    notify_partner(product, f"产品“{product.name}”数据制作完成，进入测试")
+    notify_partner(
+        product,
+        notify.text(gettext_noop("产品“%(product_name)s”数据制作完成，进入测试"), product_name=product.name),
+    )
     return product
 
 
@@ -421,7 +439,9 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
         before=before,
         after={**snap(product), "version": version.number},
     )
-    notify_partner(product, f"产品“{product.name}”已上线")
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已上线"), product_name=product.name)
+    )
     return product
 
 
@@ -443,7 +463,13 @@ def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”测试未通过，重新制作数据", text)
+    notify_partner(
+        product,
+        notify.text(
+            gettext_noop("产品“%(product_name)s”测试未通过，重新制作数据"), product_name=product.name
+        ),
+        text,
+    )
     return product
 
 
@@ -469,7 +495,9 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”已暂停", text)
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已暂停"), product_name=product.name), text
+    )
     return product
 
 
@@ -489,7 +517,9 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
         after=snap(product),
         reason=reason,
     )
-    notify_partner(product, f"产品“{product.name}”已恢复")
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已恢复"), product_name=product.name)
+    )
     return product
 
 
@@ -528,5 +558,7 @@ def _retire(product: Product, *, actor: Any, reason: str) -> Product:
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”已下线", text)
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已下线"), product_name=product.name), text
+    )
     return product

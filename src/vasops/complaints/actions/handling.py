@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.complaints import queries, rules
@@ -120,8 +120,13 @@ def dispatch_complaint(
     )
     notify.send(
         partner_recipients(c),
-        subject=f"客户投诉 {c.number} 待答复",
-        body=f"请在 {_local(c.answer_due_at)} 前答复（{answer_hours()} 个工作小时）。{text[:300]}",
+        subject=notify.text(gettext_noop("客户投诉 %(number)s 待答复"), number=c.number),
+        body=notify.text(
+            gettext_noop("请在 %(local)s 前答复（%(answer_hours)s 个工作小时）。%(text)s"),
+            local=_local(c.answer_due_at),
+            answer_hours=answer_hours(),
+            text=text[:300],
+        ),
         url=_url(c),
     )
     return c
@@ -155,8 +160,12 @@ def answer_complaint(complaint: Complaint, *, actor: Any, answer: str) -> Compla
     )
     notify.send(
         [c.owner] if c.owner else [],
-        subject=f"投诉 {c.number} 合作伙伴已答复",
-        body=f"{text[:300]}\n请回复用户并办结（时限 {_local(c.close_due_at)}）。",
+        subject=notify.text(gettext_noop("投诉 %(number)s 合作伙伴已答复"), number=c.number),
+        body=notify.text(
+            gettext_noop("%(text)s\n请回复用户并办结（时限 %(local)s）。"),
+            text=text[:300],
+            local=_local(c.close_due_at),
+        ),
         url=_url(c),
     )
     return c
@@ -199,7 +208,7 @@ def close_complaint(complaint: Complaint, *, actor: Any, reply: str, verdict: st
     )
     notify.send(
         partner_recipients(c) if c.dispatched_at else [],
-        subject=f"客户投诉 {c.number} 已办结",
+        subject=notify.text(gettext_noop("客户投诉 %(number)s 已办结"), number=c.number),
         body=text[:300],
         url=_url(c),
     )
@@ -253,7 +262,11 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
     )
     notify.send(
         [c.owner, *(partner_recipients(c) if c.state == rules.DISPATCHED else [])],
-        subject=f"客户投诉 {c.number} 用户再次投诉（第 {c.reopen_count} 次）",
+        subject=notify.text(
+            gettext_noop("客户投诉 %(number)s 用户再次投诉（第 %(reopen_count)s 次）"),
+            number=c.number,
+            reopen_count=c.reopen_count,
+        ),
         body=text[:300],
         url=_url(c),
     )
@@ -283,8 +296,12 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
         escalated += 1
         notify.send(
             [c.owner, *partner_recipients(c), *heads()],
-            subject=f"投诉超时升级：{c.number} 合作伙伴未按时答复",
-            body=f"答复时限 {_local(c.answer_due_at)}，合作伙伴：{c.partner}。",
+            subject=notify.text(gettext_noop("投诉超时升级：%(number)s 合作伙伴未按时答复"), number=c.number),
+            body=notify.text(
+                gettext_noop("答复时限 %(local)s，合作伙伴：%(partner)s。"),
+                local=_local(c.answer_due_at),
+                partner=c.partner,
+            ),
             url=_url(c),
         )
         reason = f"合作伙伴答复超时（时限 {_local(c.answer_due_at)}）"
@@ -293,8 +310,12 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
         escalated += 1
         notify.send(
             [c.owner, *heads()],
-            subject=f"投诉超时升级：{c.number} 未按时办结",
-            body=f"办结时限 {_local(c.close_due_at)}，首问负责人：{c.owner or '未确定'}。",
+            subject=notify.text(gettext_noop("投诉超时升级：%(number)s 未按时办结"), number=c.number),
+            body=notify.text(
+                gettext_noop("办结时限 %(local)s，首问负责人：%(owner)s。"),
+                local=_local(c.close_due_at),
+                owner=c.owner or gettext_lazy("未确定"),
+            ),
             url=_url(c),
         )
         reason = f"办结超时（时限 {_local(c.close_due_at)}）"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.complaints import cdrs
@@ -133,8 +133,14 @@ def receive_complaint(
     if complaint.owner_id is None:
         notify.send(
             cs_agents(),
-            subject=f"新投诉 {complaint.number} 待受理",
-            body=f"{complaint.get_source_display()}：{complaint.get_category_display()}。",
+            subject=notify.text(
+                gettext_noop("新投诉 %(complaint_number)s 待受理"), complaint_number=complaint.number
+            ),
+            body=notify.text(
+                gettext_noop("%(source)s：%(category)s。"),
+                source=Complaint.Source(complaint.source).label,
+                category=Complaint.Category(complaint.category).label,
+            ),
             url=complaint.get_absolute_url(),
         )
     return complaint, True

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.complaints import cdrs, rules
 from vasops.complaints.actions.common import partner_recipients, snap
@@ -161,7 +161,12 @@ def refund_complaint(
     )
     notify.send(
         partner_recipients(c),
-        subject=f"客户投诉 {c.number} 退费 {amount / 100:.2f} 元，已计入 {today:%Y-%m} 结算扣款",
+        subject=notify.text(
+            gettext_noop("客户投诉 %(number)s 退费 %(amount)s 元，已计入 %(today)s 结算扣款"),
+            number=c.number,
+            amount=format(amount / 100, ".2f"),
+            today=format(today, "%Y-%m"),
+        ),
         body=note,
         url=c.get_absolute_url(),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import Product
@@ -17,7 +17,7 @@ from vasops.compliance.actions.common import ASSESS, notify_partner, numbers, us
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ExitRecord
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import actions as partner_actions
@@ -73,8 +73,8 @@ def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = 
     )
     notify_partner(
         product.partner,
-        f"产品退出：{product.name}",
-        f"{text}（结束订购关系 {ended} 条）",
+        notify.text(gettext_noop("产品退出：%(product_name)s"), product_name=product.name),
+        notify.text(gettext_noop("%(text)s（结束订购关系 %(ended)s 条）"), text=text, ended=ended),
         product.get_absolute_url(),
     )
     return record

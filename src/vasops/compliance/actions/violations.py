@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import (
@@ -23,7 +23,7 @@ from vasops.compliance.actions.common import (
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ViolationRecord, ViolationType
-from vasops.core import audit, calendar, clock, documents, fsm, numbering
+from vasops.core import audit, calendar, clock, documents, fsm, notify, numbering
 from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 
@@ -133,7 +133,11 @@ def draft_violation(
         partner_id=partner.pk,
         after=snap(record),
     )
-    notify_staff(f"违约记录草稿待审核：{record.number}", record.summary, record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("违约记录草稿待审核：%(record_number)s"), record_number=record.number),
+        record.summary,
+        record.get_absolute_url(),
+    )
     return record
 
 
@@ -146,9 +150,20 @@ def _raise(record: ViolationRecord, actor: Any) -> None:
     record.save()
     notify_partner(
         record.partner,
-        f"违约通报：{record.violation_type.name}（{record.number}）",
-        f"{record.summary}\n如有异议，请于 {record.appeal_due} 前"
-        f"（{n.appeal_working_days} 个工作日内）在门户提出申诉。",
+        notify.text(
+            gettext_noop("违约通报：%(violation_type_name)s（%(record_number)s）"),
+            violation_type_name=record.violation_type.name,
+            record_number=record.number,
+        ),
+        notify.text(
+            gettext_noop(
+                "%(summary)s\n如有异议，请于 %(appeal_due)s 前（"
+                "%(appeal_working_days)s 个工作日内）在门户提出申诉。"
+            ),
+            summary=record.summary,
+            appeal_due=record.appeal_due,
+            appeal_working_days=n.appeal_working_days,
+        ),
         record.get_absolute_url(),
     )
 
@@ -261,7 +276,11 @@ def accept_violation(record: ViolationRecord, *, actor: Any) -> ViolationRecord:
         before=before,
         after=snap(record),
     )
-    notify_staff(f"合作伙伴已确认违约：{record.number}", "", record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("合作伙伴已确认违约：%(record_number)s"), record_number=record.number),
+        "",
+        record.get_absolute_url(),
+    )
     return record
 
 
@@ -302,7 +321,11 @@ def appeal_violation(
         after=snap(record),
         reason=reason,
     )
-    notify_staff(f"违约申诉待处理：{record.number}", reason, record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("违约申诉待处理：%(record_number)s"), record_number=record.number),
+        reason,
+        record.get_absolute_url(),
+    )
     return record
 
 
@@ -370,8 +393,17 @@ def decide_violation(
         apply_upheld(record, actor=actor)
     notify_partner(
         record.partner,
-        f"违约裁定：{record.get_state_display()}（{record.number}）",
-        f"{text}\n扣信用分 {record.points_deducted} 分，违约金 {record.penalty_fen / 100:.2f} 元。",
+        notify.text(
+            gettext_noop("违约裁定：%(state)s（%(record_number)s）"),
+            state=record.get_state_display(),
+            record_number=record.number,
+        ),
+        notify.text(
+            gettext_noop("%(text)s\n扣信用分 %(points_deducted)s 分，违约金 %(penalty_fen)s 元。"),
+            text=text,
+            points_deducted=record.points_deducted,
+            penalty_fen=format(record.penalty_fen / 100, ".2f"),
+        ),
         record.get_absolute_url(),
     )
     return record

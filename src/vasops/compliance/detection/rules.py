@@ -94,7 +94,7 @@ def format_value(metric: str, value: int) -> str:
     if unit == "bp":
         return f"{Decimal(value) / 100:.2f}%"
     if unit == "ratio":
-        return f"{Decimal(value) / 10000:.2f} 倍"
+        return gettext("%(value)s 倍") % {"value": f"{Decimal(value) / 10000:.2f}"}
     if unit == "per_10k":
-        return f"{value} 件/万户"
-    return f"{value} 笔"
+        return gettext("%(value)s 件/万户") % {"value": value}
+    return gettext("%(value)s 笔") % {"value": value}

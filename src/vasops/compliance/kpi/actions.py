@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
@@ -128,15 +129,21 @@ def _tell_partners(records: list[KpiRecord]) -> None:
             by_partner.setdefault(r.partner_id, []).append(r)
     for items in by_partner.values():
         partner = items[0].partner
-        lines = [
-            f"{r.definition.name}（{r.period}）：{rules.format_value(r.definition.unit, r.value)}，"
-            f"门限{r.get_direction_display()} {rules.format_value(r.definition.unit, r.threshold)}"
+        lines = notify.joined(
+            notify.text(
+                gettext_noop("%(name)s（%(period)s）：%(value)s，门限%(direction)s %(threshold)s"),
+                name=r.definition.name,
+                period=r.period,
+                value=lazy(rules.format_value, str)(r.definition.unit, r.value),
+                direction=KpiDirection(r.direction).label,
+                threshold=lazy(rules.format_value, str)(r.definition.unit, r.threshold),
+            )
             for r in items
-        ]
+        )
         notify.send(
             partner_queries.partner_users(partner),
-            subject=f"KPI 未达标：{len(items)} 项",
-            body="\n".join(lines),
+            subject=notify.text(gettext_noop("KPI 未达标：%(items_count)s 项"), items_count=len(items)),
+            body=lines,
             url="/compliance/kpi/my/",
         )
 

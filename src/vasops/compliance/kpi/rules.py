@@ -145,5 +145,5 @@ def format_value(unit: str, value: int) -> str:
     if unit == BP:
         return f"{Decimal(value) / 100:.2f}%"
     if unit == MS:
-        return f"{value} 毫秒"
-    return f"{value} 个"
+        return gettext("%(value)s 毫秒") % {"value": value}
+    return gettext("%(value)s 个") % {"value": value}

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, clock, documents, fsm, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.listing import StrOrPromise
 from vasops.core.numbering import next_number
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
@@ -175,8 +176,12 @@ def submit_change_request(
     )
     notify.send(
         _staff_users_for_review(),
-        subject=f"基本信息变更申请：{partner.name}（{cr.get_kind_display()}）",
-        body=f"申请编号 {cr.number}，请审核。",
+        subject=notify.text(
+            gettext_noop("基本信息变更申请：%(partner_name)s（%(kind)s）"),
+            partner_name=partner.name,
+            kind=cr.get_kind_display(),
+        ),
+        body=notify.text(gettext_noop("申请编号 %(number)s，请审核。"), number=cr.number),
         url=cr.get_absolute_url(),
     )
     return cr
@@ -220,7 +225,7 @@ def _apply_change(cr: PartnerChangeRequest, *, actor: Any) -> None:
     cr.applied_at = clock.now()
 
 
-def _notify_partner(cr: PartnerChangeRequest, subject: str, body: str = "") -> None:
+def _notify_partner(cr: PartnerChangeRequest, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.partner_users(cr.partner), subject=subject, body=body, url=cr.get_absolute_url())
 
 
@@ -254,13 +259,21 @@ def approve_change_request(
         others = [u for u in _staff_users_for_review() if u.pk != actor.pk]
         notify.send(
             others,
-            subject=f"银行账户变更待复核：{cr.partner.name}",
-            body=f"申请编号 {cr.number} 已由 {actor} 初审通过，须另一名工作人员复核。",
+            subject=notify.text(
+                gettext_noop("银行账户变更待复核：%(partner_name)s"), partner_name=cr.partner.name
+            ),
+            body=notify.text(
+                gettext_noop("申请编号 %(number)s 已由 %(actor)s 初审通过，须另一名工作人员复核。"),
+                number=cr.number,
+                actor=actor,
+            ),
             url=cr.get_absolute_url(),
         )
-        _notify_partner(cr, f"变更申请 {cr.number} 已初审通过，待复核")
+        _notify_partner(
+            cr, notify.text(gettext_noop("变更申请 %(number)s 已初审通过，待复核"), number=cr.number)
+        )
     else:
-        _notify_partner(cr, f"变更申请 {cr.number} 已通过并生效")
+        _notify_partner(cr, notify.text(gettext_noop("变更申请 %(number)s 已通过并生效"), number=cr.number))
     return cr
 
 
@@ -304,14 +317,17 @@ def second_approve_change_request(
     )
     _notify_partner(
         cr,
-        f"银行账户变更 {cr.number} 已复核通过",
-        f"新账户自 {cr.effective_from} 起（下一结算周期）生效，此前结算仍使用原账户。",
+        notify.text(gettext_noop("银行账户变更 %(number)s 已复核通过"), number=cr.number),
+        notify.text(
+            gettext_noop("新账户自 %(effective_from)s 起（下一结算周期）生效，此前结算仍使用原账户。"),
+            effective_from=cr.effective_from,
+        ),
     )
     return cr
 
 
 def _close_change(
-    cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: str, action: str
+    cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: StrOrPromise, action: str
 ) -> PartnerChangeRequest:
     require(actor, REVIEW_PERM)
     reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
@@ -330,7 +346,9 @@ def _close_change(
         after=audit.snapshot(cr, CHANGE_FIELDS),
         reason=reason,
     )
-    _notify_partner(cr, f"变更申请 {cr.number} {label}", reason)
+    _notify_partner(
+        cr, notify.text(gettext_noop("变更申请 %(number)s %(label)s"), number=cr.number, label=label), reason
+    )
     return cr
 
 
@@ -342,7 +360,7 @@ def return_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
         actor=actor,
         reason=reason,
         method="send_back",
-        label="已退回",
+        label=gettext_lazy("已退回"),
         action=PartnerEvent.CHANGE_REQUEST_RETURNED,
     )
 
@@ -354,7 +372,7 @@ def reject_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
         actor=actor,
         reason=reason,
         method="reject",
-        label="已驳回",
+        label=gettext_lazy("已驳回"),
         action=PartnerEvent.CHANGE_REQUEST_REJECTED,
     )
 
@@ -386,6 +404,12 @@ def apply_due_bank_changes(today: dt.date | None = None) -> list[PartnerChangeRe
             before=before,
             after=audit.snapshot(cr, CHANGE_FIELDS),
         )
-        _notify_partner(cr, f"银行账户变更 {cr.number} 已生效", f"自 {cr.effective_from} 起结算使用新账户。")
+        _notify_partner(
+            cr,
+            notify.text(gettext_noop("银行账户变更 %(number)s 已生效"), number=cr.number),
+            notify.text(
+                gettext_noop("自 %(effective_from)s 起结算使用新账户。"), effective_from=cr.effective_from
+            ),
+        )
         applied.append(cr)
     return applied

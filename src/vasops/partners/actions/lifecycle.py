@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, fsm, notify
 from vasops.core.errors import DomainError, required_text
@@ -65,8 +65,10 @@ def record_admission(
     )
     notify.send(
         queries.partner_users(partner),
-        subject="准入通过",
-        body=f"企业代码 {code}，业务接入号 {number}。",
+        subject=gettext_lazy("准入通过"),
+        body=notify.text(
+            gettext_noop("企业代码 %(code)s，业务接入号 %(number)s。"), code=code, number=number
+        ),
         url=page_url("partners:me"),
     )
     return partner
@@ -88,7 +90,9 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
         before=before,
         after=audit.snapshot(partner, ["state"]),
     )
-    notify.send(queries.partner_users(partner), subject="业务已开通", url=page_url("partners:me"))
+    notify.send(
+        queries.partner_users(partner), subject=gettext_lazy("业务已开通"), url=page_url("partners:me")
+    )
     return partner
 
 
@@ -111,7 +115,10 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="您的企业已被暂停", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("您的企业已被暂停"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner
 
@@ -135,7 +142,10 @@ def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="您的企业已恢复", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("您的企业已恢复"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner
 
@@ -167,7 +177,9 @@ def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = 
     )
     notify.send(
         queries.partner_users(partner),
-        subject=f"信用等级变更为“{partner.get_credit_grade_display()}”",
+        subject=notify.text(
+            gettext_noop("信用等级变更为“%(credit_grade)s”"), credit_grade=partner.get_credit_grade_display()
+        ),
         body=reason,
         url=page_url("partners:me"),
     )
@@ -195,6 +207,9 @@ def exit_partner(partner: Partner, *, reason: str, actor: Any = None) -> Partner
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="贵司已退出合作", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("贵司已退出合作"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner

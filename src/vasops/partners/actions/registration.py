@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import audit, notify, roles
 from vasops.core.errors import CoreError, DomainError
@@ -122,10 +122,14 @@ def register_partner(
     )
     notify.send(
         queries.product_staff_users(),
-        subject=f"新合作伙伴注册：{partner.name}",
+        subject=notify.text(gettext_noop("新合作伙伴注册：%(partner_name)s"), partner_name=partner.name),
         body=(
-            f"{partner.get_kind_display()}，{partner.get_locality_display()}，"
-            f"统一社会信用代码 {credit_code}。"
+            notify.text(
+                gettext_noop("%(kind)s，%(locality)s，统一社会信用代码 %(credit_code)s。"),
+                kind=partner.get_kind_display(),
+                locality=partner.get_locality_display(),
+                credit_code=credit_code,
+            )
         ),
         url=partner.get_absolute_url(),
     )
@@ -161,5 +165,9 @@ def add_partner_user(
         partner_id=partner.pk,
         after={"username": user.username, "display_name": display_name, "email": email},
     )
-    notify.send([user], subject=f"您已加入 {partner.name}", url=page_url("partners:me"))
+    notify.send(
+        [user],
+        subject=notify.text(gettext_noop("您已加入 %(partner_name)s"), partner_name=partner.name),
+        url=page_url("partners:me"),
+    )
     return user

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
@@ -62,11 +62,20 @@ def _create_restriction(
         after=audit.snapshot(r, RESTRICTION_FIELDS),
         reason=reason,
     )
-    until = f"至 {ends_on} 止" if ends_on else "长期有效，直至解除"
+    until = (
+        notify.text(gettext_noop("至 %(ends_on)s 止"), ends_on=ends_on)
+        if ends_on
+        else gettext_lazy("长期有效，直至解除")
+    )
     notify.send(
         queries.partner_users(partner),
-        subject=f"贵司被登记限制：{r.get_kind_display()}",
-        body=f"{reason}（{starts_on} 起，{until}）",
+        subject=notify.text(gettext_noop("贵司被登记限制：%(kind)s"), kind=r.get_kind_display()),
+        body=notify.text(
+            gettext_noop("%(reason)s（%(starts_on)s 起，%(until)s）"),
+            reason=reason,
+            starts_on=starts_on,
+            until=until,
+        ),
         url=page_url("partners:me"),
     )
     return r
@@ -127,8 +136,8 @@ def renew_restriction(
     )
     notify.send(
         queries.partner_users(r.partner),
-        subject=f"限制已延期：{r.get_kind_display()}",
-        body=f"{reason}（至 {ends_on} 止）",
+        subject=notify.text(gettext_noop("限制已延期：%(kind)s"), kind=r.get_kind_display()),
+        body=notify.text(gettext_noop("%(reason)s（至 %(ends_on)s 止）"), reason=reason, ends_on=ends_on),
         url=page_url("partners:me"),
     )
     return r
@@ -183,7 +192,7 @@ def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Re
     )
     notify.send(
         queries.partner_users(r.partner),
-        subject=f"限制已解除：{r.get_kind_display()}",
+        subject=notify.text(gettext_noop("限制已解除：%(kind)s"), kind=r.get_kind_display()),
         body=reason,
         url=page_url("partners:me"),
     )

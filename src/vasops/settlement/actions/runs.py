@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError
@@ -266,7 +266,11 @@ def record_computation(
         )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）已计算完成，待另一名结算人员审核",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）已计算完成，待另一名结算人员审核"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         url=run.get_absolute_url(),
     )
     return run
@@ -295,7 +299,11 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
     )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）计算失败",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）计算失败"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         body=message[:1000],
         url=run.get_absolute_url(),
     )
@@ -338,7 +346,11 @@ def approve_run(*, actor: Any, run: SettlementRun, comment: str = "") -> Settlem
     )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）已审核，可以发布",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）已审核，可以发布"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         url=run.get_absolute_url(),
     )
     return run
@@ -377,8 +389,15 @@ def publish_run(*, actor: Any, run: SettlementRun) -> SettlementRun:
             continue
         notify.send(
             partner_queries.partner_users(partner),
-            subject=f"{run.month:%Y-%m} 结算单已发布：分成 {statement.partner_share_fen / 100:.2f} 元",
-            body=f"结算单号 {statement.number}，可在门户下载 PDF 和 Excel。",
+            subject=notify.text(
+                gettext_noop("%(month)s 结算单已发布：分成 %(partner_share_fen)s 元"),
+                month=format(run.month, "%Y-%m"),
+                partner_share_fen=format(statement.partner_share_fen / 100, ".2f"),
+            ),
+            body=notify.text(
+                gettext_noop("结算单号 %(statement_number)s，可在门户下载 PDF 和 Excel。"),
+                statement_number=statement.number,
+            ),
             url=statement.get_absolute_url(),
         )
     return run

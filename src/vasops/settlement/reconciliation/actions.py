@@ -9,7 +9,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, calendar, clock, documents, notify
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
@@ -56,8 +56,9 @@ def _locked(rec: Reconciliation) -> Reconciliation:
     return Reconciliation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=rec.pk)
 
 
-def _money(fen: int) -> str:
-    return f"{fen / 100:,.2f} 元"
+def _money(fen: int) -> notify.Text:
+    """An amount in a notification, in yuan, in the reader's words."""
+    return notify.text(gettext_noop("%(amount)s 元"), amount=f"{fen / 100:,.2f}")
 
 
 # --- the request --------------------------------------------------------------------------
@@ -102,8 +103,13 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     )
     notify.send(
         queries.finance_users(),
-        subject=f"{partner.name} 提交对账申请 {rec.number}（{month:%Y-%m}）",
-        body="合作方将上传对账文件，比对结果和争议在对账申请页查看。",
+        subject=notify.text(
+            gettext_noop("%(partner_name)s 提交对账申请 %(rec_number)s（%(month)s）"),
+            partner_name=partner.name,
+            rec_number=rec.number,
+            month=format(month, "%Y-%m"),
+        ),
+        body=gettext_lazy("合作方将上传对账文件，比对结果和争议在对账申请页查看。"),
         url=rec.get_absolute_url(),
     )
     return rec
@@ -210,14 +216,21 @@ def upload_records(
         },
     )
     differing = len(lines) - rec.status_counts.get(rules.MATCHED, 0)
-    body = (
-        f"我方 {rec.our_count} 条 {_money(rec.our_fee_fen)}，"
-        f"合作方 {rec.their_count} 条 {_money(rec.their_fee_fen)}；"
-        f"{len(lines)} 行中 {differing} 行不一致。"
+    body = notify.text(
+        gettext_noop(
+            "我方 %(our_count)s 条 %(money)s，合作方 %(their_count)s 条 "
+            "%(money2)s；%(lines_count)s 行中 %(differing)s 行不一致。"
+        ),
+        our_count=rec.our_count,
+        money=_money(rec.our_fee_fen),
+        their_count=rec.their_count,
+        money2=_money(rec.their_fee_fen),
+        lines_count=len(lines),
+        differing=differing,
     )
     notify.send(
         [*partner_users(rec.partner), *queries.finance_users()],
-        subject=f"对账申请 {rec.number} 比对完成",
+        subject=notify.text(gettext_noop("对账申请 %(rec_number)s 比对完成"), rec_number=rec.number),
         body=body,
         url=rec.get_absolute_url(),
     )
@@ -255,7 +268,7 @@ def close_reconciliation(rec: Reconciliation, *, actor: Any, note: str = "") -> 
     )
     notify.send(
         [u for u in [*partner_users(rec.partner), *queries.finance_users()] if u.pk != actor.pk],
-        subject=f"对账申请 {rec.number} 已关闭",
+        subject=notify.text(gettext_noop("对账申请 %(rec_number)s 已关闭"), rec_number=rec.number),
         body=(note or "").strip(),
         url=rec.get_absolute_url(),
     )
@@ -333,9 +346,23 @@ def raise_dispute(
     )
     notify.send(
         queries.finance_users(),
-        subject=f"新的对账争议 {dispute.number}（{rec.partner.name}）",
-        body=f"{line.day} 产品 {line.product_code or line.product_id}：主张 {_money(claim)}。{reason[:300]}"
-        f"\n请在 {timezone.localtime(due):%Y-%m-%d} 前处理（{dispute_working_days()} 个工作日）。",
+        subject=notify.text(
+            gettext_noop("新的对账争议 %(dispute_number)s（%(partner_name)s）"),
+            dispute_number=dispute.number,
+            partner_name=rec.partner.name,
+        ),
+        body=notify.text(
+            gettext_noop(
+                "%(day)s 产品 %(product_code)s：主张 %(money)s。%(reason)s\n请在 "
+                "%(localtime)s 前处理（%(dispute_working_days)s 个工作日）。"
+            ),
+            day=line.day,
+            product_code=line.product_code or line.product_id,
+            money=_money(claim),
+            reason=reason[:300],
+            localtime=format(timezone.localtime(due), "%Y-%m-%d"),
+            dispute_working_days=dispute_working_days(),
+        ),
         url=dispute.get_absolute_url(),
     )
     return dispute
@@ -372,7 +399,9 @@ def add_evidence(dispute: Dispute, *, actor: Any, upload_file: Any) -> DisputeEv
     )
     notify.send(
         queries.finance_users(),
-        subject=f"对账争议 {dispute.number} 补充了证据",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 补充了证据"), dispute_number=dispute.number
+        ),
         body=name,
         url=dispute.get_absolute_url(),
     )
@@ -459,8 +488,15 @@ def accept_dispute(dispute: Dispute, *, actor: Any, reason: str, amount_fen: int
     )
     notify.send(
         partner_users(dispute.partner),
-        subject=f"对账争议 {dispute.number} 已接受",
-        body=f"认定 {_money(amount)}，计入 {adjustment.month:%Y 年 %m 月}结算。{reason}",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 已接受"), dispute_number=dispute.number
+        ),
+        body=notify.text(
+            gettext_noop("认定 %(money)s，计入 %(month)s结算。%(reason)s"),
+            money=_money(amount),
+            month=notify.formatted(adjustment.month, gettext_noop("%Y 年 %m 月")),
+            reason=reason,
+        ),
         url=dispute.get_absolute_url(),
     )
     return dispute
@@ -494,7 +530,9 @@ def reject_dispute(dispute: Dispute, *, actor: Any, reason: str) -> Dispute:
     )
     notify.send(
         partner_users(dispute.partner),
-        subject=f"对账争议 {dispute.number} 已驳回",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 已驳回"), dispute_number=dispute.number
+        ),
         body=reason,
         url=dispute.get_absolute_url(),
     )
@@ -551,8 +589,15 @@ def escalate_overdue(dispute_id: int, *, now: dt.datetime | None = None) -> bool
     )
     notify.send(
         [*queries.department_heads(), *queries.finance_users()],
-        subject=f"对账争议超期升级：{dispute.number}（{dispute.partner.name}）",
-        body=f"处理时限 {timezone.localtime(dispute.due_at):%Y-%m-%d} 已过，争议仍待处理。",
+        subject=notify.text(
+            gettext_noop("对账争议超期升级：%(dispute_number)s（%(partner_name)s）"),
+            dispute_number=dispute.number,
+            partner_name=dispute.partner.name,
+        ),
+        body=notify.text(
+            gettext_noop("处理时限 %(localtime)s 已过，争议仍待处理。"),
+            localtime=format(timezone.localtime(dispute.due_at), "%Y-%m-%d"),
+        ),
         url=dispute.get_absolute_url(),
     )
     return True
