@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
@@ -382,7 +382,7 @@ def _activate(
     by_file: bool = False,
 ) -> str | None:
     sub.effective_at = now
-    _move(sub, "confirm", "订购生效", "activated", actor, now)
+    _move(sub, "confirm", gettext_noop("订购生效"), "activated", actor, now)
     cdr_id = _charge_month(sub, decision.price_fen, now) if decision.charge else None
     _notify(
         sub.product,
@@ -408,7 +408,7 @@ def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | Non
     decision = rules.decide(rules.Op.CONFIRM, facts_for(msisdn, product, now, sub=sub, channel="sms"))
     if decision.outcome is rules.Outcome.DROP and sub is not None:
         # the drop is kept: the answer carries the refusal code instead of raising
-        _move(sub, "drop", "确认超时作废", "dropped", actor, now, reason="二次确认超时")
+        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", actor, now, reason="二次确认超时")
         _audit(
             actor,
             VacEvent.SUBSCRIPTION_DROPPED,
@@ -476,12 +476,12 @@ def _end(
     by_file: bool = False,
 ) -> None:
     if sub.state == Subscription.State.PENDING_CONFIRMATION or outcome is rules.Outcome.DROP:
-        _move(sub, "drop", "作废", "dropped", actor, now, reason)
+        _move(sub, "drop", gettext_noop("作废"), "dropped", actor, now, reason)
         return
     if block:
-        _move(sub, "block", "屏蔽", "blocked", actor, now, reason)
+        _move(sub, "block", gettext_noop("屏蔽"), "blocked", actor, now, reason)
     else:
-        _move(sub, "unsubscribe", "退订", "unsubscribed", actor, now, reason)
+        _move(sub, "unsubscribe", gettext_noop("退订"), "unsubscribed", actor, now, reason)
     _notify(
         sub.product,
         sub.msisdn,
@@ -767,7 +767,7 @@ def drop_unconfirmed(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for sub in subs:
-        _move(sub, "drop", "确认超时作废", "dropped", "system", now, reason="二次确认超时")
+        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", "system", now, reason="二次确认超时")
         count += 1
     return count
 

@@ -384,7 +384,7 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
     app.review_reason = text
     app.save()
     audit_application(actor, action, app, before, reason=text)
-    extra = ""
+    extra: notify.Message = ""
     if decision == "return":
         extra = notify.text(
             gettext_noop("请在 %(window_closes)s 前修改后重新提交。"),

@@ -65,11 +65,11 @@ def application_url(app: Application) -> str:
     return reverse("admission:application_detail", args=[app.pk])
 
 
-def notify_partner(app: Application, subject: str, body: str = "") -> None:
+def notify_partner(app: Application, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.partner_users(app.partner), subject=subject, body=body, url=application_url(app))
 
 
-def notify_staff(app: Application, subject: str, body: str = "") -> None:
+def notify_staff(app: Application, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.staff_to_notify(), subject=subject, body=body, url=application_url(app))
 
 

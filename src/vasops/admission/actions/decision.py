@@ -33,9 +33,9 @@ def _catalog_actor(actor: Any) -> Any:
 
 
 DECISIONS = {
-    "accept": ("accept", "准入通过", AdmissionEvent.APPLICATION_ACCEPTED),
-    "defer": ("defer", "暂缓接入", AdmissionEvent.APPLICATION_DEFERRED),
-    "reject": ("reject", "驳回", AdmissionEvent.APPLICATION_REJECTED),
+    "accept": ("accept", gettext_lazy("准入通过"), AdmissionEvent.APPLICATION_ACCEPTED),
+    "defer": ("defer", gettext_lazy("暂缓接入"), AdmissionEvent.APPLICATION_DEFERRED),
+    "reject": ("reject", gettext_lazy("驳回"), AdmissionEvent.APPLICATION_REJECTED),
 }
 
 
@@ -58,7 +58,7 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     app.decision_reason = text
     app.decided_at = clock.now()
     app.decided_by = actor
-    body = text
+    body: notify.Message = text
     if decision == "accept":
         why = f"准入申请 {app.number} 准入通过（{'、'.join(app.line_names())}）"
         # admission is per business (附件1 "XX公司_XX业务"): a partner admitted for another

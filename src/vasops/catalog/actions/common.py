@@ -61,7 +61,7 @@ def snap(product: Product) -> dict[str, Any]:
     return audit.snapshot(product, PRODUCT_FIELDS)
 
 
-def notify_partner(product: Product, subject: str, body: str = "") -> None:
+def notify_partner(product: Product, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(
         partner_queries.partner_users(product.partner),
         subject=subject,
@@ -70,7 +70,7 @@ def notify_partner(product: Product, subject: str, body: str = "") -> None:
     )
 
 
-def notify_staff(subject: str, body: str, url: str) -> None:
+def notify_staff(subject: notify.Message, body: notify.Message, url: str) -> None:
     notify.send(partner_queries.product_staff_users(), subject=subject, body=body, url=url)
 
 

@@ -65,9 +65,9 @@ def compliance_staff() -> QuerySet[Any]:
     )
 
 
-def notify_partner(partner: Any, subject: str, body: str = "", url: str = "") -> None:
+def notify_partner(partner: Any, subject: notify.Message, body: notify.Message = "", url: str = "") -> None:
     notify.send(partner_queries.partner_users(partner), subject=subject, body=body, url=url)
 
 
-def notify_staff(subject: str, body: str = "", url: str = "") -> None:
+def notify_staff(subject: notify.Message, body: notify.Message = "", url: str = "") -> None:
     notify.send(compliance_staff(), subject=subject, body=body, url=url)
