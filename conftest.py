@@ -23,10 +23,17 @@ def _settings_for_tests(settings, tmp_path):
     settings.VASOPS_CDR_DIR = tmp_path / "cdr"
     settings.VASOPS_RECONCILIATION_DIR = tmp_path / "reconciliation"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.utils import translation
+
     from vasops.core import calendar
 
     calendar.invalidate()
+    # every test starts in the default language: LocaleMiddleware activates a request's language
+    # for the thread and nothing deactivates it, so an English request would leak into the next
+    # test's direct calls (refusals are translated where they are raised)
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.activate(settings.LANGUAGE_CODE)
     calendar.invalidate()
 
 

@@ -1,8 +1,9 @@
 """Fill the English catalogue's empty (and fuzzy) entries from ``tools/i18n_en.tsv``.
 
 The dictionary is written by people (one ``中文<TAB>English`` pair a line, ``## `` starts a comment; no machine
-translation); this script only copies it into ``src/vasops/locale/en/LC_MESSAGES/django.po``
-and compiles the ``.mo``. The order after adding or changing Chinese text::
+translation; ``\\n`` stands for a line break inside a message); this script only copies it into
+``src/vasops/locale/en/LC_MESSAGES/django.po`` and compiles the ``.mo``. The order after adding or
+changing Chinese text::
 
     .venv/bin/python tools/i18n_templates.py          # Chinese in templates -> translate tags
     .venv/bin/python tools/i18n_python.py             # Chinese page text in views/forms -> _()
@@ -35,7 +36,8 @@ def load_dictionary(path: Path = DICTIONARY) -> dict[str, str]:
         zh, sep, en = line.partition("\t")
         if not sep or not en.strip():
             raise SystemExit(f"{path}:{n}: expected 中文<TAB>English")
-        table[zh] = en
+        # a line break inside a message (a notification's body) is written \n
+        table[zh.replace("\\n", "\n")] = en.replace("\\n", "\n")
     return table
 
 

@@ -23,7 +23,8 @@ Han characters in places that are page text are wrapped:
 Inside a function the wrapper is ``gettext`` (a ``str`` in the request's language, safe for
 pydantic, ``join`` and string concatenation); at module or class level it is ``gettext_lazy``.
 Not touched: f-strings (they need a named placeholder, done by hand), docstrings, log messages,
-refusal messages of ``DomainError`` (they name the clause; see docs) and data (demo content).
+refusal messages of ``DomainError``, exports and notifications (``tools/i18n_errors.py`` marks
+those) and data (demo content).
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from vasops.api.urls import api
 from vasops.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("", include("vasops.core.urls")),
     path("api/v1/", api.urls),
     path("portal/", include("vasops.portal.urls")),

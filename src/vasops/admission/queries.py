@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.admission import rules
 from vasops.admission.errors import AdmissionError
@@ -76,7 +77,7 @@ def applications_for(user: Any) -> QuerySet[Application]:
 def application_for(user: Any, pk: Any) -> Application:
     app = applications_for(user).filter(pk=pk).first()
     if app is None:
-        raise NotFound("准入申请不存在或您无权查看。")
+        raise NotFound(gettext("准入申请不存在或您无权查看。"))
     return app
 
 
@@ -151,7 +152,8 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
             problems.append(
                 Problem(
                     AdmissionError.WINDOW_CLOSED,
-                    f"退回修改的申请须在原受理期内（{app.window_month:%Y年%m月}1–10 日）重新提交。",
+                    gettext("退回修改的申请须在原受理期内（%(window_month)s1–10 日）重新提交。")
+                    % {"window_month": format(app.window_month, gettext("%Y年%m月"))},
                     rules.CLAUSE_WINDOW,
                 )
             )
@@ -161,7 +163,8 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         if wp is None and not rules.in_own_window(day, app.window_month):
             wp = Problem(
                 AdmissionError.WINDOW_CLOSED,
-                f"本申请属于 {app.window_month:%Y年%m月} 受理期，该受理期已结束；请在下一受理期重新申请。",
+                gettext("本申请属于 %(window_month)s 受理期，该受理期已结束；请在下一受理期重新申请。")
+                % {"window_month": format(app.window_month, gettext("%Y年%m月"))},
                 rules.CLAUSE_WINDOW,
             )
         if wp is not None:
@@ -171,7 +174,8 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
         problems.append(
             Problem(
                 AdmissionError.OPEN_APPLICATION_EXISTS,
-                f"已有未结束的准入申请 {other.number}，同一合作伙伴同时只能有一个申请。",
+                gettext("已有未结束的准入申请 %(other_number)s，同一合作伙伴同时只能有一个申请。")
+                % {"other_number": other.number},
                 rules.CLAUSE_WINDOW,
             )
         )

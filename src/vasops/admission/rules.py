@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission.errors import AdmissionError
 from vasops.catalog import rules as catalog_rules
@@ -21,26 +21,26 @@ from vasops.core.rules import add_months
 from vasops.partners.rules import BAN_YEARS as REVIEW_ABSENCE_BAN_YEARS
 from vasops.partners.rules import Problem, hotline_problem
 
-CLAUSE_WINDOW = "《日常事务办理规范》第三章 一、1 受理时间"
-CLAUSE_MATERIALS = "《日常事务办理规范》第三章 一、1 附件1、附件2"
+CLAUSE_WINDOW = gettext_noop("《日常事务办理规范》第三章 一、1 受理时间")
+CLAUSE_MATERIALS = gettext_noop("《日常事务办理规范》第三章 一、1 附件1、附件2")
 # 第二章 一(五)1: SP and AP meet every basic condition; 一(五)2: a CP only its licence and sources
-CLAUSE_SP_AP = "一(五)1"
-CLAUSE_ACCESS_METHOD = f"《日常事务办理规范》第二章 一(三)2、{CLAUSE_SP_AP}"
-CLAUSE_OM_STAFF = f"《日常事务办理规范》第二章 一(三)4、{CLAUSE_SP_AP}"
-CLAUSE_HOTLINE = f"《日常事务办理规范》第二章 一(四)1、2、{CLAUSE_SP_AP}"
-CLAUSE_CALL_CENTRE = f"《日常事务办理规范》第二章 一(四)2 5)、{CLAUSE_SP_AP}"
-CLAUSE_SERVICE_LEVEL = f"《日常事务办理规范》第二章 一(四)2 6)、{CLAUSE_SP_AP}"
-CLAUSE_INITIAL_REVIEW = "《日常事务办理规范》第三章 一、2 初审"
-CLAUSE_PAPER = "《日常事务办理规范》第三章 一、1（请同时提供电子申请以及正式书面申请）"
-CLAUSE_DECISION = "《日常事务办理规范》第三章 一、3 评审结果"
+# (each clause is one whole literal: one entry of the English catalogue)
+CLAUSE_ACCESS_METHOD = gettext_noop("《日常事务办理规范》第二章 一(三)2、一(五)1")
+CLAUSE_OM_STAFF = gettext_noop("《日常事务办理规范》第二章 一(三)4、一(五)1")
+CLAUSE_HOTLINE = gettext_noop("《日常事务办理规范》第二章 一(四)1、2、一(五)1")
+CLAUSE_CALL_CENTRE = gettext_noop("《日常事务办理规范》第二章 一(四)2 5)、一(五)1")
+CLAUSE_SERVICE_LEVEL = gettext_noop("《日常事务办理规范》第二章 一(四)2 6)、一(五)1")
+CLAUSE_INITIAL_REVIEW = gettext_noop("《日常事务办理规范》第三章 一、2 初审")
+CLAUSE_PAPER = gettext_noop("《日常事务办理规范》第三章 一、1（请同时提供电子申请以及正式书面申请）")
+CLAUSE_DECISION = gettext_noop("《日常事务办理规范》第三章 一、3 评审结果")
 CLAUSE_RESOURCE = catalog_rules.CLAUSE_RESOURCE
-CLAUSE_ACCESS_DATA = "《日常事务办理规范》第三章 一、4"
-CLAUSE_DATA_CHANGE = "《日常事务办理规范》第三章 一、4 数据修改工单"
-CLAUSE_TESTING = "《日常事务办理规范》附件4 接入测试流程"
-CLAUSE_OPENING = "《日常事务办理规范》附件5 开通资料"
-CLAUSE_CONTRACT = "《日常事务办理规范》附件8 合同签署指南"
+CLAUSE_ACCESS_DATA = gettext_noop("《日常事务办理规范》第三章 一、4")
+CLAUSE_DATA_CHANGE = gettext_noop("《日常事务办理规范》第三章 一、4 数据修改工单")
+CLAUSE_TESTING = gettext_noop("《日常事务办理规范》附件4 接入测试流程")
+CLAUSE_OPENING = gettext_noop("《日常事务办理规范》附件5 开通资料")
+CLAUSE_CONTRACT = gettext_noop("《日常事务办理规范》附件8 合同签署指南")
 # admission is per business: 附件1 is titled "湖北联通接入申请资料（XX公司_XX业务）"
-CLAUSE_PER_BUSINESS = "《日常事务办理规范》第四章 附件1（XX公司_XX业务）"
+CLAUSE_PER_BUSINESS = gettext_noop("《日常事务办理规范》第四章 附件1（XX公司_XX业务）")
 
 DEFAULT_ACCEPTANCE_MONTHS: tuple[int, ...] = (1, 4, 7, 10)
 APPLICATION_DAYS = (1, 10)
@@ -75,11 +75,11 @@ def parse_months(text: str) -> list[int]:
     """ "1,4,7,10" → [1, 4, 7, 10]; refuses anything that is not a month 1..12 or an empty list."""
     parts = [p for p in re.split(r"[,，\s]+", text or "") if p]
     if not parts:
-        raise ValueError("至少需要一个受理月份。")
+        raise ValueError(gettext("至少需要一个受理月份。"))
     months: set[int] = set()
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= 12:
-            raise ValueError(f"“{part}”不是 1–12 之间的月份。")
+            raise ValueError(gettext("“%(part)s”不是 1–12 之间的月份。") % {"part": part})
         months.add(int(part))
     return sorted(months)
 
@@ -144,7 +144,8 @@ def window_problem(day: dt.date, months: Iterable[int]) -> Problem | None:
     opens = next_window_opening(day, months)
     return Problem(
         AdmissionError.WINDOW_CLOSED,
-        f"当前不在准入申请受理期（受理月 1–10 日）；下一次受理期自 {opens:%Y年%m月%d日} 开始。",
+        gettext("当前不在准入申请受理期（受理月 1–10 日）；下一次受理期自 %(opens)s 开始。")
+        % {"opens": format(opens, gettext("%Y年%m月%d日"))},
         CLAUSE_WINDOW,
     )
 
@@ -180,7 +181,11 @@ MATERIAL_LABELS = dict(MATERIALS)
 def material_problems(present: Iterable[str]) -> list[Problem]:
     have = set(present)
     return [
-        Problem(AdmissionError.MATERIAL_MISSING, f"缺少申请资料：{label}。", CLAUSE_MATERIALS)
+        Problem(
+            AdmissionError.MATERIAL_MISSING,
+            gettext("缺少申请资料：%(label)s。") % {"label": label},
+            CLAUSE_MATERIALS,
+        )
         for kind, label in MATERIALS
         if kind not in have
     ]
@@ -194,7 +199,11 @@ def product_problems(
     problems = []
     if not business_lines:
         problems.append(
-            Problem(AdmissionError.BUSINESS_LINE_MISSING, "请至少选择一个申请业务类别。", CLAUSE_MATERIALS)
+            Problem(
+                AdmissionError.BUSINESS_LINE_MISSING,
+                gettext("请至少选择一个申请业务类别。"),
+                CLAUSE_MATERIALS,
+            )
         )
     have = set(product_lines)
     for line in business_lines:
@@ -203,7 +212,7 @@ def product_problems(
             problems.append(
                 Problem(
                     AdmissionError.PRODUCT_MISSING,
-                    f"业务类别“{label}”尚未填写新增产品申请表（附件2）。",
+                    gettext("业务类别“%(label)s”尚未填写新增产品申请表（附件2）。") % {"label": label},
                     CLAUSE_MATERIALS,
                 )
             )
@@ -242,10 +251,14 @@ def capability_problems(c: Capability) -> list[Problem]:
     """Every unmet capability condition of an SP/AP, each with its own code and clause."""
     p: list[Problem] = []
     if c.access_method not in ACCESS_METHODS:
-        p.append(Problem(AdmissionError.ACCESS_METHOD, "接入方式须为专线或 VPN。", CLAUSE_ACCESS_METHOD))
+        p.append(
+            Problem(AdmissionError.ACCESS_METHOD, gettext("接入方式须为专线或 VPN。"), CLAUSE_ACCESS_METHOD)
+        )
     if c.certified_om_staff < MIN_OM_STAFF:
         p.append(
-            Problem(AdmissionError.OM_STAFF, "须至少有 1 名经运维培训并持证的运维人员。", CLAUSE_OM_STAFF)
+            Problem(
+                AdmissionError.OM_STAFF, gettext("须至少有 1 名经运维培训并持证的运维人员。"), CLAUSE_OM_STAFF
+            )
         )
     hotline = hotline_problem(c.cs_hotline)
     if hotline:
@@ -254,8 +267,16 @@ def capability_problems(c: Capability) -> list[Problem]:
         p.append(
             Problem(
                 AdmissionError.CALL_CENTRE,
-                f"呼叫中心须至少 {MIN_SEATS} 个席位、{MIN_AGENTS} 名客服人员"
-                f"（申报 {c.call_centre_seats} 席、{c.call_centre_agents} 人）。",
+                gettext(
+                    "呼叫中心须至少 %(min_seats)s 个席位、%(min_agents)s 名客服人员（"
+                    "申报 %(call_centre_seats)s 席、%(call_centre_agents)s 人）。"
+                )
+                % {
+                    "min_seats": MIN_SEATS,
+                    "min_agents": MIN_AGENTS,
+                    "call_centre_seats": c.call_centre_seats,
+                    "call_centre_agents": c.call_centre_agents,
+                },
                 CLAUSE_CALL_CENTRE,
             )
         )
@@ -263,7 +284,8 @@ def capability_problems(c: Capability) -> list[Problem]:
         p.append(
             Problem(
                 AdmissionError.CONNECT_RATE,
-                f"客服接通率须不低于 99%（申报 {c.connect_rate_bp / 100:.2f}%）。",
+                gettext("客服接通率须不低于 99%%（申报 %(connect_rate_bp)s%%）。")
+                % {"connect_rate_bp": format(c.connect_rate_bp / 100, ".2f")},
                 CLAUSE_SERVICE_LEVEL,
             )
         )
@@ -271,7 +293,8 @@ def capability_problems(c: Capability) -> list[Problem]:
         p.append(
             Problem(
                 AdmissionError.ANSWER_RATE,
-                f"20 秒内应答率须不低于 80%（申报 {c.answered_20s_bp / 100:.2f}%）。",
+                gettext("20 秒内应答率须不低于 80%%（申报 %(answered_20s_bp)s%%）。")
+                % {"answered_20s_bp": format(c.answered_20s_bp / 100, ".2f")},
                 CLAUSE_SERVICE_LEVEL,
             )
         )
@@ -322,8 +345,11 @@ def admitted_line_problems(
     return [
         Problem(
             AdmissionError.LINE_ALREADY_ADMITTED,
-            f"业务类别“{labels.get(code, code)}”已由准入申请 {admitted[code]} 准入，无需重复申请；"
-            "准入按业务办理，请选择其他业务类别。",
+            gettext(
+                "业务类别“%(label)s”已由准入申请 %(admitted)s 准入，无需重复申请"
+                "；准入按业务办理，请选择其他业务类别。"
+            )
+            % {"label": labels.get(code, code), "admitted": admitted[code]},
             CLAUSE_PER_BUSINESS,
         )
         for code in wanted
@@ -447,15 +473,20 @@ def paper_problem(state: str, received_on: dt.date | None, receiver: str, today:
     """The paper application is recorded for an application submitted electronically (not a
     draft, not withdrawn), with the day it was received (not in the future) and who received it."""
     if state in PAPER_STATES_EXCLUDED:
-        return Problem(AdmissionError.PAPER_INVALID, "只能为已提交的电子申请登记书面申请。", CLAUSE_PAPER)
+        return Problem(
+            AdmissionError.PAPER_INVALID, gettext("只能为已提交的电子申请登记书面申请。"), CLAUSE_PAPER
+        )
     if received_on is None:
-        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请收到日期。", CLAUSE_PAPER)
+        return Problem(AdmissionError.PAPER_INVALID, gettext("请填写书面申请收到日期。"), CLAUSE_PAPER)
     if received_on > today:
         return Problem(
-            AdmissionError.PAPER_INVALID, f"收到日期 {received_on} 晚于今天 {today}。", CLAUSE_PAPER
+            AdmissionError.PAPER_INVALID,
+            gettext("收到日期 %(received_on)s 晚于今天 %(today)s。")
+            % {"received_on": received_on, "today": today},
+            CLAUSE_PAPER,
         )
     if not receiver.strip():
-        return Problem(AdmissionError.PAPER_INVALID, "请填写书面申请接收人。", CLAUSE_PAPER)
+        return Problem(AdmissionError.PAPER_INVALID, gettext("请填写书面申请接收人。"), CLAUSE_PAPER)
     return None
 
 
@@ -472,7 +503,7 @@ OPENING_FIELDS: list[tuple[str, str]] = [
     ("cs_hotline", "客服电话"),
     ("unsubscribe_method", "退订方式"),
 ]
-CLAUSE_OPENING_NOTICE = "《日常事务办理规范》附件5 开通资料、第二章 一(四)1 5) 告知用户"
+CLAUSE_OPENING_NOTICE = gettext_noop("《日常事务办理规范》附件5 开通资料、第二章 一(四)1 5) 告知用户")
 
 
 def missing_opening_fields(data: Mapping[str, object]) -> list[str]:
@@ -486,12 +517,14 @@ def missing_opening_fields(data: Mapping[str, object]) -> list[str]:
 def contract_problems(term_start: dt.date, term_end: dt.date, ratio_bp: int) -> list[Problem]:
     p = []
     if term_end <= term_start:
-        p.append(Problem(AdmissionError.CONTRACT_TERM, "合同终止日期须晚于起始日期。", CLAUSE_CONTRACT))
+        p.append(
+            Problem(AdmissionError.CONTRACT_TERM, gettext("合同终止日期须晚于起始日期。"), CLAUSE_CONTRACT)
+        )
     if not 0 <= ratio_bp <= 10000:
         p.append(
             Problem(
                 AdmissionError.SETTLEMENT_RATIO,
-                "结算比例须在 0–10000 基点（0%–100%）之间。",
+                gettext("结算比例须在 0–10000 基点（0%–100%）之间。"),
                 CLAUSE_CONTRACT,
             )
         )

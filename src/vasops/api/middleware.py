@@ -9,6 +9,8 @@ import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import inputs
 from vasops.core.errors import CoreError, error_body
@@ -16,13 +18,13 @@ from vasops.core.errors import CoreError, error_body
 API_PREFIX = "/api/"
 
 _BY_STATUS: dict[int, tuple[str, str]] = {
-    400: (CoreError.BAD_REQUEST, "请求有误。"),
-    401: (CoreError.UNAUTHENTICATED, "需要登录或有效的 Bearer 令牌。"),
-    403: (CoreError.PERMISSION_DENIED, "您没有执行此操作的权限。"),
-    404: (CoreError.NOT_FOUND, "没有这个接口路径，或对象不存在；接口清单见 /api/v1/docs。"),
-    405: (CoreError.METHOD_NOT_ALLOWED, "该路径不支持此 HTTP 方法。"),
-    413: (CoreError.TOO_LARGE, "请求体过大。"),
-    429: (CoreError.THROTTLED, "请求过于频繁，请稍后重试。"),
+    400: (CoreError.BAD_REQUEST, gettext_noop("请求有误。")),
+    401: (CoreError.UNAUTHENTICATED, gettext_noop("需要登录或有效的 Bearer 令牌。")),
+    403: (CoreError.PERMISSION_DENIED, gettext_noop("您没有执行此操作的权限。")),
+    404: (CoreError.NOT_FOUND, gettext_noop("没有这个接口路径，或对象不存在；接口清单见 /api/v1/docs。")),
+    405: (CoreError.METHOD_NOT_ALLOWED, gettext_noop("该路径不支持此 HTTP 方法。")),
+    413: (CoreError.TOO_LARGE, gettext_noop("请求体过大。")),
+    429: (CoreError.THROTTLED, gettext_noop("请求过于频繁，请稍后重试。")),
 }
 _KEEP_HEADERS = ("Allow", "Retry-After", "X-Request-ID")
 
@@ -52,21 +54,27 @@ class ApiErrorShapeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        bad = query_problem(request)
-        if bad is not None:
-            name, why = bad
-            name = name.encode("utf-8", "backslashreplace").decode()
-            return json_error(400, CoreError.VALIDATION, f"查询参数“{name}”{why}", field=name)
+        # this middleware runs outside LocaleMiddleware: its words take the request's language
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            bad = query_problem(request)
+            if bad is not None:
+                name, why = bad
+                name = name.encode("utf-8", "backslashreplace").decode()
+                message = gettext("查询参数“%(name)s”%(why)s") % {"name": name, "why": why}
+                return json_error(400, CoreError.VALIDATION, message, field=name)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
             code, message = _BY_STATUS.get(
                 response.status_code,
-                (CoreError.SERVER_ERROR, "服务器内部错误，请把 request_id 告诉运维。")
+                (CoreError.SERVER_ERROR, gettext_noop("服务器内部错误，请把 request_id 告诉运维。"))
                 if response.status_code >= 500
-                else (CoreError.BAD_REQUEST, "请求有误。"),
+                else (CoreError.BAD_REQUEST, gettext_noop("请求有误。")),
             )
+            with translation.override(language):
+                message = gettext(message)
             shaped = json_error(response.status_code, code, message)
             for header in _KEEP_HEADERS:
                 if header in response:

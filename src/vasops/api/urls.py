@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext, gettext_noop
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
@@ -152,33 +153,34 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return _error(request, exc.status, exc.code, exc.full_message, field=exc.field, **extra)
 
 
-# pydantic's error types in words people read (the raw list stays in ``errors`` for machines)
+# pydantic's error types in words people read (the raw list stays in ``errors`` for machines);
+# translated where they are used
 _PYDANTIC_WORDS: dict[str, str] = {
-    "missing": "必填",
-    "string_too_long": "最多 {max_length} 个字符",
-    "string_too_short": "不能为空",
-    "string_pattern_mismatch": "含有不允许的字符或不能为空",
-    "string_type": "应为文本",
-    "string_unicode": "含有无法识别的字符",
-    "less_than_equal": "不能大于 {le}",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than": "应小于 {lt}",
-    "greater_than": "应大于 {gt}",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "int_from_float": "应为整数",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "date_parsing": "应为日期 YYYY-MM-DD",
-    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "date_type": "应为日期 YYYY-MM-DD",
-    "literal_error": "应为以下之一：{expected}",
-    "dict_type": "应为 JSON 对象",
-    "list_type": "应为 JSON 数组",
-    "model_attributes_type": "应为 JSON 对象",
-    "model_type": "应为 JSON 对象",
-    "decimal_parsing": "应为数字",
-    "float_parsing": "应为数字",
+    "missing": gettext_noop("必填"),
+    "string_too_long": gettext_noop("最多 {max_length} 个字符"),
+    "string_too_short": gettext_noop("不能为空"),
+    "string_pattern_mismatch": gettext_noop("含有不允许的字符或不能为空"),
+    "string_type": gettext_noop("应为文本"),
+    "string_unicode": gettext_noop("含有无法识别的字符"),
+    "less_than_equal": gettext_noop("不能大于 {le}"),
+    "greater_than_equal": gettext_noop("不能小于 {ge}"),
+    "less_than": gettext_noop("应小于 {lt}"),
+    "greater_than": gettext_noop("应大于 {gt}"),
+    "int_parsing": gettext_noop("应为整数"),
+    "int_type": gettext_noop("应为整数"),
+    "int_from_float": gettext_noop("应为整数"),
+    "bool_parsing": gettext_noop("应为 true 或 false"),
+    "bool_type": gettext_noop("应为 true 或 false"),
+    "date_parsing": gettext_noop("应为日期 YYYY-MM-DD"),
+    "date_from_datetime_parsing": gettext_noop("应为日期 YYYY-MM-DD"),
+    "date_type": gettext_noop("应为日期 YYYY-MM-DD"),
+    "literal_error": gettext_noop("应为以下之一：{expected}"),
+    "dict_type": gettext_noop("应为 JSON 对象"),
+    "list_type": gettext_noop("应为 JSON 数组"),
+    "model_attributes_type": gettext_noop("应为 JSON 对象"),
+    "model_type": gettext_noop("应为 JSON 对象"),
+    "decimal_parsing": gettext_noop("应为数字"),
+    "float_parsing": gettext_noop("应为数字"),
 }
 
 
@@ -187,7 +189,7 @@ def _words(err: dict[str, Any]) -> str:
     if template is None:
         return str(err.get("msg", ""))
     try:
-        return template.format(**(err.get("ctx") or {}))
+        return gettext(template).format(**(err.get("ctx") or {}))
     except (KeyError, IndexError):
         return str(err.get("msg", ""))
 
@@ -214,12 +216,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path", "form")
         )
         fields.append(loc)
-        problems.append(f"{loc}：{_words(err)}" if loc else _words(err))
+        problems.append(
+            gettext("%(field)s：%(words)s") % {"field": loc, "words": _words(err)} if loc else _words(err)
+        )
     return _error(
         request,
         422,
         CoreError.VALIDATION,
-        "请求数据无效：" + "；".join(problems),
+        gettext("请求数据无效：%(problems)s") % {"problems": gettext("；").join(problems)},
         field=fields[0] if len(set(fields)) == 1 and fields[0] else None,
         errors=_safe(exc.errors),
     )
@@ -227,18 +231,22 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, CoreError.UNAUTHENTICATED, "需要登录或有效的 Bearer 令牌。")
+    return _error(request, 401, CoreError.UNAUTHENTICATED, gettext("需要登录或有效的 Bearer 令牌。"))
 
 
 @api.exception_handler(Http404)
 def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, CoreError.NOT_FOUND, "对象不存在或您无权查看。")
+    return _error(request, 404, CoreError.NOT_FOUND, gettext("对象不存在或您无权查看。"))
 
 
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    wait = f"请 {math.ceil(exc.wait)} 秒后重试。" if exc.wait else "请稍后重试。"
-    return _error(request, 429, CoreError.THROTTLED, "请求过于频繁，" + wait)
+    wait = (
+        gettext("请 %(wait)s 秒后重试。") % {"wait": math.ceil(exc.wait)}
+        if exc.wait
+        else gettext("请稍后重试。")
+    )
+    return _error(request, 429, CoreError.THROTTLED, gettext("请求过于频繁，%(wait)s") % {"wait": wait})
 
 
 @api.exception_handler(HttpError)
@@ -249,24 +257,28 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             request,
             403,
             CoreError.CSRF_FAILED,
-            "CSRF 校验失败：用浏览器会话调用写操作须带 X-CSRFToken 头（值为 csrftoken cookie），"
-            "或改用 Bearer 令牌。",
+            gettext(
+                "CSRF 校验失败：用浏览器会话调用写操作须带 X-CSRFToken 头（值为 "
+                "csrftoken cookie），或改用 Bearer 令牌。"
+            ),
         )
     if exc.status_code == 400:
-        return _error(request, 400, CoreError.BAD_REQUEST, "无法解析请求体：应为 JSON（UTF-8）。")
-    return _error(request, exc.status_code, CoreError.BAD_REQUEST, "请求有误。")
+        return _error(request, 400, CoreError.BAD_REQUEST, gettext("无法解析请求体：应为 JSON（UTF-8）。"))
+    return _error(request, exc.status_code, CoreError.BAD_REQUEST, gettext("请求有误。"))
 
 
 @api.exception_handler(MultiPartParserError)
 def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     """A multipart body Django cannot parse (an upload route given broken parts) is the client's
     error, not the server's."""
-    return _error(request, 400, CoreError.BAD_REQUEST, "无法解析 multipart 请求体：请检查文件上传的格式。")
+    return _error(
+        request, 400, CoreError.BAD_REQUEST, gettext("无法解析 multipart 请求体：请检查文件上传的格式。")
+    )
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _error(request, 413, CoreError.TOO_LARGE, "请求体过大。")
+    return _error(request, 413, CoreError.TOO_LARGE, gettext("请求体过大。"))
 
 
 @api.exception_handler(Exception)
@@ -284,7 +296,7 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         request,
         500,
         CoreError.SERVER_ERROR,
-        "服务器内部错误，请稍后重试；如持续出现，请把 request_id 告诉运维。",
+        gettext("服务器内部错误，请稍后重试；如持续出现，请把 request_id 告诉运维。"),
     )
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.catalog import actions, queries
@@ -168,12 +169,12 @@ def list_products(
 def create_product(request: HttpRequest, payload: ProductIn) -> tuple[int, Product]:
     partner = partner_queries.partner_of(request.user)
     if partner is None:
-        raise PermissionDenied("只有合作伙伴用户可以申报产品。")
+        raise PermissionDenied(gettext("只有合作伙伴用户可以申报产品。"))
     line = BusinessLine.objects.filter(code=payload.business_line, is_active=True).first()
     if line is None:
         raise DomainError(
             CatalogError.INVALID_BUSINESS_LINE,
-            f"未知的业务线“{payload.business_line}”。",
+            gettext("未知的业务线“%(business_line)s”。") % {"business_line": payload.business_line},
             field="business_line",
         )
     product = actions.create_product(

@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from vasops.catalog import queries, rules
 from vasops.catalog.models import BillingMode, BusinessLine, ProductType
 from vasops.catalog.rules import RowError
@@ -115,25 +117,37 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
 
         for key in keys:
             if not r[key]:
-                bad(key, "必填，不能为空。")
+                bad(key, gettext("必填，不能为空。"))
         partner = partners.get(r["enterprise_code"])
         if r["enterprise_code"]:
             if not rules.ENTERPRISE_CODE_RE.match(r["enterprise_code"]):
-                bad("enterprise_code", f"企业代码“{r['enterprise_code']}”应为 8 位数字（旧代码 5 位）。")
+                bad(
+                    "enterprise_code",
+                    gettext("企业代码“%(enterprise_code)s”应为 8 位数字（旧代码 5 位）。")
+                    % {"enterprise_code": r["enterprise_code"]},
+                )
             elif partner is None:
-                bad("enterprise_code", f"没有企业代码为 {r['enterprise_code']} 的合作伙伴。")
+                bad(
+                    "enterprise_code",
+                    gettext("没有企业代码为 %(enterprise_code)s 的合作伙伴。")
+                    % {"enterprise_code": r["enterprise_code"]},
+                )
             elif partner.state not in rules.SUBMITTING_PARTNER_STATES:
                 bad(
                     "enterprise_code",
-                    f"合作伙伴“{partner.name}”当前状态为“{partner.get_state_display()}”，不能导入产品。",
+                    gettext("合作伙伴“%(partner_name)s”当前状态为“%(state)s”，不能导入产品。")
+                    % {"partner_name": partner.name, "state": partner.get_state_display()},
                 )
                 partner = None
         line = lines.get(r["business_line"].upper()) if r["business_line"] else None
         if r["business_line"]:
             if line is None:
-                bad("business_line", f"未知的业务线代码“{r['business_line']}”。")
+                bad(
+                    "business_line",
+                    gettext("未知的业务线代码“%(business_line)s”。") % {"business_line": r["business_line"]},
+                )
             elif not line.is_active:
-                bad("business_line", f"业务线“{line.name}”已停用。")
+                bad("business_line", gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.name})
                 line = None
         code = r["product_code"]
         if code and line is not None:
@@ -141,11 +155,15 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
             if problem:
                 bad("product_code", problem)
         elif code and not rules.PRODUCT_CODE_RE.match(code):
-            bad("product_code", f"产品代码“{code}”无效：应为 10 位数字。")
+            bad("product_code", gettext("产品代码“%(code)s”无效：应为 10 位数字。") % {"code": code})
         if code in taken:
-            bad("product_code", f"产品代码 {code} 已被使用。")
+            bad("product_code", gettext("产品代码 %(code)s 已被使用。") % {"code": code})
         elif code and code in first_row_of_code:
-            bad("product_code", f"产品代码 {code} 与第 {first_row_of_code[code]} 行重复。")
+            bad(
+                "product_code",
+                gettext("产品代码 %(code)s 与第 %(first_row_of_code)s 行重复。")
+                % {"code": code, "first_row_of_code": first_row_of_code[code]},
+            )
         if code:
             first_row_of_code.setdefault(code, number)
         if r["access_number"] and partner is not None:
@@ -154,11 +172,18 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
                 bad("access_number", problem.replace("贵公司", f"“{partner.name}”"))
         product_type = rules.choice_by_label(r["product_type"], _choices(ProductType.choices))
         if r["product_type"] and product_type is None:
-            bad("product_type", f"未知的产品类型“{r['product_type']}”。")
+            bad(
+                "product_type",
+                gettext("未知的产品类型“%(product_type)s”。") % {"product_type": r["product_type"]},
+            )
         billing_mode = rules.choice_by_label(r["billing_mode"], _choices(BillingMode.choices))
         if r["billing_mode"] and billing_mode is None:
             allowed = "、".join(str(lb) for _, lb in BillingMode.choices)
-            bad("billing_mode", f"未知的计费方式“{r['billing_mode']}”，应为：{allowed}。")
+            bad(
+                "billing_mode",
+                gettext("未知的计费方式“%(billing_mode)s”，应为：%(allowed)s。")
+                % {"billing_mode": r["billing_mode"], "allowed": allowed},
+            )
         fee_fen: int | None = None
         if r["fee"]:
             try:
@@ -170,7 +195,7 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
             if problem:
                 bad("fee", problem)
         if len(r["name"]) > 255:
-            bad("name", "产品名称最长 255 个字。")
+            bad("name", gettext("产品名称最长 255 个字。"))
         if row_errors:
             errors.extend(row_errors)
             continue

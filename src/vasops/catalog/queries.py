@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import IntegerField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext
 
 from vasops.catalog import rules
 from vasops.catalog.errors import CatalogError
@@ -96,7 +97,8 @@ def version_at(product: Product | int, when: dt.datetime) -> ProductVersion:
     )
     if version is None:
         raise NotFound(
-            f"该产品在 {when:%Y-%m-%d %H:%M} 没有生效的版本。", code_detail=CatalogError.NO_VERSION
+            gettext("该产品在 %(when)s 没有生效的版本。") % {"when": format(when, "%Y-%m-%d %H:%M")},
+            code_detail=CatalogError.NO_VERSION,
         )
     return version
 

@@ -8,15 +8,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 from vasops.catalog.errors import CatalogError
 from vasops.core import rules as core_rules
 from vasops.core.clock import SHANGHAI
 from vasops.core.errors import DomainError
 
-CLAUSE_PRODUCT_NEW = "《日常事务办理规范》第三章 二、产品新增规范"
-CLAUSE_PRODUCT_CHANGE = "《日常事务办理规范》第三章 三、产品变更规范"
-CLAUSE_PRM_CODES = "PRM 规范 附录A（A4 业务代码、A6 产品代码）"
-CLAUSE_PRM_ACCESS_NO = "PRM 规范 附录A（A3 接入号）"
+CLAUSE_PRODUCT_NEW = gettext_noop("《日常事务办理规范》第三章 二、产品新增规范")
+CLAUSE_PRODUCT_CHANGE = gettext_noop("《日常事务办理规范》第三章 三、产品变更规范")
+CLAUSE_PRM_CODES = gettext_noop("PRM 规范 附录A（A4 业务代码、A6 产品代码）")
+CLAUSE_PRM_ACCESS_NO = gettext_noop("PRM 规范 附录A（A3 接入号）")
 
 # billing modes (values of Product.BillingMode)
 MONTHLY = "monthly"
@@ -45,9 +47,14 @@ def product_code_problem(code: str, service_type: str) -> str | None:
     """PRM A6: product code = 8-digit service code + 2-digit sequence = 10 digits, and the
     service code begins with the 2-digit service type of the product's business line."""
     if not PRODUCT_CODE_RE.match(code or ""):
-        return f"产品代码“{code}”无效：应为 10 位数字（8 位业务代码 + 2 位产品序号）。"
+        return gettext("产品代码“%(code)s”无效：应为 10 位数字（8 位业务代码 + 2 位产品序号）。") % {
+            "code": code
+        }
     if code[:2] != service_type:
-        return f"产品代码“{code}”的前两位应为该业务线的业务类型代码“{service_type}”。"
+        return gettext("产品代码“%(code)s”的前两位应为该业务线的业务类型代码“%(service_type)s”。") % {
+            "code": code,
+            "service_type": service_type,
+        }
     return None
 
 
@@ -60,21 +67,23 @@ def access_number_problem(number: str, partner_number: str | None) -> str | None
     """The product's access number is the partner's allocated 业务接入号 or a sub-number that
     extends it (digits only, at most 21 digits — PRM tariff AccessNo CHAR 21)."""
     if not partner_number:
-        return "贵公司尚未分配业务接入号，不能申报产品；请联系产品创新部。"
+        return gettext("贵公司尚未分配业务接入号，不能申报产品；请联系产品创新部。")
     if not ACCESS_NO_RE.match(number or ""):
-        return f"接入号“{number}”无效：只能是数字，最长 21 位。"
+        return gettext("接入号“%(number)s”无效：只能是数字，最长 21 位。") % {"number": number}
     if not number.startswith(partner_number):
-        return f"接入号“{number}”必须是贵公司的业务接入号 {partner_number} 或以其开头的子号码。"
+        return gettext(
+            "接入号“%(number)s”必须是贵公司的业务接入号 %(partner_number)s 或以其开头的子号码。"
+        ) % {"number": number, "partner_number": partner_number}
     return None
 
 
 def fee_problem(billing_mode: str, fee_fen: int) -> str | None:
     if fee_fen < 0:
-        return "资费不能为负数。"
+        return gettext("资费不能为负数。")
     if billing_mode == FREE and fee_fen != 0:
-        return "免费产品的资费必须为 0。"
+        return gettext("免费产品的资费必须为 0。")
     if billing_mode != FREE and fee_fen == 0:
-        return "收费产品的资费必须大于 0；不收费请选择“免费”计费方式。"
+        return gettext("收费产品的资费必须大于 0；不收费请选择“免费”计费方式。")
     return None
 
 
@@ -93,7 +102,8 @@ def change_review_path(billing_mode: str, old_fee_fen: int, new_fee_fen: int) ->
         if billing_mode == MONTHLY:
             raise DomainError(
                 CatalogError.MONTHLY_PRICE_RISE_FORBIDDEN,
-                f"包月产品不得提高资费（现 {old_fee_fen} 分，申请 {new_fee_fen} 分）。",
+                gettext("包月产品不得提高资费（现 %(old_fee_fen)s 分，申请 %(new_fee_fen)s 分）。")
+                % {"old_fee_fen": old_fee_fen, "new_fee_fen": new_fee_fen},
                 clause=CLAUSE_PRODUCT_CHANGE,
                 field="fee_fen",
             )
@@ -105,7 +115,9 @@ def effective_date_problem(effective_on: dt.date, today: dt.date) -> str | None:
     """A change takes effect on a stated date that is in the future: tomorrow at the earliest
     (business date, Asia/Shanghai)."""
     if effective_on <= today:
-        return f"生效日期必须晚于今天（最早 {today + dt.timedelta(days=1):%Y-%m-%d}）。"
+        return gettext("生效日期必须晚于今天（最早 %(today)s）。") % {
+            "today": format(today + dt.timedelta(days=1), "%Y-%m-%d")
+        }
     return None
 
 
@@ -214,11 +226,14 @@ DEFAULT_TEST_CASES = [
 def tests_problem(results: list[bool | None]) -> str | None:
     """Testing completes only when there is at least one case and every case passed."""
     if not results:
-        return "没有测试用例，不能完成测试。"
+        return gettext("没有测试用例，不能完成测试。")
     failed = sum(1 for r in results if r is False)
     pending = sum(1 for r in results if r is None)
     if failed or pending:
-        return f"测试未全部通过：{failed} 项不通过，{pending} 项未测试。"
+        return gettext("测试未全部通过：%(failed)s 项不通过，%(pending)s 项未测试。") % {
+            "failed": failed,
+            "pending": pending,
+        }
     return None
 
 
@@ -238,7 +253,7 @@ POOL_KIND_LABELS = {
     CHANNEL: "通道配额",
     E1: "E1 线路",
 }
-CLAUSE_RESOURCE = "《日常事务办理规范》第二章 二、4 接入资源已满"
+CLAUSE_RESOURCE = gettext_noop("《日常事务办理规范》第二章 二、4 接入资源已满")
 
 ENTERPRISE_CODE_BLOCK = "44"  # Hubei (protocols/PRM.md §3.1)
 _POOL_ENTERPRISE_CODE = re.compile(r"^\d{8}$")
@@ -248,9 +263,12 @@ _POOL_ACCESS_NUMBER = re.compile(r"^\d{4,21}$")
 def enterprise_code_problem(code: str) -> str | None:
     """A new enterprise code is 8 digits in the province's block (PRM.md §3.1)."""
     if not _POOL_ENTERPRISE_CODE.match(code or ""):
-        return f"企业代码“{code}”须为 8 位数字。"
+        return gettext("企业代码“%(code)s”须为 8 位数字。") % {"code": code}
     if not code.startswith(ENTERPRISE_CODE_BLOCK):
-        return f"企业代码“{code}”须以本省号段 {ENTERPRISE_CODE_BLOCK} 开头。"
+        return gettext("企业代码“%(code)s”须以本省号段 %(enterprise_code_block)s 开头。") % {
+            "code": code,
+            "enterprise_code_block": ENTERPRISE_CODE_BLOCK,
+        }
     return None
 
 
@@ -259,7 +277,7 @@ def pool_number_problem(kind: str, number: str) -> str | None:
     if kind == ENTERPRISE_CODE:
         return enterprise_code_problem(number)
     if not _POOL_ACCESS_NUMBER.match(number or ""):
-        return f"业务接入号“{number}”须为 4–21 位数字。"
+        return gettext("业务接入号“%(number)s”须为 4–21 位数字。") % {"number": number}
     return None
 
 
@@ -274,9 +292,9 @@ def parse_numbers(text: str) -> list[str]:
 
 def range_size(start: str, end: str) -> int:
     if not (start.isdigit() and end.isdigit()) or len(start) != len(end):
-        raise ValueError("号段起止须为等长的数字。")
+        raise ValueError(gettext("号段起止须为等长的数字。"))
     if int(end) < int(start):
-        raise ValueError("号段结束不能小于开始。")
+        raise ValueError(gettext("号段结束不能小于开始。"))
     return int(end) - int(start) + 1
 
 
@@ -319,30 +337,35 @@ def number_pool_problems(kind: str, start: str, end: str, explicit: list[str], c
             msgs.append(msg)
     size += len(explicit)
     if size == 0:
-        msgs.append("请填写号段起止或逐个列出号码。")
+        msgs.append(gettext("请填写号段起止或逐个列出号码。"))
     if capacity < 0:
-        msgs.append("容量不能为负数。")
+        msgs.append(gettext("容量不能为负数。"))
     elif capacity and capacity > size:
-        msgs.append(f"容量 {capacity} 超过号段内号码数 {size}。")
+        msgs.append(
+            gettext("容量 %(capacity)s 超过号段内号码数 %(size)s。") % {"capacity": capacity, "size": size}
+        )
     return msgs
 
 
 def number_pools_exhausted_problem(kind: str) -> str:
     label = POOL_KIND_LABELS[kind]
-    return f"{label}资源池已满（或尚未配置可用资源池），无法分配{label}；请先在“资源池”页面扩充号段。"
+    return gettext(
+        "%(label)s资源池已满（或尚未配置可用资源池），无法分配%(label)s；请先在“资源池”页面扩充号段。"
+    ) % {"label": label}
 
 
 def pool_full_problem(pool_name: str, capacity: int, used: int, requested: int = 1) -> str | None:
     """A pool grants ``requested`` more only while used + requested ≤ capacity. ``used`` may
     exceed the capacity when staff lowered it below what is held: still full."""
     if requested < 1:
-        return "分配数量至少为 1。"
+        return gettext("分配数量至少为 1。")
     if used + requested > capacity:
         free = max(capacity - used, 0)
-        return (
-            f"资源池“{pool_name}”已满：容量 {capacity}，已占用 {used}，剩余 {free}，"
-            f"无法再分配 {requested}。请释放不用的资源或扩容后再试。"
-        )
+        return gettext(
+            "资源池“%(pool_name)s”已满：容量 %(capacity)s，已占用 %(used)s，"
+            "剩余 %(free)s，无法再分配 %(requested)s。请释放不用的资源或扩容"
+            "后再试。"
+        ) % {"pool_name": pool_name, "capacity": capacity, "used": used, "free": free, "requested": requested}
     return None
 
 
@@ -357,9 +380,9 @@ def line_resources_full_message(line_name: str, kind: str, capacity: int, used: 
 def capacity_problem(capacity: int, used: int) -> str | None:
     """Capacity is at least 1 and never below what is currently held."""
     if capacity < 1:
-        return "容量至少为 1。"
+        return gettext("容量至少为 1。")
     if capacity < used:
-        return f"容量不能小于当前已占用的数量 {used}；请先释放资源。"
+        return gettext("容量不能小于当前已占用的数量 %(used)s；请先释放资源。") % {"used": used}
     return None
 
 
@@ -392,13 +415,13 @@ def yuan_to_fen(text: str) -> int:
     try:
         value = Decimal(text.replace(",", "").replace("，", "").strip())
     except InvalidOperation as exc:
-        raise ValueError(f"“{text}”不是金额") from exc
+        raise ValueError(gettext("“%(text)s”不是金额") % {"text": text}) from exc
     if not value.is_finite():
-        raise ValueError(f"“{text}”不是金额")
+        raise ValueError(gettext("“%(text)s”不是金额") % {"text": text})
     if value < 0:
-        raise ValueError("资费不能为负数")
+        raise ValueError(gettext("资费不能为负数"))
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"“{text}”超过两位小数（资费以元为单位，精确到分）")
+        raise ValueError(gettext("“%(text)s”超过两位小数（资费以元为单位，精确到分）") % {"text": text})
     return int(value * 100)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.catalog.models import Product
@@ -188,7 +189,11 @@ def _product(code: str | None) -> Product | None:
         return None
     product = Product.objects.select_related("partner").filter(product_code=code).first()
     if product is None:
-        raise DomainError(ComplaintError.PRODUCT_NOT_FOUND, f"产品代码“{code}”不存在。", field="product_code")
+        raise DomainError(
+            ComplaintError.PRODUCT_NOT_FOUND,
+            gettext("产品代码“%(code)s”不存在。") % {"code": code},
+            field="product_code",
+        )
     return product
 
 
@@ -218,7 +223,11 @@ def dashboard(request: HttpRequest, month: FilterText = "") -> dict[str, Any]:
     if not has(request.user, REPORT):
         raise PermissionDenied()
     if month and not reports.valid_month(month):
-        raise DomainError(ComplaintError.BAD_MONTH, f"月份“{month}”无效，应为 YYYY-MM。", field="month")
+        raise DomainError(
+            ComplaintError.BAD_MONTH,
+            gettext("月份“%(month)s”无效，应为 YYYY-MM。") % {"month": month},
+            field="month",
+        )
     d = reports.build(month or None)
     return {
         "period": d.label,

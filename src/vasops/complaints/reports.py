@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext
 
 from vasops.complaints import rules
 from vasops.complaints.models import Complaint, Refund
@@ -35,10 +36,10 @@ def period(month: str | None) -> tuple[dt.date, dt.date, str]:
     if month and valid_month(month):
         start = dt.date(int(month[:4]), int(month[5:]), 1)
         end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        return start, end, f"{start:%Y 年 %m 月}"
+        return start, end, format(start, gettext("%Y 年 %m 月"))
     end = clock.today()
     start = end - dt.timedelta(days=29)
-    return start, end, f"最近 30 天（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）"
+    return start, end, gettext("最近 30 天（%(start)s 至 %(end)s）") % {"start": start, "end": end}
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -194,38 +195,38 @@ def to_xlsx(d: Dashboard) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("概况")
-    ws.append(["统计期间", d.label])
+    ws = wb.create_sheet(gettext("概况"))
+    ws.append([gettext("统计期间"), d.label])
     for label, value in [
-        ("投诉量", d.total),
-        ("重复投诉", d.repeats),
-        ("当前未办结", d.open_now),
-        ("当前超时", d.overdue_now),
-        ("合作伙伴按时答复率 %", d.answer.pct if d.answer.pct is not None else "—"),
-        ("按时办结率 %", d.close.pct if d.close.pct is not None else "—"),
-        ("退费笔数", d.refunds),
-        ("退费金额（元）", f"{d.refund_fen / 100:.2f}"),
+        (gettext("投诉量"), d.total),
+        (gettext("重复投诉"), d.repeats),
+        (gettext("当前未办结"), d.open_now),
+        (gettext("当前超时"), d.overdue_now),
+        (gettext("合作伙伴按时答复率 %"), d.answer.pct if d.answer.pct is not None else "—"),
+        (gettext("按时办结率 %"), d.close.pct if d.close.pct is not None else "—"),
+        (gettext("退费笔数"), d.refunds),
+        (gettext("退费金额（元）"), f"{d.refund_fen / 100:.2f}"),
     ]:
         ws.append([label, value])
-    ws = wb.create_sheet("按日")
-    ws.append(["日期", "投诉量"])
+    ws = wb.create_sheet(gettext("按日"))
+    ws.append([gettext("日期"), gettext("投诉量")])
     for day, n in d.by_day:
         ws.append([day.isoformat(), n])
-    ws = wb.create_sheet("按类别")
-    ws.append(["类别", "投诉量"])
+    ws = wb.create_sheet(gettext("按类别"))
+    ws.append([gettext("类别"), gettext("投诉量")])
     for label, n in d.by_category:
         ws.append([label, n])
-    ws = wb.create_sheet("按合作伙伴")
+    ws = wb.create_sheet(gettext("按合作伙伴"))
     ws.append(
         [
-            "合作伙伴",
-            "投诉量",
-            "重复投诉",
-            "答复已判定",
-            "按时答复",
-            "按时答复率 %",
-            "退费笔数",
-            "退费金额（元）",
+            gettext("合作伙伴"),
+            gettext("投诉量"),
+            gettext("重复投诉"),
+            gettext("答复已判定"),
+            gettext("按时答复"),
+            gettext("按时答复率 %"),
+            gettext("退费笔数"),
+            gettext("退费金额（元）"),
         ]
     )
     for r in d.partners:

@@ -15,9 +15,11 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 IsWorkingDay = Callable[[dt.date], bool]
 
-CLAUSE = "《增值业务合作管理办法》客户服务管理：首问负责制，工单流转合作方限期解决"
+CLAUSE = gettext_noop("《增值业务合作管理办法》客户服务管理：首问负责制，工单流转合作方限期解决")
 
 DEFAULT_ANSWER_HOURS = 24
 DEFAULT_CLOSE_HOURS = 48
@@ -150,15 +152,15 @@ EARLIEST_PERIOD = dt.date(2000, 1, 1)
 def period_problem(start: dt.date | None, end: dt.date | None, today: dt.date) -> str | None:
     """Why a disputed period is refused, or None."""
     if start is None or end is None:
-        return "请填写争议期间的起止日期。"
+        return gettext("请填写争议期间的起止日期。")
     if end < start:
-        return "争议期间的结束日期不能早于开始日期。"
+        return gettext("争议期间的结束日期不能早于开始日期。")
     if start < EARLIEST_PERIOD:
-        return "争议期间不能早于 2000 年。"
+        return gettext("争议期间不能早于 2000 年。")
     if end > today:
-        return "争议期间不能晚于今天。"
+        return gettext("争议期间不能晚于今天。")
     if (end - start).days > 366:
-        return "争议期间不能超过一年。"
+        return gettext("争议期间不能超过一年。")
     return None
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.catalog.models import BusinessLine, Product
@@ -164,12 +165,12 @@ def list_violations(
 def create_violation(request: HttpRequest, payload: ViolationIn) -> tuple[int, ViolationRecord]:
     partner = Partner.objects.filter(pk=payload.partner_id).first()
     if partner is None:
-        raise NotFound("合作伙伴不存在。")
+        raise NotFound(gettext("合作伙伴不存在。"))
     product = None
     if payload.product_id is not None:
         product = Product.objects.filter(pk=payload.product_id).first()
         if product is None:
-            raise NotFound("产品不存在。")
+            raise NotFound(gettext("产品不存在。"))
     record = actions.record_violation(
         actor=request.user,
         partner=partner,
@@ -247,7 +248,7 @@ def list_blocks(
 def create_block(request: HttpRequest, payload: ServiceBlockIn) -> tuple[int, ServiceBlock]:
     partner = Partner.objects.filter(pk=payload.partner_id).first()
     if partner is None:
-        raise NotFound("合作伙伴不存在。")
+        raise NotFound(gettext("合作伙伴不存在。"))
     product = Product.objects.filter(pk=payload.product_id).first() if payload.product_id else None
     line = BusinessLine.objects.filter(code=payload.business_line).first() if payload.business_line else None
     block = actions.block_service(

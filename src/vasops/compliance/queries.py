@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.compliance.models import CreditAccount, CreditEntry, ViolationRecord
 from vasops.core import clock
@@ -53,7 +54,7 @@ def open_for_appeal(user: Any, today: dt.date) -> QuerySet[ViolationRecord]:
 def get_violation(user: Any, pk: Any) -> ViolationRecord:
     record = visible_violations(user).filter(pk=pk).first()
     if record is None:
-        raise NotFound("违约记录不存在。")
+        raise NotFound(gettext("违约记录不存在。"))
     return record
 
 
@@ -68,7 +69,7 @@ def visible_blocks(user: Any) -> QuerySet[ServiceBlock]:
 def get_block(user: Any, pk: Any) -> ServiceBlock:
     block = visible_blocks(user).filter(pk=pk).first()
     if block is None:
-        raise NotFound("业务屏蔽记录不存在。")
+        raise NotFound(gettext("业务屏蔽记录不存在。"))
     return block
 
 
@@ -88,7 +89,7 @@ def visible_partner(user: Any, pk: Any) -> Partner:
         pid = own_partner_id(user)
         partner = Partner.objects.filter(pk=pk).first() if pid is not None and str(pid) == str(pk) else None
     if partner is None:
-        raise NotFound("合作伙伴不存在。")
+        raise NotFound(gettext("合作伙伴不存在。"))
     return partner
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from vasops.core.rules import ONE_DAY, add_months
 
-CLAUSE_VIOLATION = "《中国联通CP/SP合作管理办法》第七章 违约处理"
-CLAUSE_CREDIT = "《中国联通CP/SP合作管理办法》第八章 信用评价管理"
-CLAUSE_EXIT = "《中国联通CP/SP合作管理办法》第六章 考核退出机制"
+CLAUSE_VIOLATION = gettext_noop("《中国联通CP/SP合作管理办法》第七章 违约处理")
+CLAUSE_CREDIT = gettext_noop("《中国联通CP/SP合作管理办法》第八章 信用评价管理")
+CLAUSE_EXIT = gettext_noop("《中国联通CP/SP合作管理办法》第六章 考核退出机制")
 
 # grades of violations and of credit (values of models.Grade / partners.Partner.CreditGrade)
 GENERAL, SERIOUS, MAJOR = "general", "serious", "major"
@@ -43,13 +45,13 @@ def default_points(grade: str, n: Numbers = DEFAULTS) -> int:
 
 def settings_problem(n: Numbers) -> str | None:
     if not (n.excellent_from > n.good_from > n.pass_from > 0):
-        return "等级分数线须满足：优 > 良 > 合格 > 0。"
+        return gettext("等级分数线须满足：优 > 良 > 合格 > 0。")
     if n.start_points < n.excellent_from:
-        return "年度初始积分不应低于“优”的分数线。"
+        return gettext("年度初始积分不应低于“优”的分数线。")
     if n.appeal_working_days < 1:
-        return "申诉期限至少 1 个工作日。"
+        return gettext("申诉期限至少 1 个工作日。")
     if n.blacklist_months < 1 or n.class_ban_months < 1:
-        return "黑名单与禁入期限至少 1 个月。"
+        return gettext("黑名单与禁入期限至少 1 个月。")
     return None
 
 
@@ -88,23 +90,26 @@ def puts_on_blacklist(grade_after: str, delta: int, violation_grade: str | None)
 def reduction_problem(points: int, penalty_fen: int, full_points: int, full_penalty_fen: int) -> str | None:
     """A reduced decision deducts less than the full terms, never more, never negative."""
     if points < 0 or penalty_fen < 0:
-        return "扣分与违约金不能为负。"
+        return gettext("扣分与违约金不能为负。")
     if points > full_points or penalty_fen > full_penalty_fen:
-        return f"减轻处罚不得超过原标准（{full_points} 分，{full_penalty_fen} 分钱）。"
+        return gettext("减轻处罚不得超过原标准（%(full_points)s 分，%(full_penalty_fen)s 分钱）。") % {
+            "full_points": full_points,
+            "full_penalty_fen": full_penalty_fen,
+        }
     if points == full_points and penalty_fen == full_penalty_fen:
-        return "减轻处罚须低于原标准；维持原标准请选择“维持处罚”。"
+        return gettext("减轻处罚须低于原标准；维持原标准请选择“维持处罚”。")
     return None
 
 
 def block_end_problem(today: dt.date, ends_on: dt.date | None) -> str | None:
     if ends_on is not None and ends_on < today:
-        return "屏蔽结束日期不能早于今天。"
+        return gettext("屏蔽结束日期不能早于今天。")
     return None
 
 
 def period_problem(start: dt.date, end: dt.date) -> str | None:
     if end < start:
-        return "考核结束日期早于开始日期。"
+        return gettext("考核结束日期早于开始日期。")
     return None
 
 

@@ -774,14 +774,14 @@ def reports_export(request: HttpRequest) -> HttpResponse:
     data = _report_data()
     wb = Workbook(write_only=True)
     for key, title, head in [
-        ("states", "违约记录按状态", "状态"),
-        ("grades", "成立的违约按等级", "等级"),
-        ("types", "违约类型前十", "违约类型"),
-        ("credit", "信用等级分布", "信用等级"),
-        ("blocks", "生效中的业务屏蔽", "范围"),
+        ("states", _("违约记录按状态"), _("状态")),
+        ("grades", _("成立的违约按等级"), _("等级")),
+        ("types", _("违约类型前十"), _("违约类型")),
+        ("credit", _("信用等级分布"), _("信用等级")),
+        ("blocks", _("生效中的业务屏蔽"), _("范围")),
     ]:
         ws = wb.create_sheet(title)
-        ws.append([head, "数量"])
+        ws.append([head, _("数量")])
         for label, n in data[key]:
             ws.append([export_cell(label), n])
     out = io.BytesIO()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.core import calendar, clock
@@ -44,11 +45,18 @@ def today(request: HttpRequest) -> TodayOut:
 def calendar_year(request: HttpRequest, year: int) -> list[WorkCalendar]:
     if not calendar.MIN_YEAR <= year <= calendar.MAX_YEAR:
         raise DomainError(
-            CoreError.VALIDATION, f"年份须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 之间。", field="year"
+            CoreError.VALIDATION,
+            gettext("年份须在 %(min_year)s–%(max_year)s 之间。")
+            % {"min_year": calendar.MIN_YEAR, "max_year": calendar.MAX_YEAR},
+            field="year",
         )
     rows = list(WorkCalendar.objects.filter(date__year=year).order_by("date"))
     if not rows:
-        raise DomainError(CoreError.CALENDAR_MISSING, f"尚未维护 {year} 年的工作日历。", status=404)
+        raise DomainError(
+            CoreError.CALENDAR_MISSING,
+            gettext("尚未维护 %(year)s 年的工作日历。") % {"year": year},
+            status=404,
+        )
     return rows
 
 
@@ -59,11 +67,12 @@ def add_working_days(
     if not calendar.MIN_YEAR <= start.year <= calendar.MAX_YEAR:
         raise DomainError(
             CoreError.VALIDATION,
-            f"start 须在 {calendar.MIN_YEAR}–{calendar.MAX_YEAR} 年之间。",
+            gettext("start 须在 %(min_year)s–%(max_year)s 年之间。")
+            % {"min_year": calendar.MIN_YEAR, "max_year": calendar.MAX_YEAR},
             field="start",
         )
     if not 0 <= n <= 365:
-        raise DomainError(CoreError.VALIDATION, "n 须在 0–365 之间。", field="n")
+        raise DomainError(CoreError.VALIDATION, gettext("n 须在 0–365 之间。"), field="n")
     due = calendar.add_working_days(start, n)
     return WorkingDaysOut(start=start, working_days=n, due_date=due, due_at=clock.end_of_day(due))
 

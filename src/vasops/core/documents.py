@@ -12,6 +12,7 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from vasops.core.errors import CoreError, DomainError
 from vasops.core.models import Document
@@ -59,11 +60,12 @@ def validate_upload(upload: UploadedFile, *, field: str = "file") -> str:
     """Return the sniffed content type or refuse with a message naming the field."""
     limit = settings.VASOPS_MAX_UPLOAD_BYTES
     if not upload.size:
-        raise DomainError(CoreError.UPLOAD_EMPTY, "上传的文件是空的。", field=field)
+        raise DomainError(CoreError.UPLOAD_EMPTY, gettext("上传的文件是空的。"), field=field)
     if upload.size > limit:
         raise DomainError(
             CoreError.UPLOAD_TOO_LARGE,
-            f"文件“{upload.name}”超过大小上限 {limit // (1024 * 1024)} MB。",
+            gettext("文件“%(upload_name)s”超过大小上限 %(limit)s MB。")
+            % {"upload_name": upload.name, "limit": limit // (1024 * 1024)},
             field=field,
         )
     upload.seek(0)
@@ -73,7 +75,8 @@ def validate_upload(upload: UploadedFile, *, field: str = "file") -> str:
     if mime is None:
         raise DomainError(
             CoreError.UPLOAD_TYPE_REFUSED,
-            f"文件“{upload.name}”的类型不被接受：请上传 PDF、PNG、JPEG、Word、Excel、PPT 或 ZIP。",
+            gettext("文件“%(upload_name)s”的类型不被接受：请上传 PDF、PNG、JPEG、Word、Excel、PPT 或 ZIP。")
+            % {"upload_name": upload.name},
             field=field,
         )
     return mime

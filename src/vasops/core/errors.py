@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from vasops.core.vocabulary import ErrorCode
 
 
@@ -28,10 +30,14 @@ class CoreError(ErrorCode):
 
 
 class DomainError(Exception):
-    """An action refused. ``code`` is a stable string; ``message`` is for people.
+    """An action refused. ``code`` is a stable string; ``message`` is for people, in the language
+    active when the refusal is raised (the request's: raise sites wrap it in ``gettext``, see
+    ``tools/i18n_errors.py``).
 
     ``clause`` names the carrier standard's clause a refusal comes from, e.g.
-    "《日常事务办理规范》第三章 一、4"; it is appended to the message people read.
+    "《日常事务办理规范》第三章 一、4"; it is appended to the message people read
+    ("（依据：…）", in English " (per: …)" with the clause's English gloss when the catalogue
+    has one: the clause constants are marked with ``gettext_noop``).
     ``field`` names the input field that is wrong, when there is one.
     """
 
@@ -56,7 +62,7 @@ class DomainError(Exception):
     @property
     def full_message(self) -> str:
         if self.clause:
-            return f"{self.message}（依据：{self.clause}）"
+            return with_clause(self.message, self.clause)
         return self.message
 
     @property
@@ -91,13 +97,20 @@ def error_body(code: str, message: str, status: int, **extra: Any) -> dict[str, 
     return body
 
 
+def with_clause(message: str, clause: str) -> str:
+    """``message`` followed by the clause it applies, both in the active language."""
+    return gettext("%(message)s（依据：%(clause)s）") % {"message": message, "clause": gettext(clause)}
+
+
 class PermissionDenied(DomainError):
-    def __init__(self, message: str = "您没有执行此操作的权限。", **params: Any) -> None:
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        message = message or gettext("您没有执行此操作的权限。")
         super().__init__(CoreError.PERMISSION_DENIED, message, status=403, **params)
 
 
 class NotFound(DomainError):
-    def __init__(self, message: str = "对象不存在或您无权查看。", **params: Any) -> None:
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        message = message or gettext("对象不存在或您无权查看。")
         super().__init__(CoreError.NOT_FOUND, message, status=404, **params)
 
 

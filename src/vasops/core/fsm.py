@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from vasops.core.errors import CoreError, DomainError
 
 
-def transition(obj: Any, name: str, *args: Any, label: str | None = None, **kwargs: Any) -> None:
+def _label(label: str | Promise | None, name: str) -> str | Promise:
+    """The act's words in the active language (a label marked with ``gettext_noop`` is looked up
+    here, when a refusal names it)."""
+    if label is None:
+        return name
+    return gettext(label) if isinstance(label, str) else label
+
+
+def transition(obj: Any, name: str, *args: Any, label: str | Promise | None = None, **kwargs: Any) -> None:
     """Call the transition method ``name`` on ``obj`` or refuse with core.invalid_transition."""
     method = getattr(obj, name)
     state_display = getattr(obj, "get_state_display", lambda: getattr(obj, "state", "?"))()
     if not can_proceed(method):
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            gettext("当前状态“%(state_display)s”下不能执行“%(label)s”。")
+            % {"state_display": state_display, "label": _label(label, name)},
             status=409,
             state=str(getattr(obj, "state", "")),
             transition=name,
@@ -27,6 +38,7 @@ def transition(obj: Any, name: str, *args: Any, label: str | None = None, **kwar
     except TransitionNotAllowed as exc:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{state_display}”下不能执行“{label or name}”。",
+            gettext("当前状态“%(state_display)s”下不能执行“%(label)s”。")
+            % {"state_display": state_display, "label": _label(label, name)},
             status=409,
         ) from exc

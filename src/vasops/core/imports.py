@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import documents, inputs
 from vasops.core.errors import CoreError, DomainError
@@ -103,7 +104,8 @@ class ImportRefused(DomainError):
         super().__init__(
             code,
             message
-            or f"有 {rows} 行数据有误（共 {len(errors)} 处），整批未导入；请按错误报告修改后重新上传。",
+            or gettext("有 %(rows)s 行数据有误（共 %(count)s 处），整批未导入；请按错误报告修改后重新上传。")
+            % {"rows": rows, "count": len(errors)},
             status=400,
             field="file",
         )
@@ -134,15 +136,15 @@ def check_size(upload: Any, *, max_bytes: int | None = None) -> None:
     limit = max_bytes if max_bytes is not None else settings.VASOPS_IMPORT_MAX_BYTES
     size = _size_of(upload)
     if size == 0:
-        raise ImportFileError("上传的文件是空的。")
+        raise ImportFileError(gettext("上传的文件是空的。"))
     if size > limit:
         raise ImportFileError(
-            f"文件有 {size / (1024 * 1024):.1f} MB，超过导入文件的上限 {limit / (1024 * 1024):.0f} MB；"
-            "请分成几个文件导入。"
+            gettext("文件有 %(size)s MB，超过导入文件的上限 %(limit)s MB；请分成几个文件导入。")
+            % {"size": format(size / (1024 * 1024), ".1f"), "limit": format(limit / (1024 * 1024), ".0f")}
         )
 
 
-_NOT_XLSX = "无法读取该文件：请上传按模板填写的 Excel（.xlsx）文件。"
+_NOT_XLSX = gettext_noop("无法读取该文件：请上传按模板填写的 Excel（.xlsx）文件。")  # gettext() where used
 
 
 def _rows(upload: IO[bytes]) -> Iterator[tuple[Any, ...]]:
@@ -152,10 +154,10 @@ def _rows(upload: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     try:
         wb = load_workbook(upload, read_only=True, data_only=True)
     except Exception as exc:  # zip/xml errors of a file that is not a workbook
-        raise ImportFileError(_NOT_XLSX) from exc
+        raise ImportFileError(gettext(_NOT_XLSX)) from exc
     try:
         if not wb.worksheets:
-            raise ImportFileError("该工作簿没有工作表。")
+            raise ImportFileError(gettext("该工作簿没有工作表。"))
         ws = wb.worksheets[0]
         iterator = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         while True:
@@ -164,7 +166,9 @@ def _rows(upload: IO[bytes]) -> Iterator[tuple[Any, ...]]:
             except StopIteration:
                 return
             except Exception as exc:  # a workbook broken inside the sheet's XML
-                raise ImportFileError(_NOT_XLSX + "（工作表内容已损坏）") from exc
+                raise ImportFileError(
+                    gettext("%(not_xlsx)s（工作表内容已损坏）") % {"not_xlsx": gettext(_NOT_XLSX)}
+                ) from exc
             yield values
     finally:
         wb.close()
@@ -226,23 +230,23 @@ def read_table(
 def _read(rows: Iterator[tuple[Any, ...]], columns: list[Column], *, max_rows: int) -> Sheet:
     header_values = next(rows, None)
     if header_values is None:
-        raise ImportFileError("文件是空的：第 1 行应为表头。")
+        raise ImportFileError(gettext("文件是空的：第 1 行应为表头。"))
     header = [cell_text(v) for v in header_values]
     position = {name: i for i, name in reversed(list(enumerate(header))) if name}
     missing = [c.header for c in columns if c.required and c.header not in position]
     if missing:
         raise ImportFileError(
-            "表头缺少："
-            + "、".join(missing)
-            + "。第 1 行应为："
-            + "、".join(c.header for c in columns)
-            + "。请下载最新模板。"
+            gettext("表头缺少：%(missing)s。第 1 行应为：%(header)s。请下载最新模板。")
+            % {"missing": "、".join(missing), "header": "、".join(c.header for c in columns)}
         )
     sheet = Sheet(header=header)
     physical_cap = max(10 * max_rows, 10_000)  # blank rows count too, so the read always ends
     for number, values in enumerate(rows, start=2):
         if number > physical_cap:
-            raise ImportFileError(f"文件超过 {physical_cap} 行（含空行）；请删除多余的行后重新上传。")
+            raise ImportFileError(
+                gettext("文件超过 %(physical_cap)s 行（含空行）；请删除多余的行后重新上传。")
+                % {"physical_cap": physical_cap}
+            )
         cells: dict[str, str] = {}
         for col in columns:
             i = position.get(col.header)
@@ -250,7 +254,10 @@ def _read(rows: Iterator[tuple[Any, ...]], columns: list[Column], *, max_rows: i
         if not any(cells.values()):
             continue
         if len(sheet.rows) >= max_rows:
-            raise ImportFileError(f"一次最多导入 {max_rows} 行数据，本文件超过了这个数量；请分批导入。")
+            raise ImportFileError(
+                gettext("一次最多导入 %(max_rows)s 行数据，本文件超过了这个数量；请分批导入。")
+                % {"max_rows": max_rows}
+            )
         for col in columns:
             text = cells[col.key]
             problem = inputs.text_problem(text, multiline=col.multiline)
@@ -259,11 +266,16 @@ def _read(rows: Iterator[tuple[Any, ...]], columns: list[Column], *, max_rows: i
                 cells[col.key] = ""
             elif len(text) > col.max_length:
                 sheet.errors.append(
-                    RowError(number, col.header, f"最多 {col.max_length} 个字符（现有 {len(text)} 个）。")
+                    RowError(
+                        number,
+                        col.header,
+                        gettext("最多 %(max_length)s 个字符（现有 %(text_count)s 个）。")
+                        % {"max_length": col.max_length, "text_count": len(text)},
+                    )
                 )
         sheet.rows.append(Row(number, cells))
     if not sheet.rows:
-        raise ImportFileError("表格中没有数据行（第 2 行起）。")
+        raise ImportFileError(gettext("表格中没有数据行（第 2 行起）。"))
     return sheet
 
 
@@ -274,8 +286,8 @@ def error_report_xlsx(errors: list[RowError]) -> bytes:
     from vasops.core.listing import export_cell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误报告")
-    ws.append(["行号", "列", "原因"])
+    ws = wb.create_sheet(gettext("错误报告"))
+    ws.append([gettext("行号"), gettext("列"), gettext("原因")])
     for e in errors:
         ws.append([e.row, export_cell(e.column), export_cell(e.message)])
     out = io.BytesIO()

@@ -38,6 +38,7 @@ from django.core import validators as dj_validators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils.translation import gettext
 from ninja import Schema
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -72,12 +73,12 @@ INT32 = (-(2**31), 2**31 - 1)
 def _describe(ch: str) -> str:
     code = ord(ch)
     if code == 0:
-        return "空字符（NUL）"
+        return gettext("空字符（NUL）")
     if 0xD800 <= code <= 0xDFFF:
-        return f"不成对的代理字符 U+{code:04X}"
+        return gettext("不成对的代理字符 U+%(code)s") % {"code": f"{code:04X}"}
     if ch in "\t\n\r":
-        return "换行或制表符"
-    return f"控制字符 U+{code:04X}"
+        return gettext("换行或制表符")
+    return gettext("控制字符 U+%(code)s") % {"code": f"{code:04X}"}
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -85,8 +86,12 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     match = (_BAD_MULTI if multiline else _BAD_SINGLE).search(value)
     if match is None:
         return None
-    where = "此字段只能填写一行，" if match.group() in "\t\n\r" else ""
-    return f"{where}含有不允许的字符：{_describe(match.group())}（第 {match.start() + 1} 个字符）。"
+    where = gettext("此字段只能填写一行，") if match.group() in "\t\n\r" else ""
+    return gettext("%(where)s含有不允许的字符：%(describe)s（第 %(start)s 个字符）。") % {
+        "where": where,
+        "describe": _describe(match.group()),
+        "start": match.start() + 1,
+    }
 
 
 class InputError(DomainError):
@@ -106,25 +111,33 @@ def clean_text(
     max_length: int | None = None,
 ) -> str:
     """``value`` stripped and checked against the policy; raises :class:`InputError`."""
-    name = label or field or "文本"
+    name = label or field or gettext("文本")
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InputError(f"“{name}”应为文本。", field=field)
+        raise InputError(gettext("“%(name)s”应为文本。") % {"name": name}, field=field)
     problem = text_problem(value, multiline=multiline)
     if problem:
-        raise InputError(f"“{name}”{problem}", field=field)
+        raise InputError(gettext("“%(name)s”%(problem)s") % {"name": name, "problem": problem}, field=field)
     value = value.strip()
     if required and not value:
-        raise InputError(f"“{name}”不能为空。", field=field)
+        raise InputError(gettext("“%(name)s”不能为空。") % {"name": name}, field=field)
     if max_length is not None and len(value) > max_length:
-        raise InputError(f"“{name}”最多 {max_length} 个字符（现有 {len(value)} 个）。", field=field)
+        raise InputError(
+            gettext("“%(name)s”最多 %(max_length)s 个字符（现有 %(value_count)s 个）。")
+            % {"name": name, "max_length": max_length, "value_count": len(value)},
+            field=field,
+        )
     return value
 
 
 def check_int(value: int, *, low: int, high: int, field: str | None = None, label: str | None = None) -> int:
     if not low <= value <= high:
-        raise InputError(f"“{label or field or '数值'}”须在 {low} 到 {high} 之间。", field=field)
+        raise InputError(
+            gettext("“%(label)s”须在 %(low)s 到 %(high)s 之间。")
+            % {"label": label or field or gettext("数值"), "low": low, "high": high},
+            field=field,
+        )
     return value
 
 
@@ -326,7 +339,7 @@ def _nested(value: Any, loc: str) -> Any:
             raise PydanticCustomError("text_policy", "{loc}{problem}", {"loc": loc, "problem": problem})
         if len(value) > NESTED_MAX_LENGTH:
             raise PydanticCustomError(
-                "text_too_long", "{loc}最多 {n} 个字符。", {"loc": loc, "n": NESTED_MAX_LENGTH}
+                "text_too_long", gettext("{loc}最多 {n} 个字符。"), {"loc": loc, "n": NESTED_MAX_LENGTH}
             )
         return value.strip()
     if isinstance(value, dict):
@@ -354,11 +367,13 @@ class InputSchema(Schema):
                 raise PydanticCustomError("text_policy", "{problem}", {"problem": problem})
             value = value.strip()
             if spec["required"] and not value:
-                raise PydanticCustomError("text_blank", "不能为空。")
+                raise PydanticCustomError("text_blank", gettext("不能为空。"))
             max_length = _max_length(field)
             if max_length is not None and len(value) > max_length:
                 raise PydanticCustomError(
-                    "text_too_long", "最多 {n} 个字符（现有 {m} 个）。", {"n": max_length, "m": len(value)}
+                    "text_too_long",
+                    gettext("最多 {n} 个字符（现有 {m} 个）。"),
+                    {"n": max_length, "m": len(value)},
                 )
             return value
         return _nested(value, "")
@@ -390,7 +405,12 @@ def check_instance(instance: models.Model) -> None:
                 )
             if field.max_length is not None and len(value) > field.max_length:
                 raise InputError(
-                    f"“{field.verbose_name}”最多 {field.max_length} 个字符（现有 {len(value)} 个）。",
+                    gettext("“%(verbose_name)s”最多 %(max_length)s 个字符（现有 %(value_count)s 个）。")
+                    % {
+                        "verbose_name": field.verbose_name,
+                        "max_length": field.max_length,
+                        "value_count": len(value),
+                    },
                     field=field.name,
                 )
         elif isinstance(field, models.IntegerField) and not field.primary_key:
@@ -399,7 +419,9 @@ def check_instance(instance: models.Model) -> None:
                 rng = column_range(field)
                 if rng is not None and not rng[0] <= value <= rng[1]:
                     raise InputError(
-                        f"“{field.verbose_name}”须在 {rng[0]} 到 {rng[1]} 之间。", field=field.name
+                        gettext("“%(verbose_name)s”须在 %(low)s 到 %(high)s 之间。")
+                        % {"verbose_name": field.verbose_name, "low": rng[0], "high": rng[1]},
+                        field=field.name,
                     )
 
 

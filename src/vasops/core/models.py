@@ -16,6 +16,11 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
+    # the language of the user's notifications and e-mails: the last one they chose with the
+    # language switch (core.actions.set_language)
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -14,7 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import check_for_language, gettext, gettext_lazy
+from django.views import i18n as i18n_views
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -23,6 +24,21 @@ from vasops.core.errors import DomainError
 from vasops.core.forms import CalendarDayForm, OtpForm
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.models import AuditEvent, Document, Notification, WorkCalendar
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch (Django's ``set_language``: the cookie and the redirect); a logged-in
+    user's choice is also kept as the language of their notifications and e-mails."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+    ):
+        actions.set_language(language, actor=request.user)
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.core.apiutils import FilterText, Limit, Offset, SearchText, get_or_404, paginate
@@ -258,7 +259,7 @@ def get_change_request(request: HttpRequest, cr_id: int) -> PartnerChangeRequest
 def create_change_request(request: HttpRequest, payload: ChangeRequestIn) -> Any:
     partner = queries.partner_of(request.user)
     if partner is None:
-        raise DomainError(CoreError.VALIDATION, "只有合作伙伴用户可以提交变更申请。", status=403)
+        raise DomainError(CoreError.VALIDATION, gettext("只有合作伙伴用户可以提交变更申请。"), status=403)
     cr = actions.submit_change_request(
         partner, actor=request.user, kind=payload.kind, values=payload.values, note=payload.note
     )

@@ -6,13 +6,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from vasops.core.rules import add_months, add_years
 from vasops.core.vocabulary import ErrorCode
 from vasops.partners.errors import PartnerError
 
-CLAUSE_QUALIFICATION_SP = "《日常事务办理规范》第二章 一(一)、第三章 一、1 资格审查"
-CLAUSE_CP = "《日常事务办理规范》第二章 一(五)2"
-CLAUSE_RESTRICTION = "《日常事务办理规范》第二章 准入限制"
+CLAUSE_QUALIFICATION_SP = gettext_noop("《日常事务办理规范》第二章 一(一)、第三章 一、1 资格审查")
+CLAUSE_CP = gettext_noop("《日常事务办理规范》第二章 一(五)2")
+CLAUSE_RESTRICTION = gettext_noop("《日常事务办理规范》第二章 准入限制")
 
 # --- qualifications -----------------------------------------------------------------------
 
@@ -83,23 +85,36 @@ def qualification_problems(
         label = labels.get(needed, needed)
         fact = by_kind.get(needed)
         if fact is None:
-            problems.append(Problem(PartnerError.QUALIFICATION_MISSING, f"缺少必备资质：{label}。", clause))
+            problems.append(
+                Problem(
+                    PartnerError.QUALIFICATION_MISSING,
+                    gettext("缺少必备资质：%(label)s。") % {"label": label},
+                    clause,
+                )
+            )
         elif is_expired(fact, on):
             problems.append(
                 Problem(
                     PartnerError.QUALIFICATION_EXPIRED,
-                    f"资质已过期：{label}（有效期至 {fact.valid_until}）。",
+                    gettext("资质已过期：%(label)s（有效期至 %(valid_until)s）。")
+                    % {"label": label, "valid_until": fact.valid_until},
                     clause,
                 )
             )
         elif needs_annual_inspection(kind, needed) and not annual_inspection_current(
             fact.annual_inspection_date, on
         ):
-            last = f"（最近年检 {fact.annual_inspection_date}）" if fact.annual_inspection_date else ""
+            last = (
+                gettext("（最近年检 %(annual_inspection_date)s）")
+                % {"annual_inspection_date": fact.annual_inspection_date}
+                if fact.annual_inspection_date
+                else ""
+            )
             problems.append(
                 Problem(
                     PartnerError.ANNUAL_INSPECTION_MISSING,
-                    f"{label}缺少一年内的年检通过记录{last}，请在资质中填写年检日期。",
+                    gettext("%(label)s缺少一年内的年检通过记录%(last)s，请在资质中填写年检日期。")
+                    % {"label": label, "last": last},
                     CLAUSE_CP,
                 )
             )
@@ -128,7 +143,7 @@ _HOTLINE_PATTERNS = [
     re.compile(r"^400\d{7}$"),  # 400-xxx-xxxx
     re.compile(r"^1010\d{3,4}$"),  # 1010xxx and 1010xxxx (第二章 一(四)1、2)
 ]
-CLAUSE_HOTLINE = "《日常事务办理规范》第二章 一(四)1、2 客服号码"
+CLAUSE_HOTLINE = gettext_noop("《日常事务办理规范》第二章 一(四)1、2 客服号码")
 
 
 def normalise_hotline(text: str) -> str:
@@ -141,15 +156,17 @@ def hotline_problem(text: str) -> str | None:
     refused. Returns the message, or None when acceptable."""
     number = normalise_hotline(text)
     if not number:
-        return "请填写客服热线。"
+        return gettext("请填写客服热线。")
     if any(p.match(number) for p in _HOTLINE_PATTERNS):
         return None
     if re.match(r"^1[3-9]\d{9}$", number):
-        return f"客服热线“{text}”是手机号码；须为 800、400 或 1010xxx/1010xxxx 号码（{CLAUSE_HOTLINE}）。"
-    return (
-        f"客服热线“{text}”不是 800/400/1010xxx/1010xxxx 形式的号码"
-        f"（普通固话、手机不予受理，{CLAUSE_HOTLINE}）。"
-    )
+        return gettext(
+            "客服热线“%(text)s”是手机号码；须为 800、400 或 1010xxx/1010xxxx 号码（%(clause_hotline)s）。"
+        ) % {"text": text, "clause_hotline": gettext(CLAUSE_HOTLINE)}
+    return gettext(
+        "客服热线“%(text)s”不是 800/400/1010xxx/1010xxxx 形式的号码（普通"
+        "固话、手机不予受理，%(clause_hotline)s）。"
+    ) % {"text": text, "clause_hotline": gettext(CLAUSE_HOTLINE)}
 
 
 # --- restrictions -----------------------------------------------------------------------------
@@ -161,11 +178,11 @@ BAD_CREDIT_MONTHS = 6  # 第二章 二、1: a bad credit record bars "以往半�
 
 # the clause each restriction applies (named in every refusal)
 RESTRICTION_CLAUSES = {
-    "blacklist": "《日常事务办理规范》第二章 二、1",
-    "major_violation": "《日常事务办理规范》第二章 二、2",
-    "violation_exclusion": "《日常事务办理规范》第二章 二、3",
-    "lockout": "《日常事务办理规范》第三章 一、3 评审结果 c",
-    "ban": "《日常事务办理规范》第三章 一、3 接入评审",
+    "blacklist": gettext_noop("《日常事务办理规范》第二章 二、1"),
+    "major_violation": gettext_noop("《日常事务办理规范》第二章 二、2"),
+    "violation_exclusion": gettext_noop("《日常事务办理规范》第二章 二、3"),
+    "lockout": gettext_noop("《日常事务办理规范》第三章 一、3 评审结果 c"),
+    "ban": gettext_noop("《日常事务办理规范》第三章 一、3 接入评审"),
 }
 
 
@@ -203,12 +220,16 @@ def is_in_force(r: RestrictionFact, on: dt.date) -> bool:
     return r.ends_on is None or on <= r.ends_on
 
 
+# the words of each restriction (translated where a refusal names them)
 _RESTRICTION_TEXT = {
-    "blacklist": (PartnerError.BLACKLISTED, "已列入黑名单（以往半年内存在重大不良信用记录）"),
-    "lockout": (PartnerError.LOCKED_OUT, "准入申请被驳回未满 3 个月"),
-    "ban": (PartnerError.BANNED, "接入考核通过后未参加接入评审，1 年内禁止申请"),
-    "violation_exclusion": (PartnerError.VIOLATION_EXCLUDED, "因违规被清退的业务类别 6 个月内不得申请"),
-    "major_violation": (PartnerError.MAJOR_VIOLATION, "存在重大违规"),
+    "blacklist": (PartnerError.BLACKLISTED, gettext_noop("已列入黑名单（以往半年内存在重大不良信用记录）")),
+    "lockout": (PartnerError.LOCKED_OUT, gettext_noop("准入申请被驳回未满 3 个月")),
+    "ban": (PartnerError.BANNED, gettext_noop("接入考核通过后未参加接入评审，1 年内禁止申请")),
+    "violation_exclusion": (
+        PartnerError.VIOLATION_EXCLUDED,
+        gettext_noop("因违规被清退的业务类别 6 个月内不得申请"),
+    ),
+    "major_violation": (PartnerError.MAJOR_VIOLATION, gettext_noop("存在重大违规")),
 }
 # the codes of the restrictions that refuse an application (credit grade 不合格 included)
 RESTRICTION_CODES = frozenset(
@@ -230,7 +251,7 @@ def restriction_problems(
         problems.append(
             Problem(
                 PartnerError.CREDIT_FAIL,
-                "信用等级为“不合格”（黑名单），不得申请准入。",
+                gettext("信用等级为“不合格”（黑名单），不得申请准入。"),
                 RESTRICTION_CLAUSES["blacklist"],
             )
         )
@@ -244,11 +265,20 @@ def restriction_problems(
             and r.business_line not in business_lines
         ):
             continue
-        code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, "存在限制"))
-        until = f"，至 {r.ends_on} 止" if r.ends_on else "（长期）"
-        line = f"（业务类别：{r.business_line}）" if r.business_line else ""
+        code, text = _RESTRICTION_TEXT.get(r.kind, (PartnerError.RESTRICTED, gettext_noop("存在限制")))
+        until = gettext("，至 %(ends_on)s 止") % {"ends_on": r.ends_on} if r.ends_on else gettext("（长期）")
+        line = (
+            gettext("（业务类别：%(business_line)s）") % {"business_line": r.business_line}
+            if r.business_line
+            else ""
+        )
         clause = RESTRICTION_CLAUSES.get(r.kind, CLAUSE_RESTRICTION)
-        problems.append(Problem(code, f"{text}{line}{until}。", clause))
+        message = gettext("%(text)s%(line)s%(until)s。") % {
+            "text": gettext(text),
+            "line": line,
+            "until": until,
+        }
+        problems.append(Problem(code, message, clause))
     return problems
 
 
@@ -274,11 +304,11 @@ def credit_code_problem(text: str) -> str | None:
     character is the GB 32100-2015 check character. Returns the message, or None when valid."""
     code = (text or "").strip().upper()
     if len(code) != 18:
-        return f"统一社会信用代码应为 18 位（当前 {len(code)} 位）。"
+        return gettext("统一社会信用代码应为 18 位（当前 %(code_count)s 位）。") % {"code_count": len(code)}
     if any(c not in _USCC_CHARSET for c in code):
-        return "统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）。"
+        return gettext("统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）。")
     if credit_code_check_char(code[:17]) != code[17]:
-        return "统一社会信用代码校验位不正确，请核对营业执照上的代码。"
+        return gettext("统一社会信用代码校验位不正确，请核对营业执照上的代码。")
     return None
 
 
@@ -307,7 +337,7 @@ def qualification_status(held: bool, valid_until: dt.date | None, on: dt.date) -
 
 # --- basic-info change 基本信息变更 (附件6) -------------------------------------------------
 
-CLAUSE_CHANGE = "《日常事务办理规范》第三章 四、基本信息变更规范（附件6）"
+CLAUSE_CHANGE = gettext_noop("《日常事务办理规范》第三章 四、基本信息变更规范（附件6）")
 # once admitted, company data changes only through a reviewed change request
 CHANGE_REQUEST_STATES: frozenset[str] = frozenset({"admitted", "active", "suspended"})
 CHANGE_OPEN_STATES: frozenset[str] = frozenset({"submitted", "approved", "second_approved"})
@@ -323,11 +353,11 @@ def bank_account_number_problem(text: str) -> str | None:
     number = re.sub(r"\s", "", text or "")
     if re.fullmatch(r"\d{6,40}", number):
         return None
-    return "银行账号应为 6–40 位数字。"
+    return gettext("银行账号应为 6–40 位数字。")
 
 
-CLAUSE_BANK_ACCOUNT = "《日常事务办理规范》第三章 一、1 资格审查（银行开户证明）"
-CLAUSE_CONTRACT_DATA = "《日常事务办理规范》附件8 合同签署指南"
+CLAUSE_BANK_ACCOUNT = gettext_noop("《日常事务办理规范》第三章 一、1 资格审查（银行开户证明）")
+CLAUSE_CONTRACT_DATA = gettext_noop("《日常事务办理规范》附件8 合同签署指南")
 
 
 def _plain_name(text: str) -> str:
@@ -340,7 +370,9 @@ def bank_holder_problem(account_name: str, company_name: str) -> str | None:
     (spaces and the width of brackets aside). Returns the message, or None when it matches."""
     if _plain_name(account_name) == _plain_name(company_name):
         return None
-    return f"银行账户户名“{account_name}”须与企业名称“{company_name}”一致（结算账户须为本企业账户）。"
+    return gettext(
+        "银行账户户名“%(account_name)s”须与企业名称“%(company_name)s”一致（结算账户须为本企业账户）。"
+    ) % {"account_name": account_name, "company_name": company_name}
 
 
 CONTRACT_CONTACT_ROLES = ("business", "technical", "customer_service")
@@ -357,7 +389,7 @@ def contract_data_problems(
     problems = [
         Problem(
             PartnerError.CONTACT_MISSING,
-            f"尚未登记{role_labels.get(role, role)}。",
+            gettext("尚未登记%(role)s。") % {"role": role_labels.get(role, role)},
             CLAUSE_CONTRACT_DATA,
         )
         for role in CONTRACT_CONTACT_ROLES
@@ -365,7 +397,9 @@ def contract_data_problems(
     ]
     if bank_account_name is None:
         problems.append(
-            Problem(PartnerError.BANK_ACCOUNT_MISSING, "尚未登记结算银行账户。", CLAUSE_CONTRACT_DATA)
+            Problem(
+                PartnerError.BANK_ACCOUNT_MISSING, gettext("尚未登记结算银行账户。"), CLAUSE_CONTRACT_DATA
+            )
         )
     else:
         holder = bank_holder_problem(bank_account_name, company_name)
@@ -386,9 +420,9 @@ def next_settlement_period_start(day: dt.date) -> dt.date:
 def four_eyes_problem(first_approver_id: int | None, second_approver_id: int | None) -> str | None:
     """The second approval of a bank-account change must come from a different person."""
     if first_approver_id is None:
-        return "尚无初审，不能复核。"
+        return gettext("尚无初审，不能复核。")
     if first_approver_id == second_approver_id:
-        return "银行账户变更须由另一名工作人员复核，初审人不能同时复核（双人复核）。"
+        return gettext("银行账户变更须由另一名工作人员复核，初审人不能同时复核（双人复核）。")
     return None
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.catalog.models import BusinessLine, Product
@@ -155,7 +156,7 @@ class RatioIn(InputSchema):
 def _month(text: str) -> dt.date:
     month = rules.parse_month(text)
     if month is None:
-        raise DomainError(SettlementError.INVALID_RATIO, "月份格式应为 YYYY-MM。", field="month")
+        raise DomainError(SettlementError.INVALID_RATIO, gettext("月份格式应为 YYYY-MM。"), field="month")
     return month
 
 
@@ -257,7 +258,7 @@ def list_adjustments(
 @settlement_router.post("/adjustments", response={201: AdjustmentOut}, summary="手工调整（结算人员）")
 def add_adjustment(request: HttpRequest, payload: AdjustmentIn) -> tuple[int, Adjustment]:
     if not request.user.has_perm("settlement.add_adjustment"):
-        raise PermissionDenied("您没有登记结算调整的权限。")
+        raise PermissionDenied(gettext("您没有登记结算调整的权限。"))
     partner = get_or_404(Partner.objects.all(), pk=payload.partner_id)
     product = get_or_404(Product.objects.all(), pk=payload.product_id) if payload.product_id else None
     adj = actions.add_manual_adjustment(
@@ -290,7 +291,7 @@ def list_ratios(
 @settlement_router.post("/ratios", response={201: RatioOut}, summary="新增分成比例版本（结算人员）")
 def add_ratio(request: HttpRequest, payload: RatioIn) -> tuple[int, RatioVersion]:
     if not request.user.has_perm("settlement.manage_ratios"):
-        raise PermissionDenied("您没有维护分成比例的权限。")
+        raise PermissionDenied(gettext("您没有维护分成比例的权限。"))
     partner = get_or_404(Partner.objects.all(), pk=payload.partner_id) if payload.partner_id else None
     product = get_or_404(Product.objects.all(), pk=payload.product_id) if payload.product_id else None
     line = (

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from vasops.core.errors import DomainError
 from vasops.settlement import engine, rules
@@ -57,8 +58,12 @@ def month_files(month: dt.date, root: Path | None = None) -> list[tuple[dt.date,
         names = "、".join(d.isoformat() for d in bad)
         raise DomainError(
             SettlementError.EXPORT_MISSING,
-            f"{month:%Y-%m} 的话单导出不完整，缺少或无法读取以下业务日：{names}。请先导出这些日期"
-            f"（manage.py export_cdrs --day YYYY-MM-DD）再结算。",
+            gettext(
+                "%(month)s 的话单导出不完整，缺少或无法读取以下业务日：%(names)s"
+                "。请先导出这些日期（manage.py export_cdrs --day YYYY-MM-DD）再结"
+                "算。"
+            )
+            % {"month": format(month, "%Y-%m"), "names": names},
             field="month",
             days=[d.isoformat() for d in bad],
         )

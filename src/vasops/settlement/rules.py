@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
+
 # kinds that can only take money from the partner
 DEDUCTING_KINDS = frozenset({"refund", "penalty", "bad_debt"})
 # 2^53: far beyond any province's month, and exact in every engine's arithmetic
@@ -22,11 +24,11 @@ def next_month(month: dt.date) -> dt.date:
 def amount_problem(kind: str, amount_fen: int) -> str | None:
     """Why an adjustment amount is refused, or None."""
     if amount_fen == 0:
-        return "金额不能为 0。"
+        return gettext("金额不能为 0。")
     if abs(amount_fen) > MAX_AMOUNT_FEN:
-        return "金额超出范围。"
+        return gettext("金额超出范围。")
     if kind in DEDUCTING_KINDS and amount_fen > 0:
-        return "退费、违约扣款和坏账只能扣减合作伙伴结算金额（金额应为负数）。"
+        return gettext("退费、违约扣款和坏账只能扣减合作伙伴结算金额（金额应为负数）。")
     return None
 
 
@@ -60,13 +62,13 @@ def half_up_share(amount_fen: int, bp: int) -> int:
 
 def ratio_problem(ratio_bp: int) -> str | None:
     if not 0 <= ratio_bp <= 10000:
-        return "分成比例应在 0 到 10000 基点（0%–100%）之间。"
+        return gettext("分成比例应在 0 到 10000 基点（0%–100%）之间。")
     return None
 
 
 def validity_problem(valid_from: dt.date, valid_to: dt.date | None) -> str | None:
     if valid_to is not None and valid_to <= valid_from:
-        return "失效日应晚于生效日。"
+        return gettext("失效日应晚于生效日。")
     return None
 
 
@@ -82,7 +84,9 @@ def closed_month_problem(
     days [valid_from, valid_to) must not touch one (history is never rewritten)."""
     for month in sorted(published_months):
         if overlaps(valid_from, valid_to, month, next_month(month)):
-            return f"{month:%Y-%m} 的结算已发布，不能改动该月的比例或坏账率（历史不可改写）。"
+            return gettext("%(month)s 的结算已发布，不能改动该月的比例或坏账率（历史不可改写）。") % {
+                "month": format(month, "%Y-%m")
+            }
     return None
 
 
@@ -92,13 +96,13 @@ def missing_days(days: list[dt.date], present: set[dt.date]) -> list[dt.date]:
 
 def month_not_over_problem(month: dt.date, today: dt.date) -> str | None:
     if month_end(month) >= today:
-        return f"{month:%Y-%m} 尚未结束（话单未导出完毕），不能结算。"
+        return gettext("%(month)s 尚未结束（话单未导出完毕），不能结算。") % {"month": format(month, "%Y-%m")}
     return None
 
 
 def four_eyes_problem(started_by_id: int, approver_id: int) -> str | None:
     if started_by_id == approver_id:
-        return "结算批次须由另一名结算人员审核，发起计算的人不能审核（双人复核）。"
+        return gettext("结算批次须由另一名结算人员审核，发起计算的人不能审核（双人复核）。")
     return None
 
 

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from vasops.core.rules import format_fen
 from vasops.settlement import queries
@@ -58,35 +59,39 @@ def xlsx(statement: Statement) -> bytes:
     ctx = context(statement)
     wb = Workbook()
     ws = wb.active
-    ws.title = "结算单"
+    ws.title = gettext("结算单")
     run = statement.run
     head = [
-        ("结算单号", statement.number),
-        ("合作伙伴", statement.partner.name),
-        ("结算月份", f"{run.month:%Y-%m}"),
-        ("批次版本", f"V{run.version}（{run.get_engine_display()}）"),
-        ("开户行", statement.bank_name),
-        ("户名", statement.account_name),
-        ("账号", statement.account_number),
+        (gettext("结算单号"), statement.number),
+        (gettext("合作伙伴"), statement.partner.name),
+        (gettext("结算月份"), f"{run.month:%Y-%m}"),
+        (
+            gettext("批次版本"),
+            gettext("V%(version)s（%(engine)s）")
+            % {"version": run.version, "engine": run.get_engine_display()},
+        ),
+        (gettext("开户行"), statement.bank_name),
+        (gettext("户名"), statement.account_name),
+        (gettext("账号"), statement.account_number),
     ]
     for label, value in head:
         ws.append([label, value])
     ws.append([])
     header = [
-        "产品",
-        "分成比例",
-        "话单数",
-        "按次（元）",
-        "包月（元）",
-        "应收（元）",
-        "退费（元）",
-        "坏账（元）",
-        "违约扣款（元）",
-        "争议调整（元）",
-        "手工调整（元）",
-        "净额（元）",
-        "合作伙伴分成（元）",
-        "运营商留存（元）",
+        gettext("产品"),
+        gettext("分成比例"),
+        gettext("话单数"),
+        gettext("按次（元）"),
+        gettext("包月（元）"),
+        gettext("应收（元）"),
+        gettext("退费（元）"),
+        gettext("坏账（元）"),
+        gettext("违约扣款（元）"),
+        gettext("争议调整（元）"),
+        gettext("手工调整（元）"),
+        gettext("净额（元）"),
+        gettext("合作伙伴分成（元）"),
+        gettext("运营商留存（元）"),
     ]
     ws.append(header)
     for cell in ws[ws.max_row]:
@@ -98,7 +103,7 @@ def xlsx(statement: Statement) -> bytes:
     for line in ctx["lines"]:
         ws.append(
             [
-                line.product.name if line.product else "（合作伙伴层级调整）",
+                line.product.name if line.product else gettext("（合作伙伴层级调整）"),
                 line.percent,
                 line.cdr_count,
                 yuan(line.per_use_fen),
@@ -117,7 +122,7 @@ def xlsx(statement: Statement) -> bytes:
     t = ctx["totals"]
     ws.append(
         [
-            "合计",
+            gettext("合计"),
             "",
             t["cdr_count"],
             "",
@@ -136,8 +141,10 @@ def xlsx(statement: Statement) -> bytes:
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     if ctx["adjustments"]:
-        ws2 = wb.create_sheet("扣减与调整")
-        ws2.append(["类型", "产品", "金额（元）", "原因", "登记时间"])
+        ws2 = wb.create_sheet(gettext("扣减与调整"))
+        ws2.append(
+            [gettext("类型"), gettext("产品"), gettext("金额（元）"), gettext("原因"), gettext("登记时间")]
+        )
         for adj in ctx["adjustments"]:
             ws2.append(
                 [

@@ -497,8 +497,18 @@ def _dashboard_xlsx(data: dict[str, Any]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "按月"
-    ws.append(["月份", "版本", "状态", "应收（元）", "净额（元）", "合作伙伴分成（元）", "运营商留存（元）"])
+    ws.title = _("按月")
+    ws.append(
+        [
+            _("月份"),
+            _("版本"),
+            _("状态"),
+            _("应收（元）"),
+            _("净额（元）"),
+            _("合作伙伴分成（元）"),
+            _("运营商留存（元）"),
+        ]
+    )
     for m in data["by_month"]:
         run = m["run"]
         ws.append(
@@ -512,8 +522,8 @@ def _dashboard_xlsx(data: dict[str, Any]) -> bytes:
                 m["carrier_share_fen"] / 100,
             ]
         )
-    ws = wb.create_sheet("按业务线")
-    ws.append(["业务线", "应收（元）", "净额（元）", "合作伙伴分成（元）", "运营商留存（元）"])
+    ws = wb.create_sheet(_("按业务线"))
+    ws.append([_("业务线"), _("应收（元）"), _("净额（元）"), _("合作伙伴分成（元）"), _("运营商留存（元）")])
     for r in data["by_line"]:
         ws.append(
             [
@@ -524,8 +534,10 @@ def _dashboard_xlsx(data: dict[str, Any]) -> bytes:
                 r["carrier_share_fen"] / 100,
             ]
         )
-    ws = wb.create_sheet("按合作伙伴")
-    ws.append(["合作伙伴", "应收（元）", "净额（元）", "合作伙伴分成（元）", "运营商留存（元）"])
+    ws = wb.create_sheet(_("按合作伙伴"))
+    ws.append(
+        [_("合作伙伴"), _("应收（元）"), _("净额（元）"), _("合作伙伴分成（元）"), _("运营商留存（元）")]
+    )
     for r in data["by_partner"]:
         ws.append(
             [

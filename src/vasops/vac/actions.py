@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
@@ -381,7 +382,7 @@ def _activate(
     by_file: bool = False,
 ) -> str | None:
     sub.effective_at = now
-    _move(sub, "confirm", "订购生效", "activated", actor, now)
+    _move(sub, "confirm", gettext_noop("订购生效"), "activated", actor, now)
     cdr_id = _charge_month(sub, decision.price_fen, now) if decision.charge else None
     _notify(
         sub.product,
@@ -407,7 +408,7 @@ def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | Non
     decision = rules.decide(rules.Op.CONFIRM, facts_for(msisdn, product, now, sub=sub, channel="sms"))
     if decision.outcome is rules.Outcome.DROP and sub is not None:
         # the drop is kept: the answer carries the refusal code instead of raising
-        _move(sub, "drop", "确认超时作废", "dropped", actor, now, reason="二次确认超时")
+        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", actor, now, reason="二次确认超时")
         _audit(
             actor,
             VacEvent.SUBSCRIPTION_DROPPED,
@@ -475,12 +476,12 @@ def _end(
     by_file: bool = False,
 ) -> None:
     if sub.state == Subscription.State.PENDING_CONFIRMATION or outcome is rules.Outcome.DROP:
-        _move(sub, "drop", "作废", "dropped", actor, now, reason)
+        _move(sub, "drop", gettext_noop("作废"), "dropped", actor, now, reason)
         return
     if block:
-        _move(sub, "block", "屏蔽", "blocked", actor, now, reason)
+        _move(sub, "block", gettext_noop("屏蔽"), "blocked", actor, now, reason)
     else:
-        _move(sub, "unsubscribe", "退订", "unsubscribed", actor, now, reason)
+        _move(sub, "unsubscribe", gettext_noop("退订"), "unsubscribed", actor, now, reason)
     _notify(
         sub.product,
         sub.msisdn,
@@ -707,7 +708,7 @@ def change_number(
     now = now or clock.now()
     old, new = normalise_msisdn(old_msisdn), normalise_msisdn(new_msisdn)
     if old == new:
-        raise DomainError(VacError.NUMBER_CHANGE_SAME, "新号码与原号码相同。", field="new_msisdn")
+        raise DomainError(VacError.NUMBER_CHANGE_SAME, gettext("新号码与原号码相同。"), field="new_msisdn")
     if _account_closed(old):
         raise VacRefused(ResultCode.SUBSCRIBER_NOT_FOUND)
     _changed(old)
@@ -766,7 +767,7 @@ def drop_unconfirmed(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for sub in subs:
-        _move(sub, "drop", "确认超时作废", "dropped", "system", now, reason="二次确认超时")
+        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", "system", now, reason="二次确认超时")
         count += 1
     return count
 
@@ -804,15 +805,21 @@ def block_service(
     violation), which checked the permission, so a plain, not durable, atomic."""
     now = now or clock.now()
     if scope not in ServiceBlock.Scope.values:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "请选择屏蔽范围。", field="scope")
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("请选择屏蔽范围。"), field="scope")
     if scope == ServiceBlock.Scope.PRODUCT and product is None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽产品须指明产品。", field="product")
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽产品须指明产品。"), field="product")
     if scope == ServiceBlock.Scope.LINE and business_line is None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽业务线须指明业务线。", field="business_line")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽业务线须指明业务线。"), field="business_line"
+        )
     if product is not None and product.partner_id != partner.pk:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该产品不属于此合作伙伴。", field="product")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("该产品不属于此合作伙伴。"), field="product"
+        )
     if ends_at is not None and ends_at <= now:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "屏蔽到期时间须晚于现在。", field="ends_at")
+        raise DomainError(
+            VacError.INVALID_SERVICE_BLOCK, gettext("屏蔽到期时间须晚于现在。"), field="ends_at"
+        )
     block = ServiceBlock.objects.create(
         scope=scope,
         partner=partner,
@@ -845,7 +852,7 @@ def lift_service_block(
     inside compliance's lift act, which checked the permission, so a plain, not durable, atomic."""
     block = ServiceBlock.objects.select_for_update().get(pk=block.pk)
     if block.lifted_at is not None:
-        raise DomainError(VacError.INVALID_SERVICE_BLOCK, "该屏蔽已解除。", status=409)
+        raise DomainError(VacError.INVALID_SERVICE_BLOCK, gettext("该屏蔽已解除。"), status=409)
     before = audit.snapshot(block, [*SERVICE_BLOCK_FIELDS, "lifted_at"])
     block.lifted_at = now or clock.now()
     block.lift_reason = reason

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.catalog.models import Product
@@ -120,9 +121,11 @@ def list_subscriptions(
     """Staff: ``msisdn`` is required (user lookup). Partner: its own products' relations."""
     if partner_of(request.user) is None:
         if not queries.is_vac_staff(request.user):
-            raise PermissionDenied("您没有查询订购关系的权限。")
+            raise PermissionDenied(gettext("您没有查询订购关系的权限。"))
         if not msisdn:
-            raise DomainError(VacError.MSISDN_REQUIRED, "请提供要查询的手机号码 msisdn。", field="msisdn")
+            raise DomainError(
+                VacError.MSISDN_REQUIRED, gettext("请提供要查询的手机号码 msisdn。"), field="msisdn"
+            )
     qs = queries.subscriptions(request.user)
     if msisdn:
         qs = qs.filter(msisdn=numbers.bare_or_stripped(msisdn))
@@ -154,7 +157,7 @@ def confirm_subscription(request: HttpRequest, payload: ConfirmIn) -> dict[str, 
     ``vac.manage_subscription``; partner users are refused. Too late → 409 ``vac.refused.8``
     and the pending relation is dropped; nothing pending → 409 ``vac.refused.1201``."""
     if partner_of(request.user) is not None or not has(request.user, MANAGE):
-        raise PermissionDenied("您没有代用户办理二次确认的权限。")
+        raise PermissionDenied(gettext("您没有代用户办理二次确认的权限。"))
     product = (
         Product.objects.select_related("partner", "business_line")
         .filter(partner__enterprise_code=payload.sp_id, product_code=payload.product_id)
@@ -223,7 +226,7 @@ def list_crm_batches(
     limit: Limit = 50,
 ) -> list[CrmBatchFile]:
     if partner_of(request.user) is not None or not has(request.user, VIEW_CRM_BATCH):
-        raise PermissionDenied("您没有查看 CRM 批量文件的权限。")
+        raise PermissionDenied(gettext("您没有查看 CRM 批量文件的权限。"))
     qs = queries.crm_batches(request.user)
     if state:
         qs = qs.filter(state=state)
@@ -265,7 +268,7 @@ def _crm_client(request: HttpRequest) -> None:
     """CRM's machine client (or staff) holding ``vac.manage_subscription``; the change is CRM's
     (actor ``crm`` in the relations' history, as for its batch files)."""
     if partner_of(request.user) is not None or not has(request.user, MANAGE):
-        raise PermissionDenied("您没有办理 CRM 实时开户、销户、改号的权限。")
+        raise PermissionDenied(gettext("您没有办理 CRM 实时开户、销户、改号的权限。"))
 
 
 @router.post("/crm/accounts/open", response=AccountOut, summary="CRM 实时开户")

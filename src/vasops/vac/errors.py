@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language, gettext, gettext_noop
+
 from vasops.core.errors import DomainError
 from vasops.core.vocabulary import ErrorCode
 from vasops.vac.protocol.codes import ResultCode
@@ -26,9 +28,14 @@ class VacRefused(DomainError):
         self.result_code = result_code
         super().__init__(
             VacError.REFUSED,
-            f"{result_code.zh}（结果码 {int(result_code)}）",
+            # the A.9 table carries both languages: the words of the request's language
+            gettext("%(words)s（结果码 %(code)s）")
+            % {
+                "words": result_code.en if (get_language() or "").startswith("en") else result_code.zh,
+                "code": int(result_code),
+            },
             status=409,
-            clause="《VAC 接口规范》附录C",
+            clause=gettext_noop("《VAC 接口规范》附录C"),
             result_code=int(result_code),
             **params,
         )

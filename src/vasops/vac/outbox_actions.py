@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.core import audit, clock
@@ -30,7 +31,7 @@ def _may_act_for(actor: Any, partner_id: int, *, admin: bool = False) -> None:
     if partner is None or partner.pk != partner_id:
         raise NotFound()  # another partner's object does not exist for this user
     if admin and not is_partner_admin(actor, partner):
-        raise PermissionDenied("只有本企业管理员可以修改通知地址。")
+        raise PermissionDenied(gettext("只有本企业管理员可以修改通知地址。"))
 
 
 @transaction.atomic(durable=True)
@@ -66,7 +67,9 @@ def save_endpoint(
     """Set where the SP receives orderRelationUpdateNotify and its OrderKey (B.5)."""
     _may_act_for(actor, partner.pk, admin=True)
     if not url.lower().startswith(("http://", "https://")):
-        raise DomainError(VacError.ENDPOINT_URL, "通知地址必须以 http:// 或 https:// 开头。", field="url")
+        raise DomainError(
+            VacError.ENDPOINT_URL, gettext("通知地址必须以 http:// 或 https:// 开头。"), field="url"
+        )
     endpoint = SpEndpoint.objects.select_for_update().filter(partner=partner).first()
     before = (
         {"url": endpoint.url, "order_key": _mask(endpoint.order_key), "enabled": endpoint.enabled}
@@ -105,7 +108,7 @@ def send_test_notification(*, actor: Any, partner: Partner, msisdn: str = "13000
     _may_act_for(actor, partner.pk)
     endpoint = SpEndpoint.objects.filter(partner=partner).first()
     if endpoint is None:
-        raise DomainError(VacError.ENDPOINT_MISSING, "请先配置通知地址。", field="url")
+        raise DomainError(VacError.ENDPOINT_MISSING, gettext("请先配置通知地址。"), field="url")
     now = clock.now()
     local = now.astimezone(clock.SHANGHAI)  # every time sent to the SP is Beijing time (B.3)
     product = Product.objects.filter(partner=partner).exclude(product_code="").order_by("id").first()

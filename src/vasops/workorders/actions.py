@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, calendar, clock, documents, fsm, notify
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
@@ -46,7 +47,7 @@ def _snap(wo: WorkOrder) -> dict[str, Any]:
 
 def _authenticated(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
 
 
 def _is_own_partner(actor: Any, wo: WorkOrder) -> bool:
@@ -67,7 +68,8 @@ def _not_linked(wo: WorkOrder) -> None:
     if wo.type in rules.LINKED_TYPES:
         raise DomainError(
             WorkOrderError.FOLLOWS_ITS_SOURCE,
-            f"“{rules.TYPE_LABELS[wo.type]}”工单随关联对象办理，请在关联对象页面操作。",
+            gettext("“%(type)s”工单随关联对象办理，请在关联对象页面操作。")
+            % {"type": rules.TYPE_LABELS[wo.type]},
             status=409,
         )
 
@@ -76,7 +78,7 @@ def _require(actor: Any, perm: str, wo: WorkOrder) -> None:
     _require_visible(actor, wo)
     _not_linked(wo)
     if not has(actor, perm):
-        raise PermissionDenied("您没有执行此工单操作的权限。", perms=[perm])
+        raise PermissionDenied(gettext("您没有执行此工单操作的权限。"), perms=[perm])
 
 
 def _url(wo: WorkOrder) -> str:
@@ -140,7 +142,7 @@ def _check_assignee(assignee: Any) -> None:
     if not getattr(assignee, "is_active", False) or not assignee.has_perm(HANDLE):
         raise DomainError(
             WorkOrderError.ASSIGNEE_NOT_HANDLER,
-            f"“{assignee}”不是可处理工单的人员。",
+            gettext("“%(assignee)s”不是可处理工单的人员。") % {"assignee": assignee},
             field="assignee",
             status=400,
         )
@@ -174,15 +176,22 @@ def open_work_order(
     durable, atomic."""
     _authenticated(actor)
     if type not in rules.TYPE_LABELS:
-        raise DomainError(WorkOrderError.UNKNOWN_TYPE, f"未知的工单类型“{type}”。", field="type")
+        raise DomainError(
+            WorkOrderError.UNKNOWN_TYPE, gettext("未知的工单类型“%(type)s”。") % {"type": type}, field="type"
+        )
     if type in rules.LINKED_TYPES and related is None:
         raise DomainError(
             WorkOrderError.FOLLOWS_ITS_SOURCE,
-            f"“{rules.TYPE_LABELS[type]}”工单由关联对象（如客户投诉派单）生成，不能单独发起。",
+            gettext("“%(type)s”工单由关联对象（如客户投诉派单）生成，不能单独发起。")
+            % {"type": rules.TYPE_LABELS[type]},
             field="type",
         )
     if priority not in rules.PRIORITY_LABELS:
-        raise DomainError(WorkOrderError.UNKNOWN_PRIORITY, f"未知的优先级“{priority}”。", field="priority")
+        raise DomainError(
+            WorkOrderError.UNKNOWN_PRIORITY,
+            gettext("未知的优先级“%(priority)s”。") % {"priority": priority},
+            field="priority",
+        )
     own_partner = partner_of(actor)
     if has(actor, MANAGE):
         pass
@@ -190,28 +199,33 @@ def open_work_order(
         if type not in rules.PARTNER_TYPES:
             raise DomainError(
                 WorkOrderError.TYPE_NOT_FOR_PARTNER,
-                f"合作伙伴不能发起“{rules.TYPE_LABELS[type]}”工单，可发起：应用软件升级、运维数据查询、运维投诉。",
+                gettext("合作伙伴不能发起“%(type)s”工单，可发起：应用软件升级、运维数据查询、运维投诉。")
+                % {"type": rules.TYPE_LABELS[type]},
                 status=403,
                 field="type",
             )
         if partner is not None and partner.pk != own_partner.pk:
             raise DomainError(
-                WorkOrderError.OTHER_PARTNER, "只能为本企业发起工单。", status=403, field="partner"
+                WorkOrderError.OTHER_PARTNER, gettext("只能为本企业发起工单。"), status=403, field="partner"
             )
         if assignee is not None:
-            raise PermissionDenied("合作伙伴不能指定处理人。", field="assignee")
+            raise PermissionDenied(gettext("合作伙伴不能指定处理人。"), field="assignee")
         partner = own_partner
     else:
-        raise PermissionDenied("您没有发起工单的权限。")
+        raise PermissionDenied(gettext("您没有发起工单的权限。"))
     title = (title or "").strip()
     if not title:
-        raise DomainError(WorkOrderError.TITLE_REQUIRED, "请填写工单标题。", field="title")
+        raise DomainError(WorkOrderError.TITLE_REQUIRED, gettext("请填写工单标题。"), field="title")
     if system and system not in rules.SYSTEM_LABELS:
-        raise DomainError(WorkOrderError.UNKNOWN_SYSTEM, f"未知的系统“{system}”。", field="system")
+        raise DomainError(
+            WorkOrderError.UNKNOWN_SYSTEM,
+            gettext("未知的系统“%(system)s”。") % {"system": system},
+            field="system",
+        )
     if type in rules.SYSTEM_REQUIRED_TYPES and not system:
         raise DomainError(
             WorkOrderError.SYSTEM_REQUIRED,
-            "数据变更工单须指明目标系统（每个增值业务系统及信息化部各发一张）。",
+            gettext("数据变更工单须指明目标系统（每个增值业务系统及信息化部各发一张）。"),
             field="system",
             clause=rules.CLAUSE_DATA_CHANGE,
         )
@@ -223,7 +237,7 @@ def open_work_order(
         first = next(k for k, label in rules.PLAN_FIELDS if label == missing[0])
         raise DomainError(
             WorkOrderError.PLAN_INCOMPLETE,
-            f"应用软件升级工单的方案须包括：{'、'.join(missing)}。",
+            gettext("应用软件升级工单的方案须包括：%(missing)s。") % {"missing": "、".join(missing)},
             field=first,
             clause=rules.CLAUSE_PLAN,
         )
@@ -282,9 +296,14 @@ def open_work_order(
     stage = wo.plan[0]
     notify.send(
         _stage_recipients(wo),
-        subject=f"新工单 {wo.number}：{wo.title}",
-        body=f"{rules.TYPE_LABELS[wo.type]}（{rules.PRIORITY_LABELS[wo.priority]}），"
-        f"当前环节“{stage.label}”，时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}。",
+        subject=notify.text(gettext_noop("新工单 %(number)s：%(title)s"), number=wo.number, title=wo.title),
+        body=notify.text(
+            gettext_noop("%(type)s（%(priority)s），当前环节“%(stage_label)s”，时限 %(localtime)s。"),
+            type=rules.TYPE_LABELS[wo.type],
+            priority=rules.PRIORITY_LABELS[wo.priority],
+            stage_label=stage.label,
+            localtime=format(timezone.localtime(wo.due_at), "%Y-%m-%d %H:%M"),
+        ),
         url=_url(wo),
     )
     return wo
@@ -301,9 +320,11 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
     else:
         _require(actor, MANAGE, wo)
     if not wo.is_active:
-        raise DomainError(CoreError.INVALID_TRANSITION, "已解决或已关闭的工单不能再指派。", status=409)
+        raise DomainError(
+            CoreError.INVALID_TRANSITION, gettext("已解决或已关闭的工单不能再指派。"), status=409
+        )
     if assignee is None:
-        raise DomainError(WorkOrderError.ASSIGNEE_NOT_HANDLER, "请选择处理人。", field="assignee")
+        raise DomainError(WorkOrderError.ASSIGNEE_NOT_HANDLER, gettext("请选择处理人。"), field="assignee")
     _check_assignee(assignee)
     before = _snap(wo)
     wo.assignee = assignee
@@ -323,7 +344,7 @@ def assign(wo: WorkOrder, *, actor: Any, assignee: Any, note: str = "") -> WorkO
     )
     notify.send(
         [assignee],
-        subject=f"工单 {wo.number} 已指派给您",
+        subject=notify.text(gettext_noop("工单 %(number)s 已指派给您"), number=wo.number),
         body=(note or wo.title),
         url=_url(wo),
     )
@@ -337,7 +358,7 @@ def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
     wo = _locked(wo)
     _require(actor, HANDLE, wo)
     before = _snap(wo)
-    fsm.transition(wo, "start", label="开始处理")
+    fsm.transition(wo, "start", label=gettext("开始处理"))
     if wo.assignee_id is None:
         wo.assignee = actor
         st = _open_stage(wo)
@@ -355,7 +376,7 @@ def start(wo: WorkOrder, *, actor: Any) -> WorkOrder:
     )
     notify.send(
         _partner_recipients(wo) + ([wo.created_by] if wo.created_by_id != actor.pk else []),
-        subject=f"工单 {wo.number} 已开始处理",
+        subject=notify.text(gettext_noop("工单 %(number)s 已开始处理"), number=wo.number),
         url=_url(wo),
     )
     return wo
@@ -370,11 +391,13 @@ def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     _require(actor, HANDLE, wo)
     if not wo.is_active:
         raise DomainError(
-            CoreError.INVALID_TRANSITION, f"当前状态“{wo.get_state_display()}”下不能完成环节。", status=409
+            CoreError.INVALID_TRANSITION,
+            gettext("当前状态“%(state)s”下不能完成环节。") % {"state": wo.get_state_display()},
+            status=409,
         )
     before = _snap(wo)
     if wo.state == rules.OPEN:
-        fsm.transition(wo, "start", label="开始处理")
+        fsm.transition(wo, "start", label=gettext("开始处理"))
     now = clock.now()
     finished = _finish_stage(wo, now=now, note=note)
     nxt = wo.stage_index + 1
@@ -401,8 +424,15 @@ def advance_stage(wo: WorkOrder, *, actor: Any, note: str = "") -> WorkOrder:
     spec = wo.plan[nxt]
     notify.send(
         _stage_recipients(wo),
-        subject=f"工单 {wo.number} 进入“{spec.label}”环节",
-        body=f"时限 {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}（{spec.working_days} 个工作日）。{note}",
+        subject=notify.text(
+            gettext_noop("工单 %(number)s 进入“%(spec_label)s”环节"), number=wo.number, spec_label=spec.label
+        ),
+        body=notify.text(
+            gettext_noop("时限 %(localtime)s（%(working_days)s 个工作日）。%(note)s"),
+            localtime=format(timezone.localtime(wo.due_at), "%Y-%m-%d %H:%M"),
+            working_days=spec.working_days,
+            note=note,
+        ),
         url=_url(wo),
     )
     return wo
@@ -417,7 +447,7 @@ def _begin_stage_for_handover(wo: WorkOrder, index: int, *, now: dt.datetime, pr
 def _do_resolve(
     wo: WorkOrder, *, actor: Any, result: str, before: dict[str, Any], now: dt.datetime
 ) -> WorkOrder:
-    fsm.transition(wo, "resolve", label="解决")
+    fsm.transition(wo, "resolve", label=gettext("解决"))
     _finish_stage(wo, now=now)
     wo.result = result
     wo.resolved_at = now
@@ -434,7 +464,7 @@ def _do_resolve(
     )
     notify.send(
         [*_partner_recipients(wo), wo.created_by],
-        subject=f"工单 {wo.number} 已解决",
+        subject=notify.text(gettext_noop("工单 %(number)s 已解决"), number=wo.number),
         body=result,
         url=_url(wo),
     )
@@ -447,7 +477,9 @@ def resolve(wo: WorkOrder, *, actor: Any, result: str) -> WorkOrder:
     """Resolve directly with a result (finishes the current stage)."""
     wo = _locked(wo)
     _require(actor, HANDLE, wo)
-    result = required_text(result, WorkOrderError.RESULT_REQUIRED, "请填写处理结果。", field="result")
+    result = required_text(
+        result, WorkOrderError.RESULT_REQUIRED, gettext("请填写处理结果。"), field="result"
+    )
     return _do_resolve(wo, actor=actor, result=result, before=_snap(wo), now=clock.now())
 
 
@@ -463,12 +495,14 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     if has(actor, MANAGE) or (_is_own_partner(actor, wo) and wo.state == rules.RESOLVED):
         pass
     else:
-        raise PermissionDenied("您没有关闭此工单的权限。")
+        raise PermissionDenied(gettext("您没有关闭此工单的权限。"))
     if wo.state != rules.RESOLVED and not result:
-        raise DomainError(WorkOrderError.RESULT_REQUIRED, "未解决的工单关闭时请说明原因。", field="result")
+        raise DomainError(
+            WorkOrderError.RESULT_REQUIRED, gettext("未解决的工单关闭时请说明原因。"), field="result"
+        )
     before = _snap(wo)
     now = clock.now()
-    fsm.transition(wo, "close", label="关闭")
+    fsm.transition(wo, "close", label=gettext("关闭"))
     _finish_stage(wo, now=now)
     if result:
         wo.result = result if not wo.result else f"{wo.result}\n{result}"
@@ -486,7 +520,7 @@ def close(wo: WorkOrder, *, actor: Any, result: str = "") -> WorkOrder:
     )
     notify.send(
         [u for u in [wo.assignee, wo.created_by] if u is not None and u.pk != actor.pk],
-        subject=f"工单 {wo.number} 已关闭",
+        subject=notify.text(gettext_noop("工单 %(number)s 已关闭"), number=wo.number),
         body=result,
         url=_url(wo),
     )
@@ -502,10 +536,10 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
     _require_visible(actor, wo)
     _not_linked(wo)
     if not (has(actor, MANAGE) or _is_own_partner(actor, wo)):
-        raise PermissionDenied("您没有重开此工单的权限。")
-    reason = required_text(reason, WorkOrderError.REASON_REQUIRED, "请说明重开原因。")
+        raise PermissionDenied(gettext("您没有重开此工单的权限。"))
+    reason = required_text(reason, WorkOrderError.REASON_REQUIRED, gettext("请说明重开原因。"))
     before = _snap(wo)
-    fsm.transition(wo, "reopen", label="重开")
+    fsm.transition(wo, "reopen", label=gettext("重开"))
     now = clock.now()
     wo.resolved_at = None
     wo.closed_at = None
@@ -520,7 +554,12 @@ def reopen(wo: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
         after=_snap(wo),
         reason=reason,
     )
-    notify.send(_stage_recipients(wo), subject=f"工单 {wo.number} 已重开", body=reason, url=_url(wo))
+    notify.send(
+        _stage_recipients(wo),
+        subject=notify.text(gettext_noop("工单 %(number)s 已重开"), number=wo.number),
+        body=reason,
+        url=_url(wo),
+    )
     return wo
 
 
@@ -532,8 +571,8 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
     if not (
         has(actor, HANDLE) or has(actor, MANAGE) or _is_own_partner(actor, wo) or wo.created_by_id == actor.pk
     ):
-        raise PermissionDenied("您没有在此工单留言的权限。")
-    text = required_text(text, WorkOrderError.TEXT_REQUIRED, "请填写留言内容。", field="text")
+        raise PermissionDenied(gettext("您没有在此工单留言的权限。"))
+    text = required_text(text, WorkOrderError.TEXT_REQUIRED, gettext("请填写留言内容。"), field="text")
     row = Comment.objects.create(work_order=wo, author=actor, text=text)
     after: dict[str, Any] = {"comment": row.pk, "text": text[:500]}
     if upload is not None:
@@ -547,7 +586,7 @@ def comment(wo: WorkOrder, *, actor: Any, text: str, upload: Any = None) -> Comm
     recipients = [wo.assignee, wo.created_by, *_partner_recipients(wo)]
     notify.send(
         [u for u in recipients if u is not None and u.pk != actor.pk],
-        subject=f"工单 {wo.number} 有新留言",
+        subject=notify.text(gettext_noop("工单 %(number)s 有新留言"), number=wo.number),
         body=text[:500],
         url=_url(wo),
     )
@@ -563,32 +602,38 @@ def follow_linked(wo: WorkOrder, *, actor: Any, target: str, note: str = "") -> 
     already in changes nothing."""
     wo = _locked(wo)
     if wo.type not in rules.LINKED_TYPES:
-        raise DomainError(WorkOrderError.UNKNOWN_TYPE, "只有关联工单可随关联对象办理。", field="type")
+        raise DomainError(
+            WorkOrderError.UNKNOWN_TYPE, gettext("只有关联工单可随关联对象办理。"), field="type"
+        )
     if wo.state == target:
         return wo
     before = _snap(wo)
     now = clock.now()
     if target == rules.RESOLVED:
-        fsm.transition(wo, "resolve", label="解决")
+        fsm.transition(wo, "resolve", label=gettext("解决"))
         _finish_stage(wo, now=now, note=note)
         wo.result = note
         wo.resolved_at = now
         event = WorkOrderEvent.WORK_ORDER_RESOLVED
     elif target == rules.CLOSED:
-        fsm.transition(wo, "close", label="关闭")
+        fsm.transition(wo, "close", label=gettext("关闭"))
         _finish_stage(wo, now=now)
         if note:
             wo.result = note if not wo.result else f"{wo.result}\n{note}"
         wo.closed_at = now
         event = WorkOrderEvent.WORK_ORDER_CLOSED
     elif target == rules.IN_PROGRESS:
-        fsm.transition(wo, "reopen", label="重开")
+        fsm.transition(wo, "reopen", label=gettext("重开"))
         wo.resolved_at = None
         wo.closed_at = None
         _begin_stage(wo, len(wo.plan) - 1, now=now, note=f"重开：{note}" if note else "重开")
         event = WorkOrderEvent.WORK_ORDER_REOPENED
     else:
-        raise DomainError(CoreError.INVALID_TRANSITION, f"不能将工单转为“{target}”。", status=409)
+        raise DomainError(
+            CoreError.INVALID_TRANSITION,
+            gettext("不能将工单转为“%(target)s”。") % {"target": target},
+            status=409,
+        )
     wo.overdue = False
     wo.save()
     audit.record(
@@ -642,8 +687,12 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         st.save(update_fields=["reminded_at"])
         notify.send(
             _stage_recipients(wo),
-            subject=f"工单 {wo.number} 即将到期",
-            body=f"“{st.label}”环节时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}。",
+            subject=notify.text(gettext_noop("工单 %(number)s 即将到期"), number=wo.number),
+            body=notify.text(
+                gettext_noop("“%(label)s”环节时限 %(localtime)s。"),
+                label=st.label,
+                localtime=format(timezone.localtime(st.due_at), "%Y-%m-%d %H:%M"),
+            ),
             url=_url(wo),
         )
         counts["reminded"] = 1
@@ -664,9 +713,15 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
         )
         notify.send(
             heads,
-            subject=f"工单超期升级：{wo.number} {wo.title}",
-            body=f"“{st.label}”环节已超过时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}，处理人："
-            f"{wo.assignee or '未指派'}。",
+            subject=notify.text(
+                gettext_noop("工单超期升级：%(number)s %(title)s"), number=wo.number, title=wo.title
+            ),
+            body=notify.text(
+                gettext_noop("“%(label)s”环节已超过时限 %(localtime)s，处理人：%(assignee)s。"),
+                label=st.label,
+                localtime=format(timezone.localtime(st.due_at), "%Y-%m-%d %H:%M"),
+                assignee=wo.assignee or gettext_lazy("未指派"),
+            ),
             url=_url(wo),
         )
         counts["escalated"] = 1

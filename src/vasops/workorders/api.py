@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 
 from vasops.core.apiutils import MAX_ID, FilterText, IdParam, Limit, Offset, get_or_404, paginate
@@ -174,7 +175,11 @@ def _user(username: str | None) -> Any:
         return None
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise DomainError(WorkOrderError.ASSIGNEE_NOT_HANDLER, f"用户“{username}”不存在。", field="assignee")
+        raise DomainError(
+            WorkOrderError.ASSIGNEE_NOT_HANDLER,
+            gettext("用户“%(username)s”不存在。") % {"username": username},
+            field="assignee",
+        )
     return user
 
 
@@ -245,7 +250,11 @@ def sla_report(request: HttpRequest, month: FilterText = "") -> Any:
     if not may_view_report(request.user):
         raise PermissionDenied()
     if month and not reports.valid_month(month):
-        raise DomainError(WorkOrderError.BAD_MONTH, f"月份“{month}”无效，应为 YYYY-MM。", field="month")
+        raise DomainError(
+            WorkOrderError.BAD_MONTH,
+            gettext("月份“%(month)s”无效，应为 YYYY-MM。") % {"month": month},
+            field="month",
+        )
     groups, label = reports.build(month or None)
     return {"period": label, "unit": "working_days", "groups": groups}
 
@@ -262,7 +271,7 @@ def create_work_order(request: HttpRequest, payload: WorkOrderIn) -> tuple[int, 
         partner = Partner.objects.filter(pk=payload.partner_id).first()
         if partner is None:
             raise DomainError(
-                WorkOrderError.OTHER_PARTNER, "合作伙伴不存在。", status=404, field="partner_id"
+                WorkOrderError.OTHER_PARTNER, gettext("合作伙伴不存在。"), status=404, field="partner_id"
             )
     wo = actions.open_work_order(
         actor=request.user,

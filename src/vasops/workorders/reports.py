@@ -23,6 +23,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_noop
+
 from vasops.core import calendar, clock
 from vasops.core.listing import export_cell
 from vasops.workorders import rules
@@ -185,9 +187,13 @@ def period_for(month: str | None, today: dt.date) -> tuple[dt.date, dt.date, str
                 if first.month == 12
                 else dt.date(first.year, first.month + 1, 1)
             )
-            return first, nxt - dt.timedelta(days=1), f"{first.year} 年 {first.month} 月"
+            return (
+                first,
+                nxt - dt.timedelta(days=1),
+                (gettext("%(year)s 年 %(month)s 月") % {"year": first.year, "month": first.month}),
+            )
     start = today - dt.timedelta(days=29)
-    return start, today, f"最近 30 天（{start} 至 {today}）"
+    return start, today, gettext("最近 30 天（%(start)s 至 %(end)s）") % {"start": start, "end": today}
 
 
 # --- the database side -----------------------------------------------------------------------
@@ -243,19 +249,20 @@ def chart_data(groups: list[GroupStats]) -> dict[str, object]:
     return {"labels": labels, "datasets": datasets}
 
 
+# the export's column headers, in the language of the download (gettext where used)
 HEADER = [
-    "类型",
-    "优先级",
-    "工单数",
-    "整体按时率%",
-    "当前超期",
-    "环节",
-    "环节数",
-    "已判定",
-    "按时",
-    "环节按时率%",
-    "平均处理（工作日）",
-    "P90 处理（工作日）",
+    gettext_noop("类型"),
+    gettext_noop("优先级"),
+    gettext_noop("工单数"),
+    gettext_noop("整体按时率%"),
+    gettext_noop("当前超期"),
+    gettext_noop("环节"),
+    gettext_noop("环节数"),
+    gettext_noop("已判定"),
+    gettext_noop("按时"),
+    gettext_noop("环节按时率%"),
+    gettext_noop("平均处理（工作日）"),
+    gettext_noop("P90 处理（工作日）"),
 ]
 
 
@@ -276,9 +283,15 @@ def to_xlsx(groups: list[GroupStats], period_label: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "工单时限报表"
-    ws.append([export_cell(f"统计期间：{period_label}；处理时长单位：工作日")])
-    ws.append([export_cell(h) for h in HEADER])
+    ws.title = gettext("工单时限报表")
+    ws.append(
+        [
+            export_cell(
+                gettext("统计期间：%(period_label)s；处理时长单位：工作日") % {"period_label": period_label}
+            )
+        ]
+    )
+    ws.append([export_cell(gettext(h)) for h in HEADER])
     for row in table_rows(groups):  # text cells through the one export rule (core.listing)
         ws.append([export_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])  # type: ignore[misc]
     out = io.BytesIO()

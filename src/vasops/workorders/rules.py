@@ -90,12 +90,19 @@ STAGE_LABELS = {
 GROUP_PRODUCT_STAFF = "product_staff"
 GROUP_OM_ENGINEER = "om_engineer"
 
-CLAUSE_OM = "《增值业务日常事务办理规范》运维支撑工单 工单时限要求"
-_FLOW = "《中国联通增值业务平台业务运营支撑管理工作流程》"
-CLAUSE_EMERGENCY = f"{_FLOW}工单时限要求 3（紧急申请需申请单位负责人审批同意后提交）"
-CLAUSE_NETWORK = f"{_FLOW}工单的生成、派发 3（归属或需总部网络公司运行维护部配合的，进入网络公司流程）"
-CLAUSE_PLAN = f"{_FLOW}申请单内容要求（方案应包括计划操作时间……回退预案）"
-CLAUSE_DATA_CHANGE = "《增值业务日常事务办理规范》系统准备：数据修改工单 7 个工作日内反馈"
+CLAUSE_OM = gettext_noop("《增值业务日常事务办理规范》运维支撑工单 工单时限要求")
+# 《中国联通增值业务平台业务运营支撑管理工作流程》 (whole literals: one catalogue entry each)
+CLAUSE_EMERGENCY = gettext_noop(
+    "《中国联通增值业务平台业务运营支撑管理工作流程》工单时限要求 3（紧急申请需申请单位负责人审批同意后提交）"
+)
+CLAUSE_NETWORK = gettext_noop(
+    "《中国联通增值业务平台业务运营支撑管理工作流程》"
+    "工单的生成、派发 3（归属或需总部网络公司运行维护部配合的，进入网络公司流程）"
+)
+CLAUSE_PLAN = gettext_noop(
+    "《中国联通增值业务平台业务运营支撑管理工作流程》申请单内容要求（方案应包括计划操作时间……回退预案）"
+)
+CLAUSE_DATA_CHANGE = gettext_noop("《增值业务日常事务办理规范》系统准备：数据修改工单 7 个工作日内反馈")
 
 
 @dataclass(frozen=True)
@@ -168,9 +175,12 @@ def head_approval_problem(
     if priority != EMERGENCY or type_ == DATA_CHANGE:
         return None
     if not approver.strip() or approved_on is None:
-        return "紧急工单须先经申请单位负责人审批同意，请填写审批负责人和审批日期。"
+        return gettext("紧急工单须先经申请单位负责人审批同意，请填写审批负责人和审批日期。")
     if approved_on > today:
-        return f"负责人审批日期 {approved_on} 晚于提交日期 {today}：须先审批同意后再提交。"
+        return gettext("负责人审批日期 %(approved_on)s 晚于提交日期 %(today)s：须先审批同意后再提交。") % {
+            "approved_on": approved_on,
+            "today": today,
+        }
     return None
 
 

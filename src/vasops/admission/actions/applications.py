@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -27,8 +28,8 @@ from vasops.admission.models import Application, ApplicationMaterial, Applicatio
 from vasops.catalog import queries as catalog_queries
 from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import BillingMode, BusinessLine
-from vasops.core import audit, clock, documents, fsm, numbering, permissions
-from vasops.core.errors import DomainError, required_text
+from vasops.core import audit, clock, documents, fsm, notify, numbering, permissions
+from vasops.core.errors import DomainError, required_text, with_clause
 from vasops.partners import rules as partner_rules
 
 
@@ -36,7 +37,8 @@ def _editable(app: Application) -> None:
     if app.state not in (S.DRAFT, S.RETURNED):
         raise DomainError(
             AdmissionError.NOT_EDITABLE,
-            f"申请当前状态为“{app.get_state_display()}”，只有草稿或退回修改的申请可以修改。",
+            gettext("申请当前状态为“%(state)s”，只有草稿或退回修改的申请可以修改。")
+            % {"state": app.get_state_display()},
             status=409,
         )
 
@@ -49,7 +51,7 @@ def _resolve_lines(codes: list[str]) -> list[BusinessLine]:
     if unknown:
         raise DomainError(
             AdmissionError.INVALID_BUSINESS_LINE,
-            f"未知或已停用的业务类别：{'、'.join(unknown)}。",
+            gettext("未知或已停用的业务类别：%(unknown)s。") % {"unknown": "、".join(unknown)},
             field="business_lines",
         )
     return [found[c] for c in wanted]
@@ -74,12 +76,14 @@ def _set_fields(app: Application, values: dict[str, Any]) -> list[BusinessLine] 
     lines = None
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
-            raise DomainError(AdmissionError.NOT_EDITABLE, f"字段 {name} 不可修改。", field=name)
+            raise DomainError(
+                AdmissionError.NOT_EDITABLE, gettext("字段 %(name)s 不可修改。") % {"name": name}, field=name
+            )
         if name == "business_lines":
             lines = _resolve_lines(list(value or []))
             continue
         if name in ("connect_rate_bp", "answered_20s_bp") and not 0 <= int(value) <= 10000:
-            raise DomainError(AdmissionError.NOT_EDITABLE, "比例须在 0–10000 基点之间。", field=name)
+            raise DomainError(AdmissionError.NOT_EDITABLE, gettext("比例须在 0–10000 基点之间。"), field=name)
         setattr(app, name, value)
     return lines
 
@@ -122,7 +126,8 @@ def create_application(
     if other is not None:
         raise DomainError(
             AdmissionError.OPEN_APPLICATION_EXISTS,
-            f"已有未结束的准入申请 {other.number}，请继续办理该申请。",
+            gettext("已有未结束的准入申请 %(other_number)s，请继续办理该申请。")
+            % {"other_number": other.number},
             status=409,
             clause=rules.CLAUSE_WINDOW,
         )
@@ -141,8 +146,8 @@ def create_application(
         raise DomainError(
             first.code,
             # the first problem's clause is the error's own; name the others' beside them
-            "；".join(
-                p.message if p.clause == first.clause else f"{p.message}（依据：{p.clause}）"
+            gettext("；").join(
+                p.message if p.clause == first.clause else with_clause(p.message, p.clause)
                 for p in restrictions
             ),
             clause=first.clause or None,
@@ -202,7 +207,11 @@ def upload_material(app: Application, *, actor: Any, kind: str, upload: Uploaded
     app = locked(app)
     _editable(app)
     if kind not in rules.MATERIAL_LABELS:
-        raise DomainError(AdmissionError.INVALID_MATERIAL, f"未知的资料类型：{kind}。", field="kind")
+        raise DomainError(
+            AdmissionError.INVALID_MATERIAL,
+            gettext("未知的资料类型：%(kind)s。") % {"kind": kind},
+            field="kind",
+        )
     doc = documents.store(
         upload, actor=actor, partner_id=app.partner_id, kind=f"admission.{kind}", field="file"
     )
@@ -238,15 +247,17 @@ def add_product(
     if line is None:
         raise DomainError(
             AdmissionError.INVALID_BUSINESS_LINE,
-            "产品的业务类别须是本申请所选的业务类别之一。",
+            gettext("产品的业务类别须是本申请所选的业务类别之一。"),
             field="business_line",
         )
     if billing_mode not in BillingMode.values:
-        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "未知的计费方式。", field="billing_mode")
+        raise DomainError(
+            AdmissionError.INVALID_BUSINESS_LINE, gettext("未知的计费方式。"), field="billing_mode"
+        )
     if not name.strip():
-        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "请填写产品名称。", field="name")
+        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, gettext("请填写产品名称。"), field="name")
     if fee_fen < 0:
-        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, "资费不能为负数。", field="fee_fen")
+        raise DomainError(AdmissionError.INVALID_BUSINESS_LINE, gettext("资费不能为负数。"), field="fee_fen")
     product = ApplicationProduct.objects.create(
         application=app,
         business_line=line,
@@ -286,16 +297,20 @@ def submit_application(app: Application, *, actor: Any) -> Application:
     require_member(actor, app)
     app = locked(app)
     if app.state not in (S.DRAFT, S.RETURNED):
-        fsm.transition(app, "submit", label="提交申请")
+        fsm.transition(app, "submit", label=gettext("提交申请"))
     problems = queries.eligibility_problems(app, clock.today())
     if problems:
-        raise problems_error(AdmissionError.NOT_ELIGIBLE, problems, "申请不符合受理条件：")
+        raise problems_error(AdmissionError.NOT_ELIGIBLE, problems, gettext("申请不符合受理条件："))
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "submit", label="提交申请")
+    fsm.transition(app, "submit", label=gettext("提交申请"))
     app.submitted_at = clock.now()
     app.save()
     audit_application(actor, AdmissionEvent.APPLICATION_SUBMITTED, app, before)
-    notify_staff(app, f"准入申请 {app.number} 已提交待初审", f"{app.partner} 提交了准入申请。")
+    notify_staff(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已提交待初审"), app_number=app.number),
+        notify.text(gettext_noop("%(partner)s 提交了准入申请。"), partner=app.partner),
+    )
     return app
 
 
@@ -304,7 +319,7 @@ def withdraw_application(app: Application, *, actor: Any, reason: str = "") -> A
     require_member(actor, app)
     app = locked(app)
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "withdraw", label="撤回申请")
+    fsm.transition(app, "withdraw", label=gettext("撤回申请"))
     app.save()
     audit_application(actor, AdmissionEvent.APPLICATION_WITHDRAWN, app, before, reason=reason)
     return app
@@ -335,16 +350,20 @@ def record_paper_application(
     )
     notify_partner(
         app,
-        f"准入申请 {app.number} 的正式书面申请已收到",
-        f"{received_on:%Y年%m月%d日} 由 {app.paper_receiver} 接收。",
+        notify.text(gettext_noop("准入申请 %(app_number)s 的正式书面申请已收到"), app_number=app.number),
+        notify.text(
+            gettext_noop("%(received_on)s 由 %(paper_receiver)s 接收。"),
+            received_on=notify.formatted(received_on, gettext_noop("%Y年%m月%d日")),
+            paper_receiver=app.paper_receiver,
+        ),
     )
     return app
 
 
 REVIEW_DECISIONS = {
-    "approve": ("approve_initial", "初审通过", AdmissionEvent.INITIAL_REVIEW_APPROVED),
-    "return": ("return_for_correction", "退回修改", AdmissionEvent.INITIAL_REVIEW_RETURNED),
-    "reject": ("reject_initial", "初审不通过", AdmissionEvent.INITIAL_REVIEW_REJECTED),
+    "approve": ("approve_initial", gettext_lazy("初审通过"), AdmissionEvent.INITIAL_REVIEW_APPROVED),
+    "return": ("return_for_correction", gettext_lazy("退回修改"), AdmissionEvent.INITIAL_REVIEW_RETURNED),
+    "reject": ("reject_initial", gettext_lazy("初审不通过"), AdmissionEvent.INITIAL_REVIEW_REJECTED),
 }
 
 
@@ -355,9 +374,9 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
     permissions.require(actor, "admission.review_application")
     if decision not in REVIEW_DECISIONS:
         raise DomainError(
-            AdmissionError.INVALID_DECISION, "初审结论须为通过、退回修改或不通过。", field="decision"
+            AdmissionError.INVALID_DECISION, gettext("初审结论须为通过、退回修改或不通过。"), field="decision"
         )
-    text = required_text(reason, AdmissionError.REASON_REQUIRED, "请填写理由。")
+    text = required_text(reason, AdmissionError.REASON_REQUIRED, gettext("请填写理由。"))
     app = locked(app)
     method, label, action = REVIEW_DECISIONS[decision]
     before = audit.snapshot(app, ["state"])
@@ -365,8 +384,19 @@ def review_application(app: Application, *, actor: Any, decision: str, reason: s
     app.review_reason = text
     app.save()
     audit_application(actor, action, app, before, reason=text)
-    extra = ""
+    extra: notify.Message = ""
     if decision == "return":
-        extra = f"请在 {rules.window_closes(app.window_month):%Y年%m月%d日} 前修改后重新提交。"
-    notify_partner(app, f"准入申请 {app.number} 初审结果：{label}", f"{text}\n{extra}".strip())
+        extra = notify.text(
+            gettext_noop("请在 %(window_closes)s 前修改后重新提交。"),
+            window_closes=notify.formatted(
+                rules.window_closes(app.window_month), gettext_noop("%Y年%m月%d日")
+            ),
+        )
+    notify_partner(
+        app,
+        notify.text(
+            gettext_noop("准入申请 %(app_number)s 初审结果：%(label)s"), app_number=app.number, label=label
+        ),
+        notify.text(gettext_noop("%(text)s\n%(extra)s"), text=text, extra=extra) if extra else text,
+    )
     return app

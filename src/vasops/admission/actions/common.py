@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.admission import queries
 from vasops.admission.models import Application
 from vasops.core import audit, notify, permissions
-from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.errors import DomainError, PermissionDenied, with_clause
 from vasops.partners import queries as partner_queries
 from vasops.partners.rules import Problem
 
@@ -32,13 +33,13 @@ EDITABLE_FIELDS = ["business_lines", *CAPABILITY_FIELDS]
 
 def problems_error(code: str, problems: list[Problem], intro: str, **params: Any) -> DomainError:
     # each problem names the clause it applies (the codes travel in ``problems``)
-    lines = "；".join(
-        f"{p.message}（依据：{p.clause}）" if p.clause and p.clause not in p.message else p.message
+    lines = gettext("；").join(
+        with_clause(p.message, p.clause) if p.clause and p.clause not in p.message else p.message
         for p in problems
     )
     return DomainError(
         code,
-        f"{intro}{lines}",
+        intro + lines,
         problems=[{"code": p.code, "message": p.message, "clause": p.clause} for p in problems],
         **params,
     )
@@ -48,9 +49,9 @@ def require_member(actor: Any, app: Application | None = None) -> Any:
     """The actor's partner (and, with ``app``, that it owns the application) or refuse."""
     partner = partner_queries.partner_of(actor)
     if partner is None:
-        raise PermissionDenied("只有合作伙伴用户可以办理准入申请。")
+        raise PermissionDenied(gettext("只有合作伙伴用户可以办理准入申请。"))
     if app is not None and app.partner_id != partner.pk:
-        raise PermissionDenied("您只能办理本企业的准入申请。")
+        raise PermissionDenied(gettext("您只能办理本企业的准入申请。"))
     return partner
 
 
@@ -64,11 +65,11 @@ def application_url(app: Application) -> str:
     return reverse("admission:application_detail", args=[app.pk])
 
 
-def notify_partner(app: Application, subject: str, body: str = "") -> None:
+def notify_partner(app: Application, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.partner_users(app.partner), subject=subject, body=body, url=application_url(app))
 
 
-def notify_staff(app: Application, subject: str, body: str = "") -> None:
+def notify_staff(app: Application, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.staff_to_notify(), subject=subject, body=body, url=application_url(app))
 
 

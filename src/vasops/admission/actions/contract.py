@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -44,7 +45,7 @@ def sign_contract(
             raise problems_error(
                 AdmissionError.CONTRACT_DATA_MISSING,
                 missing,
-                f"{app.partner} 尚不能签约，请合作伙伴先在门户补全：",
+                gettext("%(partner)s 尚不能签约，请合作伙伴先在门户补全：") % {"partner": app.partner},
                 status=409,
             )
     problems = rules.contract_problems(term_start, term_end, settlement_ratio_bp)
@@ -57,7 +58,7 @@ def sign_contract(
             clause=rules.CLAUSE_CONTRACT,
         )
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "sign_contract", label="签订合同")
+    fsm.transition(app, "sign_contract", label=gettext("签订合同"))
     doc = documents.store(
         signed_copy, actor=actor, partner_id=app.partner_id, kind="admission.contract", field="signed_copy"
     )
@@ -82,7 +83,13 @@ def sign_contract(
             "settlement_ratio_bp": settlement_ratio_bp,
         },
     )
-    notify_partner(app, f"准入申请 {app.number} 合同已签订", f"合同期 {term_start} 至 {term_end}。")
+    notify_partner(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 合同已签订"), app_number=app.number),
+        notify.text(
+            gettext_noop("合同期 %(term_start)s 至 %(term_end)s。"), term_start=term_start, term_end=term_end
+        ),
+    )
     return contract
 
 
@@ -100,8 +107,13 @@ def remind_contract_expiry(contract: Contract, *, on: dt.date, actor: Any = "sys
     app = locked_contract.application
     notify.send(
         [*queries.partner_users(app.partner), *queries.staff_to_notify()],
-        subject=f"合同即将到期：{app.partner}（{app.number}），{locked_contract.term_end} 到期",
-        body="请及时办理续签。",
+        subject=notify.text(
+            gettext_noop("合同即将到期：%(partner)s（%(app_number)s），%(term_end)s 到期"),
+            partner=app.partner,
+            app_number=app.number,
+            term_end=locked_contract.term_end,
+        ),
+        body=gettext_lazy("请及时办理续签。"),
         url=application_url(app),
     )
     locked_contract.expiry_reminded_at = clock.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -19,7 +20,7 @@ from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application
 from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import ResourcePool
-from vasops.core import audit, calendar, clock, fsm, permissions
+from vasops.core import audit, calendar, clock, fsm, notify, permissions
 from vasops.core.errors import DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.partners import actions as partner_actions
@@ -32,9 +33,9 @@ def _catalog_actor(actor: Any) -> Any:
 
 
 DECISIONS = {
-    "accept": ("accept", "准入通过", AdmissionEvent.APPLICATION_ACCEPTED),
-    "defer": ("defer", "暂缓接入", AdmissionEvent.APPLICATION_DEFERRED),
-    "reject": ("reject", "驳回", AdmissionEvent.APPLICATION_REJECTED),
+    "accept": ("accept", gettext_lazy("准入通过"), AdmissionEvent.APPLICATION_ACCEPTED),
+    "defer": ("defer", gettext_lazy("暂缓接入"), AdmissionEvent.APPLICATION_DEFERRED),
+    "reject": ("reject", gettext_lazy("驳回"), AdmissionEvent.APPLICATION_REJECTED),
 }
 
 
@@ -45,8 +46,10 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     reject: 3-month lockout."""
     permissions.require(actor, "admission.decide_application")
     if decision not in DECISIONS:
-        raise DomainError(AdmissionError.INVALID_DECISION, "准入决定须为接受、暂缓或拒绝。", field="decision")
-    text = required_text(reason, AdmissionError.REASON_REQUIRED, "请填写理由。")
+        raise DomainError(
+            AdmissionError.INVALID_DECISION, gettext("准入决定须为接受、暂缓或拒绝。"), field="decision"
+        )
+    text = required_text(reason, AdmissionError.REASON_REQUIRED, gettext("请填写理由。"))
     app = locked(app)
     method, label, action = DECISIONS[decision]
     before = audit.snapshot(app, ["state", "enterprise_code", "service_access_number"])
@@ -55,7 +58,7 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     app.decision_reason = text
     app.decided_at = clock.now()
     app.decided_by = actor
-    body = text
+    body: notify.Message = text
     if decision == "accept":
         why = f"准入申请 {app.number} 准入通过（{'、'.join(app.line_names())}）"
         # admission is per business (附件1 "XX公司_XX业务"): a partner admitted for another
@@ -98,14 +101,30 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
             )
         lines = "、".join(app.line_names())
         codes = (
-            f"企业代码沿用 {enterprise_code}，本业务（{lines}）的业务接入号：{number.number}。"
+            notify.text(
+                gettext_noop(
+                    "企业代码沿用 %(enterprise_code)s，本业务（%(lines)s）的业务接入号：%(number)s。"
+                ),
+                enterprise_code=enterprise_code,
+                lines=lines,
+                number=number.number,
+            )
             if admitted_before
-            else f"企业代码：{enterprise_code}，业务接入号：{number.number}。"
+            else notify.text(
+                gettext_noop("企业代码：%(enterprise_code)s，业务接入号：%(number)s。"),
+                enterprise_code=enterprise_code,
+                number=number.number,
+            )
         )
-        body = (
-            f"{text}\n{codes}"
-            f"请在 {clock.local_date(due):%Y年%m月%d日} 下班前提交接入资料（2 个工作日内），"
-            f"逾期推迟到下月安排接入（{rules.CLAUSE_ACCESS_DATA}）。"
+        body = notify.text(
+            gettext_noop(
+                "%(text)s\n%(codes)s请在 %(due)s 下班前提交接入资料（2 个工作日内"
+                "），逾期推迟到下月安排接入（%(clause_access_data)s）。"
+            ),
+            text=text,
+            codes=codes,
+            due=notify.formatted(clock.local_date(due), gettext_noop("%Y年%m月%d日")),
+            clause_access_data=gettext_lazy(rules.CLAUSE_ACCESS_DATA),
         )
     elif decision == "reject":
         partner_actions.impose_restriction(
@@ -116,9 +135,13 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
             starts_on=today,
             actor=partner_actor(actor),
         )
-        body = f"{text}\n自 {today:%Y年%m月%d日} 起 3 个月内不得再次申请接入。"
+        body = notify.text(
+            gettext_noop("%(text)s\n自 %(today)s 起 3 个月内不得再次申请接入。"),
+            text=text,
+            today=notify.formatted(today, gettext_noop("%Y年%m月%d日")),
+        )
     else:
-        body = f"{text}\n本次暂缓接入，可参加以后受理期的接入申请。"
+        body = notify.text(gettext_noop("%(text)s\n本次暂缓接入，可参加以后受理期的接入申请。"), text=text)
     app.save()
     audit_application(
         actor,
@@ -128,5 +151,11 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
         after=audit.snapshot(app, ["state", "enterprise_code", "service_access_number"]),
         reason=text,
     )
-    notify_partner(app, f"准入申请 {app.number} 评审结果：{label}", body)
+    notify_partner(
+        app,
+        notify.text(
+            gettext_noop("准入申请 %(app_number)s 评审结果：%(label)s"), app_number=app.number, label=label
+        ),
+        body,
+    )
     return app

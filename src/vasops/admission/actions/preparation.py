@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -19,7 +20,7 @@ from vasops.admission.actions.common import (
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import AccessTestResult, Application
-from vasops.core import audit, clock, fsm, permissions, vocabulary
+from vasops.core import audit, clock, fsm, notify, permissions, vocabulary
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.models import Deadline
 from vasops.core.rules import add_months
@@ -66,9 +67,22 @@ def _postpone(app: Application, deadline: Deadline, *, actor: Any) -> Applicatio
         after=audit.snapshot(app, ["prep_month", "access_data_due_at"]),
         reason=reason,
     )
-    body = f"{reason}新的接入资料截止时间：{clock.local_date(due):%Y年%m月%d日} 下班前。"
-    notify_partner(app, f"准入申请 {app.number} 推迟到下月接入", body)
-    notify_staff(app, f"准入申请 {app.number} 推迟到下月接入", body)
+    body = notify.text(
+        gettext_noop("%(reason)s新的接入资料截止时间：%(due)s 下班前。"),
+        # the audit keeps the Chinese reason; the notification says it in the reader's words
+        reason=notify.text(
+            gettext_noop("未在 2 个工作日内提交接入资料，推迟到 %(month)s 安排接入（%(clause)s）。"),
+            month=notify.formatted(new_month, gettext_noop("%Y年%m月")),
+            clause=gettext_lazy(rules.CLAUSE_ACCESS_DATA),
+        ),
+        due=notify.formatted(clock.local_date(due), gettext_noop("%Y年%m月%d日")),
+    )
+    notify_partner(
+        app, notify.text(gettext_noop("准入申请 %(app_number)s 推迟到下月接入"), app_number=app.number), body
+    )
+    notify_staff(
+        app, notify.text(gettext_noop("准入申请 %(app_number)s 推迟到下月接入"), app_number=app.number), body
+    )
     return app
 
 
@@ -120,14 +134,14 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
     if missing:
         raise DomainError(
             AdmissionError.ACCESS_DATA_INCOMPLETE,
-            f"接入资料不完整，请填写：{'、'.join(missing)}。",
+            gettext("接入资料不完整，请填写：%(missing)s。") % {"missing": "、".join(missing)},
             field=next(k for k, v in ACCESS_DATA_REQUIRED.items() if v == missing[0]),
         )
     if app.state != S.ACCEPTED:
-        fsm.transition(app, "start_preparation", label="提交接入资料")
+        fsm.transition(app, "start_preparation", label=gettext("提交接入资料"))
     postponed = _postpone_if_missed(app, actor=actor)
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "start_preparation", label="提交接入资料")
+    fsm.transition(app, "start_preparation", label=gettext("提交接入资料"))
     app.access_data = {k: str(v) for k, v in data.items()}
     app.access_data_submitted_at = clock.now()
     app.save()
@@ -144,7 +158,14 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
         after={"state": app.state, "prep_month": app.prep_month, "access_data": app.access_data},
         reason="逾期提交，已推迟到下月" if postponed else "",
     )
-    notify_staff(app, f"准入申请 {app.number} 已提交接入资料", f"系统准备月份：{app.prep_month:%Y年%m月}。")
+    notify_staff(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已提交接入资料"), app_number=app.number),
+        notify.text(
+            gettext_noop("系统准备月份：%(prep_month)s。"),
+            prep_month=notify.formatted(app.prep_month, gettext_noop("%Y年%m月")),
+        ),
+    )
     return app
 
 
@@ -162,17 +183,20 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
     if app.state != S.PREPARING:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{app.get_state_display()}”下不能发起数据修改工单（须已提交接入资料）。",
+            gettext("当前状态“%(state)s”下不能发起数据修改工单（须已提交接入资料）。")
+            % {"state": app.get_state_display()},
             status=409,
         )
     known = _vas_systems()
     wanted = list(dict.fromkeys(systems))
     if not wanted:
-        raise DomainError(AdmissionError.UNKNOWN_SYSTEM, "请至少选择一个系统。", field="systems")
+        raise DomainError(AdmissionError.UNKNOWN_SYSTEM, gettext("请至少选择一个系统。"), field="systems")
     unknown = [s for s in wanted if s not in known]
     if unknown:
         raise DomainError(
-            AdmissionError.UNKNOWN_SYSTEM, f"未知的系统：{'、'.join(unknown)}。", field="systems"
+            AdmissionError.UNKNOWN_SYSTEM,
+            gettext("未知的系统：%(unknown)s。") % {"unknown": "、".join(unknown)},
+            field="systems",
         )
     from vasops.workorders import actions as wo_actions
     from vasops.workorders import queries as wo_queries
@@ -187,7 +211,7 @@ def raise_data_change_orders(app: Application, *, actor: Any, systems: list[str]
     if dup:
         raise DomainError(
             AdmissionError.WORK_ORDER_EXISTS,
-            f"以下系统已有未完成的数据修改工单：{'、'.join(dup)}。",
+            gettext("以下系统已有未完成的数据修改工单：%(dup)s。") % {"dup": "、".join(dup)},
             field="systems",
         )
     orders = []
@@ -226,7 +250,7 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
         if not orders:
             raise DomainError(
                 AdmissionError.WORK_ORDERS_PENDING,
-                "尚未发起数据修改工单，不能开始接入测试。",
+                gettext("尚未发起数据修改工单，不能开始接入测试。"),
                 clause=rules.CLAUSE_DATA_CHANGE,
             )
         pending = [o for o in orders if o.state not in queries.DONE_WORK_ORDER_STATES]
@@ -234,15 +258,19 @@ def start_access_testing(app: Application, *, actor: Any) -> Application:
             names = "、".join(str(getattr(o, "number", o.pk)) for o in pending)
             raise DomainError(
                 AdmissionError.WORK_ORDERS_PENDING,
-                f"数据修改工单尚未全部完成：{names}。",
+                gettext("数据修改工单尚未全部完成：%(names)s。") % {"names": names},
                 status=409,
                 clause=rules.CLAUSE_DATA_CHANGE,
             )
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "start_testing", label="开始接入测试")
+    fsm.transition(app, "start_testing", label=gettext("开始接入测试"))
     app.save()
     audit_application(actor, AdmissionEvent.TESTING_STARTED, app, before)
-    notify_partner(app, f"准入申请 {app.number} 进入接入测试", "请配合湖北联通完成接入测试。")
+    notify_partner(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 进入接入测试"), app_number=app.number),
+        gettext_lazy("请配合湖北联通完成接入测试。"),
+    )
     return app
 
 
@@ -256,19 +284,20 @@ def record_test_result(
     if app.state != S.TESTING:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{app.get_state_display()}”下不能记录接入测试结果。",
+            gettext("当前状态“%(state)s”下不能记录接入测试结果。") % {"state": app.get_state_display()},
             status=409,
         )
     cases = {(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())}
     if (business_line, case_code) not in cases:
         raise DomainError(
             AdmissionError.UNKNOWN_TEST_CASE,
-            f"测试用例 {business_line}:{case_code} 不属于本申请。",
+            gettext("测试用例 %(business_line)s:%(case_code)s 不属于本申请。")
+            % {"business_line": business_line, "case_code": case_code},
             field="case",
         )
     line = next(x for x in app.business_lines.all() if x.code == business_line)
     if not passed:
-        required_text(note, AdmissionError.REASON_REQUIRED, "测试不通过时请说明问题。", field="note")
+        required_text(note, AdmissionError.REASON_REQUIRED, gettext("测试不通过时请说明问题。"), field="note")
     row = AccessTestResult.objects.create(
         application=app,
         business_line=line,
@@ -296,7 +325,7 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
     permissions.require(actor, "admission.manage_preparation")
     app = locked(app)
     if app.state != S.TESTING:
-        fsm.transition(app, "open", label="开通")  # refuses with core.invalid_transition
+        fsm.transition(app, "open", label=gettext("开通"))  # refuses with core.invalid_transition
     if app.state == S.TESTING:
         latest = {k: v.passed for k, v in queries.latest_test_results(app).items()}
         required = [(line, code) for line, code, _t in rules.access_cases_for(app.line_codes())]
@@ -306,7 +335,7 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
             titles = [vocabulary.code_label(case) for case in failing]
             raise DomainError(
                 AdmissionError.TESTS_NOT_PASSED,
-                f"接入测试尚未全部通过：{'、'.join(titles)}。",
+                gettext("接入测试尚未全部通过：%(titles)s。") % {"titles": "、".join(titles)},
                 status=409,
                 clause=rules.CLAUSE_TESTING,
             )
@@ -314,12 +343,12 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
     if missing:
         raise DomainError(
             AdmissionError.OPENING_DATA_INCOMPLETE,
-            f"开通资料不完整，请填写：{'、'.join(missing)}。",
+            gettext("开通资料不完整，请填写：%(missing)s。") % {"missing": "、".join(missing)},
             field=next(k for k, label in rules.OPENING_FIELDS if label == missing[0]),
             clause=rules.CLAUSE_OPENING_NOTICE,
         )
     before = audit.snapshot(app, ["state"])
-    fsm.transition(app, "open", label="开通")
+    fsm.transition(app, "open", label=gettext("开通"))
     app.opened_at = clock.now()
     app.opening_data = {key: str(data.get(key) or "").strip() for key, _label in rules.OPENING_FIELDS}
     app.save()
@@ -333,5 +362,9 @@ def open_access(app: Application, *, actor: Any, data: dict[str, Any]) -> Applic
         after={"state": app.state, "opening_data": app.opening_data},
     )
     notice = "；".join(f"{label}：{app.opening_data[key]}" for key, label in rules.OPENING_FIELDS)
-    notify_partner(app, f"准入申请 {app.number} 已开通", f"业务已开通，请签订合作合同。\n开通资料：{notice}")
+    notify_partner(
+        app,
+        notify.text(gettext_noop("准入申请 %(app_number)s 已开通"), app_number=app.number),
+        notify.text(gettext_noop("业务已开通，请签订合作合同。\n开通资料：%(notice)s"), notice=notice),
+    )
     return app

@@ -8,6 +8,7 @@ from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -37,9 +38,11 @@ SITTING_FIELDS = [
 
 def _check_question(category: str, qtype: str, text: str, options: list[str], answer: str) -> str:
     if category not in QuestionCategory.values:
-        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, "类别须为业务或技术。", field="category")
+        raise DomainError(
+            AdmissionError.EXAM_INVALID_QUESTION, gettext("类别须为业务或技术。"), field="category"
+        )
     if not text.strip():
-        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, "请填写题目。", field="text")
+        raise DomainError(AdmissionError.EXAM_INVALID_QUESTION, gettext("请填写题目。"), field="text")
     if qtype == rules.TRUE_FALSE:
         options = []
     problem = rules.answer_problem(qtype, answer, len(options))
@@ -90,7 +93,7 @@ def update_question(
 def retire_question(question: Question, *, actor: Any, reason: str) -> Question:
     """Take a question out of future draws. Questions are never hard-deleted."""
     permissions.require(actor, MANAGE)
-    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, "停用题目须填写原因。")
+    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, gettext("停用题目须填写原因。"))
     q = Question.objects.select_for_update().get(pk=question.pk)
     before = audit.snapshot(q, ["retired", "retired_reason"])
     q.retired, q.retired_reason = True, reason.strip()
@@ -150,11 +153,11 @@ def import_questions(upload: BinaryIO, *, actor: Any) -> list[Question]:
         answer = cells["answer"]
         row_errors = []
         if category is None:
-            row_errors.append(RowError(row, "类别", "须为“业务”或“技术”。"))
+            row_errors.append(RowError(row, "类别", gettext("须为“业务”或“技术”。")))
         if qtype is None:
-            row_errors.append(RowError(row, "题型", "须为“单选”、“多选”或“判断”。"))
+            row_errors.append(RowError(row, "题型", gettext("须为“单选”、“多选”或“判断”。")))
         if not text:
-            row_errors.append(RowError(row, "题目", "不能为空。"))
+            row_errors.append(RowError(row, "题目", gettext("不能为空。")))
         options: list[str] = []
         try:
             options = rules.parse_options([cells[f"option_{c}"] or None for c in rules.OPTION_LETTERS])
@@ -250,23 +253,30 @@ def schedule_exam(
     if app.state != Application.State.INITIAL_APPROVED:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"申请当前状态“{app.get_state_display()}”，只有初审通过的申请可以安排考核。",
+            gettext("申请当前状态“%(state)s”，只有初审通过的申请可以安排考核。")
+            % {"state": app.get_state_display()},
             status=409,
             clause=rules.CLAUSE_EXAM,
         )
     if ExamSitting.objects.filter(application=app, state=ExamSitting.State.SCHEDULED).exists():
-        raise DomainError(AdmissionError.EXAM_ALREADY_SCHEDULED, "该申请已安排考核场次。", status=409)
+        raise DomainError(
+            AdmissionError.EXAM_ALREADY_SCHEDULED, gettext("该申请已安排考核场次。"), status=409
+        )
     problem = rules.sitting_date_problem(date, app.window_month)
     if problem:
         raise DomainError(
             AdmissionError.EXAM_DATE_OUT_OF_WINDOW, problem, clause=rules.CLAUSE_EXAM, field="date"
         )
     if duration_minutes < 1 or duration_minutes > 600:
-        raise DomainError(CoreError.VALIDATION, "考试时长须在 1–600 分钟之间。", field="duration_minutes")
+        raise DomainError(
+            CoreError.VALIDATION, gettext("考试时长须在 1–600 分钟之间。"), field="duration_minutes"
+        )
     if questions_per_paper < 1:
-        raise DomainError(CoreError.VALIDATION, "每卷题数至少为 1。", field="questions_per_paper")
+        raise DomainError(CoreError.VALIDATION, gettext("每卷题数至少为 1。"), field="questions_per_paper")
     if not business_person.strip() or not technical_person.strip():
-        raise DomainError(CoreError.VALIDATION, "须填写业务考生和技术考生各一人。", field="business_person")
+        raise DomainError(
+            CoreError.VALIDATION, gettext("须填写业务考生和技术考生各一人。"), field="business_person"
+        )
     seed = seed or secrets.token_hex(8)
     sitting = ExamSitting.objects.create(
         application=app,
@@ -289,7 +299,8 @@ def schedule_exam(
             label = QuestionCategory(category).label
             raise DomainError(
                 AdmissionError.EXAM_BANK_TOO_SMALL,
-                f"{label}题库可用题目不足 {questions_per_paper} 道，请先补充题库。",
+                gettext("%(label)s题库可用题目不足 %(questions_per_paper)s 道，请先补充题库。")
+                % {"label": label, "questions_per_paper": questions_per_paper},
                 field="questions_per_paper",
             )
         bank = Question.objects.in_bulk(ids)
@@ -309,11 +320,21 @@ def schedule_exam(
     )
     notify.send(
         _partner_users(app),
-        subject=f"接入考核已安排：{date.isoformat()}",
+        subject=notify.text(gettext_noop("接入考核已安排：%(date)s"), date=date.isoformat()),
         body=(
-            f"申请 {app.number} 的接入考核安排在 {date.isoformat()}，"
-            f"时长 {duration_minutes} 分钟，闭卷在线作答。"
-            f"业务考生：{business_person}；技术考生：{technical_person}。请在考核当日登录门户“在线考核”作答。"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 的接入考核安排在 %(date)s，时长 "
+                    "%(duration_minutes)s 分钟，闭卷在线作答。业务考生："
+                    "%(business_person)s；技术考生：%(technical_person)s。请在考核当"
+                    "日登录门户“在线考核”作答。"
+                ),
+                app_number=app.number,
+                date=date.isoformat(),
+                duration_minutes=duration_minutes,
+                business_person=business_person,
+                technical_person=technical_person,
+            )
         ),
         url=reverse("admission:exam_portal"),
     )
@@ -323,7 +344,7 @@ def schedule_exam(
 def _paper_for_actor(paper: ExamPaper, actor: Any) -> ExamPaper:
     partner = partner_queries.partner_of(actor)
     if partner is None:
-        raise PermissionDenied("只有合作伙伴用户可以作答试卷。")
+        raise PermissionDenied(gettext("只有合作伙伴用户可以作答试卷。"))
     locked = (
         ExamPaper.objects.select_for_update()
         .select_related("sitting", "sitting__application")
@@ -331,7 +352,7 @@ def _paper_for_actor(paper: ExamPaper, actor: Any) -> ExamPaper:
         .first()
     )
     if locked is None:
-        raise NotFound("试卷不存在或您无权查看。")
+        raise NotFound(gettext("试卷不存在或您无权查看。"))
     return locked
 
 
@@ -342,7 +363,7 @@ def _grade(paper: ExamPaper) -> int:
 
 
 def _close(paper: ExamPaper, actor: Any, *, auto: bool) -> ExamPaper:
-    fsm.transition(paper, "submit", label="交卷")
+    fsm.transition(paper, "submit", label=gettext("交卷"))
     paper.submitted_at = clock.now()
     paper.auto_closed = auto
     paper.score = _grade(paper)
@@ -375,13 +396,13 @@ def start_paper(paper: ExamPaper, *, actor: Any) -> ExamPaper:
     if clock.today() != p.sitting.date:
         raise DomainError(
             AdmissionError.EXAM_NOT_SITTING_DAY,
-            f"试卷只能在考核当日（{p.sitting.date.isoformat()}）开启。",
+            gettext("试卷只能在考核当日（%(date)s）开启。") % {"date": p.sitting.date.isoformat()},
             status=409,
             clause=rules.CLAUSE_EXAM,
         )
     if p.sitting.state != ExamSitting.State.SCHEDULED:
-        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "本场考核已结束。", status=409)
-    fsm.transition(p, "start", label="开始作答")
+        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, gettext("本场考核已结束。"), status=409)
+    fsm.transition(p, "start", label=gettext("开始作答"))
     p.started_at = clock.now()
     p.taken_by = actor
     p.save()
@@ -413,7 +434,7 @@ def save_answers(paper: ExamPaper, *, actor: Any, answers: dict[str, Any]) -> Ex
         p = _paper_for_actor(paper, actor)
         if p.state != ExamPaper.State.IN_PROGRESS:
             raise DomainError(
-                AdmissionError.EXAM_PAPER_CLOSED, "试卷已交卷或未开始，不能再作答。", status=409
+                AdmissionError.EXAM_PAPER_CLOSED, gettext("试卷已交卷或未开始，不能再作答。"), status=409
             )
         if not _expired(p):
             p.answers = _clean_answers(p, answers)
@@ -422,7 +443,7 @@ def save_answers(paper: ExamPaper, *, actor: Any, answers: dict[str, Any]) -> Ex
         _close(p, "system", auto=True)
     raise DomainError(
         AdmissionError.EXAM_TIME_UP,
-        "考试时间已到，本次作答未被保存；试卷已按此前保存的答案自动交卷。",
+        gettext("考试时间已到，本次作答未被保存；试卷已按此前保存的答案自动交卷。"),
         status=409,
     )
 
@@ -433,7 +454,7 @@ def submit_paper(paper: ExamPaper, *, actor: Any, answers: dict[str, Any] | None
     with transaction.atomic():
         p = _paper_for_actor(paper, actor)
         if p.state != ExamPaper.State.IN_PROGRESS:
-            raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "试卷已交卷或未开始。", status=409)
+            raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, gettext("试卷已交卷或未开始。"), status=409)
         if not _expired(p):
             if answers:
                 p.answers = _clean_answers(p, answers)
@@ -441,7 +462,7 @@ def submit_paper(paper: ExamPaper, *, actor: Any, answers: dict[str, Any] | None
         _close(p, "system", auto=True)
     raise DomainError(
         AdmissionError.EXAM_TIME_UP,
-        "考试时间已到，本次提交的答案未被接受；试卷已按此前保存的答案自动交卷。",
+        gettext("考试时间已到，本次提交的答案未被接受；试卷已按此前保存的答案自动交卷。"),
         status=409,
     )
 
@@ -469,8 +490,8 @@ def record_paper_scores(
     permissions.require(actor, MANAGE)
     s = ExamSitting.objects.select_for_update().get(pk=sitting.pk)
     if s.state != ExamSitting.State.SCHEDULED:
-        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, "成绩已公布，不能再录入。", status=409)
-    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, "录入线下成绩须填写说明。")
+        raise DomainError(AdmissionError.EXAM_PAPER_CLOSED, gettext("成绩已公布，不能再录入。"), status=409)
+    reason = required_text(reason, AdmissionError.EXAM_REASON_REQUIRED, gettext("录入线下成绩须填写说明。"))
     for field, value in (("business_score", business_score), ("technical_score", technical_score)):
         problem = rules.score_problem(value)
         if problem:
@@ -478,7 +499,7 @@ def record_paper_scores(
     for paper in s.papers.select_for_update():
         before = {"state": paper.state, "score": paper.score}
         if paper.state != ExamPaper.State.RECORDED:
-            fsm.transition(paper, "record", label="录入成绩")
+            fsm.transition(paper, "record", label=gettext("录入成绩"))
         paper.score = business_score if paper.category == rules.BUSINESS else technical_score
         paper.score_reason = reason.strip()
         paper.save()
@@ -505,32 +526,32 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
     app = Application.objects.select_for_update().get(pk=s.application_id)
     papers = {p.category: p for p in s.papers.select_for_update()}
     if clock.today() < s.date and any(p.state != ExamPaper.State.RECORDED for p in papers.values()):
-        raise DomainError(AdmissionError.EXAM_NOT_GRADED, "考核日尚未到，不能公布成绩。", status=409)
+        raise DomainError(AdmissionError.EXAM_NOT_GRADED, gettext("考核日尚未到，不能公布成绩。"), status=409)
     for p in papers.values():
         if p.state == ExamPaper.State.IN_PROGRESS:
             if not _expired(p):
                 raise DomainError(
                     AdmissionError.EXAM_NOT_GRADED,
-                    f"{p.person_name} 仍在作答，请待交卷后再公布。",
+                    gettext("%(person_name)s 仍在作答，请待交卷后再公布。") % {"person_name": p.person_name},
                     status=409,
                 )
             _close(p, "system", auto=True)
         elif p.state == ExamPaper.State.NOT_STARTED:
-            fsm.transition(p, "record", label="缺考")
+            fsm.transition(p, "record", label=gettext("缺考"))
             p.score, p.score_reason = 0, "缺考"
             p.save()
     business = papers[rules.BUSINESS].score or 0
     technical = papers[rules.TECHNICAL].score or 0
     passed = rules.is_pass(business, technical)
     before = {"state": s.state, "application_state": app.state}
-    fsm.transition(s, "publish", label="公布成绩")
+    fsm.transition(s, "publish", label=gettext("公布成绩"))
     s.passed = passed
     s.published_at = clock.now()
     s.save()
     if passed:
-        fsm.transition(app, "pass_exam", label="考核通过")
+        fsm.transition(app, "pass_exam", label=gettext("考核通过"))
     else:
-        fsm.transition(app, "fail_exam", label="考核未通过")
+        fsm.transition(app, "fail_exam", label=gettext("考核未通过"))
     app.save()
     audit.record(
         actor=actor,
@@ -548,11 +569,19 @@ def publish_exam_results(sitting: ExamSitting, *, actor: Any) -> ExamSitting:
         before={"state": before["application_state"]},
         after={"state": app.state},
     )
-    verdict = "通过" if passed else "未通过（业务和技术成绩均须达到 80 分）"
+    verdict = gettext_lazy("通过") if passed else gettext_lazy("未通过（业务和技术成绩均须达到 80 分）")
     notify.send(
         _partner_users(app),
-        subject=f"接入考核结果：{verdict}",
-        body=f"申请 {app.number}：业务 {business} 分，技术 {technical} 分，结果：{verdict}。",
+        subject=notify.text(gettext_noop("接入考核结果：%(verdict)s"), verdict=verdict),
+        body=notify.text(
+            gettext_noop(
+                "申请 %(app_number)s：业务 %(business)s 分，技术 %(technical)s 分，结果：%(verdict)s。"
+            ),
+            app_number=app.number,
+            business=business,
+            technical=technical,
+            verdict=verdict,
+        ),
         url=reverse("admission:exam_portal"),
     )
     return s

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.admission.exam.models import ExamPaper, ExamSitting, Question
 from vasops.core.errors import NotFound
@@ -56,14 +57,14 @@ def papers_for_partner(user: Any) -> QuerySet[ExamPaper]:
 def paper_for_partner(user: Any, pk: int) -> ExamPaper:
     paper = papers_for_partner(user).filter(pk=pk).first()
     if paper is None:
-        raise NotFound("试卷不存在或您无权查看。")
+        raise NotFound(gettext("试卷不存在或您无权查看。"))
     return paper
 
 
 def sitting_for(user: Any, pk: int) -> ExamSitting:
     sitting = sittings(user).filter(pk=pk).first()
     if sitting is None:
-        raise NotFound("考核场次不存在或您无权查看。")
+        raise NotFound(gettext("考核场次不存在或您无权查看。"))
     return sitting
 
 

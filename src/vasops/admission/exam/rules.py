@@ -7,7 +7,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-CLAUSE_EXAM = "《日常事务办理规范》第三章 一、2 接入考核"
+from django.utils.translation import gettext, gettext_noop
+
+CLAUSE_EXAM = gettext_noop("《日常事务办理规范》第三章 一、2 接入考核")
 
 PASS_MARK = 80  # 业务和技术考试成绩均在 80 分以上为通过
 SITTING_FIRST_DAY = 11  # 考核时间：每受理月的 11-15 日
@@ -63,19 +65,26 @@ def is_correct(qtype: str, correct: str, given: str | Iterable[str] | None) -> b
 def answer_problem(qtype: str, answer: str, option_count: int) -> str | None:
     """Why a bank question's answer key is invalid for its type and options, or None."""
     if qtype not in (SINGLE, MULTIPLE, TRUE_FALSE):
-        return "题型必须是单选、多选或判断。"
+        return gettext("题型必须是单选、多选或判断。")
     norm = normalise_answer(qtype, answer)
     if qtype == TRUE_FALSE:
-        return None if norm else "判断题答案须为“对”或“错”（T/F）。"
+        return None if norm else gettext("判断题答案须为“对”或“错”（T/F）。")
     if option_count < 2:
-        return "选择题至少需要两个选项。"
+        return gettext("选择题至少需要两个选项。")
     if not norm:
-        return "单选题答案须为一个选项字母。" if qtype == SINGLE else "多选题答案须为选项字母，例如 ACD。"
+        return (
+            gettext("单选题答案须为一个选项字母。")
+            if qtype == SINGLE
+            else gettext("多选题答案须为选项字母，例如 ACD。")
+        )
     if qtype == MULTIPLE and len(norm) < 2:
-        return "多选题答案至少包含两个选项。"
+        return gettext("多选题答案至少包含两个选项。")
     valid = OPTION_LETTERS[:option_count]
     if any(c not in valid for c in norm):
-        return f"答案中的选项不存在（本题只有 {valid[0]}–{valid[-1]}）。"
+        return gettext("答案中的选项不存在（本题只有 %(valid)s–%(valid2)s）。") % {
+            "valid": valid[0],
+            "valid2": valid[-1],
+        }
     return None
 
 
@@ -112,11 +121,18 @@ def paper_seed(sitting_seed: str, category: str) -> str:
 def sitting_date_problem(day: dt.date, window_month: dt.date) -> str | None:
     """The sitting must be on days 11–15 of the application's acceptance month."""
     if (day.year, day.month) != (window_month.year, window_month.month):
-        return f"考核日期须在受理月（{window_month.year} 年 {window_month.month} 月）内。"
+        return gettext("考核日期须在受理月（%(year)s 年 %(month)s 月）内。") % {
+            "year": window_month.year,
+            "month": window_month.month,
+        }
     if not SITTING_FIRST_DAY <= day.day <= SITTING_LAST_DAY:
-        return (
-            f"考核日期须为受理月的 {SITTING_FIRST_DAY}–{SITTING_LAST_DAY} 日，{day.isoformat()} 不在此范围。"
-        )
+        return gettext(
+            "考核日期须为受理月的 %(sitting_first_day)s–%(sitting_last_day)s 日，%(day)s 不在此范围。"
+        ) % {
+            "sitting_first_day": SITTING_FIRST_DAY,
+            "sitting_last_day": SITTING_LAST_DAY,
+            "day": day.isoformat(),
+        }
     return None
 
 
@@ -132,7 +148,7 @@ def accepts_answers(started_at: dt.datetime, duration_minutes: int, now: dt.date
 
 
 def score_problem(value: int) -> str | None:
-    return None if 0 <= value <= 100 else "成绩须在 0–100 之间。"
+    return None if 0 <= value <= 100 else gettext("成绩须在 0–100 之间。")
 
 
 def parse_options(values: Sequence[object | None]) -> list[str]:
@@ -141,7 +157,7 @@ def parse_options(values: Sequence[object | None]) -> list[str]:
     while texts and not texts[-1]:
         texts.pop()
     if any(not t for t in texts):
-        raise ValueError("选项不能跳空（例如有选项C却没有选项B）。")
+        raise ValueError(gettext("选项不能跳空（例如有选项C却没有选项B）。"))
     return texts
 
 

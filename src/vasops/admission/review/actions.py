@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -57,12 +58,14 @@ def create_expert(
     permissions.require(actor, MANAGE)
     if not roles.has_role(user, roles.EXPERT):
         raise DomainError(
-            AdmissionError.REVIEW_NOT_AN_EXPERT, "该用户不在“评审专家”角色中，请先分配角色。", field="user"
+            AdmissionError.REVIEW_NOT_AN_EXPERT,
+            gettext("该用户不在“评审专家”角色中，请先分配角色。"),
+            field="user",
         )
     if Expert.objects.filter(user=user).exists():
-        raise DomainError(CoreError.VALIDATION, "该用户已在专家库中。", field="user")
+        raise DomainError(CoreError.VALIDATION, gettext("该用户已在专家库中。"), field="user")
     if not name.strip():
-        raise DomainError(CoreError.VALIDATION, "请填写专家姓名。", field="name")
+        raise DomainError(CoreError.VALIDATION, gettext("请填写专家姓名。"), field="name")
     expert = Expert.objects.create(
         user=user,
         name=name.strip(),
@@ -87,7 +90,7 @@ def update_expert(
     e = Expert.objects.select_for_update().get(pk=expert.pk)
     before = audit.snapshot(e, EXPERT_FIELDS)
     if not name.strip():
-        raise DomainError(CoreError.VALIDATION, "请填写专家姓名。", field="name")
+        raise DomainError(CoreError.VALIDATION, gettext("请填写专家姓名。"), field="name")
     e.name, e.specialities, e.affiliation, e.active = (
         name.strip(),
         _clean_specialities(specialities),
@@ -109,7 +112,7 @@ def update_expert(
 def add_conflict(expert: Expert, partner: Any, *, actor: Any, reason: str) -> ExpertConflict:
     """Record that ``expert`` must never be drawn for ``partner``."""
     permissions.require(actor, MANAGE)
-    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, "请填写回避原因。")
+    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, gettext("请填写回避原因。"))
     conflict, created = ExpertConflict.objects.get_or_create(
         expert=expert, partner=partner, defaults={"reason": reason.strip(), "created_by": actor}
     )
@@ -154,7 +157,10 @@ def set_indicator_weights(weights: dict[str, int], *, actor: Any, reason: str = 
     rows = {i.code: i for i in ReviewIndicator.objects.select_for_update()}
     unknown = [c for c in weights if c not in rows]
     if unknown:
-        raise DomainError(AdmissionError.REVIEW_INVALID_WEIGHTS, f"未知的评审指标：{', '.join(unknown)}。")
+        raise DomainError(
+            AdmissionError.REVIEW_INVALID_WEIGHTS,
+            gettext("未知的评审指标：%(unknown)s。") % {"unknown": ", ".join(unknown)},
+        )
     merged = {c: weights.get(c, i.weight_bp) for c, i in rows.items()}
     problem = rules.weights_problem(merged)
     if problem:
@@ -198,7 +204,7 @@ def draw(partner: Any, *, size: int, seed: str) -> list[Expert]:
     except ValueError:
         raise DomainError(
             AdmissionError.REVIEW_NOT_ENOUGH_EXPERTS,
-            f"专家库中可抽取（在库且无回避）的专家不足 {size} 人。",
+            gettext("专家库中可抽取（在库且无回避）的专家不足 %(size)s 人。") % {"size": size},
             field="panel_size",
             clause=rules.CLAUSE_REVIEW,
         )
@@ -227,13 +233,13 @@ def schedule_review_meeting(
 
     app = Application.objects.select_for_update().select_related("partner").get(pk=application.pk)
     before_state = app.state
-    fsm.transition(app, "schedule_review", label="安排评审")
+    fsm.transition(app, "schedule_review", label=gettext("安排评审"))
     if date < clock.today():
-        raise DomainError(CoreError.VALIDATION, "评审日期不能早于今天。", field="date")
+        raise DomainError(CoreError.VALIDATION, gettext("评审日期不能早于今天。"), field="date")
     if not place.strip():
-        raise DomainError(CoreError.VALIDATION, "请填写评审地点。", field="place")
+        raise DomainError(CoreError.VALIDATION, gettext("请填写评审地点。"), field="place")
     if panel_size < 1:
-        raise DomainError(CoreError.VALIDATION, "评审组至少 1 人。", field="panel_size")
+        raise DomainError(CoreError.VALIDATION, gettext("评审组至少 1 人。"), field="panel_size")
     seed = (seed or "").strip() or new_seed()
     panel = draw(app.partner, size=panel_size, seed=seed)
     ensure_default_indicators()
@@ -241,7 +247,10 @@ def schedule_review_meeting(
     weights = {i.code: i.weight_bp for i in indicators}
     problem = rules.weights_problem(weights)
     if problem:
-        raise DomainError(AdmissionError.REVIEW_INVALID_WEIGHTS, f"评审指标配置有误：{problem}")
+        raise DomainError(
+            AdmissionError.REVIEW_INVALID_WEIGHTS,
+            gettext("评审指标配置有误：%(problem)s") % {"problem": problem},
+        )
     meeting = ReviewMeeting.objects.create(
         application=app,
         date=date,
@@ -273,17 +282,34 @@ def schedule_review_meeting(
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject=f"接入评审会已安排：{date.isoformat()}",
+        subject=notify.text(gettext_noop("接入评审会已安排：%(date)s"), date=date.isoformat()),
         body=(
-            f"申请 {app.number} 的接入评审会定于 {date.isoformat()} 在 {meeting.place} 举行，"
-            "请至少一人到场演讲并现场公网演示业务。通过考核但未参加评审的，一年内不允许接入。"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 的接入评审会定于 %(date)s 在 %(place)s 举行"
+                    "，请至少一人到场演讲并现场公网演示业务。通过考核但未参加评审的，"
+                    "一年内不允许接入。"
+                ),
+                app_number=app.number,
+                date=date.isoformat(),
+                place=meeting.place,
+            )
         ),
     )
     notify.send(
         [e.user for e in panel],
-        subject=f"评审邀请：{app.partner.name}（{date.isoformat()}）",
+        subject=notify.text(
+            gettext_noop("评审邀请：%(partner_name)s（%(date)s）"),
+            partner_name=app.partner.name,
+            date=date.isoformat(),
+        ),
         body=(
-            f"您被抽取为 {app.partner.name} 接入评审的评委，评审会 {date.isoformat()}，地点 {meeting.place}。"
+            notify.text(
+                gettext_noop("您被抽取为 %(partner_name)s 接入评审的评委，评审会 %(date)s，地点 %(place)s。"),
+                partner_name=app.partner.name,
+                date=date.isoformat(),
+                place=meeting.place,
+            )
         ),
         url=reverse("admission:expert_meeting", args=[meeting.pk]),
     )
@@ -302,11 +328,15 @@ def _own_sheet_locked(sheet: ScoreSheet, actor: Any) -> ScoreSheet:
         .first()
     )
     if s is None:
-        raise NotFound("评分表不存在或您无权查看。")
+        raise NotFound(gettext("评分表不存在或您无权查看。"))
     if s.state != ScoreSheet.State.DRAFT:
-        raise DomainError(AdmissionError.REVIEW_SHEET_LOCKED, "评分表已提交，不能再修改。", status=409)
+        raise DomainError(
+            AdmissionError.REVIEW_SHEET_LOCKED, gettext("评分表已提交，不能再修改。"), status=409
+        )
     if s.meeting.state != ReviewMeeting.State.SCHEDULED:
-        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束，不能再打分。", status=409)
+        raise DomainError(
+            AdmissionError.REVIEW_MEETING_CLOSED, gettext("评审会已结束，不能再打分。"), status=409
+        )
     return s
 
 
@@ -348,7 +378,7 @@ def submit_score_sheet(
     problem = rules.scores_problem(s.scores, s.meeting.weights, complete=True)
     if problem:
         raise DomainError(AdmissionError.REVIEW_INVALID_SCORES, problem, field="scores")
-    fsm.transition(s, "submit", label="提交评分")
+    fsm.transition(s, "submit", label=gettext("提交评分"))
     s.weighted_total = rules.weighted_total(s.scores, s.meeting.weights)
     s.submitted_at = clock.now()
     s.save()
@@ -380,13 +410,13 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
         )
         if t is not None
     ]
-    fsm.transition(meeting, "complete", label="完成评审")
+    fsm.transition(meeting, "complete", label=gettext("完成评审"))
     meeting.aggregate_score = rules.aggregate(totals)
     meeting.close_reason = reason
     meeting.completed_at = clock.now()
     meeting.save()
     app_before = app.state
-    fsm.transition(app, "complete_review", label="完成评审")
+    fsm.transition(app, "complete_review", label=gettext("完成评审"))
     app.save()
     audit.record(
         actor=actor,
@@ -407,8 +437,10 @@ def _complete(meeting: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeti
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject="接入评审已完成",
-        body=f"申请 {app.number} 的接入评审已完成，评审结果将另行通知。",
+        subject=gettext_lazy("接入评审已完成"),
+        body=notify.text(
+            gettext_noop("申请 %(app_number)s 的接入评审已完成，评审结果将另行通知。"), app_number=app.number
+        ),
     )
     return meeting
 
@@ -426,7 +458,7 @@ def record_attendance(
         .get(pk=meeting.pk)
     )
     if m.state != ReviewMeeting.State.SCHEDULED:
-        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束。", status=409)
+        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, gettext("评审会已结束。"), status=409)
     before = audit.snapshot(m, MEETING_FIELDS)
     m.attended = attended
     m.save(update_fields=["attended"])
@@ -450,12 +482,12 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     from vasops.admission.models import Application
 
     app = Application.objects.select_for_update().select_related("partner").get(pk=m.application_id)
-    fsm.transition(m, "mark_absent", label="登记缺席")
+    fsm.transition(m, "mark_absent", label=gettext("登记缺席"))
     m.completed_at = clock.now()
     m.close_reason = reason
     m.save()
     app_before = app.state
-    fsm.transition(app, "mark_review_absent", label="未参加评审")
+    fsm.transition(app, "mark_review_absent", label=gettext("未参加评审"))
     app.save()
     audit.record(
         actor=actor,
@@ -476,11 +508,19 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     )
     notify.send(
         partner_queries.partner_users(app.partner),
-        subject="未参加接入评审：一年内不允许接入",
+        subject=gettext_lazy("未参加接入评审：一年内不允许接入"),
         body=(
-            f"申请 {app.number} 通过考核但未参加 {m.date.isoformat()} 的接入评审。"
-            f"依据规定，自 {m.date.isoformat()} 起至 {rules.ban_end(m.date).isoformat()} 不允许接入。"
-            f"（依据：{rules.CLAUSE_ABSENT_BAN}）"
+            notify.text(
+                gettext_noop(
+                    "申请 %(app_number)s 通过考核但未参加 %(date)s 的接入评审。依据规"
+                    "定，自 %(date)s 起至 %(ban_end)s 不允许接入。（依据："
+                    "%(clause_absent_ban)s）"
+                ),
+                app_number=app.number,
+                date=m.date.isoformat(),
+                ban_end=rules.ban_end(m.date).isoformat(),
+                clause_absent_ban=gettext_lazy(rules.CLAUSE_ABSENT_BAN),
+            )
         ),
     )
     return m
@@ -493,12 +533,14 @@ def close_review(meeting: ReviewMeeting, *, actor: Any, reason: str) -> ReviewMe
     permissions.require(actor, MANAGE)
     m = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
     if m.state != ReviewMeeting.State.SCHEDULED:
-        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, "评审会已结束。", status=409)
+        raise DomainError(AdmissionError.REVIEW_MEETING_CLOSED, gettext("评审会已结束。"), status=409)
     if not m.attended:
-        raise DomainError(AdmissionError.REVIEW_ATTENDANCE_REQUIRED, "请先登记申请方已到场。", status=409)
-    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, "结束评审须填写原因。")
+        raise DomainError(
+            AdmissionError.REVIEW_ATTENDANCE_REQUIRED, gettext("请先登记申请方已到场。"), status=409
+        )
+    reason = required_text(reason, AdmissionError.REVIEW_REASON_REQUIRED, gettext("结束评审须填写原因。"))
     if not m.sheets.filter(state=ScoreSheet.State.SUBMITTED).exists():
         raise DomainError(
-            AdmissionError.REVIEW_SHEETS_PENDING, "尚无专家提交评分表，不能结束评审。", status=409
+            AdmissionError.REVIEW_SHEETS_PENDING, gettext("尚无专家提交评分表，不能结束评审。"), status=409
         )
     return _complete(m, actor, reason=reason.strip())

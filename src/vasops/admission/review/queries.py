@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.admission.review.models import Expert, ReviewIndicator, ReviewMeeting, ScoreSheet
 from vasops.core.errors import NotFound
@@ -45,7 +46,7 @@ def meetings(user: Any) -> QuerySet[ReviewMeeting]:
 def meeting_for(user: Any, pk: int) -> ReviewMeeting:
     meeting = meetings(user).filter(pk=pk).first()
     if meeting is None:
-        raise NotFound("评审会不存在或您无权查看。")
+        raise NotFound(gettext("评审会不存在或您无权查看。"))
     return meeting
 
 
@@ -64,7 +65,7 @@ def expert_meetings(user: Any) -> QuerySet[ReviewMeeting]:
 def expert_meeting_for(user: Any, pk: int) -> ReviewMeeting:
     meeting = expert_meetings(user).filter(pk=pk).first()
     if meeting is None:
-        raise NotFound("评审会不存在或您无权查看。")
+        raise NotFound(gettext("评审会不存在或您无权查看。"))
     return meeting
 
 
@@ -89,7 +90,7 @@ def own_sheet(user: Any, pk: int) -> ScoreSheet:
         else None
     )
     if sheet is None:
-        raise NotFound("评分表不存在或您无权查看。")
+        raise NotFound(gettext("评分表不存在或您无权查看。"))
     return sheet
 
 

@@ -8,10 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 from vasops.partners.rules import restriction_end
 
-CLAUSE_REVIEW = "《日常事务办理规范》第三章 一、3 接入评审"
-CLAUSE_ABSENT_BAN = "《日常事务办理规范》第三章 一、3（通过考核但未参加评审的 SP 一年内不允许接入）"
+CLAUSE_REVIEW = gettext_noop("《日常事务办理规范》第三章 一、3 接入评审")
+CLAUSE_ABSENT_BAN = gettext_noop(
+    "《日常事务办理规范》第三章 一、3（通过考核但未参加评审的 SP 一年内不允许接入）"
+)
 
 WEIGHT_TOTAL_BP = 10000
 MAX_SCORE = 100
@@ -68,12 +72,12 @@ DEFAULT_INDICATORS: tuple[IndicatorSpec, ...] = (
 def weights_problem(weights: Mapping[str, int]) -> str | None:
     """Weights are basis points, each 0..10000, summing to exactly 10000."""
     if not weights:
-        return "至少需要一个评审指标。"
+        return gettext("至少需要一个评审指标。")
     if any(w < 0 or w > WEIGHT_TOTAL_BP for w in weights.values()):
-        return "每项权重须在 0–10000 基点之间。"
+        return gettext("每项权重须在 0–10000 基点之间。")
     total = sum(weights.values())
     if total != WEIGHT_TOTAL_BP:
-        return f"各指标权重之和须为 10000 基点（100%），当前为 {total}。"
+        return gettext("各指标权重之和须为 10000 基点（100%%），当前为 %(total)s。") % {"total": total}
     return None
 
 
@@ -126,11 +130,11 @@ def scores_problem(scores: Mapping[str, int], codes: Iterable[str], *, complete:
     wanted = list(codes)
     for code, value in scores.items():
         if code not in wanted:
-            return f"未知的评审指标：{code}。"
+            return gettext("未知的评审指标：%(code)s。") % {"code": code}
         if not 0 <= value <= MAX_SCORE:
-            return "每项得分须在 0–100 之间。"
+            return gettext("每项得分须在 0–100 之间。")
     if complete and any(c not in scores for c in wanted):
-        return "提交前须为每一项指标打分。"
+        return gettext("提交前须为每一项指标打分。")
     return None
 
 

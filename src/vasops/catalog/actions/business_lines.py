@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.catalog import rules
 from vasops.catalog.errors import CatalogError
@@ -32,7 +33,7 @@ def save_business_line(
     if not rules.SERVICE_TYPE_RE.match(service_type or ""):
         raise DomainError(
             CatalogError.INVALID_BUSINESS_LINE,
-            "业务类型代码应为 2 位数字（PRM 附录 A2）。",
+            gettext("业务类型代码应为 2 位数字（PRM 附录 A2）。"),
             field="service_type",
         )
     from vasops.workorders.models import VAS_SYSTEMS
@@ -41,7 +42,9 @@ def save_business_line(
     unknown = [s for s in vas_systems if s not in known]
     if unknown:
         raise DomainError(
-            CatalogError.INVALID_BUSINESS_LINE, f"未知的系统：{'、'.join(unknown)}。", field="vas_systems"
+            CatalogError.INVALID_BUSINESS_LINE,
+            gettext("未知的系统：%(unknown)s。") % {"unknown": "、".join(unknown)},
+            field="vas_systems",
         )
     line = BusinessLine.objects.filter(code=code).first()
     line_fields = ["name", "service_type", "vas_systems", "needs_channel", "is_active"]

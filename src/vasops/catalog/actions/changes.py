@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog import queries, rules
 from vasops.catalog.actions.common import (
@@ -54,17 +55,19 @@ def request_change(
     if product.state not in (Product.State.ACTIVE, Product.State.SUSPENDED):
         raise DomainError(
             CatalogError.PRODUCT_NOT_ACTIVE,
-            "只有已上线（或暂停中）的产品可以申请变更。",
+            gettext("只有已上线（或暂停中）的产品可以申请变更。"),
             status=409,
             clause=rules.CLAUSE_PRODUCT_CHANGE,
         )
     if queries.pending_change(product) is not None:
         raise DomainError(
-            CatalogError.CHANGE_PENDING, "该产品已有一个未生效的变更申请，请等它处理完毕。", status=409
+            CatalogError.CHANGE_PENDING,
+            gettext("该产品已有一个未生效的变更申请，请等它处理完毕。"),
+            status=409,
         )
     name, description = name.strip(), description.strip()
     if name == product.name and description == product.description and fee_fen == product.fee_fen:
-        raise DomainError(CatalogError.NOTHING_CHANGED, "产品名称、描述和资费都没有变化。")
+        raise DomainError(CatalogError.NOTHING_CHANGED, gettext("产品名称、描述和资费都没有变化。"))
     problem = rules.effective_date_problem(effective_on, clock.today())
     if problem:
         raise DomainError(
@@ -108,8 +111,12 @@ def request_change(
         after={"change_request": change.pk},
     )
     notify_staff(
-        f"产品变更待审核：{product.partner} · {product.name}",
-        "资费上调，按产品新增流程审核。" if path == rules.PATH_FULL else "",
+        notify.text(
+            gettext_noop("产品变更待审核：%(partner)s · %(product_name)s"),
+            partner=product.partner,
+            product_name=product.name,
+        ),
+        gettext_lazy("资费上调，按产品新增流程审核。") if path == rules.PATH_FULL else "",
         change.get_absolute_url(),
     )
     return change
@@ -136,10 +143,10 @@ def review_change(
         if problem:
             raise DomainError(
                 CatalogError.EFFECTIVE_DATE_NOT_IN_FUTURE,
-                problem + "请退回合作伙伴重新确定生效日期。",
+                gettext("%(problem)s请退回合作伙伴重新确定生效日期。") % {"problem": problem},
                 clause=rules.CLAUSE_PRODUCT_CHANGE,
             )
-        fsm.transition(change, "approve", label="批准变更")
+        fsm.transition(change, "approve", label=gettext("批准变更"))
         version = _schedule_version(product, change)
         extra["version"] = version.number
         if change.needs_full_review:
@@ -154,16 +161,30 @@ def review_change(
             extra["work_orders"] = [o.pk for o in orders]
         action, subject = (
             CatalogEvent.CHANGE_APPROVED,
-            f"产品“{product.name}”的变更已批准，{change.effective_on:%Y-%m-%d} 生效",
+            notify.text(
+                gettext_noop("产品“%(product_name)s”的变更已批准，%(effective_on)s 生效"),
+                product_name=product.name,
+                effective_on=format(change.effective_on, "%Y-%m-%d"),
+            ),
         )
     elif decision in ("return", "reject"):
-        text = required_text(reason, CatalogError.REASON_REQUIRED, "退回或驳回必须填写原因。")
+        text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("退回或驳回必须填写原因。"))
         if decision == "return":
-            fsm.transition(change, "return_for_revision", label="退回")
-            action, subject = CatalogEvent.CHANGE_RETURNED, f"产品“{product.name}”的变更申请被退回"
+            fsm.transition(change, "return_for_revision", label=gettext("退回"))
+            action, subject = (
+                CatalogEvent.CHANGE_RETURNED,
+                notify.text(
+                    gettext_noop("产品“%(product_name)s”的变更申请被退回"), product_name=product.name
+                ),
+            )
         else:
-            fsm.transition(change, "reject", label="驳回")
-            action, subject = CatalogEvent.CHANGE_REJECTED, f"产品“{product.name}”的变更申请被驳回"
+            fsm.transition(change, "reject", label=gettext("驳回"))
+            action, subject = (
+                CatalogEvent.CHANGE_REJECTED,
+                notify.text(
+                    gettext_noop("产品“%(product_name)s”的变更申请被驳回"), product_name=product.name
+                ),
+            )
         change.review_reason = text
     else:
         raise ValueError(f"unknown decision {decision}")
@@ -204,18 +225,23 @@ def _schedule_version(product: Product, change: ProductChangeRequest) -> Product
     start = rules.start_of_day(change.effective_on)
     versions = list(ProductVersion.objects.select_for_update().filter(product=product).order_by("valid_from"))
     if not versions:
-        raise DomainError(CatalogError.NO_VERSION, "该产品没有生效中的版本，不能变更。", status=409)
+        raise DomainError(CatalogError.NO_VERSION, gettext("该产品没有生效中的版本，不能变更。"), status=409)
     later = [v for v in versions if v.valid_from >= start]
     if later:
         raise DomainError(
             CatalogError.VERSION_OVERLAP,
-            f"{later[0].valid_from.astimezone(clock.SHANGHAI):%Y-%m-%d} 起已有版本 v{later[0].number}，"
-            "新版本的有效期不能与之重叠。",
+            gettext("%(valid_from)s 起已有版本 v%(number)s，新版本的有效期不能与之重叠。")
+            % {
+                "valid_from": format(later[0].valid_from.astimezone(clock.SHANGHAI), "%Y-%m-%d"),
+                "number": later[0].number,
+            },
             status=409,
         )
     current = versions[-1]
     if current.valid_to is not None and current.valid_to <= start:
-        raise DomainError(CatalogError.NO_VERSION, "该产品在生效日期已无有效版本（已下线）。", status=409)
+        raise DomainError(
+            CatalogError.NO_VERSION, gettext("该产品在生效日期已无有效版本（已下线）。"), status=409
+        )
     # the open version ends where the new one begins: [.., start) then [start, ∞)
     ProductVersion.objects.filter(pk=current.pk).update(valid_to=start)
     return ProductVersion.objects.create(
@@ -242,7 +268,7 @@ def apply_due_changes(*, actor: Any = "system", today: dt.date | None = None) ->
     for change in due:
         product = Product.objects.select_for_update().get(pk=change.product_id)
         before = snap(product)
-        fsm.transition(change, "take_effect", label="生效")
+        fsm.transition(change, "take_effect", label=gettext("生效"))
         change.save()
         product.name, product.description, product.fee_fen = change.name, change.description, change.fee_fen
         product.save()

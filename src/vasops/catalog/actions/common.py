@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.core import audit, documents, notify
@@ -43,7 +44,7 @@ PRODUCT_FIELDS = [
 
 def authenticated(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
 
 
 def require_member(actor: Any, partner: Partner) -> None:
@@ -53,14 +54,14 @@ def require_member(actor: Any, partner: Partner) -> None:
         return
     own = partner_queries.partner_of(actor)
     if own is None or own.pk != partner.pk:
-        raise PermissionDenied("您不属于该合作伙伴，不能办理其产品业务。")
+        raise PermissionDenied(gettext("您不属于该合作伙伴，不能办理其产品业务。"))
 
 
 def snap(product: Product) -> dict[str, Any]:
     return audit.snapshot(product, PRODUCT_FIELDS)
 
 
-def notify_partner(product: Product, subject: str, body: str = "") -> None:
+def notify_partner(product: Product, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(
         partner_queries.partner_users(product.partner),
         subject=subject,
@@ -69,7 +70,7 @@ def notify_partner(product: Product, subject: str, body: str = "") -> None:
     )
 
 
-def notify_staff(subject: str, body: str, url: str) -> None:
+def notify_staff(subject: notify.Message, body: notify.Message, url: str) -> None:
     notify.send(partner_queries.product_staff_users(), subject=subject, body=body, url=url)
 
 

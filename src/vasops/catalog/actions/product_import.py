@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from vasops.catalog import rules
 from vasops.catalog.actions.common import MANAGE_PRODUCT, REVIEW_PRODUCT, actor_user, snap
@@ -23,11 +24,11 @@ class ImportRefused(imports.ImportRefused):
 
 
 LIVE_PATH = [
-    ("submit", "提交审核"),
-    ("approve", "审核通过"),
-    ("start_configuration", "开始数据制作"),
-    ("finish_configuration", "数据制作完成"),
-    ("go_live", "测试通过上线"),
+    ("submit", gettext_lazy("提交审核")),
+    ("approve", gettext_lazy("审核通过")),
+    ("start_configuration", gettext_lazy("开始数据制作")),
+    ("finish_configuration", gettext_lazy("数据制作完成")),
+    ("go_live", gettext_lazy("测试通过上线")),
 ]
 
 

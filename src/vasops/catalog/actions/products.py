@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog import rules
 from vasops.catalog.actions.common import (
@@ -31,7 +32,7 @@ from vasops.catalog.models import (
     ProductVersion,
     UnicomProductStatus,
 )
-from vasops.core import audit, clock, fsm
+from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import CoreError, DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
@@ -50,13 +51,21 @@ def _check_fields(
 ) -> None:
     if not line.is_active:
         raise DomainError(
-            CatalogError.INVALID_BUSINESS_LINE, f"业务线“{line.name}”已停用。", field="business_line"
+            CatalogError.INVALID_BUSINESS_LINE,
+            gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.name},
+            field="business_line",
         )
     if billing_mode not in BillingMode.values:
-        raise DomainError(CatalogError.INVALID_FEE, f"未知的计费方式“{billing_mode}”。", field="billing_mode")
+        raise DomainError(
+            CatalogError.INVALID_FEE,
+            gettext("未知的计费方式“%(billing_mode)s”。") % {"billing_mode": billing_mode},
+            field="billing_mode",
+        )
     if product_type not in ProductType.values:
         raise DomainError(
-            CatalogError.INVALID_BUSINESS_LINE, f"未知的产品类型“{product_type}”。", field="product_type"
+            CatalogError.INVALID_BUSINESS_LINE,
+            gettext("未知的产品类型“%(product_type)s”。") % {"product_type": product_type},
+            field="product_type",
         )
     problem = rules.access_number_problem(access_number, partner.service_access_number)
     if problem:
@@ -76,7 +85,8 @@ def _check_eligible(partner: Partner, line: BusinessLine) -> None:
     if partner.state not in rules.SUBMITTING_PARTNER_STATES:
         raise DomainError(
             CatalogError.PARTNER_NOT_ELIGIBLE,
-            f"合作伙伴当前状态为“{partner.get_state_display()}”，只有已准入或已开通的合作伙伴可以申报产品。",
+            gettext("合作伙伴当前状态为“%(state)s”，只有已准入或已开通的合作伙伴可以申报产品。")
+            % {"state": partner.get_state_display()},
             status=403,
             clause=rules.CLAUSE_PRODUCT_NEW,
         )
@@ -86,7 +96,7 @@ def _check_eligible(partner: Partner, line: BusinessLine) -> None:
     if problems:
         raise DomainError(
             CatalogError.PARTNER_NOT_ELIGIBLE,
-            "不能申报产品：" + "；".join(p.message for p in problems),
+            gettext("不能申报产品：%(message)s") % {"message": "；".join(p.message for p in problems)},
             status=403,
             clause=problems[0].clause or rules.CLAUSE_PRODUCT_NEW,
         )
@@ -151,7 +161,7 @@ def update_product(
     if product.state != Product.State.DRAFT:
         raise DomainError(
             CoreError.INVALID_TRANSITION,
-            f"当前状态“{product.get_state_display()}”下不能修改产品申报资料。",
+            gettext("当前状态“%(state)s”下不能修改产品申报资料。") % {"state": product.get_state_display()},
             status=409,
         )
     before = snap(product)
@@ -198,7 +208,7 @@ def submit_product(product: Product, *, actor: Any) -> Product:
     require_member(actor, product.partner)
     _check_eligible(product.partner, product.business_line)
     before = snap(product)
-    fsm.transition(product, "submit", label="提交审核")
+    fsm.transition(product, "submit", label=gettext("提交审核"))
     product.submitted_at = clock.now()
     product.review_reason = ""
     product.save()
@@ -212,8 +222,12 @@ def submit_product(product: Product, *, actor: Any) -> Product:
         after=snap(product),
     )
     notify_staff(
-        f"新产品待审核：{product.partner} · {product.name}",
-        "请在“产品审核”中审核。",
+        notify.text(
+            gettext_noop("新产品待审核：%(partner)s · %(product_name)s"),
+            partner=product.partner,
+            product_name=product.name,
+        ),
+        gettext_lazy("请在“产品审核”中审核。"),
         product.get_absolute_url(),
     )
     return product
@@ -260,12 +274,14 @@ def review_product(
             )
         if Product.objects.filter(product_code=code).exclude(pk=product.pk).exists():
             raise DomainError(
-                CatalogError.PRODUCT_CODE_TAKEN, f"产品代码 {code} 已被使用。", field="product_code"
+                CatalogError.PRODUCT_CODE_TAKEN,
+                gettext("产品代码 %(code)s 已被使用。") % {"code": code},
+                field="product_code",
             )
-        fsm.transition(product, "approve", label="审核通过")
+        fsm.transition(product, "approve", label=gettext("审核通过"))
         product.product_code = code
         product.review_reason = (reason or "").strip()
-        fsm.transition(product, "start_configuration", label="开始数据制作")
+        fsm.transition(product, "start_configuration", label=gettext("开始数据制作"))
         product.save()
         orders = open_configuration_orders(
             product,
@@ -276,16 +292,27 @@ def review_product(
                 f"资费：{product.fee_fen} 分（{product.get_billing_mode_display()}）"
             ),
         )
-        action, subject = CatalogEvent.PRODUCT_APPROVED, f"产品“{product.name}”审核通过，进入数据制作"
+        action, subject = (
+            CatalogEvent.PRODUCT_APPROVED,
+            notify.text(
+                gettext_noop("产品“%(product_name)s”审核通过，进入数据制作"), product_name=product.name
+            ),
+        )
         after = {**snap(product), "work_orders": [o.pk for o in orders]}
     elif decision in ("return", "reject"):
-        text = required_text(reason, CatalogError.REASON_REQUIRED, "退回或驳回必须填写原因。")
+        text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("退回或驳回必须填写原因。"))
         if decision == "return":
-            fsm.transition(product, "return_for_revision", label="退回修改")
-            action, subject = CatalogEvent.PRODUCT_RETURNED, f"产品“{product.name}”被退回修改"
+            fsm.transition(product, "return_for_revision", label=gettext("退回修改"))
+            action, subject = (
+                CatalogEvent.PRODUCT_RETURNED,
+                notify.text(gettext_noop("产品“%(product_name)s”被退回修改"), product_name=product.name),
+            )
         else:
-            fsm.transition(product, "reject", label="驳回")
-            action, subject = CatalogEvent.PRODUCT_REJECTED, f"产品“{product.name}”申请被驳回"
+            fsm.transition(product, "reject", label=gettext("驳回"))
+            action, subject = (
+                CatalogEvent.PRODUCT_REJECTED,
+                notify.text(gettext_noop("产品“%(product_name)s”申请被驳回"), product_name=product.name),
+            )
             release_product_resources(product, actor=actor, reason="产品申请被驳回")
         product.review_reason = text
         product.save()
@@ -311,7 +338,7 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
     require(actor, MANAGE_PRODUCT)
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
-    fsm.transition(product, "finish_configuration", label="数据制作完成")
+    fsm.transition(product, "finish_configuration", label=gettext("数据制作完成"))
     product.save()
     if not product.test_cases.exists():
         ProductTestCase.objects.bulk_create(
@@ -328,7 +355,10 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
         after=snap(product),
         reason=note,
     )
-    notify_partner(product, f"产品“{product.name}”数据制作完成，进入测试")
+    notify_partner(
+        product,
+        notify.text(gettext_noop("产品“%(product_name)s”数据制作完成，进入测试"), product_name=product.name),
+    )
     return product
 
 
@@ -336,10 +366,12 @@ def finish_configuration(product: Product, *, actor: Any, note: str = "") -> Pro
 def add_test_case(product: Product, *, actor: Any, name: str) -> ProductTestCase:
     require(actor, MANAGE_PRODUCT)
     if product.state != Product.State.TESTING:
-        raise DomainError(CoreError.INVALID_TRANSITION, "只有测试中的产品可以增加测试项。", status=409)
+        raise DomainError(
+            CoreError.INVALID_TRANSITION, gettext("只有测试中的产品可以增加测试项。"), status=409
+        )
     name = (name or "").strip()
     if not name:
-        raise DomainError(CoreError.VALIDATION, "请填写测试项名称。", field="name")
+        raise DomainError(CoreError.VALIDATION, gettext("请填写测试项名称。"), field="name")
     case = ProductTestCase.objects.create(product=product, name=name[:200])
     audit.record(
         actor=actor,
@@ -356,7 +388,9 @@ def record_test_result(case: ProductTestCase, *, actor: Any, passed: bool, note:
     require(actor, MANAGE_PRODUCT)
     case = ProductTestCase.objects.select_for_update().select_related("product").get(pk=case.pk)
     if case.product.state != Product.State.TESTING:
-        raise DomainError(CoreError.INVALID_TRANSITION, "只有测试中的产品可以登记测试结果。", status=409)
+        raise DomainError(
+            CoreError.INVALID_TRANSITION, gettext("只有测试中的产品可以登记测试结果。"), status=409
+        )
     before = {"test_case": case.name, "passed": case.passed}
     case.passed = passed
     case.note = (note or "").strip()[:500]
@@ -384,7 +418,7 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
         if problem:
             raise DomainError(CatalogError.TESTS_NOT_PASSED, problem, status=409)
     before = snap(product)
-    fsm.transition(product, "go_live", label="测试通过上线")
+    fsm.transition(product, "go_live", label=gettext("测试通过上线"))
     now = clock.now()
     product.activated_at = now
     product.save()
@@ -405,7 +439,9 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
         before=before,
         after={**snap(product), "version": version.number},
     )
-    notify_partner(product, f"产品“{product.name}”已上线")
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已上线"), product_name=product.name)
+    )
     return product
 
 
@@ -413,10 +449,10 @@ def complete_testing(product: Product, *, actor: Any) -> Product:
 def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
     """Testing failed → back to configuring (the systems fix their data, then test again)."""
     require(actor, MANAGE_PRODUCT)
-    text = required_text(reason, CatalogError.REASON_REQUIRED, "测试不通过必须填写原因。")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("测试不通过必须填写原因。"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
-    fsm.transition(product, "fail_testing", label="测试不通过")
+    fsm.transition(product, "fail_testing", label=gettext("测试不通过"))
     product.save()
     audit.record(
         actor=actor,
@@ -427,7 +463,13 @@ def fail_testing(product: Product, *, actor: Any, reason: str) -> Product:
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”测试未通过，重新制作数据", text)
+    notify_partner(
+        product,
+        notify.text(
+            gettext_noop("产品“%(product_name)s”测试未通过，重新制作数据"), product_name=product.name
+        ),
+        text,
+    )
     return product
 
 
@@ -436,10 +478,10 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
     """Pause a live product: 暂停代收费 (A.10 code 5, existing users continue) or, with
     ``block_port``, 暂停端口 (code 6, nobody may use it)."""
     require(actor, MANAGE_PRODUCT)
-    text = required_text(reason, CatalogError.REASON_REQUIRED, "暂停产品必须填写原因。")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("暂停产品必须填写原因。"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
-    fsm.transition(product, "suspend", label="暂停")
+    fsm.transition(product, "suspend", label=gettext("暂停"))
     product.unicom_status = (
         UnicomProductStatus.PAUSED_PORT if block_port else UnicomProductStatus.PAUSED_COLLECTION
     )
@@ -453,7 +495,9 @@ def suspend_product(product: Product, *, actor: Any, reason: str, block_port: bo
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”已暂停", text)
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已暂停"), product_name=product.name), text
+    )
     return product
 
 
@@ -462,7 +506,7 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
     require(actor, MANAGE_PRODUCT)
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
-    fsm.transition(product, "resume", label="恢复")
+    fsm.transition(product, "resume", label=gettext("恢复"))
     product.save()
     audit.record(
         actor=actor,
@@ -473,7 +517,9 @@ def resume_product(product: Product, *, actor: Any, reason: str = "") -> Product
         after=snap(product),
         reason=reason,
     )
-    notify_partner(product, f"产品“{product.name}”已恢复")
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已恢复"), product_name=product.name)
+    )
     return product
 
 
@@ -495,10 +541,10 @@ def retire_for_exit(product: Product, *, actor: Any, reason: str) -> Product:
 
 
 def _retire(product: Product, *, actor: Any, reason: str) -> Product:
-    text = required_text(reason, CatalogError.REASON_REQUIRED, "产品下线必须填写原因。")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("产品下线必须填写原因。"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
-    fsm.transition(product, "retire", label="下线")
+    fsm.transition(product, "retire", label=gettext("下线"))
     product.save()
     release_product_resources(product, actor=actor, reason="产品下线")
     now = clock.now()
@@ -512,5 +558,7 @@ def _retire(product: Product, *, actor: Any, reason: str) -> Product:
         after=snap(product),
         reason=text,
     )
-    notify_partner(product, f"产品“{product.name}”已下线", text)
+    notify_partner(
+        product, notify.text(gettext_noop("产品“%(product_name)s”已下线"), product_name=product.name), text
+    )
     return product

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from vasops.catalog import queries, rules
 from vasops.catalog.actions.common import MANAGE_RESOURCES, actor_user
@@ -139,7 +140,8 @@ def take_channel(product: Product, *, actor: Any) -> ResourceAllocation | None:
     if pool is None:
         raise DomainError(
             CatalogError.RESOURCE_POOL_MISSING,
-            f"业务线“{line.name}”需要通道，但尚未配置可用的通道配额资源池；请联系产品创新部。",
+            gettext("业务线“%(line_name)s”需要通道，但尚未配置可用的通道配额资源池；请联系产品创新部。")
+            % {"line_name": line.name},
             status=409,
         )
     return _grant(
@@ -190,18 +192,22 @@ def _check_pool_definition(
     if kind in rules.NUMBER_KINDS:
         if business_line is not None:
             raise DomainError(
-                CatalogError.INVALID_POOL, "企业代码与业务接入号资源池不分业务线。", field="business_line"
+                CatalogError.INVALID_POOL,
+                gettext("企业代码与业务接入号资源池不分业务线。"),
+                field="business_line",
             )
         msgs = rules.number_pool_problems(kind, range_start, range_end, explicit, capacity)
         if msgs:
             raise DomainError(CatalogError.INVALID_POOL, "；".join(msgs), field="range_start")
     elif business_line is None:
         raise DomainError(
-            CatalogError.INVALID_POOL, "通道配额与 E1 线路资源池须选择业务线。", field="business_line"
+            CatalogError.INVALID_POOL,
+            gettext("通道配额与 E1 线路资源池须选择业务线。"),
+            field="business_line",
         )
     elif range_start or range_end or explicit:
         raise DomainError(
-            CatalogError.INVALID_POOL, "通道配额与 E1 线路资源池没有号段。", field="range_start"
+            CatalogError.INVALID_POOL, gettext("通道配额与 E1 线路资源池没有号段。"), field="range_start"
         )
 
 
@@ -228,10 +234,10 @@ def save_resource_pool(
         pool = _locked_pool(pool)
         kind, business_line = pool.kind, pool.business_line
     if kind not in ResourcePool.Kind.values:
-        raise DomainError(CatalogError.INVALID_POOL, "未知的资源类型。", field="kind")
+        raise DomainError(CatalogError.INVALID_POOL, gettext("未知的资源类型。"), field="kind")
     name = (name or "").strip()
     if not name:
-        raise DomainError(CatalogError.INVALID_POOL, "请填写资源池名称。", field="name")
+        raise DomainError(CatalogError.INVALID_POOL, gettext("请填写资源池名称。"), field="name")
     range_start, range_end = (range_start or "").strip(), (range_end or "").strip()
     explicit = rules.parse_numbers(explicit_numbers)
     _check_pool_definition(
@@ -249,7 +255,8 @@ def save_resource_pool(
         ):
             raise DomainError(
                 CatalogError.INVALID_POOL,
-                f"业务线“{business_line.name}”已有{rules.POOL_KIND_LABELS[kind]}资源池，请修改它的容量。",
+                gettext("业务线“%(business_line_name)s”已有%(pool_kind)s资源池，请修改它的容量。")
+                % {"business_line_name": business_line.name, "pool_kind": rules.POOL_KIND_LABELS[kind]},
                 field="kind",
             )
         used, before = 0, None
@@ -263,7 +270,9 @@ def save_resource_pool(
         )
         if effective < used:
             raise DomainError(
-                CatalogError.INVALID_POOL, f"容量不能小于当前已分配的号码数 {used}。", field="capacity"
+                CatalogError.INVALID_POOL,
+                gettext("容量不能小于当前已分配的号码数 %(used)s。") % {"used": used},
+                field="capacity",
             )
     else:
         problem = rules.capacity_problem(capacity, used)
@@ -306,21 +315,23 @@ def allocate_resource(
     reason = (reason or "").strip()
     if pool is None:
         if kind not in rules.NUMBER_KINDS:
-            raise DomainError(CatalogError.INVALID_POOL, "请选择资源池。", field="pool")
+            raise DomainError(CatalogError.INVALID_POOL, gettext("请选择资源池。"), field="pool")
         pools = list(
             ResourcePool.objects.select_for_update().filter(kind=kind, is_active=True).order_by("id")
         )
         return _take_number(pools, kind, actor=actor, partner=partner, reason=reason)
     pool = _locked_pool(pool)
     if not pool.is_active:
-        raise DomainError(CatalogError.INVALID_POOL, f"资源池“{pool}”已停用。", status=409)
+        raise DomainError(
+            CatalogError.INVALID_POOL, gettext("资源池“%(pool)s”已停用。") % {"pool": pool}, status=409
+        )
     if quantity < 1:
-        raise DomainError(CatalogError.INVALID_POOL, "分配数量至少为 1。", field="quantity")
+        raise DomainError(CatalogError.INVALID_POOL, gettext("分配数量至少为 1。"), field="quantity")
     if product is not None and product.partner_id != partner.pk:
-        raise DomainError(CatalogError.INVALID_POOL, "所选产品不属于该合作伙伴。", field="product")
+        raise DomainError(CatalogError.INVALID_POOL, gettext("所选产品不属于该合作伙伴。"), field="product")
     if pool.kind in rules.NUMBER_KINDS:
         if quantity != 1:
-            raise DomainError(CatalogError.INVALID_POOL, "号码每次分配 1 个。", field="quantity")
+            raise DomainError(CatalogError.INVALID_POOL, gettext("号码每次分配 1 个。"), field="quantity")
         return _take_number([pool], pool.kind, actor=actor, partner=partner, reason=reason)
     return _grant(pool, actor=actor, partner=partner, quantity=quantity, product=product, reason=reason)
 
@@ -329,8 +340,8 @@ def allocate_resource(
 def release_resource(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
     """Staff give an allocation back to its pool (with a reason)."""
     require(actor, MANAGE_RESOURCES)
-    text = required_text(reason, CatalogError.REASON_REQUIRED, "释放资源必须填写原因。")
+    text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("释放资源必须填写原因。"))
     allocation = ResourceAllocation.objects.select_for_update().get(pk=allocation.pk)
     if allocation.released_at is not None:
-        raise DomainError(CatalogError.ALLOCATION_RELEASED, "该分配已释放。", status=409)
+        raise DomainError(CatalogError.ALLOCATION_RELEASED, gettext("该分配已释放。"), status=409)
     return _release(allocation, actor=actor, reason=text)

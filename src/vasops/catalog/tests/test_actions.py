@@ -387,3 +387,26 @@ def test_save_business_line_requires_permission_and_audits(user_a, staff):
         actions.save_business_line(
             actor=staff, code="USSD", name="USSD", service_type="9", vas_systems=["vac"]
         )
+
+
+def test_going_live_is_notified_to_each_partner_user_in_their_language(
+    live_product, partner_a, user_a, make_user, staff, django_capture_on_commit_callbacks
+):
+    """Staff (in Chinese) put the product live: the partner's English-preferring user reads the
+    inbox row and the e-mail in English, its Chinese-preferring colleague in Chinese."""
+    from django.core import mail
+
+    from vasops.core.models import Notification
+
+    colleague = make_user(roles.PARTNER_USER, partner=partner_a)
+    user_a.language = "en"
+    user_a.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        product = live_product()
+    english = Notification.objects.filter(recipient=user_a).latest("pk")
+    chinese = Notification.objects.filter(recipient=colleague).latest("pk")
+    assert english.subject == f"Product “{product.name}” is live"
+    assert chinese.subject == f"产品“{product.name}”已上线"
+    assert f"[vasops] Product “{product.name}” is live" in [
+        m.subject for m in mail.outbox if m.to == [user_a.email]
+    ]

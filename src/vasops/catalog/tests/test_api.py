@@ -94,6 +94,49 @@ def test_api_refusal_has_code_and_clause(client, user_a, live_product):
     assert "产品变更规范" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "A monthly product may not raise its fee (now 500 fen, requested 800 fen). "
+            "(per: Daily Operations Rules, chapter 3, 3 Product-change rules)",
+        ),
+        (
+            "zh-hans",
+            "包月产品不得提高资费（现 500 分，申请 800 分）。"
+            "（依据：《日常事务办理规范》第三章 三、产品变更规范）",
+        ),
+    ],
+)
+@pytest.mark.parametrize("how", ["accept_language", "cookie"])
+def test_api_refusal_reads_in_the_language_of_the_request(
+    client, user_a, live_product, language, message, how
+):
+    """The refusal (an f-string message with its clause) comes back in the request's language,
+    asked for by Accept-Language or by the language switch's cookie; the code stays the same."""
+    product = live_product(billing_mode="monthly", fee_fen=500)
+    headers = auth(user_a)
+    if how == "cookie":
+        client.cookies["django_language"] = language
+    else:
+        headers["Accept-Language"] = language
+    response = client.post(
+        f"/api/v1/products/{product.pk}/change-requests",
+        data={
+            "name": product.name,
+            "description": product.description,
+            "fee_fen": 800,
+            "effective_on": "2026-02-01",
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "catalog.monthly_price_rise_forbidden"
+    assert response.json()["message"] == message
+
+
 def test_partner_cannot_review_own_product_through_api(client, user_a, partner_a, make_product, freeze):
     freeze("2026-01-05")
     product = actions.submit_product(make_product(partner_a, user_a), actor=user_a)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.complaints.errors import ComplaintError
 from vasops.complaints.models import Complaint
@@ -65,12 +66,12 @@ def require_owner(actor: Any, c: Complaint) -> None:
     """首问负责: the agent who took the complaint handles it to closure; a department head may
     act in their place. An unowned complaint becomes the acting agent's."""
     if not has(actor, HANDLE):
-        raise PermissionDenied("您没有处理客户投诉的权限。")
+        raise PermissionDenied(gettext("您没有处理客户投诉的权限。"))
     if c.owner_id is None or c.owner_id == actor.pk or roles.has_role(actor, roles.DEPARTMENT_HEAD):
         return
     raise DomainError(
         ComplaintError.NOT_OWNER,
-        f"该投诉由首问负责人“{c.owner}”跟进至办结，请联系其处理。",
+        gettext("该投诉由首问负责人“%(owner)s”跟进至办结，请联系其处理。") % {"owner": c.owner},
         status=409,
-        clause="首问负责制",
+        clause=gettext_noop("首问负责制"),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.complaints import queries, rules
@@ -77,9 +78,11 @@ def dispatch_complaint(
         c.partner = product.partner
     if c.product_id is None or c.partner_id is None:
         raise DomainError(
-            ComplaintError.NO_PARTNER, "请先确定投诉涉及的产品（据此确定合作伙伴）再派单。", field="product"
+            ComplaintError.NO_PARTNER,
+            gettext("请先确定投诉涉及的产品（据此确定合作伙伴）再派单。"),
+            field="product",
         )
-    fsm.transition(c, "dispatch", label="派单")
+    fsm.transition(c, "dispatch", label=gettext("派单"))
     now = clock.now()
     if c.owner_id is None:
         c.owner = actor
@@ -117,8 +120,13 @@ def dispatch_complaint(
     )
     notify.send(
         partner_recipients(c),
-        subject=f"客户投诉 {c.number} 待答复",
-        body=f"请在 {_local(c.answer_due_at)} 前答复（{answer_hours()} 个工作小时）。{text[:300]}",
+        subject=notify.text(gettext_noop("客户投诉 %(number)s 待答复"), number=c.number),
+        body=notify.text(
+            gettext_noop("请在 %(local)s 前答复（%(answer_hours)s 个工作小时）。%(text)s"),
+            local=_local(c.answer_due_at),
+            answer_hours=answer_hours(),
+            text=text[:300],
+        ),
         url=_url(c),
     )
     return c
@@ -131,9 +139,11 @@ def answer_complaint(complaint: Complaint, *, actor: Any, answer: str) -> Compla
     partner = partner_of(actor)
     if partner is None or c.partner_id != partner.pk or c.dispatched_at is None:
         raise NotFound()
-    text = required_text(answer, ComplaintError.ANSWER_REQUIRED, "请填写处理情况和结果。", field="answer")
+    text = required_text(
+        answer, ComplaintError.ANSWER_REQUIRED, gettext("请填写处理情况和结果。"), field="answer"
+    )
     before = snap(c)
-    fsm.transition(c, "answer", label="答复")
+    fsm.transition(c, "answer", label=gettext("答复"))
     c.answered_at = clock.now()
     c.partner_answer = text
     if c.work_order is not None:
@@ -150,8 +160,12 @@ def answer_complaint(complaint: Complaint, *, actor: Any, answer: str) -> Compla
     )
     notify.send(
         [c.owner] if c.owner else [],
-        subject=f"投诉 {c.number} 合作伙伴已答复",
-        body=f"{text[:300]}\n请回复用户并办结（时限 {_local(c.close_due_at)}）。",
+        subject=notify.text(gettext_noop("投诉 %(number)s 合作伙伴已答复"), number=c.number),
+        body=notify.text(
+            gettext_noop("%(text)s\n请回复用户并办结（时限 %(local)s）。"),
+            text=text[:300],
+            local=_local(c.close_due_at),
+        ),
         url=_url(c),
     )
     return c
@@ -163,11 +177,17 @@ def close_complaint(complaint: Complaint, *, actor: Any, reply: str, verdict: st
     head) closes."""
     c = locked(complaint)
     require_owner(actor, c)
-    text = required_text(reply, ComplaintError.REPLY_REQUIRED, "请填写回复用户的内容。", field="reply")
+    text = required_text(
+        reply, ComplaintError.REPLY_REQUIRED, gettext("请填写回复用户的内容。"), field="reply"
+    )
     if verdict not in Complaint.Verdict.values:
-        raise DomainError(ComplaintError.UNKNOWN_CATEGORY, f"未知的认定“{verdict}”。", field="verdict")
+        raise DomainError(
+            ComplaintError.UNKNOWN_CATEGORY,
+            gettext("未知的认定“%(verdict)s”。") % {"verdict": verdict},
+            field="verdict",
+        )
     before = snap(c)
-    fsm.transition(c, "close", label="办结")
+    fsm.transition(c, "close", label=gettext("办结"))
     c.closed_at = clock.now()
     c.reply = text
     if verdict:
@@ -188,7 +208,7 @@ def close_complaint(complaint: Complaint, *, actor: Any, reply: str, verdict: st
     )
     notify.send(
         partner_recipients(c) if c.dispatched_at else [],
-        subject=f"客户投诉 {c.number} 已办结",
+        subject=notify.text(gettext_noop("客户投诉 %(number)s 已办结"), number=c.number),
         body=text[:300],
         url=_url(c),
     )
@@ -205,12 +225,14 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
     if not by_user and not queries.visible_to(actor).filter(pk=c.pk).exists():
         raise NotFound()
     if not by_user and partner_of(actor) is not None:
-        raise PermissionDenied("合作伙伴不能重开客户投诉。")
-    text = required_text(reason, ComplaintError.REASON_REQUIRED, "请说明再次投诉的原因。", field="reason")
+        raise PermissionDenied(gettext("合作伙伴不能重开客户投诉。"))
+    text = required_text(
+        reason, ComplaintError.REASON_REQUIRED, gettext("请说明再次投诉的原因。"), field="reason"
+    )
     before = snap(c)
     now = clock.now()
     if c.partner_id is not None and c.dispatched_at is not None:
-        fsm.transition(c, "reopen_to_partner", label="重开")
+        fsm.transition(c, "reopen_to_partner", label=gettext("重开"))
         c.answer_due_at = queries.add_working_hours(now, answer_hours())
         c.close_due_at = queries.add_working_hours(now, close_hours())
         c.answered_at = None
@@ -222,7 +244,7 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
                 note=text,
             )
     else:
-        fsm.transition(c, "reopen", label="重开")
+        fsm.transition(c, "reopen", label=gettext("重开"))
         c.close_due_at = None
     c.closed_at = None
     c.answer_escalated_at = None
@@ -240,7 +262,11 @@ def reopen_complaint(complaint: Complaint, *, actor: Any, reason: str, by_user: 
     )
     notify.send(
         [c.owner, *(partner_recipients(c) if c.state == rules.DISPATCHED else [])],
-        subject=f"客户投诉 {c.number} 用户再次投诉（第 {c.reopen_count} 次）",
+        subject=notify.text(
+            gettext_noop("客户投诉 %(number)s 用户再次投诉（第 %(reopen_count)s 次）"),
+            number=c.number,
+            reopen_count=c.reopen_count,
+        ),
         body=text[:300],
         url=_url(c),
     )
@@ -270,8 +296,12 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
         escalated += 1
         notify.send(
             [c.owner, *partner_recipients(c), *heads()],
-            subject=f"投诉超时升级：{c.number} 合作伙伴未按时答复",
-            body=f"答复时限 {_local(c.answer_due_at)}，合作伙伴：{c.partner}。",
+            subject=notify.text(gettext_noop("投诉超时升级：%(number)s 合作伙伴未按时答复"), number=c.number),
+            body=notify.text(
+                gettext_noop("答复时限 %(local)s，合作伙伴：%(partner)s。"),
+                local=_local(c.answer_due_at),
+                partner=c.partner,
+            ),
             url=_url(c),
         )
         reason = f"合作伙伴答复超时（时限 {_local(c.answer_due_at)}）"
@@ -280,8 +310,12 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
         escalated += 1
         notify.send(
             [c.owner, *heads()],
-            subject=f"投诉超时升级：{c.number} 未按时办结",
-            body=f"办结时限 {_local(c.close_due_at)}，首问负责人：{c.owner or '未确定'}。",
+            subject=notify.text(gettext_noop("投诉超时升级：%(number)s 未按时办结"), number=c.number),
+            body=notify.text(
+                gettext_noop("办结时限 %(local)s，首问负责人：%(owner)s。"),
+                local=_local(c.close_due_at),
+                owner=c.owner or gettext_lazy("未确定"),
+            ),
             url=_url(c),
         )
         reason = f"办结超时（时限 {_local(c.close_due_at)}）"

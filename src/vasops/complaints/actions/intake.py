@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.complaints import cdrs
@@ -24,7 +25,9 @@ from vasops.vac import msisdn as numbers
 def normalise_msisdn(value: str) -> str:
     number = numbers.bare(value or "")
     if number is None:
-        raise DomainError(ComplaintError.INVALID_MSISDN, "请输入正确的 11 位手机号码。", field="msisdn")
+        raise DomainError(
+            ComplaintError.INVALID_MSISDN, gettext("请输入正确的 11 位手机号码。"), field="msisdn"
+        )
     return number
 
 
@@ -60,14 +63,22 @@ def receive_complaint(
     agent who first takes it. The CS system's own complaint id makes a repeated call return the
     first complaint (``created`` False)."""
     if source not in Complaint.Source.values:
-        raise DomainError(ComplaintError.UNKNOWN_CATEGORY, f"未知的受理渠道“{source}”。", field="source")
+        raise DomainError(
+            ComplaintError.UNKNOWN_CATEGORY,
+            gettext("未知的受理渠道“%(source)s”。") % {"source": source},
+            field="source",
+        )
     if source != Complaint.Source.PUBLIC and not has(actor, HANDLE):
-        raise PermissionDenied("您没有受理客户投诉的权限。")
+        raise PermissionDenied(gettext("您没有受理客户投诉的权限。"))
     number = normalise_msisdn(msisdn)
     if category not in Complaint.Category.values:
-        raise DomainError(ComplaintError.UNKNOWN_CATEGORY, f"未知的投诉类别“{category}”。", field="category")
+        raise DomainError(
+            ComplaintError.UNKNOWN_CATEGORY,
+            gettext("未知的投诉类别“%(category)s”。") % {"category": category},
+            field="category",
+        )
     text = required_text(
-        description, ComplaintError.DESCRIPTION_REQUIRED, "请填写投诉内容。", field="description"
+        description, ComplaintError.DESCRIPTION_REQUIRED, gettext("请填写投诉内容。"), field="description"
     )
     external_id = (external_id or "").strip()
     if external_id:
@@ -78,7 +89,8 @@ def receive_complaint(
             if existing.msisdn != number or existing.category != category:
                 raise DomainError(
                     ComplaintError.EXTERNAL_ID_CONFLICT,
-                    f"客服系统投诉编号 {external_id} 已登记为 {existing.number}，号码或类别不同。",
+                    gettext("客服系统投诉编号 %(external_id)s 已登记为 %(existing_number)s，号码或类别不同。")
+                    % {"external_id": external_id, "existing_number": existing.number},
                     status=409,
                     field="external_id",
                 )
@@ -121,8 +133,14 @@ def receive_complaint(
     if complaint.owner_id is None:
         notify.send(
             cs_agents(),
-            subject=f"新投诉 {complaint.number} 待受理",
-            body=f"{complaint.get_source_display()}：{complaint.get_category_display()}。",
+            subject=notify.text(
+                gettext_noop("新投诉 %(complaint_number)s 待受理"), complaint_number=complaint.number
+            ),
+            body=notify.text(
+                gettext_noop("%(source)s：%(category)s。"),
+                source=Complaint.Source(complaint.source).label,
+                category=Complaint.Category(complaint.category).label,
+            ),
             url=complaint.get_absolute_url(),
         )
     return complaint, True

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.complaints import cdrs, rules
 from vasops.complaints.actions.common import partner_recipients, snap
@@ -80,10 +81,12 @@ def refund_complaint(
     )
     if Refund.objects.filter(complaint=c).exists():
         raise DomainError(
-            ComplaintError.ALREADY_REFUNDED, f"投诉 {c.number} 已退费，不能重复退费。", status=409
+            ComplaintError.ALREADY_REFUNDED,
+            gettext("投诉 %(number)s 已退费，不能重复退费。") % {"number": c.number},
+            status=409,
         )
     if c.product is None or c.partner is None:
-        raise DomainError(ComplaintError.NO_PARTNER, "投诉未确定产品，无法退费。", field="product")
+        raise DomainError(ComplaintError.NO_PARTNER, gettext("投诉未确定产品，无法退费。"), field="product")
     today = clock.today()
     problem = rules.period_problem(period_start, period_end, today)
     if problem:
@@ -94,7 +97,7 @@ def refund_complaint(
         note = required_text(
             reason,
             ComplaintError.REASON_REQUIRED,
-            "退费金额与按话单计算的金额不同，请说明原因。",
+            gettext("退费金额与按话单计算的金额不同，请说明原因。"),
             field="reason",
         )
         amount = amount_fen
@@ -103,7 +106,11 @@ def refund_complaint(
     if amount <= 0:
         raise DomainError(
             ComplaintError.NOTHING_TO_REFUND,
-            f"{period_start:%Y-%m-%d} 至 {period_end:%Y-%m-%d} 该用户没有此产品的扣费记录，无需退费。",
+            gettext("%(period_start)s 至 %(period_end)s 该用户没有此产品的扣费记录，无需退费。")
+            % {
+                "period_start": format(period_start, "%Y-%m-%d"),
+                "period_end": format(period_end, "%Y-%m-%d"),
+            },
             field="amount_fen",
         )
     before = snap(c)
@@ -154,7 +161,12 @@ def refund_complaint(
     )
     notify.send(
         partner_recipients(c),
-        subject=f"客户投诉 {c.number} 退费 {amount / 100:.2f} 元，已计入 {today:%Y-%m} 结算扣款",
+        subject=notify.text(
+            gettext_noop("客户投诉 %(number)s 退费 %(amount)s 元，已计入 %(today)s 结算扣款"),
+            number=c.number,
+            amount=format(amount / 100, ".2f"),
+            today=format(today, "%Y-%m"),
+        ),
         body=note,
         url=c.get_absolute_url(),
     )
@@ -172,17 +184,21 @@ def open_violation(complaint: Complaint, *, actor: Any, violation_code: str, sum
         .get(pk=complaint.pk)
     )
     if c.violation_ref:
-        raise DomainError(ComplaintError.VIOLATION_EXISTS, "该投诉已发起过违约处理。", status=409)
+        raise DomainError(ComplaintError.VIOLATION_EXISTS, gettext("该投诉已发起过违约处理。"), status=409)
     if c.partner is None:
         raise DomainError(
-            ComplaintError.NO_PARTNER, "投诉未确定合作伙伴，无法发起违约处理。", field="product"
+            ComplaintError.NO_PARTNER, gettext("投诉未确定合作伙伴，无法发起违约处理。"), field="product"
         )
-    text = required_text(summary, ComplaintError.REASON_REQUIRED, "请填写违约事实摘要。", field="summary")
+    text = required_text(
+        summary, ComplaintError.REASON_REQUIRED, gettext("请填写违约事实摘要。"), field="summary"
+    )
     try:
         from vasops.compliance.actions import draft_violation
     except ImportError:
         raise DomainError(
-            ComplaintError.VIOLATION_UNAVAILABLE, "违约管理模块尚未启用，暂不能发起违约处理。", status=409
+            ComplaintError.VIOLATION_UNAVAILABLE,
+            gettext("违约管理模块尚未启用，暂不能发起违约处理。"),
+            status=409,
         ) from None
     evidence = {
         "complaint": c.number,

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.compliance import assessment as registry
 from vasops.compliance import rules
@@ -29,13 +30,15 @@ def compute_assessment(*, actor: Any, period_kind: str, day: dt.date) -> Assessm
     staff, or by the monthly sweep (actor "system")."""
     require_or_system(actor, ASSESS)
     if period_kind not in Assessment.Period.values:
-        raise DomainError(ComplianceError.INVALID_PERIOD, "请选择考核周期。", field="period_kind")
+        raise DomainError(ComplianceError.INVALID_PERIOD, gettext("请选择考核周期。"), field="period_kind")
     start, end = rules.month_of(day) if period_kind == Assessment.Period.MONTH else rules.quarter_of(day)
     assessment, _ = Assessment.objects.select_for_update().get_or_create(
         period_kind=period_kind, period_start=start, defaults={"period_end": end}
     )
     if assessment.state != Assessment.State.DRAFT:
-        raise DomainError(ComplianceError.INVALID_PERIOD, "该期考核已确认，不能重新计算。", status=409)
+        raise DomainError(
+            ComplianceError.INVALID_PERIOD, gettext("该期考核已确认，不能重新计算。"), status=409
+        )
     assessment.scorecards.all().delete()
     weights = registry.weights()
     values = {
@@ -64,7 +67,7 @@ def confirm_assessment(assessment: Assessment, *, actor: Any) -> Assessment:
     n = numbers()
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     before = audit.snapshot(assessment, ["state"])
-    fsm.transition(assessment, "confirm", label="确认")
+    fsm.transition(assessment, "confirm", label=gettext("确认"))
     assessment.confirmed_by = user_of(actor)
     assessment.confirmed_at = clock.now()
     assessment.save()

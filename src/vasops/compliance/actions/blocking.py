@@ -8,12 +8,13 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import BLOCK, notify_partner
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.vac import actions as vac_actions
@@ -22,12 +23,13 @@ from vasops.vac.models import ServiceBlock
 SCOPE_TEXT = {"product": "产品", "line": "业务线", "partner": "全部业务"}
 
 
-def _describe(block: ServiceBlock) -> str:
+def _describe(block: ServiceBlock) -> notify.Message:
+    """What a block covers, in the words of the notification's reader."""
     if block.scope == ServiceBlock.Scope.PRODUCT and block.product is not None:
-        return f"产品“{block.product.name}”"
+        return notify.text(gettext_noop("产品“%(name)s”"), name=block.product.name)
     if block.scope == ServiceBlock.Scope.LINE and block.business_line is not None:
-        return f"业务线“{block.business_line.name}”"
-    return "贵司全部业务"
+        return notify.text(gettext_noop("业务线“%(name)s”"), name=block.business_line.name)
+    return gettext_lazy("贵司全部业务")
 
 
 def place_block(
@@ -42,7 +44,7 @@ def place_block(
     source: Any = None,
 ) -> ServiceBlock:
     """The block itself, inside the caller's act (a staff block or an upheld violation)."""
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写屏蔽原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写屏蔽原因。"))
     problem = rules.block_end_problem(clock.today(), ends_on)
     if problem:
         raise DomainError(ComplianceError.INVALID_BLOCK, problem, field="ends_on")
@@ -67,9 +69,16 @@ def place_block(
         after={"scope": scope, "ends_on": ends_on},
         reason=text,
     )
-    until = f"，至 {ends_on} 止" if ends_on else "，直至解除"
+    until = (
+        notify.text(gettext_noop("，至 %(ends_on)s 止"), ends_on=ends_on)
+        if ends_on
+        else gettext_lazy("，直至解除")
+    )
     notify_partner(
-        partner, f"业务屏蔽：{_describe(block)}", f"{text}{until}。", reverse("compliance:my_credit")
+        partner,
+        notify.text(gettext_noop("业务屏蔽：%(describe)s"), describe=_describe(block)),
+        notify.text(gettext_noop("%(text)s%(until)s。"), text=text, until=until),
+        reverse("compliance:my_credit"),
     )
     return block
 
@@ -101,7 +110,7 @@ def block_service(
 @transaction.atomic(durable=True)
 def lift_block(block: ServiceBlock, *, actor: Any, reason: str) -> ServiceBlock:
     require(actor, BLOCK)
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写解除原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写解除原因。"))
     block = vac_actions.lift_service_block(block, actor=actor, reason=text)
     audit.record(
         actor=actor,
@@ -111,6 +120,9 @@ def lift_block(block: ServiceBlock, *, actor: Any, reason: str) -> ServiceBlock:
         reason=text,
     )
     notify_partner(
-        block.partner, f"业务屏蔽已解除：{_describe(block)}", text, reverse("compliance:my_credit")
+        block.partner,
+        notify.text(gettext_noop("业务屏蔽已解除：%(describe)s"), describe=_describe(block)),
+        text,
+        reverse("compliance:my_credit"),
     )
     return block

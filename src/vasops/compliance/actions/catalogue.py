@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import CATALOGUE, settings_row, user_of
@@ -47,17 +48,21 @@ def save_violation_type(
     require(actor, CATALOGUE)
     code = (code or "").strip()
     if not code or not (name or "").strip():
-        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, "请填写代码与名称。", field="code")
+        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, gettext("请填写代码与名称。"), field="code")
     if grade not in Grade.values:
-        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, "请选择违约等级。", field="grade")
+        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, gettext("请选择违约等级。"), field="grade")
     if consequence not in Consequence.values:
-        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, "请选择处理措施。", field="consequence")
+        raise DomainError(
+            ComplianceError.INVALID_VIOLATION_TYPE, gettext("请选择处理措施。"), field="consequence"
+        )
     from vasops.compliance.actions.common import numbers
 
     if points is None:
         points = rules.default_points(grade, numbers())
     if points < 0 or penalty_fen < 0:
-        raise DomainError(ComplianceError.INVALID_VIOLATION_TYPE, "扣分与违约金不能为负。", field="points")
+        raise DomainError(
+            ComplianceError.INVALID_VIOLATION_TYPE, gettext("扣分与违约金不能为负。"), field="points"
+        )
     current = ViolationType.objects.select_for_update().filter(code=code, is_current=True).first()
     before = audit.snapshot(current, TYPE_FIELDS) if current else None
     version = 1
@@ -95,7 +100,10 @@ def save_settings(*, actor: Any, reason: str = "", **values: int) -> Any:
     names = [f.name for f in dataclasses.fields(rules.Numbers)]
     unknown = set(values) - set(names)
     if unknown:
-        raise DomainError(ComplianceError.INVALID_SETTINGS, f"未知参数：{'、'.join(sorted(unknown))}。")
+        raise DomainError(
+            ComplianceError.INVALID_SETTINGS,
+            gettext("未知参数：%(unknown)s。") % {"unknown": "、".join(sorted(unknown))},
+        )
     before = audit.snapshot(row, names)
     merged = {n: int(values.get(n, getattr(row, n))) for n in names}
     problem = rules.settings_problem(rules.Numbers(**merged))

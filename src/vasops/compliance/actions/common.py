@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.compliance import rules
 from vasops.compliance.models import ComplianceSettings
@@ -44,10 +45,10 @@ def require_or_system(actor: Any, perm: str) -> None:
 
 def require_partner_member(actor: Any, partner_id: int) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
     own = partner_queries.partner_of(actor)
     if own is None or own.pk != partner_id:
-        raise PermissionDenied("您不属于该合作伙伴，不能办理此违约记录。")
+        raise PermissionDenied(gettext("您不属于该合作伙伴，不能办理此违约记录。"))
 
 
 def user_of(actor: Any) -> Any:
@@ -64,9 +65,9 @@ def compliance_staff() -> QuerySet[Any]:
     )
 
 
-def notify_partner(partner: Any, subject: str, body: str = "", url: str = "") -> None:
+def notify_partner(partner: Any, subject: notify.Message, body: notify.Message = "", url: str = "") -> None:
     notify.send(partner_queries.partner_users(partner), subject=subject, body=body, url=url)
 
 
-def notify_staff(subject: str, body: str = "", url: str = "") -> None:
+def notify_staff(subject: notify.Message, body: notify.Message = "", url: str = "") -> None:
     notify.send(compliance_staff(), subject=subject, body=body, url=url)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import CATALOGUE, numbers
@@ -133,5 +134,5 @@ def blacklist(partner: Partner, *, actor: Any, on: dt.date, reason: str) -> Rest
 def adjust_credit(partner: Partner, *, actor: Any, delta: int, reason: str) -> CreditEntry | None:
     """Staff correct a partner's points by hand (with a reason, audited)."""
     require(actor, CATALOGUE)
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写调整原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写调整原因。"))
     return change_points(partner, actor=actor, delta=int(delta), reason=text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import Product
@@ -16,7 +17,7 @@ from vasops.compliance.actions.common import ASSESS, notify_partner, numbers, us
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ExitRecord
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 from vasops.partners import actions as partner_actions
@@ -42,10 +43,14 @@ def _end_subscriptions(product: Product, reason: str) -> int:
 
 
 def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = None) -> ExitRecord:
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写退出原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
     product = Product.objects.select_for_update().select_related("partner").get(pk=product.pk)
     if product.state == Product.State.RETIRED or ExitRecord.objects.filter(product=product).exists():
-        raise DomainError(ComplianceError.ALREADY_EXITED, f"产品“{product.name}”已退出。", status=409)
+        raise DomainError(
+            ComplianceError.ALREADY_EXITED,
+            gettext("产品“%(product_name)s”已退出。") % {"product_name": product.name},
+            status=409,
+        )
     ended = _end_subscriptions(product, f"产品退出：{text}")
     catalog_actions.retire_for_exit(product, actor=actor, reason=f"产品退出：{text}")
     record = ExitRecord.objects.create(
@@ -68,18 +73,22 @@ def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = 
     )
     notify_partner(
         product.partner,
-        f"产品退出：{product.name}",
-        f"{text}（结束订购关系 {ended} 条）",
+        notify.text(gettext_noop("产品退出：%(product_name)s"), product_name=product.name),
+        notify.text(gettext_noop("%(text)s（结束订购关系 %(ended)s 条）"), text=text, ended=ended),
         product.get_absolute_url(),
     )
     return record
 
 
 def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = None) -> ExitRecord:
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写退出原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if partner.state == Partner.State.EXITED:
-        raise DomainError(ComplianceError.ALREADY_EXITED, f"“{partner.name}”已退出。", status=409)
+        raise DomainError(
+            ComplianceError.ALREADY_EXITED,
+            gettext("“%(partner_name)s”已退出。") % {"partner_name": partner.name},
+            status=409,
+        )
     today = clock.today()
     ended = 0
     lines: set[str] = set()

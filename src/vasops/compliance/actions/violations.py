@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import (
@@ -22,7 +23,7 @@ from vasops.compliance.actions.common import (
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ViolationRecord, ViolationType
-from vasops.core import audit, calendar, clock, documents, fsm, numbering
+from vasops.core import audit, calendar, clock, documents, fsm, notify, numbering
 from vasops.core.errors import DomainError, required_text
 from vasops.core.permissions import require
 
@@ -50,14 +51,18 @@ def current_type(code: str) -> ViolationType:
     vt = ViolationType.objects.filter(code=code, is_current=True, is_active=True).first()
     if vt is None:
         raise DomainError(
-            ComplianceError.UNKNOWN_VIOLATION, f"违约类型“{code}”不存在或已停用。", field="violation_code"
+            ComplianceError.UNKNOWN_VIOLATION,
+            gettext("违约类型“%(code)s”不存在或已停用。") % {"code": code},
+            field="violation_code",
         )
     return vt
 
 
 def _check_product(partner: Any, product: Any) -> None:
     if product is not None and product.partner_id != partner.pk:
-        raise DomainError(ComplianceError.PRODUCT_NOT_OF_PARTNER, "该产品不属于此合作伙伴。", field="product")
+        raise DomainError(
+            ComplianceError.PRODUCT_NOT_OF_PARTNER, gettext("该产品不属于此合作伙伴。"), field="product"
+        )
 
 
 def _new_record(
@@ -71,7 +76,9 @@ def _new_record(
     source: Any,
 ) -> ViolationRecord:
     _check_product(partner, product)
-    text = required_text(summary, ComplianceError.REASON_REQUIRED, "请填写违约事实。", field="summary")
+    text = required_text(
+        summary, ComplianceError.REASON_REQUIRED, gettext("请填写违约事实。"), field="summary"
+    )
     return ViolationRecord.objects.create(
         number=numbering.next_number(f"WY{clock.today():%Y%m}-"),
         partner=partner,
@@ -126,22 +133,37 @@ def draft_violation(
         partner_id=partner.pk,
         after=snap(record),
     )
-    notify_staff(f"违约记录草稿待审核：{record.number}", record.summary, record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("违约记录草稿待审核：%(record_number)s"), record_number=record.number),
+        record.summary,
+        record.get_absolute_url(),
+    )
     return record
 
 
 def _raise(record: ViolationRecord, actor: Any) -> None:
     n = numbers()
     today = clock.today()
-    fsm.transition(record, "raise_", label="通报")
+    fsm.transition(record, "raise_", label=gettext("通报"))
     record.raised_on = today
     record.appeal_due = calendar.add_working_days(today, n.appeal_working_days)
     record.save()
     notify_partner(
         record.partner,
-        f"违约通报：{record.violation_type.name}（{record.number}）",
-        f"{record.summary}\n如有异议，请于 {record.appeal_due} 前"
-        f"（{n.appeal_working_days} 个工作日内）在门户提出申诉。",
+        notify.text(
+            gettext_noop("违约通报：%(violation_type_name)s（%(record_number)s）"),
+            violation_type_name=record.violation_type.name,
+            record_number=record.number,
+        ),
+        notify.text(
+            gettext_noop(
+                "%(summary)s\n如有异议，请于 %(appeal_due)s 前（"
+                "%(appeal_working_days)s 个工作日内）在门户提出申诉。"
+            ),
+            summary=record.summary,
+            appeal_due=record.appeal_due,
+            appeal_working_days=n.appeal_working_days,
+        ),
         record.get_absolute_url(),
     )
 
@@ -220,10 +242,10 @@ def raise_draft(
 @transaction.atomic(durable=True)
 def discard_draft(record: ViolationRecord, *, actor: Any, reason: str) -> ViolationRecord:
     require(actor, MANAGE)
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "作废草稿须填写原因。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("作废草稿须填写原因。"))
     record = ViolationRecord.objects.select_for_update().get(pk=record.pk)
     before = snap(record)
-    fsm.transition(record, "discard", label="作废")
+    fsm.transition(record, "discard", label=gettext("作废"))
     record.decision_reason = text
     record.save()
     audit.record(
@@ -244,7 +266,7 @@ def accept_violation(record: ViolationRecord, *, actor: Any) -> ViolationRecord:
     require_partner_member(actor, record.partner_id)
     record = ViolationRecord.objects.select_for_update().get(pk=record.pk)
     before = snap(record)
-    fsm.transition(record, "accept", label="确认违约")
+    fsm.transition(record, "accept", label=gettext("确认违约"))
     record.save()
     audit.record(
         actor=actor,
@@ -254,7 +276,11 @@ def accept_violation(record: ViolationRecord, *, actor: Any) -> ViolationRecord:
         before=before,
         after=snap(record),
     )
-    notify_staff(f"合作伙伴已确认违约：{record.number}", "", record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("合作伙伴已确认违约：%(record_number)s"), record_number=record.number),
+        "",
+        record.get_absolute_url(),
+    )
     return record
 
 
@@ -264,19 +290,19 @@ def appeal_violation(
 ) -> ViolationRecord:
     """申诉: within ``appeal_working_days`` working days of the notice (day 5 yes, day 6 no)."""
     require_partner_member(actor, record.partner_id)
-    reason = required_text(text, ComplianceError.REASON_REQUIRED, "请填写申诉理由。", field="text")
+    reason = required_text(text, ComplianceError.REASON_REQUIRED, gettext("请填写申诉理由。"), field="text")
     record = ViolationRecord.objects.select_for_update().get(pk=record.pk)
     if record.state == ViolationRecord.State.RAISED and not rules.appeal_open(
         clock.today(), record.appeal_due
     ):
         raise DomainError(
             ComplianceError.APPEAL_CLOSED,
-            f"申诉期已于 {record.appeal_due} 截止。",
+            gettext("申诉期已于 %(appeal_due)s 截止。") % {"appeal_due": record.appeal_due},
             clause=rules.CLAUSE_VIOLATION,
             status=409,
         )
     before = snap(record)
-    fsm.transition(record, "appeal", label="申诉")
+    fsm.transition(record, "appeal", label=gettext("申诉"))
     record.appeal_text = reason
     record.appealed_at = clock.now()
     for upload in files:
@@ -295,7 +321,11 @@ def appeal_violation(
         after=snap(record),
         reason=reason,
     )
-    notify_staff(f"违约申诉待处理：{record.number}", reason, record.get_absolute_url())
+    notify_staff(
+        notify.text(gettext_noop("违约申诉待处理：%(record_number)s"), record_number=record.number),
+        reason,
+        record.get_absolute_url(),
+    )
     return record
 
 
@@ -316,9 +346,9 @@ def decide_violation(
     from vasops.compliance.actions.consequences import apply_upheld
 
     require(actor, MANAGE)
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, "请填写裁定理由。")
+    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写裁定理由。"))
     if decision not in DECISIONS:
-        raise DomainError(ComplianceError.INVALID_REDUCTION, "请选择裁定结果。", field="decision")
+        raise DomainError(ComplianceError.INVALID_REDUCTION, gettext("请选择裁定结果。"), field="decision")
     record = (
         ViolationRecord.objects.select_for_update(of=("self",))
         .select_related("partner", "product", "violation_type")
@@ -327,7 +357,8 @@ def decide_violation(
     if record.state == ViolationRecord.State.RAISED and rules.appeal_open(clock.today(), record.appeal_due):
         raise DomainError(
             ComplianceError.APPEAL_WINDOW_OPEN,
-            f"申诉期至 {record.appeal_due} 止，期满或合作伙伴确认、申诉后方可裁定。",
+            gettext("申诉期至 %(appeal_due)s 止，期满或合作伙伴确认、申诉后方可裁定。")
+            % {"appeal_due": record.appeal_due},
             clause=rules.CLAUSE_VIOLATION,
             status=409,
         )
@@ -344,7 +375,7 @@ def decide_violation(
     else:
         record.points_deducted, record.penalty_fen = 0, 0
     before = snap(record)
-    fsm.transition(record, DECISIONS[decision], label="裁定")
+    fsm.transition(record, DECISIONS[decision], label=gettext("裁定"))
     record.decision_reason = text
     record.decided_at = clock.now()
     record.decided_by = user_of(actor)
@@ -362,8 +393,17 @@ def decide_violation(
         apply_upheld(record, actor=actor)
     notify_partner(
         record.partner,
-        f"违约裁定：{record.get_state_display()}（{record.number}）",
-        f"{text}\n扣信用分 {record.points_deducted} 分，违约金 {record.penalty_fen / 100:.2f} 元。",
+        notify.text(
+            gettext_noop("违约裁定：%(state)s（%(record_number)s）"),
+            state=record.get_state_display(),
+            record_number=record.number,
+        ),
+        notify.text(
+            gettext_noop("%(text)s\n扣信用分 %(points_deducted)s 分，违约金 %(penalty_fen)s 元。"),
+            text=text,
+            points_deducted=record.points_deducted,
+            penalty_fen=format(record.penalty_fen / 100, ".2f"),
+        ),
         record.get_absolute_url(),
     )
     return record

@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.catalog.models import Product
 from vasops.compliance.detection import rules
@@ -42,14 +44,16 @@ def save_detection_rule(
     require(actor, RULES_PERM)
     rule = DetectionRule.objects.select_for_update().get(pk=rule.pk)
     if threshold < 0:
-        raise DomainError(ComplianceError.DETECTION_INVALID_RULE, "阈值不能为负数。", field="threshold")
+        raise DomainError(
+            ComplianceError.DETECTION_INVALID_RULE, gettext("阈值不能为负数。"), field="threshold"
+        )
     if rules.DEFAULT_RULES[rule.metric].unit == "bp" and threshold > 10000:
         raise DomainError(
-            ComplianceError.DETECTION_INVALID_RULE, "比例阈值不能大于 100%。", field="threshold"
+            ComplianceError.DETECTION_INVALID_RULE, gettext("比例阈值不能大于 100%。"), field="threshold"
         )
     if min_sample < 0:
         raise DomainError(
-            ComplianceError.DETECTION_INVALID_RULE, "最小样本量不能为负数。", field="min_sample"
+            ComplianceError.DETECTION_INVALID_RULE, gettext("最小样本量不能为负数。"), field="min_sample"
         )
     before = audit.snapshot(rule, RULE_FIELDS)
     rule.threshold = threshold
@@ -173,15 +177,25 @@ def record_detection(*, actor: Any, run_day: dt.date, findings: list[Finding]) -
     run.finished_at = clock.now()
     run.save()
     if new_hits:
-        lines = [
-            f"{h.product.name}（{h.product.partner.name}）{Metric(h.metric).label}："
-            f"{rules.format_value(h.metric, h.value)}，数据日期 {h.day}"
+        lines = notify.joined(
+            notify.text(
+                gettext_noop("%(product)s（%(partner)s）%(metric)s：%(value)s，数据日期 %(day)s"),
+                product=h.product.name,
+                partner=h.product.partner.name,
+                metric=Metric(h.metric).label,
+                value=lazy(rules.format_value, str)(h.metric, h.value),
+                day=h.day,
+            )
             for h in new_hits
-        ]
+        )
         notify.send(
             partner_queries.product_staff_users(),
-            subject=f"异常扣费检测：{run_day} 发现 {len(new_hits)} 个疑点",
-            body="\n".join(lines),
+            subject=notify.text(
+                gettext_noop("异常扣费检测：%(run_day)s 发现 %(new_hits_count)s 个疑点"),
+                run_day=run_day,
+                new_hits_count=len(new_hits),
+            ),
+            body=lines,
             url="/compliance/detection/",
         )
     return run

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext
+
 UNCONFIRMED = "unconfirmed_orders"
 UNSUBSCRIBE_24H = "unsubscribe_24h"
 UNSUBSCRIBE_72H = "unsubscribe_72h"
@@ -65,9 +67,9 @@ def growth_bp(today: int, trailing_total: int, days: int = TRAILING_DAYS) -> int
 def day_problem(day: dt.date, today: dt.date) -> str:
     """Why ``day`` cannot be detected now ("" when it can): only finished days, not too old."""
     if day >= today:
-        return "只能检测已经结束的日期（今天之前）。"
+        return gettext("只能检测已经结束的日期（今天之前）。")
     if (today - day).days > MAX_AGE_DAYS:
-        return f"只能检测最近 {MAX_AGE_DAYS} 天内的日期。"
+        return gettext("只能检测最近 %(max_age_days)s 天内的日期。") % {"max_age_days": MAX_AGE_DAYS}
     return ""
 
 
@@ -92,7 +94,7 @@ def format_value(metric: str, value: int) -> str:
     if unit == "bp":
         return f"{Decimal(value) / 100:.2f}%"
     if unit == "ratio":
-        return f"{Decimal(value) / 10000:.2f} 倍"
+        return gettext("%(value)s 倍") % {"value": f"{Decimal(value) / 10000:.2f}"}
     if unit == "per_10k":
-        return f"{value} 件/万户"
-    return f"{value} 笔"
+        return gettext("%(value)s 件/万户") % {"value": value}
+    return gettext("%(value)s 笔") % {"value": value}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
@@ -47,15 +49,19 @@ def save_kpi_definition(
     definition = KpiDefinition.objects.select_for_update().get(pk=definition.pk)
     if direction not in KpiDirection.values:
         raise DomainError(
-            ComplianceError.KPI_INVALID_THRESHOLD, "达标方向应为“不低于”或“不高于”。", field="direction"
+            ComplianceError.KPI_INVALID_THRESHOLD,
+            gettext("达标方向应为“不低于”或“不高于”。"),
+            field="direction",
         )
     if period not in KpiPeriod.values:
-        raise DomainError(ComplianceError.KPI_INVALID_PERIOD, "考核周期应为月或季度。", field="period")
+        raise DomainError(
+            ComplianceError.KPI_INVALID_PERIOD, gettext("考核周期应为月或季度。"), field="period"
+        )
     problem = rules.threshold_problem(definition.unit, threshold)
     if problem:
         raise DomainError(ComplianceError.KPI_INVALID_THRESHOLD, problem, field="threshold")
     if not (name or "").strip():
-        raise DomainError(ComplianceError.KPI_INVALID_THRESHOLD, "请填写指标名称。", field="name")
+        raise DomainError(ComplianceError.KPI_INVALID_THRESHOLD, gettext("请填写指标名称。"), field="name")
     before = audit.snapshot(definition, DEFINITION_FIELDS)
     definition.name = name.strip()
     definition.threshold = threshold
@@ -123,15 +129,21 @@ def _tell_partners(records: list[KpiRecord]) -> None:
             by_partner.setdefault(r.partner_id, []).append(r)
     for items in by_partner.values():
         partner = items[0].partner
-        lines = [
-            f"{r.definition.name}（{r.period}）：{rules.format_value(r.definition.unit, r.value)}，"
-            f"门限{r.get_direction_display()} {rules.format_value(r.definition.unit, r.threshold)}"
+        lines = notify.joined(
+            notify.text(
+                gettext_noop("%(name)s（%(period)s）：%(value)s，门限%(direction)s %(threshold)s"),
+                name=r.definition.name,
+                period=r.period,
+                value=lazy(rules.format_value, str)(r.definition.unit, r.value),
+                direction=KpiDirection(r.direction).label,
+                threshold=lazy(rules.format_value, str)(r.definition.unit, r.threshold),
+            )
             for r in items
-        ]
+        )
         notify.send(
             partner_queries.partner_users(partner),
-            subject=f"KPI 未达标：{len(items)} 项",
-            body="\n".join(lines),
+            subject=notify.text(gettext_noop("KPI 未达标：%(items_count)s 项"), items_count=len(items)),
+            body=lines,
             url="/compliance/kpi/my/",
         )
 
@@ -152,7 +164,11 @@ def record_kpi(
     require(actor, RECORD_PERM)
     definition = KpiDefinition.objects.get(pk=definition.pk)  # the threshold as it is now
     if not definition.is_active:
-        raise DomainError(ComplianceError.KPI_UNKNOWN, f"指标“{definition.name}”已停用。", field="kpi")
+        raise DomainError(
+            ComplianceError.KPI_UNKNOWN,
+            gettext("指标“%(definition_name)s”已停用。") % {"definition_name": definition.name},
+            field="kpi",
+        )
     try:
         period = rules.normalise_period(definition.period, period)
     except ValueError as exc:
@@ -160,7 +176,9 @@ def record_kpi(
     try:
         number = rules.parse_value(definition.unit, str(value))
     except ValueError as exc:
-        raise DomainError(ComplianceError.KPI_INVALID_VALUE, f"结果值{exc}。", field="value") from None
+        raise DomainError(
+            ComplianceError.KPI_INVALID_VALUE, gettext("结果值%(exc)s。") % {"exc": exc}, field="value"
+        ) from None
     record = _save(
         actor=actor,
         partner=partner,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.translation import gettext
+
 from vasops.compliance.kpi import rules
 from vasops.compliance.kpi.models import KpiDefinition
 from vasops.core import imports
@@ -69,13 +71,17 @@ def validate(sheet: imports.Sheet) -> tuple[list[KpiRow], list[RowError]]:
 
         for key, _label in HEADERS:
             if key != "note" and not r[key]:
-                bad(key, "必填，不能为空。")
+                bad(key, gettext("必填，不能为空。"))
         partner = partners.get(r["enterprise_code"]) if r["enterprise_code"] else None
         if r["enterprise_code"] and partner is None:
-            bad("enterprise_code", f"没有企业代码为 {r['enterprise_code']} 的合作伙伴。")
+            bad(
+                "enterprise_code",
+                gettext("没有企业代码为 %(enterprise_code)s 的合作伙伴。")
+                % {"enterprise_code": r["enterprise_code"]},
+            )
         definition = by_key.get(r["kpi"].replace(" ", "").lower()) if r["kpi"] else None
         if r["kpi"] and definition is None:
-            bad("kpi", f"未知或已停用的指标“{r['kpi']}”：请填指标代码或指标名称。")
+            bad("kpi", gettext("未知或已停用的指标“%(kpi)s”：请填指标代码或指标名称。") % {"kpi": r["kpi"]})
         period = ""
         if r["period"] and definition is not None:
             try:
@@ -87,11 +93,15 @@ def validate(sheet: imports.Sheet) -> tuple[list[KpiRow], list[RowError]]:
             try:
                 value = rules.parse_value(definition.unit, r["value"])
             except ValueError as exc:
-                bad("value", f"结果值{exc}。")
+                bad("value", gettext("结果值%(exc)s。") % {"exc": exc})
         if partner is not None and definition is not None and period:
             key3 = (partner.pk, definition.pk, period)
             if key3 in first_row:
-                bad("period", f"与第 {first_row[key3]} 行重复（同一合作伙伴、指标和周期）。")
+                bad(
+                    "period",
+                    gettext("与第 %(first_row)s 行重复（同一合作伙伴、指标和周期）。")
+                    % {"first_row": first_row[key3]},
+                )
             else:
                 first_row[key3] = r.number
         if row_errors:

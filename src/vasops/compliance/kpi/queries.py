@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.kpi.models import KpiDefinition, KpiRecord
@@ -70,7 +71,9 @@ def partner_by_id(partner_id: int) -> Partner:
     partner = Partner.objects.filter(pk=partner_id).first()
     if partner is None:
         raise DomainError(
-            ComplianceError.KPI_PARTNER_UNKNOWN, f"没有编号为 {partner_id} 的合作伙伴。", field="partner_id"
+            ComplianceError.KPI_PARTNER_UNKNOWN,
+            gettext("没有编号为 %(partner_id)s 的合作伙伴。") % {"partner_id": partner_id},
+            field="partner_id",
         )
     return partner
 
@@ -78,5 +81,7 @@ def partner_by_id(partner_id: int) -> Partner:
 def definition_by_code(code: str) -> KpiDefinition:
     definition = KpiDefinition.objects.filter(code=code).first()
     if definition is None:
-        raise DomainError(ComplianceError.KPI_UNKNOWN, f"未知的指标代码“{code}”。", field="kpi")
+        raise DomainError(
+            ComplianceError.KPI_UNKNOWN, gettext("未知的指标代码“%(code)s”。") % {"code": code}, field="kpi"
+        )
     return definition

@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 MS, BP, COUNT = "ms", "bp", "count"
 AT_LEAST, AT_MOST = "at_least", "at_most"
 MONTH, QUARTER = "month", "quarter"
 
-CLAUSE = "《中国联通增值业务提供商运行维护管理要求》第四章 关键业务指标"
+CLAUSE = gettext_noop("《中国联通增值业务提供商运行维护管理要求》第四章 关键业务指标")
 
 
 @dataclass(frozen=True)
@@ -72,14 +74,17 @@ def period_bounds(kind: str, text: str) -> tuple[dt.date, dt.date]:
     text = (text or "").strip().upper()
     match = PERIOD_RE[kind].match(text)
     if not match:
-        raise ValueError(f"周期“{text}”格式不对：{PERIOD_HINT[kind]}")
+        raise ValueError(
+            gettext("周期“%(text)s”格式不对：%(period_hint)s")
+            % {"text": text, "period_hint": PERIOD_HINT[kind]}
+        )
     year = int(match.group(1))
     if not 2000 <= year <= 2099:
-        raise ValueError(f"周期“{text}”的年份不在 2000–2099 之间")
+        raise ValueError(gettext("周期“%(text)s”的年份不在 2000–2099 之间") % {"text": text})
     if kind == MONTH:
         month = int(match.group(2))
         if not 1 <= month <= 12:
-            raise ValueError(f"周期“{text}”的月份应为 01–12")
+            raise ValueError(gettext("周期“%(text)s”的月份应为 01–12") % {"text": text})
         first_month, last_month = month, month
     else:
         q = int(match.group(2))
@@ -104,28 +109,30 @@ def parse_value(unit: str, text: str) -> int:
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        raise ValueError(f"“{text}”不是数字") from None
+        raise ValueError(gettext("“%(text)s”不是数字") % {"text": text}) from None
     if not number.is_finite():
-        raise ValueError(f"“{text}”不是数字")
+        raise ValueError(gettext("“%(text)s”不是数字") % {"text": text})
     if number < 0:
-        raise ValueError("不能为负数")
+        raise ValueError(gettext("不能为负数"))
     if unit == BP:
         if number > 100:
-            raise ValueError("百分比不能大于 100")
+            raise ValueError(gettext("百分比不能大于 100"))
         return int((number * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if number != number.to_integral_value():
-        raise ValueError("应为整数" + ("（毫秒）" if unit == MS else ""))
+        raise ValueError(gettext("应为整数（毫秒）") if unit == MS else gettext("应为整数"))
     value = int(number)
     if value > MAX_VALUE[unit]:
-        raise ValueError(f"不能大于 {MAX_VALUE[unit]}")
+        raise ValueError(gettext("不能大于 %(max_value)s") % {"max_value": MAX_VALUE[unit]})
     return value
 
 
 def threshold_problem(unit: str, threshold: int) -> str:
     if threshold < 0:
-        return "门限值不能为负数。"
+        return gettext("门限值不能为负数。")
+    if threshold > MAX_VALUE[unit] and unit == BP:
+        return gettext("门限值不能大于 %(max_value)s（即 100%%）。") % {"max_value": MAX_VALUE[unit]}
     if threshold > MAX_VALUE[unit]:
-        return f"门限值不能大于 {MAX_VALUE[unit]}" + ("（即 100%）。" if unit == BP else "。")
+        return gettext("门限值不能大于 %(max_value)s。") % {"max_value": MAX_VALUE[unit]}
     return ""
 
 
@@ -138,5 +145,5 @@ def format_value(unit: str, value: int) -> str:
     if unit == BP:
         return f"{Decimal(value) / 100:.2f}%"
     if unit == MS:
-        return f"{value} 毫秒"
-    return f"{value} 个"
+        return gettext("%(value)s 毫秒") % {"value": value}
+    return gettext("%(value)s 个") % {"value": value}

@@ -32,3 +32,19 @@ def test_switching_back_to_chinese(client, auditor):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "退出" in client.get("/console/audit/").content.decode()
+
+
+def test_the_language_switch_is_remembered_as_the_users_notification_language(client, auditor):
+    assert auditor.language == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    auditor.refresh_from_db()
+    assert auditor.language == "en"
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    auditor.refresh_from_db()
+    assert auditor.language == "zh-hans"
+
+
+def test_an_unsupported_language_changes_nothing(client, auditor):
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    auditor.refresh_from_db()
+    assert auditor.language == "zh-hans"

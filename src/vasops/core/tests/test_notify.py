@@ -103,3 +103,32 @@ def test_another_users_notification_is_404(client, alice, partner_user):
 def test_empty_inbox_says_what_will_appear(client, alice):
     client.force_login(alice)
     assert "暂无消息" in client.get("/inbox/").content.decode()
+
+
+def test_each_recipient_reads_a_lazy_notification_in_their_own_language(
+    alice, partner_user, django_capture_on_commit_callbacks
+):
+    """The same notification: an English-preferring recipient gets the English subject, body and
+    e-mail, a Chinese one the Chinese; a typed reason stays as it was typed."""
+    from django.utils.translation import gettext_lazy, gettext_noop
+
+    partner_user.language = "en"
+    partner_user.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        notify.send(
+            [alice, partner_user],
+            subject=notify.text(gettext_noop("产品“%(product_name)s”已上线"), product_name="天气快讯"),
+            body=notify.joined([gettext_lazy("请先登录。"), "用户原话"]),
+        )
+    zh = Notification.objects.get(recipient=alice)
+    en = Notification.objects.get(recipient=partner_user)
+    assert (zh.subject, zh.body) == ("产品“天气快讯”已上线", "请先登录。\n用户原话")
+    assert (en.subject, en.body) == ("Product “天气快讯” is live", "Please log in first.\n用户原话")
+    english_mail = next(m for m in mail.outbox if m.to == [partner_user.email])
+    assert english_mail.subject == "[vasops] Product “天气快讯” is live"
+    assert next(m for m in mail.outbox if m.to == [alice.email]).subject == "[vasops] 产品“天气快讯”已上线"
+
+
+def test_an_unknown_language_falls_back_to_chinese(alice):
+    alice.language = "xx"
+    assert notify.language_of(alice) == "zh-hans"

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, clock, documents, fsm, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.listing import StrOrPromise
 from vasops.core.numbering import next_number
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
@@ -71,26 +73,32 @@ def _current_values(partner: Partner, kind: str, proposed: dict[str, str]) -> di
 def _clean_change(partner: Partner, kind: str, values: dict[str, Any]) -> dict[str, str]:
     """Validate proposed values with the same checks as the direct edits; return them cleaned."""
     if kind not in ChangeKind.values:
-        raise DomainError(PartnerError.CHANGE_INVALID, "请选择变更类型。", field="kind")
+        raise DomainError(PartnerError.CHANGE_INVALID, gettext("请选择变更类型。"), field="kind")
     cleaned = {k: str(values.get(k) or "").strip() for k in _CHANGE_KEYS[kind]}
     if kind == ChangeKind.CONTACTS:
         check_contact_role(cleaned["role"])
         for key, label in (("name", "姓名"), ("phone", "电话"), ("email", "邮箱")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
     elif kind == ChangeKind.CS_HOTLINE:
         cleaned["cs_hotline"] = check_hotline(cleaned["cs_hotline"])
     elif kind == ChangeKind.BANK_ACCOUNT:
         for key, label in (("bank_name", "开户行"), ("account_name", "户名")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
         cleaned["account_number"] = check_bank_number(cleaned["account_number"])
         check_bank_holder(partner, cleaned["account_name"])
     else:
         cleaned["name"] = check_name_free(partner, cleaned["name"])
         for key, label in (("legal_representative", "法定代表人"), ("address", "地址")):
             if not cleaned[key]:
-                raise DomainError(PartnerError.CHANGE_INVALID, f"请填写{label}。", field=key)
+                raise DomainError(
+                    PartnerError.CHANGE_INVALID, gettext("请填写%(label)s。") % {"label": label}, field=key
+                )
     return cleaned
 
 
@@ -115,7 +123,7 @@ def submit_change_request(
     if kind == ChangeKind.COMPANY and licence_scan is None:
         raise DomainError(
             PartnerError.SCAN_REQUIRED,
-            "变更企业名称或地址须上传新的营业执照扫描件（在门户“变更申请”页面上传）。",
+            gettext("变更企业名称或地址须上传新的营业执照扫描件（在门户“变更申请”页面上传）。"),
             field="licence_scan",
             clause=rules.CLAUSE_CHANGE,
         )
@@ -124,7 +132,7 @@ def submit_change_request(
     current = _current_values(partner, kind, proposed)
     compare = {k: v for k, v in current.items() if k in proposed}
     if not rules.changed_fields(compare, dict(proposed)):
-        raise DomainError(PartnerError.CHANGE_NOTHING, "申请的内容与现有信息相同，无需变更。")
+        raise DomainError(PartnerError.CHANGE_NOTHING, gettext("申请的内容与现有信息相同，无需变更。"))
     open_same = PartnerChangeRequest.objects.filter(
         partner=partner, kind=kind, state__in=rules.CHANGE_OPEN_STATES
     )
@@ -134,7 +142,8 @@ def submit_change_request(
     if pending is not None:
         raise DomainError(
             PartnerError.CHANGE_PENDING,
-            f"已有同类变更申请 {pending.number} 正在办理，请等待其办结后再提交。",
+            gettext("已有同类变更申请 %(pending_number)s 正在办理，请等待其办结后再提交。")
+            % {"pending_number": pending.number},
             status=409,
         )
     doc = None
@@ -167,8 +176,12 @@ def submit_change_request(
     )
     notify.send(
         _staff_users_for_review(),
-        subject=f"基本信息变更申请：{partner.name}（{cr.get_kind_display()}）",
-        body=f"申请编号 {cr.number}，请审核。",
+        subject=notify.text(
+            gettext_noop("基本信息变更申请：%(partner_name)s（%(kind)s）"),
+            partner_name=partner.name,
+            kind=cr.get_kind_display(),
+        ),
+        body=notify.text(gettext_noop("申请编号 %(number)s，请审核。"), number=cr.number),
         url=cr.get_absolute_url(),
     )
     return cr
@@ -204,15 +217,15 @@ def _apply_change(cr: PartnerChangeRequest, *, actor: Any) -> None:
         write_profile(partner, actor=actor, values=v, action=PartnerEvent.PROFILE_UPDATED, reason=why)
     else:
         if cr.bank_account is None:
-            raise DomainError(PartnerError.CHANGE_INVALID, "缺少待生效的银行账户。")
+            raise DomainError(PartnerError.CHANGE_INVALID, gettext("缺少待生效的银行账户。"))
         switch_bank_account(
             partner, cr.bank_account, actor=actor, action=PartnerEvent.BANK_ACCOUNT_SET, reason=why
         )
-    fsm.transition(cr, "mark_applied", label="生效")
+    fsm.transition(cr, "mark_applied", label=gettext("生效"))
     cr.applied_at = clock.now()
 
 
-def _notify_partner(cr: PartnerChangeRequest, subject: str, body: str = "") -> None:
+def _notify_partner(cr: PartnerChangeRequest, subject: notify.Message, body: notify.Message = "") -> None:
     notify.send(queries.partner_users(cr.partner), subject=subject, body=body, url=cr.get_absolute_url())
 
 
@@ -225,7 +238,7 @@ def approve_change_request(
     require(actor, REVIEW_PERM)
     cr = _locked(cr)
     before = audit.snapshot(cr, CHANGE_FIELDS)
-    fsm.transition(cr, "approve", label="审核通过")
+    fsm.transition(cr, "approve", label=gettext("审核通过"))
     cr.first_approver = actor
     cr.first_approved_at = clock.now()
     if comment.strip():
@@ -246,13 +259,21 @@ def approve_change_request(
         others = [u for u in _staff_users_for_review() if u.pk != actor.pk]
         notify.send(
             others,
-            subject=f"银行账户变更待复核：{cr.partner.name}",
-            body=f"申请编号 {cr.number} 已由 {actor} 初审通过，须另一名工作人员复核。",
+            subject=notify.text(
+                gettext_noop("银行账户变更待复核：%(partner_name)s"), partner_name=cr.partner.name
+            ),
+            body=notify.text(
+                gettext_noop("申请编号 %(number)s 已由 %(actor)s 初审通过，须另一名工作人员复核。"),
+                number=cr.number,
+                actor=actor,
+            ),
             url=cr.get_absolute_url(),
         )
-        _notify_partner(cr, f"变更申请 {cr.number} 已初审通过，待复核")
+        _notify_partner(
+            cr, notify.text(gettext_noop("变更申请 %(number)s 已初审通过，待复核"), number=cr.number)
+        )
     else:
-        _notify_partner(cr, f"变更申请 {cr.number} 已通过并生效")
+        _notify_partner(cr, notify.text(gettext_noop("变更申请 %(number)s 已通过并生效"), number=cr.number))
     return cr
 
 
@@ -265,12 +286,12 @@ def second_approve_change_request(
     require(actor, REVIEW_PERM)
     cr = _locked(cr)
     if not cr.needs_second_approval:
-        raise DomainError(PartnerError.CHANGE_INVALID, "只有银行账户变更需要复核。", status=409)
+        raise DomainError(PartnerError.CHANGE_INVALID, gettext("只有银行账户变更需要复核。"), status=409)
     problem = rules.four_eyes_problem(cr.first_approver_id, actor.pk)
     if problem:
         raise DomainError(PartnerError.FOUR_EYES_SAME_PERSON, problem, status=409, clause=rules.CLAUSE_CHANGE)
     before = audit.snapshot(cr, CHANGE_FIELDS)
-    fsm.transition(cr, "second_approve", label="复核通过")
+    fsm.transition(cr, "second_approve", label=gettext("复核通过"))
     today = clock.today()
     cr.second_approver = actor
     cr.second_approved_at = clock.now()
@@ -296,17 +317,20 @@ def second_approve_change_request(
     )
     _notify_partner(
         cr,
-        f"银行账户变更 {cr.number} 已复核通过",
-        f"新账户自 {cr.effective_from} 起（下一结算周期）生效，此前结算仍使用原账户。",
+        notify.text(gettext_noop("银行账户变更 %(number)s 已复核通过"), number=cr.number),
+        notify.text(
+            gettext_noop("新账户自 %(effective_from)s 起（下一结算周期）生效，此前结算仍使用原账户。"),
+            effective_from=cr.effective_from,
+        ),
     )
     return cr
 
 
 def _close_change(
-    cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: str, action: str
+    cr: PartnerChangeRequest, *, actor: Any, reason: str, method: str, label: StrOrPromise, action: str
 ) -> PartnerChangeRequest:
     require(actor, REVIEW_PERM)
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     cr = _locked(cr)
     before = audit.snapshot(cr, CHANGE_FIELDS)
     fsm.transition(cr, method, label=label)
@@ -322,7 +346,9 @@ def _close_change(
         after=audit.snapshot(cr, CHANGE_FIELDS),
         reason=reason,
     )
-    _notify_partner(cr, f"变更申请 {cr.number} {label}", reason)
+    _notify_partner(
+        cr, notify.text(gettext_noop("变更申请 %(number)s %(label)s"), number=cr.number, label=label), reason
+    )
     return cr
 
 
@@ -334,7 +360,7 @@ def return_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
         actor=actor,
         reason=reason,
         method="send_back",
-        label="已退回",
+        label=gettext_lazy("已退回"),
         action=PartnerEvent.CHANGE_REQUEST_RETURNED,
     )
 
@@ -346,7 +372,7 @@ def reject_change_request(cr: PartnerChangeRequest, *, actor: Any, reason: str) 
         actor=actor,
         reason=reason,
         method="reject",
-        label="已驳回",
+        label=gettext_lazy("已驳回"),
         action=PartnerEvent.CHANGE_REQUEST_REJECTED,
     )
 
@@ -378,6 +404,12 @@ def apply_due_bank_changes(today: dt.date | None = None) -> list[PartnerChangeRe
             before=before,
             after=audit.snapshot(cr, CHANGE_FIELDS),
         )
-        _notify_partner(cr, f"银行账户变更 {cr.number} 已生效", f"自 {cr.effective_from} 起结算使用新账户。")
+        _notify_partner(
+            cr,
+            notify.text(gettext_noop("银行账户变更 %(number)s 已生效"), number=cr.number),
+            notify.text(
+                gettext_noop("自 %(effective_from)s 起结算使用新账户。"), effective_from=cr.effective_from
+            ),
+        )
         applied.append(cr)
     return applied

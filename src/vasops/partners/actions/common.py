@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.core.errors import DomainError, PermissionDenied
 from vasops.core.permissions import require
@@ -36,14 +37,14 @@ def require_member(actor: Any, partner: Partner, *, admin: bool = False) -> None
     """The actor must belong to ``partner`` (as its admin when ``admin``), or be staff holding
     partners.manage_partner."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
     if actor.has_perm("partners.manage_partner"):
         return
     membership = getattr(actor, "partner_membership", None)
     if membership is None or membership.partner_id != partner.pk:
-        raise PermissionDenied("您不属于该合作伙伴，不能修改其资料。")
+        raise PermissionDenied(gettext("您不属于该合作伙伴，不能修改其资料。"))
     if admin and not membership.is_admin:
-        raise PermissionDenied("只有本企业的管理员可以执行此操作。")
+        raise PermissionDenied(gettext("只有本企业的管理员可以执行此操作。"))
 
 
 def check_hotline(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock
 from vasops.core.errors import CoreError, DomainError
@@ -23,8 +24,11 @@ def require_direct_edit(partner: Partner, kind: str) -> None:
         url = reverse("partners:change_new") + f"?kind={kind}"
         raise DomainError(
             PartnerError.CHANGE_REQUEST_REQUIRED,
-            f"贵司当前状态为“{partner.get_state_display()}”，此项信息须提交基本信息变更申请，经审核后生效。"
-            f"请到“变更申请”页面办理：{url}",
+            gettext(
+                "贵司当前状态为“%(state)s”，此项信息须提交基本信息变更申请，经审"
+                "核后生效。请到“变更申请”页面办理：%(url)s"
+            )
+            % {"state": partner.get_state_display(), "url": url},
             clause=rules.CLAUSE_CHANGE,
             status=409,
             url=url,
@@ -37,14 +41,14 @@ PROFILE_FIELDS = ["name", "legal_representative", "address"]
 def check_name_free(partner: Partner | None, name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainError(CoreError.VALIDATION, "请填写企业名称。", field="name")
+        raise DomainError(CoreError.VALIDATION, gettext("请填写企业名称。"), field="name")
     qs = Partner.objects.filter(name__iexact=name)
     if partner is not None:
         qs = qs.exclude(pk=partner.pk)
     if qs.exists():
         raise DomainError(
             PartnerError.DUPLICATE_NAME,
-            f"企业“{name}”已注册。如需加入该企业，请联系其管理员为您开通账号。",
+            gettext("企业“%(name)s”已注册。如需加入该企业，请联系其管理员为您开通账号。") % {"name": name},
             field="name",
         )
     return name
@@ -94,7 +98,7 @@ CONTACT_FIELDS = ["role", "name", "phone", "email"]
 
 def check_contact_role(role: str) -> None:
     if role not in Contact.Role.values:
-        raise DomainError(CoreError.VALIDATION, "请选择联系人类型。", field="role")
+        raise DomainError(CoreError.VALIDATION, gettext("请选择联系人类型。"), field="role")
 
 
 def write_contact(

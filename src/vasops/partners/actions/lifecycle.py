@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, fsm, notify
 from vasops.core.errors import DomainError, required_text
@@ -28,25 +29,29 @@ def record_admission(
     number = (service_access_number or "").strip()
     if not re.fullmatch(r"\d{5}|\d{8}", code):
         raise DomainError(
-            PartnerError.INVALID_CODE, "企业代码应为 8 位数字（历史代码 5 位）。", field="enterprise_code"
+            PartnerError.INVALID_CODE,
+            gettext("企业代码应为 8 位数字（历史代码 5 位）。"),
+            field="enterprise_code",
         )
     if not re.fullmatch(r"\d{3,21}", number):
         raise DomainError(
-            PartnerError.INVALID_CODE, "业务接入号应为 3–21 位数字。", field="service_access_number"
+            PartnerError.INVALID_CODE, gettext("业务接入号应为 3–21 位数字。"), field="service_access_number"
         )
     if Partner.objects.exclude(pk=partner.pk).filter(enterprise_code=code).exists():
         raise DomainError(
-            PartnerError.CODE_TAKEN, f"企业代码 {code} 已分配给其他合作伙伴。", field="enterprise_code"
+            PartnerError.CODE_TAKEN,
+            gettext("企业代码 %(code)s 已分配给其他合作伙伴。") % {"code": code},
+            field="enterprise_code",
         )
     if Partner.objects.exclude(pk=partner.pk).filter(service_access_number=number).exists():
         raise DomainError(
             PartnerError.CODE_TAKEN,
-            f"业务接入号 {number} 已分配给其他合作伙伴。",
+            gettext("业务接入号 %(number)s 已分配给其他合作伙伴。") % {"number": number},
             field="service_access_number",
         )
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, PARTNER_FIELDS)
-    fsm.transition(partner, "admit", label="准入")
+    fsm.transition(partner, "admit", label=gettext("准入"))
     partner.enterprise_code = code
     partner.service_access_number = number
     partner.save()
@@ -60,8 +65,10 @@ def record_admission(
     )
     notify.send(
         queries.partner_users(partner),
-        subject="准入通过",
-        body=f"企业代码 {code}，业务接入号 {number}。",
+        subject=gettext_lazy("准入通过"),
+        body=notify.text(
+            gettext_noop("企业代码 %(code)s，业务接入号 %(number)s。"), code=code, number=number
+        ),
         url=page_url("partners:me"),
     )
     return partner
@@ -73,7 +80,7 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
     require_staff(actor, "partners.manage_partner")
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state"])
-    fsm.transition(partner, "activate", label="开通")
+    fsm.transition(partner, "activate", label=gettext("开通"))
     partner.save()
     audit.record(
         actor=actor or "system",
@@ -83,17 +90,19 @@ def activate_partner(partner: Partner, *, actor: Any) -> Partner:
         before=before,
         after=audit.snapshot(partner, ["state"]),
     )
-    notify.send(queries.partner_users(partner), subject="业务已开通", url=page_url("partners:me"))
+    notify.send(
+        queries.partner_users(partner), subject=gettext_lazy("业务已开通"), url=page_url("partners:me")
+    )
     return partner
 
 
 @transaction.atomic(durable=True)
 def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state", "suspended_reason"])
-    fsm.transition(partner, "suspend", label="暂停")
+    fsm.transition(partner, "suspend", label=gettext("暂停"))
     partner.suspended_reason = reason
     partner.save()
     audit.record(
@@ -106,7 +115,10 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="您的企业已被暂停", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("您的企业已被暂停"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner
 
@@ -114,10 +126,10 @@ def suspend_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
 @transaction.atomic(durable=True)
 def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
     require(actor, "partners.manage_partner")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state", "suspended_reason"])
-    fsm.transition(partner, "resume", label="恢复")
+    fsm.transition(partner, "resume", label=gettext("恢复"))
     partner.suspended_reason = ""
     partner.save()
     audit.record(
@@ -130,7 +142,10 @@ def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="您的企业已恢复", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("您的企业已恢复"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner
 
@@ -141,7 +156,11 @@ def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = 
     decision or assessment (one transaction with the points), so a plain, not durable, atomic."""
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if grade not in Partner.CreditGrade.values:
-        raise DomainError(PartnerError.INVALID_CODE, f"未知的信用等级：{grade}。", field="credit_grade")
+        raise DomainError(
+            PartnerError.INVALID_CODE,
+            gettext("未知的信用等级：%(grade)s。") % {"grade": grade},
+            field="credit_grade",
+        )
     if partner.credit_grade == grade:
         return partner
     before = audit.snapshot(partner, ["credit_grade"])
@@ -158,7 +177,9 @@ def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = 
     )
     notify.send(
         queries.partner_users(partner),
-        subject=f"信用等级变更为“{partner.get_credit_grade_display()}”",
+        subject=notify.text(
+            gettext_noop("信用等级变更为“%(credit_grade)s”"), credit_grade=partner.get_credit_grade_display()
+        ),
         body=reason,
         url=page_url("partners:me"),
     )
@@ -171,10 +192,10 @@ def exit_partner(partner: Partner, *, reason: str, actor: Any = None) -> Partner
     (which ends the subscriptions and records the class ban in the same transaction), so a plain,
     not durable, atomic."""
     require_staff(actor, "partners.manage_partner")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state"])
-    fsm.transition(partner, "exit", label="退出")
+    fsm.transition(partner, "exit", label=gettext("退出"))
     partner.save()
     audit.record(
         actor=actor or "system",
@@ -186,6 +207,9 @@ def exit_partner(partner: Partner, *, reason: str, actor: Any = None) -> Partner
         reason=reason,
     )
     notify.send(
-        queries.partner_users(partner), subject="贵司已退出合作", body=reason, url=page_url("partners:me")
+        queries.partner_users(partner),
+        subject=gettext_lazy("贵司已退出合作"),
+        body=reason,
+        url=page_url("partners:me"),
     )
     return partner

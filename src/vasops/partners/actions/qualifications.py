@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import audit, clock, documents, notify
 from vasops.core.errors import CoreError, DomainError
@@ -33,11 +34,13 @@ def upload_qualification(
     """Record a certificate with its scan. Replacing one keeps the old row (is_current=False)."""
     require_member(actor, partner)
     if kind not in QualificationKind.values:
-        raise DomainError(CoreError.VALIDATION, "请选择资质类型。", field="kind")
+        raise DomainError(CoreError.VALIDATION, gettext("请选择资质类型。"), field="kind")
     if valid_until is not None and valid_until < valid_from:
-        raise DomainError(PartnerError.INVALID_VALIDITY, "有效期截止日早于起始日。", field="valid_until")
+        raise DomainError(
+            PartnerError.INVALID_VALIDITY, gettext("有效期截止日早于起始日。"), field="valid_until"
+        )
     if scan is None:
-        raise DomainError(PartnerError.SCAN_REQUIRED, "请上传证书扫描件。", field="scan")
+        raise DomainError(PartnerError.SCAN_REQUIRED, gettext("请上传证书扫描件。"), field="scan")
     doc = documents.store(
         scan, actor=actor, partner_id=partner.pk, kind=f"qualification:{kind}", field="scan"
     )
@@ -91,8 +94,19 @@ def remind_qualification_expiry(qualification: Qualification, *, on: dt.date, ac
     q.save(update_fields=[stamp])
     assert q.valid_until is not None
     left = (q.valid_until - on).days
-    subject = f"资质即将到期：{q.partner.name} 的{q.get_kind_display()}（{left} 天后）"
-    body = f"证书编号 {q.number}，有效期至 {q.valid_until}。到期后将不具备准入资格，请及时上传新证书。"
+    subject = notify.text(
+        gettext_noop("资质即将到期：%(partner_name)s 的%(kind)s（%(left)s 天后）"),
+        partner_name=q.partner.name,
+        kind=q.get_kind_display(),
+        left=left,
+    )
+    body = notify.text(
+        gettext_noop(
+            "证书编号 %(number)s，有效期至 %(valid_until)s。到期后将不具备准入资格，请及时上传新证书。"
+        ),
+        number=q.number,
+        valid_until=q.valid_until,
+    )
     notify.send(queries.partner_users(q.partner), subject=subject, body=body, url=page_url("partners:me"))
     notify.send(queries.product_staff_users(), subject=subject, body=body, url=q.partner.get_absolute_url())
     audit.record(

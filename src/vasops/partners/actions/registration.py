@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import audit, notify, roles
 from vasops.core.errors import CoreError, DomainError
@@ -22,10 +23,12 @@ from vasops.partners.models import Locality, Membership, Partner, PartnerKind
 def _check_new_user(username: str, password: str, *, user_fields: dict[str, Any]) -> None:
     model: Any = get_user_model()
     if not username.strip():
-        raise DomainError(PartnerError.DUPLICATE_USERNAME, "请填写用户名。", field="username")
+        raise DomainError(PartnerError.DUPLICATE_USERNAME, gettext("请填写用户名。"), field="username")
     if model.objects.filter(username__iexact=username.strip()).exists():
         raise DomainError(
-            PartnerError.DUPLICATE_USERNAME, f"用户名“{username}”已被使用，请换一个。", field="username"
+            PartnerError.DUPLICATE_USERNAME,
+            gettext("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
+            field="username",
         )
     try:
         password_validation.validate_password(password, model(username=username, **user_fields))
@@ -73,9 +76,9 @@ def register_partner(
     name = name.strip()
     credit_code = (credit_code or "").strip().upper()
     if kind not in PartnerKind.values:
-        raise DomainError(CoreError.VALIDATION, "请选择 SP 或 CP。", field="kind")
+        raise DomainError(CoreError.VALIDATION, gettext("请选择 SP 或 CP。"), field="kind")
     if locality not in Locality.values:
-        raise DomainError(CoreError.VALIDATION, "请选择本地或外省。", field="locality")
+        raise DomainError(CoreError.VALIDATION, gettext("请选择本地或外省。"), field="locality")
     problem = rules.credit_code_problem(credit_code)
     if problem:
         raise DomainError(PartnerError.INVALID_CREDIT_CODE, problem, field="credit_code")
@@ -83,13 +86,13 @@ def register_partner(
     if Partner.objects.filter(name__iexact=name).exists():
         raise DomainError(
             PartnerError.DUPLICATE_NAME,
-            f"企业“{name}”已注册。如需加入该企业，请联系其管理员为您开通账号。",
+            gettext("企业“%(name)s”已注册。如需加入该企业，请联系其管理员为您开通账号。") % {"name": name},
             field="name",
         )
     if Partner.objects.filter(credit_code=credit_code).exists():
         raise DomainError(
             PartnerError.DUPLICATE_CREDIT_CODE,
-            f"统一社会信用代码 {credit_code} 已被其他企业注册。",
+            gettext("统一社会信用代码 %(credit_code)s 已被其他企业注册。") % {"credit_code": credit_code},
             field="credit_code",
         )
     partner = Partner.objects.create(
@@ -119,10 +122,14 @@ def register_partner(
     )
     notify.send(
         queries.product_staff_users(),
-        subject=f"新合作伙伴注册：{partner.name}",
+        subject=notify.text(gettext_noop("新合作伙伴注册：%(partner_name)s"), partner_name=partner.name),
         body=(
-            f"{partner.get_kind_display()}，{partner.get_locality_display()}，"
-            f"统一社会信用代码 {credit_code}。"
+            notify.text(
+                gettext_noop("%(kind)s，%(locality)s，统一社会信用代码 %(credit_code)s。"),
+                kind=partner.get_kind_display(),
+                locality=partner.get_locality_display(),
+                credit_code=credit_code,
+            )
         ),
         url=partner.get_absolute_url(),
     )
@@ -158,5 +165,9 @@ def add_partner_user(
         partner_id=partner.pk,
         after={"username": user.username, "display_name": display_name, "email": email},
     )
-    notify.send([user], subject=f"您已加入 {partner.name}", url=page_url("partners:me"))
+    notify.send(
+        [user],
+        subject=notify.text(gettext_noop("您已加入 %(partner_name)s"), partner_name=partner.name),
+        url=page_url("partners:me"),
+    )
     return user

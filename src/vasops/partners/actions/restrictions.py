@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
@@ -31,14 +32,18 @@ def _create_restriction(
     ends_on: dt.date | None,
 ) -> Restriction:
     if kind not in RestrictionKind.values:
-        raise DomainError(PartnerError.INVALID_RESTRICTION, "请选择限制类型。", field="kind")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+        raise DomainError(PartnerError.INVALID_RESTRICTION, gettext("请选择限制类型。"), field="kind")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     if kind == RestrictionKind.VIOLATION_EXCLUSION and not business_line.strip():
         raise DomainError(
-            PartnerError.INVALID_RESTRICTION, "违规清退须注明被清退的业务类别。", field="business_line"
+            PartnerError.INVALID_RESTRICTION,
+            gettext("违规清退须注明被清退的业务类别。"),
+            field="business_line",
         )
     if ends_on is not None and ends_on < starts_on:
-        raise DomainError(PartnerError.INVALID_RESTRICTION, "结束日期早于开始日期。", field="ends_on")
+        raise DomainError(
+            PartnerError.INVALID_RESTRICTION, gettext("结束日期早于开始日期。"), field="ends_on"
+        )
     r = Restriction.objects.create(
         partner=partner,
         kind=kind,
@@ -57,11 +62,20 @@ def _create_restriction(
         after=audit.snapshot(r, RESTRICTION_FIELDS),
         reason=reason,
     )
-    until = f"至 {ends_on} 止" if ends_on else "长期有效，直至解除"
+    until = (
+        notify.text(gettext_noop("至 %(ends_on)s 止"), ends_on=ends_on)
+        if ends_on
+        else gettext_lazy("长期有效，直至解除")
+    )
     notify.send(
         queries.partner_users(partner),
-        subject=f"贵司被登记限制：{r.get_kind_display()}",
-        body=f"{reason}（{starts_on} 起，{until}）",
+        subject=notify.text(gettext_noop("贵司被登记限制：%(kind)s"), kind=r.get_kind_display()),
+        body=notify.text(
+            gettext_noop("%(reason)s（%(starts_on)s 起，%(until)s）"),
+            reason=reason,
+            starts_on=starts_on,
+            until=until,
+        ),
         url=page_url("partners:me"),
     )
     return r
@@ -102,10 +116,10 @@ def renew_restriction(
 ) -> Restriction:
     """Move a restriction's end date later (a new bad record renews a blacklist). Runs inside
     compliance's decision or credit change, so a plain, not durable, atomic."""
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
-        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+        raise DomainError(PartnerError.ALREADY_LIFTED, gettext("该限制已解除。"), status=409)
     if r.ends_on is None or ends_on <= r.ends_on:
         return r
     before = audit.snapshot(r, RESTRICTION_FIELDS)
@@ -122,8 +136,8 @@ def renew_restriction(
     )
     notify.send(
         queries.partner_users(r.partner),
-        subject=f"限制已延期：{r.get_kind_display()}",
-        body=f"{reason}（至 {ends_on} 止）",
+        subject=notify.text(gettext_noop("限制已延期：%(kind)s"), kind=r.get_kind_display()),
+        body=notify.text(gettext_noop("%(reason)s（至 %(ends_on)s 止）"), reason=reason, ends_on=ends_on),
         url=page_url("partners:me"),
     )
     return r
@@ -158,10 +172,10 @@ def add_restriction(
 @transaction.atomic(durable=True)
 def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Restriction:
     require(actor, "partners.manage_restriction")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, "请填写原因。")
+    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
-        raise DomainError(PartnerError.ALREADY_LIFTED, "该限制已解除。", status=409)
+        raise DomainError(PartnerError.ALREADY_LIFTED, gettext("该限制已解除。"), status=409)
     before = audit.snapshot(r, RESTRICTION_FIELDS)
     r.lifted_at = clock.now()
     r.lifted_by = actor
@@ -178,7 +192,7 @@ def lift_restriction(restriction: Restriction, *, actor: Any, reason: str) -> Re
     )
     notify.send(
         queries.partner_users(r.partner),
-        subject=f"限制已解除：{r.get_kind_display()}",
+        subject=notify.text(gettext_noop("限制已解除：%(kind)s"), kind=r.get_kind_display()),
         body=reason,
         url=page_url("partners:me"),
     )

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit
 from vasops.core.errors import DomainError
@@ -49,14 +50,20 @@ def record_adjustment(
     ``atomic`` joins their transaction. Idempotent per (kind, source): recording the same source
     again returns the first row; a different amount for the same source is refused."""
     if kind not in Adjustment.Kind.values:
-        raise DomainError(SettlementError.INVALID_AMOUNT, f"未知的调整类型：{kind}。", field="kind")
+        raise DomainError(
+            SettlementError.INVALID_AMOUNT,
+            gettext("未知的调整类型：%(kind)s。") % {"kind": kind},
+            field="kind",
+        )
     problem = rules.amount_problem(kind, amount_fen)
     if problem:
         raise DomainError(SettlementError.INVALID_AMOUNT, problem, field="amount_fen")
     if not (reason or "").strip():
-        raise DomainError(SettlementError.REASON_REQUIRED, "请填写调整原因。", field="reason")
+        raise DomainError(SettlementError.REASON_REQUIRED, gettext("请填写调整原因。"), field="reason")
     if product is not None and product.partner_id != partner.pk:
-        raise DomainError(SettlementError.PRODUCT_NOT_OF_PARTNER, "该产品不属于此合作伙伴。", field="product")
+        raise DomainError(
+            SettlementError.PRODUCT_NOT_OF_PARTNER, gettext("该产品不属于此合作伙伴。"), field="product"
+        )
     source_type = audit.object_type_of(source) if source is not None else ""
     source_id = str(source.pk) if source is not None else ""
     if source is not None:
@@ -69,7 +76,8 @@ def record_adjustment(
             if existing.amount_fen != amount_fen or existing.partner_id != partner.pk:
                 raise DomainError(
                     SettlementError.SOURCE_CONFLICT,
-                    f"该来源已登记过金额不同的调整（{existing.amount_fen} 分）。",
+                    gettext("该来源已登记过金额不同的调整（%(amount_fen)s 分）。")
+                    % {"amount_fen": existing.amount_fen},
                     field="amount_fen",
                 )
             return existing

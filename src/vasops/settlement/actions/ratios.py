@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from vasops.core import audit
 from vasops.core.errors import DomainError
@@ -35,22 +36,26 @@ def _scope(level: str, partner: Any, business_line: Any, product: Any) -> dict[s
     if level == RatioVersion.Level.PRODUCT:
         if product is None:
             raise DomainError(
-                SettlementError.INVALID_RATIO, "产品层级的分成比例须选择产品。", field="product"
+                SettlementError.INVALID_RATIO, gettext("产品层级的分成比例须选择产品。"), field="product"
             )
         return {"product_id": product.pk}
     if level == RatioVersion.Level.BUSINESS_LINE:
         if business_line is None:
             raise DomainError(
-                SettlementError.INVALID_RATIO, "业务线层级的分成比例须选择业务线。", field="business_line"
+                SettlementError.INVALID_RATIO,
+                gettext("业务线层级的分成比例须选择业务线。"),
+                field="business_line",
             )
         return {"business_line_id": business_line.pk, "partner_id": partner.pk if partner else None}
     if level == RatioVersion.Level.CONTRACT:
         if partner is None:
             raise DomainError(
-                SettlementError.INVALID_RATIO, "合同层级的分成比例须选择合作伙伴。", field="partner"
+                SettlementError.INVALID_RATIO, gettext("合同层级的分成比例须选择合作伙伴。"), field="partner"
             )
         return {"partner_id": partner.pk}
-    raise DomainError(SettlementError.INVALID_RATIO, f"未知的层级：{level}。", field="level")
+    raise DomainError(
+        SettlementError.INVALID_RATIO, gettext("未知的层级：%(level)s。") % {"level": level}, field="level"
+    )
 
 
 def _add_version(
@@ -70,7 +75,7 @@ def _add_version(
     if problem:
         raise DomainError(SettlementError.INVALID_RATIO, problem, field="ratio_bp")
     if not (reason or "").strip():
-        raise DomainError(SettlementError.REASON_REQUIRED, "请填写变更原因。", field="reason")
+        raise DomainError(SettlementError.REASON_REQUIRED, gettext("请填写变更原因。"), field="reason")
     problem = rules.closed_month_problem(valid_from, valid_to, inputs.published_months())
     if problem:
         raise DomainError(SettlementError.MONTH_CLOSED, problem, field="valid_from")
@@ -89,8 +94,11 @@ def _add_version(
             if rules.overlaps(existing.valid_from, existing.valid_to, valid_from, valid_to):
                 raise DomainError(
                     SettlementError.RATIO_OVERLAP,
-                    f"与已登记的版本（{existing.valid_from} 起，{existing.percent}）重叠；"
-                    f"版本从不改写，请从其后开始新版本。",
+                    gettext(
+                        "与已登记的版本（%(valid_from)s 起，%(percent)s）重叠；版本从不改"
+                        "写，请从其后开始新版本。"
+                    )
+                    % {"valid_from": existing.valid_from, "percent": existing.percent},
                     field="valid_from",
                 )
         elif existing.valid_to is None or existing.valid_to > valid_from:
@@ -206,9 +214,11 @@ def set_bad_debt_rate(
     require(actor, MANAGE)
     month = rules.month_start(month)
     if not 0 <= rate_bp <= 10000:
-        raise DomainError(SettlementError.INVALID_RATIO, "坏账率应在 0 到 10000 基点之间。", field="rate_bp")
+        raise DomainError(
+            SettlementError.INVALID_RATIO, gettext("坏账率应在 0 到 10000 基点之间。"), field="rate_bp"
+        )
     if not (reason or "").strip():
-        raise DomainError(SettlementError.REASON_REQUIRED, "请填写原因。", field="reason")
+        raise DomainError(SettlementError.REASON_REQUIRED, gettext("请填写原因。"), field="reason")
     problem = rules.closed_month_problem(month, rules.next_month(month), inputs.published_months())
     if problem:
         raise DomainError(SettlementError.MONTH_CLOSED, problem, field="month")

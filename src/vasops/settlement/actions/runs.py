@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext, gettext_noop
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError
@@ -46,21 +47,26 @@ def start_run(*, actor: Any, month: dt.date, engine_name: str | None = None, not
     month = rules.month_start(month)
     engine_name = engine_name or default_engine()
     if engine_name not in SettlementRun.Engine.values:
-        raise DomainError(SettlementError.UNKNOWN_ENGINE, f"未知的计算引擎：{engine_name}。", field="engine")
+        raise DomainError(
+            SettlementError.UNKNOWN_ENGINE,
+            gettext("未知的计算引擎：%(engine_name)s。") % {"engine_name": engine_name},
+            field="engine",
+        )
     problem = rules.month_not_over_problem(month, clock.today())
     if problem:
         raise DomainError(SettlementError.MONTH_NOT_OVER, problem, field="month")
     if month in inputs.published_months():
         raise DomainError(
             SettlementError.MONTH_CLOSED,
-            f"{month:%Y-%m} 的结算已发布，不能重新计算；之后的调整计入下一个未结算月份。",
+            gettext("%(month)s 的结算已发布，不能重新计算；之后的调整计入下一个未结算月份。")
+            % {"month": format(month, "%Y-%m")},
             field="month",
         )
     runs = SettlementRun.objects.select_for_update().filter(month=month)
     if runs.filter(state=SettlementRun.State.DRAFT).exists():
         raise DomainError(
             SettlementError.RUN_IN_PROGRESS,
-            f"{month:%Y-%m} 已有一次结算正在计算，请等待其完成。",
+            gettext("%(month)s 已有一次结算正在计算，请等待其完成。") % {"month": format(month, "%Y-%m")},
             field="month",
         )
     inputs.month_files(month)  # refuses naming the missing days before anything is queued
@@ -84,11 +90,14 @@ def restart_run(*, actor: Any, run: SettlementRun) -> SettlementRun:
     require(actor, RUN)
     run = SettlementRun.objects.select_for_update().get(pk=run.pk)
     if SettlementRun.objects.filter(month=run.month, state=SettlementRun.State.DRAFT).exists():
-        raise DomainError(SettlementError.RUN_IN_PROGRESS, f"{run.month:%Y-%m} 已有一次结算正在计算。")
+        raise DomainError(
+            SettlementError.RUN_IN_PROGRESS,
+            gettext("%(month)s 已有一次结算正在计算。") % {"month": format(run.month, "%Y-%m")},
+        )
     if SettlementRun.objects.filter(month=run.month, version__gt=run.version).exists():
-        raise DomainError(SettlementError.NOT_LATEST_VERSION, "已有更新的版本，请发起新的计算。")
+        raise DomainError(SettlementError.NOT_LATEST_VERSION, gettext("已有更新的版本，请发起新的计算。"))
     before = audit.snapshot(run, RUN_FIELDS)
-    transition(run, "restart", label="重新计算")
+    transition(run, "restart", label=gettext("重新计算"))
     run.error = ""
     run.progress = 0
     run.progress_note = ""
@@ -168,15 +177,20 @@ def record_computation(
     rows = table.to_pylist()
     missing = [r for r in rows if r["ratio_version_id"] is None]
     if missing:
-        names = "、".join(
-            f"合作伙伴 {r['partner_id']}" + (f" 产品 {r['product_id']}" if r["product_id"] else "")
+        names = gettext("、").join(
+            gettext("合作伙伴 %(partner)s 产品 %(product)s")
+            % {"partner": r["partner_id"], "product": r["product_id"]}
+            if r["product_id"]
+            else gettext("合作伙伴 %(partner)s") % {"partner": r["partner_id"]}
             for r in missing[:20]
         )
         raise DomainError(
             SettlementError.RATIO_MISSING,
-            f"以下结算明细没有在用的分成比例（合同、业务线或产品层级）：{names}"
-            + ("等" if len(missing) > 20 else "")
-            + "。请先登记分成比例再结算。",
+            gettext(
+                "以下结算明细没有在用的分成比例（合同、业务线或产品层级）："
+                "%(names)s%(more)s。请先登记分成比例再结算。"
+            )
+            % {"names": names, "more": gettext("等") if len(missing) > 20 else ""},
         )
     _write_lines(run, rows)
     sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -225,7 +239,7 @@ def record_computation(
     run.progress_note = "完成"
     run.computed_at = clock.now()
     run.error = ""
-    transition(run, "mark_computed", label="完成计算")
+    transition(run, "mark_computed", label=gettext("完成计算"))
     run.save()
     audit.record(
         actor="system",
@@ -240,7 +254,7 @@ def record_computation(
         state__in=[SettlementRun.State.COMPUTED, SettlementRun.State.APPROVED, SettlementRun.State.FAILED],
     ):
         old_before = audit.snapshot(older, RUN_FIELDS)
-        transition(older, "supersede", label="被新版本取代")
+        transition(older, "supersede", label=gettext("被新版本取代"))
         older.save()
         audit.record(
             actor="system",
@@ -252,7 +266,11 @@ def record_computation(
         )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）已计算完成，待另一名结算人员审核",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）已计算完成，待另一名结算人员审核"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         url=run.get_absolute_url(),
     )
     return run
@@ -266,7 +284,7 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
     if run.state != SettlementRun.State.DRAFT:
         return run
     before = audit.snapshot(run, RUN_FIELDS)
-    transition(run, "mark_failed", label="计算失败")
+    transition(run, "mark_failed", label=gettext("计算失败"))
     run.error = message[:4000]
     run.progress_note = "失败"
     run.claimed_at = None
@@ -281,7 +299,11 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
     )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）计算失败",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）计算失败"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         body=message[:1000],
         url=run.get_absolute_url(),
     )
@@ -293,7 +315,7 @@ def _stale_problem(run: SettlementRun) -> str | None:
     current, _rows = inputs.reference_manifest(run.month)
     recorded = {key: run.manifest.get(key) for key in current}
     if recorded != current:
-        return "计算之后该月的调整、分成比例或坏账率有变化，请重新计算（生成新版本）后再审核或发布。"
+        return gettext("计算之后该月的调整、分成比例或坏账率有变化，请重新计算（生成新版本）后再审核或发布。")
     return None
 
 
@@ -310,7 +332,7 @@ def approve_run(*, actor: Any, run: SettlementRun, comment: str = "") -> Settlem
         if problem:
             raise DomainError(SettlementError.STALE_INPUTS, problem, status=409)
     before = audit.snapshot(run, RUN_FIELDS)
-    transition(run, "approve", label="审核")
+    transition(run, "approve", label=gettext("审核"))
     run.approved_by = actor
     run.approved_at = clock.now()
     run.save()
@@ -324,7 +346,11 @@ def approve_run(*, actor: Any, run: SettlementRun, comment: str = "") -> Settlem
     )
     notify.send(
         [run.started_by],
-        subject=f"{run.month:%Y-%m} 结算（版本 {run.version}）已审核，可以发布",
+        subject=notify.text(
+            gettext_noop("%(month)s 结算（版本 %(version)s）已审核，可以发布"),
+            month=format(run.month, "%Y-%m"),
+            version=run.version,
+        ),
         url=run.get_absolute_url(),
     )
     return run
@@ -344,7 +370,7 @@ def publish_run(*, actor: Any, run: SettlementRun) -> SettlementRun:
         if problem:
             raise DomainError(SettlementError.STALE_INPUTS, problem, status=409)
     before = audit.snapshot(run, RUN_FIELDS)
-    transition(run, "publish", label="发布")
+    transition(run, "publish", label=gettext("发布"))
     run.published_by = actor
     run.published_at = clock.now()
     run.save()
@@ -363,8 +389,15 @@ def publish_run(*, actor: Any, run: SettlementRun) -> SettlementRun:
             continue
         notify.send(
             partner_queries.partner_users(partner),
-            subject=f"{run.month:%Y-%m} 结算单已发布：分成 {statement.partner_share_fen / 100:.2f} 元",
-            body=f"结算单号 {statement.number}，可在门户下载 PDF 和 Excel。",
+            subject=notify.text(
+                gettext_noop("%(month)s 结算单已发布：分成 %(partner_share_fen)s 元"),
+                month=format(run.month, "%Y-%m"),
+                partner_share_fen=format(statement.partner_share_fen / 100, ".2f"),
+            ),
+            body=notify.text(
+                gettext_noop("结算单号 %(statement_number)s，可在门户下载 PDF 和 Excel。"),
+                statement_number=statement.number,
+            ),
             url=statement.get_absolute_url(),
         )
     return run

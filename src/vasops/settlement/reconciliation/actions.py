@@ -9,6 +9,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from vasops.core import audit, calendar, clock, documents, notify
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
@@ -37,10 +38,10 @@ def dispute_working_days() -> int:
 
 def _partner_actor(actor: Any) -> Any:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
+        raise PermissionDenied(gettext("请先登录。"))
     partner = partner_of(actor)
     if partner is None:
-        raise PermissionDenied("只有合作伙伴用户可以办理对账申请和提出争议。")
+        raise PermissionDenied(gettext("只有合作伙伴用户可以办理对账申请和提出争议。"))
     return partner
 
 
@@ -55,8 +56,9 @@ def _locked(rec: Reconciliation) -> Reconciliation:
     return Reconciliation.objects.select_for_update(of=("self",)).select_related("partner").get(pk=rec.pk)
 
 
-def _money(fen: int) -> str:
-    return f"{fen / 100:,.2f} 元"
+def _money(fen: int) -> notify.Text:
+    """An amount in a notification, in yuan, in the reader's words."""
+    return notify.text(gettext_noop("%(amount)s 元"), amount=f"{fen / 100:,.2f}")
 
 
 # --- the request --------------------------------------------------------------------------
@@ -68,7 +70,8 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     if not rules.month_ended(month, clock.today()):
         raise DomainError(
             SettlementError.RECONCILIATION_MONTH_NOT_ENDED,
-            f"{month:%Y 年 %m 月}尚未结束，月结束后才能申请对账。",
+            gettext("%(month)s尚未结束，月结束后才能申请对账。")
+            % {"month": format(month, gettext("%Y 年 %m 月"))},
             field="month",
             clause=rules.CLAUSE,
         )
@@ -79,7 +82,7 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     ):
         raise DomainError(
             SettlementError.RECONCILIATION_EXISTS,
-            f"{month:%Y 年 %m 月}已有进行中的对账申请。",
+            gettext("%(month)s已有进行中的对账申请。") % {"month": format(month, gettext("%Y 年 %m 月"))},
             field="month",
             status=409,
         )
@@ -100,8 +103,13 @@ def open_reconciliation(*, actor: Any, month: dt.date, note: str = "") -> Reconc
     )
     notify.send(
         queries.finance_users(),
-        subject=f"{partner.name} 提交对账申请 {rec.number}（{month:%Y-%m}）",
-        body="合作方将上传对账文件，比对结果和争议在对账申请页查看。",
+        subject=notify.text(
+            gettext_noop("%(partner_name)s 提交对账申请 %(rec_number)s（%(month)s）"),
+            partner_name=partner.name,
+            rec_number=rec.number,
+            month=format(month, "%Y-%m"),
+        ),
+        body=gettext_lazy("合作方将上传对账文件，比对结果和争议在对账申请页查看。"),
         url=rec.get_absolute_url(),
     )
     return rec
@@ -128,8 +136,13 @@ def upload_records(
     if missing:
         raise DomainError(
             SettlementError.RECONCILIATION_CDR_MISSING,
-            f"{rec.month:%Y 年 %m 月}的话单尚未全部导出（缺 {rules.describe_days(missing)}），暂不能比对；"
-            "请稍后再试或联系结算人员。",
+            gettext(
+                "%(month)s的话单尚未全部导出（缺 %(describe_days)s），暂不能比对；请稍后再试或联系结算人员。"
+            )
+            % {
+                "month": format(rec.month, gettext("%Y 年 %m 月")),
+                "describe_days": rules.describe_days(missing),
+            },
             status=409,
             missing_days=[d.isoformat() for d in missing],
         )
@@ -203,14 +216,21 @@ def upload_records(
         },
     )
     differing = len(lines) - rec.status_counts.get(rules.MATCHED, 0)
-    body = (
-        f"我方 {rec.our_count} 条 {_money(rec.our_fee_fen)}，"
-        f"合作方 {rec.their_count} 条 {_money(rec.their_fee_fen)}；"
-        f"{len(lines)} 行中 {differing} 行不一致。"
+    body = notify.text(
+        gettext_noop(
+            "我方 %(our_count)s 条 %(money)s，合作方 %(their_count)s 条 "
+            "%(money2)s；%(lines_count)s 行中 %(differing)s 行不一致。"
+        ),
+        our_count=rec.our_count,
+        money=_money(rec.our_fee_fen),
+        their_count=rec.their_count,
+        money2=_money(rec.their_fee_fen),
+        lines_count=len(lines),
+        differing=differing,
     )
     notify.send(
         [*partner_users(rec.partner), *queries.finance_users()],
-        subject=f"对账申请 {rec.number} 比对完成",
+        subject=notify.text(gettext_noop("对账申请 %(rec_number)s 比对完成"), rec_number=rec.number),
         body=body,
         url=rec.get_absolute_url(),
     )
@@ -226,11 +246,11 @@ def close_reconciliation(rec: Reconciliation, *, actor: Any, note: str = "") -> 
         _own(actor, rec)
     rec = _locked(rec)
     if rec.state == Reconciliation.State.CLOSED:
-        raise DomainError(SettlementError.RECONCILIATION_CLOSED, "对账申请已关闭。", status=409)
+        raise DomainError(SettlementError.RECONCILIATION_CLOSED, gettext("对账申请已关闭。"), status=409)
     if queries.pending_disputes(rec).exists():
         raise DomainError(
             SettlementError.RECONCILIATION_DISPUTES_PENDING,
-            "还有待处理的争议，处理完毕后才能关闭。",
+            gettext("还有待处理的争议，处理完毕后才能关闭。"),
             status=409,
         )
     before = audit.snapshot(rec, ["state"])
@@ -248,7 +268,7 @@ def close_reconciliation(rec: Reconciliation, *, actor: Any, note: str = "") -> 
     )
     notify.send(
         [u for u in [*partner_users(rec.partner), *queries.finance_users()] if u.pk != actor.pk],
-        subject=f"对账申请 {rec.number} 已关闭",
+        subject=notify.text(gettext_noop("对账申请 %(rec_number)s 已关闭"), rec_number=rec.number),
         body=(note or "").strip(),
         url=rec.get_absolute_url(),
     )
@@ -273,7 +293,9 @@ def raise_dispute(
     line = ReconciliationLine.objects.select_for_update().get(pk=line.pk)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "请填写争议理由。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("请填写争议理由。"), field="reason"
+        )
     pending = line.disputes.filter(state=Dispute.State.PENDING).exists()
     problem = rules.dispute_problem(state=rec.state, line_status=line.status, pending=pending)
     if problem:
@@ -324,9 +346,23 @@ def raise_dispute(
     )
     notify.send(
         queries.finance_users(),
-        subject=f"新的对账争议 {dispute.number}（{rec.partner.name}）",
-        body=f"{line.day} 产品 {line.product_code or line.product_id}：主张 {_money(claim)}。{reason[:300]}"
-        f"\n请在 {timezone.localtime(due):%Y-%m-%d} 前处理（{dispute_working_days()} 个工作日）。",
+        subject=notify.text(
+            gettext_noop("新的对账争议 %(dispute_number)s（%(partner_name)s）"),
+            dispute_number=dispute.number,
+            partner_name=rec.partner.name,
+        ),
+        body=notify.text(
+            gettext_noop(
+                "%(day)s 产品 %(product_code)s：主张 %(money)s。%(reason)s\n请在 "
+                "%(localtime)s 前处理（%(dispute_working_days)s 个工作日）。"
+            ),
+            day=line.day,
+            product_code=line.product_code or line.product_id,
+            money=_money(claim),
+            reason=reason[:300],
+            localtime=format(timezone.localtime(due), "%Y-%m-%d"),
+            dispute_working_days=dispute_working_days(),
+        ),
         url=dispute.get_absolute_url(),
     )
     return dispute
@@ -350,7 +386,9 @@ def add_evidence(dispute: Dispute, *, actor: Any, upload_file: Any) -> DisputeEv
     _own(actor, dispute.reconciliation)
     dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.state != Dispute.State.PENDING:
-        raise DomainError(SettlementError.DISPUTE_NOT_PENDING, "争议已处理，不能再补充证据。", status=409)
+        raise DomainError(
+            SettlementError.DISPUTE_NOT_PENDING, gettext("争议已处理，不能再补充证据。"), status=409
+        )
     name = _store_evidence(dispute, actor, upload_file)
     audit.record(
         actor=actor,
@@ -361,7 +399,9 @@ def add_evidence(dispute: Dispute, *, actor: Any, upload_file: Any) -> DisputeEv
     )
     notify.send(
         queries.finance_users(),
-        subject=f"对账争议 {dispute.number} 补充了证据",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 补充了证据"), dispute_number=dispute.number
+        ),
         body=name,
         url=dispute.get_absolute_url(),
     )
@@ -372,7 +412,7 @@ def _decidable(dispute: Dispute, actor: Any) -> Dispute:
     if not queries.can_decide(actor):
         if partner_of(actor) is not None and dispute.partner_id != partner_of(actor).pk:  # type: ignore[union-attr]
             raise NotFound()
-        raise PermissionDenied("只有结算人员可以处理对账争议。", perms=[queries.DECIDE])
+        raise PermissionDenied(gettext("只有结算人员可以处理对账争议。"), perms=[queries.DECIDE])
     locked = (
         Dispute.objects.select_for_update(of=("self",))
         .select_related("reconciliation", "line", "partner")
@@ -381,7 +421,8 @@ def _decidable(dispute: Dispute, actor: Any) -> Dispute:
     if locked.state != Dispute.State.PENDING:
         raise DomainError(
             SettlementError.DISPUTE_NOT_PENDING,
-            f"争议 {locked.number} 当前状态为“{locked.get_state_display()}”，不能再处理。",
+            gettext("争议 %(locked_number)s 当前状态为“%(state)s”，不能再处理。")
+            % {"locked_number": locked.number, "state": locked.get_state_display()},
             status=409,
         )
     return locked
@@ -403,7 +444,9 @@ def accept_dispute(dispute: Dispute, *, actor: Any, reason: str, amount_fen: int
     dispute = _decidable(dispute, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "请填写处理意见。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("请填写处理意见。"), field="reason"
+        )
     amount = dispute.claimed_fen if amount_fen is None else int(amount_fen)
     problem = rules.claim_problem(amount)
     if problem:
@@ -445,8 +488,15 @@ def accept_dispute(dispute: Dispute, *, actor: Any, reason: str, amount_fen: int
     )
     notify.send(
         partner_users(dispute.partner),
-        subject=f"对账争议 {dispute.number} 已接受",
-        body=f"认定 {_money(amount)}，计入 {adjustment.month:%Y 年 %m 月}结算。{reason}",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 已接受"), dispute_number=dispute.number
+        ),
+        body=notify.text(
+            gettext_noop("认定 %(money)s，计入 %(month)s结算。%(reason)s"),
+            money=_money(amount),
+            month=notify.formatted(adjustment.month, gettext_noop("%Y 年 %m 月")),
+            reason=reason,
+        ),
         url=dispute.get_absolute_url(),
     )
     return dispute
@@ -458,7 +508,9 @@ def reject_dispute(dispute: Dispute, *, actor: Any, reason: str) -> Dispute:
     dispute = _decidable(dispute, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(SettlementError.DISPUTE_REASON_REQUIRED, "驳回须说明理由。", field="reason")
+        raise DomainError(
+            SettlementError.DISPUTE_REASON_REQUIRED, gettext("驳回须说明理由。"), field="reason"
+        )
     before = audit.snapshot(dispute, DISPUTE_FIELDS)
     now = clock.now()
     dispute.state = Dispute.State.REJECTED
@@ -478,7 +530,9 @@ def reject_dispute(dispute: Dispute, *, actor: Any, reason: str) -> Dispute:
     )
     notify.send(
         partner_users(dispute.partner),
-        subject=f"对账争议 {dispute.number} 已驳回",
+        subject=notify.text(
+            gettext_noop("对账争议 %(dispute_number)s 已驳回"), dispute_number=dispute.number
+        ),
         body=reason,
         url=dispute.get_absolute_url(),
     )
@@ -535,8 +589,15 @@ def escalate_overdue(dispute_id: int, *, now: dt.datetime | None = None) -> bool
     )
     notify.send(
         [*queries.department_heads(), *queries.finance_users()],
-        subject=f"对账争议超期升级：{dispute.number}（{dispute.partner.name}）",
-        body=f"处理时限 {timezone.localtime(dispute.due_at):%Y-%m-%d} 已过，争议仍待处理。",
+        subject=notify.text(
+            gettext_noop("对账争议超期升级：%(dispute_number)s（%(partner_name)s）"),
+            dispute_number=dispute.number,
+            partner_name=dispute.partner.name,
+        ),
+        body=notify.text(
+            gettext_noop("处理时限 %(localtime)s 已过，争议仍待处理。"),
+            localtime=format(timezone.localtime(dispute.due_at), "%Y-%m-%d"),
+        ),
         url=dispute.get_absolute_url(),
     )
     return True

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -170,7 +171,9 @@ def list_reconciliations(
         parsed = rules.parse_month(month)
         if parsed is None:
             raise DomainError(
-                SettlementError.RECONCILIATION_BAD_MONTH, f"月份“{month}”无效，应为 YYYY-MM。", field="month"
+                SettlementError.RECONCILIATION_BAD_MONTH,
+                gettext("月份“%(month)s”无效，应为 YYYY-MM。") % {"month": month},
+                field="month",
             )
         qs = qs.filter(month=parsed)
     return paginate(qs.order_by("-created_at", "-id"), response, offset, limit)
@@ -182,7 +185,7 @@ def open_reconciliation(request: HttpRequest, payload: OpenIn) -> tuple[int, Rec
     if month is None:
         raise DomainError(
             SettlementError.RECONCILIATION_BAD_MONTH,
-            f"月份“{payload.month}”无效，应为 YYYY-MM。",
+            gettext("月份“%(month)s”无效，应为 YYYY-MM。") % {"month": payload.month},
             field="month",
         )
     return 201, actions.open_reconciliation(actor=request.user, month=month, note=payload.note)
@@ -246,7 +249,8 @@ def cdr_diff(
     if day.replace(day=1) != rec.month:
         raise DomainError(
             SettlementError.RECONCILIATION_DAY_OUTSIDE,
-            f"日期 {day} 不在对账月份 {rec.month:%Y-%m} 内。",
+            gettext("日期 %(day)s 不在对账月份 %(month)s 内。")
+            % {"day": day, "month": format(rec.month, "%Y-%m")},
             field="day",
         )
     result = run_cdr_diff(rec, day, product_id)
@@ -275,7 +279,7 @@ def raise_dispute(request: HttpRequest, rec_id: int, payload: DisputeIn) -> tupl
     if line is None:
         raise DomainError(
             SettlementError.RECONCILIATION_NOT_DIFFED,
-            "该对账申请没有这一行比对结果。",
+            gettext("该对账申请没有这一行比对结果。"),
             status=404,
             field="line_id",
         )

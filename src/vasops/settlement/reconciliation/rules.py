@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-CLAUSE = "《日常事务办理规范》第三章 五、结算对账流程；附件 7 结算对账申请"
+from django.utils.translation import gettext, gettext_noop
+
+CLAUSE = gettext_noop("《日常事务办理规范》第三章 五、结算对账流程；附件 7 结算对账申请")
 
 # line statuses (ReconciliationLine.Status values)
 MATCHED = "matched"
@@ -203,27 +205,27 @@ def parse_at(text: str) -> dt.datetime | None:
 
 def cdr_id_problem(text: str) -> str | None:
     if not text:
-        return "请填写话单编号。"
+        return gettext("请填写话单编号。")
     if len(text) > MAX_CDR_ID:
-        return f"话单编号最多 {MAX_CDR_ID} 个字符。"
+        return gettext("话单编号最多 %(max_cdr_id)s 个字符。") % {"max_cdr_id": MAX_CDR_ID}
     return None
 
 
 def msisdn_problem(text: str) -> str | None:
     if not _MSISDN.match(text or ""):
-        return f"手机号码“{text}”应为 5–20 位数字。"
+        return gettext("手机号码“%(text)s”应为 5–20 位数字。") % {"text": text}
     return None
 
 
 def product_problem(code: str, own: set[str], known: set[str]) -> str | None:
     """A product code must be one of the partner's own products."""
     if not code:
-        return "请填写产品代码。"
+        return gettext("请填写产品代码。")
     if code in own:
         return None
     if code in known:
-        return f"产品代码 {code} 不是本企业的产品。"
-    return f"产品代码 {code} 不存在。"
+        return gettext("产品代码 %(code)s 不是本企业的产品。") % {"code": code}
+    return gettext("产品代码 %(code)s 不存在。") % {"code": code}
 
 
 # --- encoding -----------------------------------------------------------------------------
@@ -245,27 +247,27 @@ def detect_encoding(sample: bytes) -> str:
 # --- states -------------------------------------------------------------------------------
 def upload_problem(state: str, disputes: int) -> str | None:
     if state == "closed":
-        return "对账申请已关闭，不能再上传。"
+        return gettext("对账申请已关闭，不能再上传。")
     if disputes:
-        return "已对本次比对结果提出争议，不能再重新上传；如需重新对账请关闭后新建申请。"
+        return gettext("已对本次比对结果提出争议，不能再重新上传；如需重新对账请关闭后新建申请。")
     return None
 
 
 def dispute_problem(*, state: str, line_status: str, pending: bool) -> str | None:
     if state != "diffed":
-        return "对账申请当前状态不能提出争议（须已上传并完成比对，且未关闭）。"
+        return gettext("对账申请当前状态不能提出争议（须已上传并完成比对，且未关闭）。")
     if line_status == MATCHED:
-        return "该行双方一致，不能提出争议。"
+        return gettext("该行双方一致，不能提出争议。")
     if pending:
-        return "该行已有待处理的争议。"
+        return gettext("该行已有待处理的争议。")
     return None
 
 
 def claim_problem(amount_fen: int) -> str | None:
     if amount_fen == 0:
-        return "主张金额不能为 0。"
+        return gettext("主张金额不能为 0。")
     if abs(amount_fen) > MAX_FEN:
-        return "金额超出范围。"
+        return gettext("金额超出范围。")
     return None
 
 

@@ -25,6 +25,7 @@ from pathlib import Path, PurePath
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from vasops.core import imports, inputs
 from vasops.core.rules import RowError
@@ -84,8 +85,11 @@ class _Errors:
             raise imports.ImportRefused(
                 SettlementError.RECONCILIATION_ROWS_INVALID,
                 self.items,
-                f"文件错误过多（已发现 {len(self.items)} 处），已停止检查，整批未导入；"
-                "请核对文件格式后重新上传。",
+                gettext(
+                    "文件错误过多（已发现 %(items_count)s 处），已停止检查，整批未导"
+                    "入；请核对文件格式后重新上传。"
+                )
+                % {"items_count": len(self.items)},
             )
 
 
@@ -114,9 +118,11 @@ def _csv_rows(
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
-        raise imports.ImportFileError("文件是空的：第 1 行应为表头。") from None
+        raise imports.ImportFileError(gettext("文件是空的：第 1 行应为表头。")) from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise imports.ImportFileError(f"无法读取表头：{exc}。请使用 UTF-8 或 GBK 编码的 CSV。") from exc
+        raise imports.ImportFileError(
+            gettext("无法读取表头：%(exc)s。请使用 UTF-8 或 GBK 编码的 CSV。") % {"exc": exc}
+        ) from exc
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         for col in columns:
@@ -125,13 +131,12 @@ def _csv_rows(
     missing = [c.header for c in columns if c.required and c.key not in position]
     if missing:
         raise imports.ImportFileError(
-            "表头缺少："
-            + "、".join(missing)
-            + "。第 1 行应为："
-            + ",".join(c.header for c in columns)
-            + "（或英文列名 "
-            + ",".join(c.key for c in columns)
-            + "）。"
+            gettext("表头缺少：%(missing)s。第 1 行应为：%(header)s（或英文列名 %(key)s）。")
+            % {
+                "missing": "、".join(missing),
+                "header": ",".join(c.header for c in columns),
+                "key": ",".join(c.key for c in columns),
+            }
         )
     width = len(header)
 
@@ -144,10 +149,14 @@ def _csv_rows(
                 return
             except UnicodeDecodeError as exc:
                 raise imports.ImportFileError(
-                    f"第 {reader.line_num + 1} 行附近有无法识别的字符：文件应整体为 UTF-8 或 GBK 编码。"
+                    gettext("第 %(line_num)s 行附近有无法识别的字符：文件应整体为 UTF-8 或 GBK 编码。")
+                    % {"line_num": reader.line_num + 1}
                 ) from exc
             except csv.Error as exc:
-                raise imports.ImportFileError(f"第 {reader.line_num} 行格式有误：{exc}。") from exc
+                raise imports.ImportFileError(
+                    gettext("第 %(line_num)s 行格式有误：%(exc)s。")
+                    % {"line_num": reader.line_num, "exc": exc}
+                ) from exc
             line = reader.line_num
             if not any(v.strip() for v in values):
                 continue
@@ -183,7 +192,10 @@ def _cell_problems(line: int, cells: dict[str, str], columns: list[imports.Colum
     """The width and the input policy of a CSV row; True when the row can be read further."""
     if "__width__" in cells:
         errors.add(
-            line, "", f"列数不对：应有 {len(columns)} 列（与表头一致），实际 {cells['__width__']} 列。"
+            line,
+            "",
+            gettext("列数不对：应有 %(columns_count)s 列（与表头一致），实际 %(width)s 列。")
+            % {"columns_count": len(columns), "width": cells["__width__"]},
         )
         return False
     ok = True
@@ -194,7 +206,12 @@ def _cell_problems(line: int, cells: dict[str, str], columns: list[imports.Colum
             errors.add(line, col.header, problem)
             ok = False
         elif len(text) > col.max_length:
-            errors.add(line, col.header, f"最多 {col.max_length} 个字符（现有 {len(text)} 个）。")
+            errors.add(
+                line,
+                col.header,
+                gettext("最多 %(max_length)s 个字符（现有 %(text_count)s 个）。")
+                % {"max_length": col.max_length, "text_count": len(text)},
+            )
             ok = False
     return ok
 
@@ -210,7 +227,10 @@ def read_summary(
     for line, cells in rows:
         count_rows += 1
         if count_rows > SUMMARY_MAX_ROWS:
-            raise imports.ImportFileError(f"汇总文件最多 {SUMMARY_MAX_ROWS} 行；请检查是否误传了话单明细。")
+            raise imports.ImportFileError(
+                gettext("汇总文件最多 %(summary_max_rows)s 行；请检查是否误传了话单明细。")
+                % {"summary_max_rows": SUMMARY_MAX_ROWS}
+            )
         if not _cell_problems(line, cells, SUMMARY_COLUMNS, errors):
             continue
         day, problem = rules.parse_day(cells["day"], month)
@@ -230,11 +250,16 @@ def read_summary(
             continue
         key = (day, own_products[code])
         if key in seen:
-            errors.add(line, "", f"重复：{day} 产品 {code} 已在第 {seen[key].line} 行出现。")
+            errors.add(
+                line,
+                "",
+                gettext("重复：%(day)s 产品 %(code)s 已在第 %(line)s 行出现。")
+                % {"day": day, "code": code, "line": seen[key].line},
+            )
             continue
         seen[key] = rules.SideRow(count=count, fee_fen=fee, line=line)
     if count_rows == 0:
-        raise imports.ImportFileError("文件中没有数据行（第 2 行起）。")
+        raise imports.ImportFileError(gettext("文件中没有数据行（第 2 行起）。"))
     if errors.items:
         raise imports.ImportRefused(SettlementError.RECONCILIATION_ROWS_INVALID, errors.items)
     return Summary(rows=seen, encoding=encoding, file_name=_name(upload))
@@ -306,10 +331,20 @@ def read_detail(
                 bad = True
             local = rules.parse_at(cells["at"])
             if local is None:
-                errors.add(line, "时间", f"时间“{cells['at']}”无效，应为 YYYY-MM-DD HH:MM:SS（北京时间）。")
+                errors.add(
+                    line,
+                    "时间",
+                    gettext("时间“%(time)s”无效，应为 YYYY-MM-DD HH:MM:SS（北京时间）。")
+                    % {"time": cells["at"]},
+                )
                 bad = True
             elif local.date().replace(day=1) != month:
-                errors.add(line, "时间", f"时间 {cells['at']} 不在对账月份 {month:%Y-%m} 内。")
+                errors.add(
+                    line,
+                    "时间",
+                    gettext("时间 %(time)s 不在对账月份 %(month)s 内。")
+                    % {"time": cells["at"], "month": format(month, "%Y-%m")},
+                )
                 bad = True
             if bad or errors.items:
                 continue  # once a line is bad nothing is written; keep checking the rest
@@ -336,9 +371,14 @@ def read_detail(
         writer.close()
         if not errors.items:
             for line, first, cdr_id in _duplicates(tmp):
-                errors.add(line, "话单编号", f"重复：话单编号 {cdr_id} 已在第 {first} 行出现。")
+                errors.add(
+                    line,
+                    "话单编号",
+                    gettext("重复：话单编号 %(cdr_id)s 已在第 %(first)s 行出现。")
+                    % {"cdr_id": cdr_id, "first": first},
+                )
         if total == 0 and not errors.items:
-            raise imports.ImportFileError("话单明细文件中没有数据行（第 2 行起）。")
+            raise imports.ImportFileError(gettext("话单明细文件中没有数据行（第 2 行起）。"))
         if errors.items:
             raise imports.ImportRefused(
                 SettlementError.RECONCILIATION_ROWS_INVALID, sorted(errors.items, key=_order)

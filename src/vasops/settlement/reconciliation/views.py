@@ -461,13 +461,13 @@ def run_cdr_diff(rec: Reconciliation, day: dt.date | None, product_id: int | Non
 
     if not rec.detail_path:
         raise DomainError(
-            SettlementError.RECONCILIATION_NO_DETAIL, "该对账申请没有上传话单明细，不能按话单比对。"
+            SettlementError.RECONCILIATION_NO_DETAIL, _("该对账申请没有上传话单明细，不能按话单比对。")
         )
     days = [day] if day is not None else rules.month_days(rec.month)
     root = diff.cdr_root()
     files = [diff.day_file(d, root) for d in days if diff.day_file(d, root).exists()]
     if not files:
-        raise DomainError(SettlementError.RECONCILIATION_CDR_MISSING, "该日的话单尚未导出。", status=400)
+        raise DomainError(SettlementError.RECONCILIATION_CDR_MISSING, _("该日的话单尚未导出。"), status=400)
     return diff.cdr_diff(
         partner_id=rec.partner_id,
         our_files=files,

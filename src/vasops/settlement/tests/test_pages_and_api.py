@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 
@@ -14,6 +15,7 @@ from vasops.settlement.tests.cdrs import shanghai, write_month
 
 pytestmark = pytest.mark.django_db
 NOV = dt.date(2026, 11, 1)
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
@@ -138,6 +140,34 @@ def test_the_statement_excel_adds_up(client, published, world, finance, finance2
     assert round(sum(r[col] for r in lines), 2) == total[col] == 22.72
     assert total[header.index("净额（元）")] == 32.45
     assert [r[0] for r in wb["扣减与调整"].iter_rows(values_only=True)][1:] == ["退费"]
+
+
+def test_the_statement_excel_follows_the_language_of_who_downloads_it(
+    client, published, world, finance, finance2
+):
+    """The same statement, downloaded by a partner user in English mode: sheet names, headers and
+    row labels in English, the numbers unchanged; the next download in Chinese mode is Chinese."""
+    from openpyxl import load_workbook
+
+    publish(published, finance, finance2)
+    mine, _ = statements_of(published, world)
+    client.force_login(world["user_a"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    wb = load_workbook(io.BytesIO(client.get(f"/settlement/statements/{mine.pk}/xlsx/").content))
+    assert wb.sheetnames == ["Statement", "Deductions and adjustments"]
+    rows = [r for r in wb["Statement"].iter_rows(values_only=True) if r and r[0]]
+    assert rows[0][:2] == ("Statement no.", mine.number)
+    header = next(r for r in rows if r[0] == "Product")
+    total = next(r for r in rows if r[0] == "Total")
+    assert total[header.index("Partner share (yuan)")] == 22.72
+    adjustments = list(wb["Deductions and adjustments"].iter_rows(values_only=True))
+    assert adjustments[0][:3] == ("Type", "Product", "Amount (yuan)")
+    assert adjustments[1][0] == "Refund"
+    assert not any(HAN.search(str(cell)) for cell in (*header, *total) if cell)
+
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    wb = load_workbook(io.BytesIO(client.get(f"/settlement/statements/{mine.pk}/xlsx/").content))
+    assert wb.sheetnames == ["结算单", "扣减与调整"]
 
 
 def test_finance_pages_render(client, published, finance, finance2):
