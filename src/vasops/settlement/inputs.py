@@ -72,8 +72,12 @@ def month_files(month: dt.date, root: Path | None = None) -> list[tuple[dt.date,
         names = "、".join(d.isoformat() for d in misplaced)
         raise DomainError(
             SettlementError.EXPORT_MISPLACED,
-            f"{month:%Y-%m} 以下业务日的话单文件含有其他业务日的话单：{names}。每个文件只能含其"
-            f"上海时间业务日的话单；请重新导出这些日期（manage.py export_cdrs --day YYYY-MM-DD）再结算。",
+            gettext(
+                "%(month)s 以下业务日的话单文件含有其他业务日的话单：%(names)s。"
+                "每个文件只能含其上海时间业务日的话单；请重新导出这些日期（"
+                "manage.py export_cdrs --day YYYY-MM-DD）再结算。"
+            )
+            % {"month": format(month, "%Y-%m"), "names": names},
             field="month",
             days=[d.isoformat() for d in misplaced],
         )
