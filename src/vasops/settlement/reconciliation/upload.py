@@ -63,6 +63,7 @@ BATCH_ROWS = 200_000
 UTC_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai
 CHUNK_BYTES = 8 * 1024 * 1024  # the normalised copy of a CSV detail is written in pieces this big
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a longer physical line refuses the file
+READ_BUFFER_BYTES = 32 * 1024 * 1024  # DuckDB's CSV buffer: each of its threads reads one at a time
 # Python's csv module refuses a longer field ("field larger than field limit"), so SQL leaves a
 # longer line to it
 CSV_FIELD_LIMIT = 131_072
@@ -474,7 +475,8 @@ def _sql_text(value: str) -> str:
 _LINES_SQL = (
     "SELECT row_number() OVER () + {skip} AS line, raw FROM read_csv({path}, "
     "columns = {{'raw': 'VARCHAR'}}, header = false, skip = {skip}, delim = E'\\x{separator:02x}', "
-    "quote = '', escape = '', auto_detect = false, strict_mode = true, max_line_size = {max_line})"
+    "quote = '', escape = '', auto_detect = false, strict_mode = true, max_line_size = {max_line}, "
+    "buffer_size = {buffer})"
 )
 _LEFT_SQL = (
     "SELECT s.line, s.raw FROM ({lines}) s "
@@ -495,6 +497,7 @@ def _lines_sql(source: _Source) -> str:
         path=_sql_text(str(source.path)),
         separator=ord(source.separator),
         max_line=MAX_LINE_BYTES,
+        buffer=READ_BUFFER_BYTES,
     )
 
 
