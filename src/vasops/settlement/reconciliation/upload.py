@@ -732,8 +732,6 @@ _COMPLETE = {
 
 def _read_detail_csv(upload: IO[bytes], tmp: Path, checker: _DetailRules) -> Detail:
     """A CSV detail: one DuckDB pass writes the lines SQL vouches for; Python checks the rest."""
-    import duckdb
-
     encoding, delimiter, text, reader = _open_csv(upload)
     try:
         position, width = _read_header(reader, DETAIL_COLUMNS)
@@ -746,22 +744,7 @@ def _read_detail_csv(upload: IO[bytes], tmp: Path, checker: _DetailRules) -> Det
     con = _connect()
     try:
         con.register("own", _own_table(checker.own_products))
-        source = _direct_source(upload, layout)
-        counts = None
-        if source is not None:
-            try:
-                counts = _classify(con, source, layout, checker.month, tmp)
-            except duckdb.InvalidInputException:
-                counts = None  # mixed line ends, a byte that is not UTF-8 …: read a normalised copy
-                tmp.unlink(missing_ok=True)
-        if counts is None:
-            scratch.append(root / f"{tmp.stem}.csv")
-            source = _normalized_copy(upload, layout, scratch[-1])
-            try:
-                counts = _classify(con, source, layout, checker.month, tmp)
-            except duckdb.InvalidInputException as exc:
-                raise imports.ImportFileError(_unreadable(exc)) from exc
-        written, left = counts
+        source, written, left = _first_pass(con, upload, layout, checker.month, tmp, scratch)
         if not left:
             return _finish(tmp, written, checker.errors, encoding, upload)
         extra = root / f"{tmp.stem}-extra.parquet"
@@ -778,6 +761,28 @@ def _read_detail_csv(upload: IO[bytes], tmp: Path, checker: _DetailRules) -> Det
         con.close()
         for path in scratch:
             path.unlink(missing_ok=True)
+
+
+def _first_pass(
+    con: Any, upload: Any, layout: _Layout, month: dt.date, tmp: Path, scratch: list[Path]
+) -> tuple[_Source, int, int]:
+    """:func:`_classify` over the upload itself when DuckDB can read it (:func:`_direct_source`),
+    else — or when DuckDB refuses it: mixed line ends, a byte that is not UTF-8 … — over a
+    normalised copy (added to ``scratch``). (the source read, lines written, lines left)."""
+    import duckdb
+
+    source = _direct_source(upload, layout)
+    if source is not None:
+        try:
+            return (source, *_classify(con, source, layout, month, tmp))
+        except duckdb.InvalidInputException:
+            tmp.unlink(missing_ok=True)
+    scratch.append(tmp.parent / f"{tmp.stem}.csv")
+    source = _normalized_copy(upload, layout, scratch[-1])
+    try:
+        return (source, *_classify(con, source, layout, month, tmp))
+    except duckdb.InvalidInputException as exc:
+        raise imports.ImportFileError(_unreadable(exc)) from exc
 
 
 def _own_table(own_products: dict[str, int]) -> Any:
