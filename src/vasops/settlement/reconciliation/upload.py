@@ -516,8 +516,9 @@ _UNSURE_CHARACTER = (
 )
 
 # One pass: every non-blank line after the header, its converted row when SQL vouches for it,
-# else NULLs and its line number (read again and checked in Python). ``{lines}`` and the column
-# indexes are built here, never from the file.
+# else a NULL cdr_id and its line number (read again and checked in Python; such a file is
+# always rewritten without them). ``{lines}`` and the column indexes are built here, never from
+# the file.
 _CLASSIFY_SQL = """
 COPY (
 WITH src AS ({lines}),
@@ -572,14 +573,9 @@ checked AS (
             AND ts >= $month_start AND ts < $month_end, false) AS ok
     FROM converted
 )
-SELECT
-    CASE WHEN ok THEN cdr_id END AS cdr_id,
-    CASE WHEN ok THEN msisdn END AS msisdn,
-    CASE WHEN ok THEN product_id END AS product_id,
-    CASE WHEN ok THEN fee END AS fee_fen,
-    CASE WHEN ok THEN timezone('UTC', ts - INTERVAL 8 HOUR) END AS "at",
-    CASE WHEN ok THEN ts::DATE END AS day,
-    line
+SELECT  -- a NULL cdr_id marks a line left to Python (its other cells are never kept)
+    CASE WHEN ok THEN cdr_id END AS cdr_id, msisdn, product_id, fee AS fee_fen,
+    timezone('UTC', ts - INTERVAL 8 HOUR) AS "at", ts::DATE AS day, line
 FROM checked
 ) TO {target} (FORMAT parquet, COMPRESSION zstd)
 """
