@@ -35,6 +35,7 @@ from vasops.compliance.forms import (
     ViolationForm,
     ViolationTypeForm,
 )
+from vasops.compliance.labels import evidence_lines
 from vasops.compliance.models import (
     Assessment,
     ComplianceSettings,
@@ -204,9 +205,8 @@ class ViolationTypeListView(ObjectListView):
     export_name = "violation-types"
     config = ListConfig(
         columns=[
-            Column("code", gettext_lazy("代码"), link=True, sort="code"),
+            Column("name", gettext_lazy("名称"), link=True, sort="name"),
             Column("version", gettext_lazy("版本")),
-            Column("name", gettext_lazy("名称")),
             Column("grade", gettext_lazy("等级")),
             Column("points", gettext_lazy("扣信用分")),
             Column(
@@ -284,6 +284,7 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = user.has_perm("compliance.manage_violation")
     ctx = {
         "record": record,
+        "evidence": evidence_lines(record.evidence or {}),
         "title": f"{_('违约记录')} {record.number}",
         "is_member": is_member,
         "can_appeal": is_member
@@ -487,7 +488,7 @@ def type_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "title": f"{_('违约类型')}：{vt.name}" if vt else _("新增违约类型"),
             "breadcrumbs": [
                 (_("违约类型"), reverse("compliance:types")),
-                (vt.code if vt else _("新增"), None),
+                (vt.name if vt else _("新增"), None),
             ],
         },
     )

@@ -25,7 +25,7 @@ from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
 from vasops.partners import queries as partner_queries
-from vasops.settlement import actions, charts, queries, statements
+from vasops.settlement import actions, charts, labels, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
 
@@ -152,6 +152,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "settlement/run_detail.html",
         {
             "run": run,
+            "durations": [
+                (labels.DURATION_LABELS.get(step, step), ms) for step, ms in (run.durations_ms or {}).items()
+            ],
             "title": f"{run.month:%Y-%m} 结算 V{run.version}",
             "statements": [(s, names.get(s.partner_id, s.partner_id)) for s in statement_rows],
             "diff": [{**d, "name": diff_names.get(d["partner_id"], d["partner_id"])} for d in diff_rows],

@@ -47,12 +47,6 @@ def demo(settings):
         yield
 
 
-# The pages of the apps merged on 2026-12-03 (settlement, compliance, complaints) still show some
-# codes (violation-type codes, KPI codes …); issue 11 stays open for them. Their pages are walked
-# all the same for outside hosts.
-LABELS_PENDING = ("/settlement/", "/compliance/", "/complaints/")
-
-
 def walk(client, username: str, lang: str) -> tuple[int, list[str]]:
     client.force_login(User.objects.get(username=username))
     if lang != "zh-hans":
@@ -61,19 +55,13 @@ def walk(client, username: str, lang: str) -> tuple[int, list[str]]:
     pages, problems = 0, []
     for path, _status, text, html in crawl(client, "/", max_pages=150):
         pages += 1
-        if not path.startswith(LABELS_PENDING):
-            problems += [f"{username} {path}: {p}" for p in labels_check.problems(text, lang, user_data)]
+        problems += [f"{username} {path}: {p}" for p in labels_check.problems(text, lang, user_data)]
         # no page loads or points to another host (no CDN: the demo works offline)
         problems += [f"{username} {path}: outside host {ref}" for ref in outside_refs(html)]
     client.logout()
     return pages, problems
 
 
-@pytest.mark.xfail(
-    reason="issue 11, open: document kinds and codes of the apps merged on 2026-12-03 (e.g. "
-    "'reconciliation_dispute' on partner pages) have no label yet; 115 finds at the merge",
-    strict=False,
-)
 @pytest.mark.django_db(transaction=True)
 def test_no_page_of_the_demo_shows_a_code_to_anyone_nor_refers_to_another_host(client, demo):
     total, problems = 0, []
