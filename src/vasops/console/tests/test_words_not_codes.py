@@ -74,6 +74,111 @@ def test_no_page_of_the_demo_shows_a_code_to_anyone_nor_refers_to_another_host(c
     assert problems == []
 
 
+def history_problems(lang: str, apps: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """Every audit row of the demo (of ``apps``: all when empty) as its 操作历史 entry reads: no
+    code, no repr, every field named in words (Chinese) or without Han outside user data (English)."""
+    from django.db.models import Q
+    from django.utils import translation
+
+    user_data = labels_check.user_data_strings()
+    events, problems = 0, []
+    rows = AuditEvent.objects.order_by("pk")
+    if apps:
+        rows = rows.filter(Q.create([("action__startswith", f"{app}.") for app in apps], connector=Q.OR))
+    with translation.override(lang):
+        for event in rows.iterator():
+            events += 1
+            entry = history.entry(event)
+            lines = [entry.action] + [f"{c.label}：{c.before or ''} → {c.after or ''}" for c in entry.changes]
+            found = labels_check.problems("\n".join(lines), lang, user_data)
+            if lang == "zh-hans":
+                found += [
+                    f"field {c.label!r} has no words"
+                    for c in entry.changes
+                    if not labels_check.HAN.search(c.label)
+                ]
+            problems += [f"{event.action} {event.object_type}#{event.object_id}: {p}" for p in found]
+    return events, problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_history_entry_of_the_demo_reads_in_words(demo):
+    events, problems = history_problems("zh-hans")
+    assert events > 200
+    assert problems == []
+    # in English, the entries of the apps merged on 2026-12-03 (the others still show what people
+    # typed into JSON fields — exam options, opening data — which the user-data list cannot see)
+    events, problems = history_problems("en", ("settlement", "compliance", "complaints"))
+    assert events > 50
+    assert problems == []
+
+
+# the object pages of the apps merged on 2026-12-03, each of them (the walk sees three of a kind)
+OBJECT_MODELS = [
+    "settlement.SettlementRun",
+    "settlement.Statement",
+    "settlement.Reconciliation",
+    "settlement.Dispute",
+    "compliance.ViolationRecord",
+    "compliance.Assessment",
+    "compliance.DetectionHit",
+    "complaints.Complaint",
+]
+
+
+def object_pages(user: User) -> list[str]:
+    from django.apps import apps
+    from django.urls import reverse
+
+    from vasops.compliance.detection.models import DetectionRule
+    from vasops.compliance.kpi.models import KpiDefinition
+    from vasops.compliance.models import ViolationType
+    from vasops.partners.queries import partner_of
+
+    partner = partner_of(user)
+    urls = []
+    for label in OBJECT_MODELS:
+        model = apps.get_model(label)
+        rows = model._default_manager.all()
+        if partner is not None:
+            if not any(f.name == "partner" for f in model._meta.get_fields()):
+                continue
+            rows = rows.filter(partner=partner)
+        urls += [obj.get_absolute_url() for obj in rows]
+    if partner is None:
+        urls += [
+            reverse("compliance:type_edit", args=[t.code])
+            for t in ViolationType.objects.filter(is_current=True)
+        ]
+        urls += [reverse("compliance:kpi:definition_edit", args=[d.pk]) for d in KpiDefinition.objects.all()]
+        urls += [reverse("compliance:detection:rule_edit", args=[r.pk]) for r in DetectionRule.objects.all()]
+    return urls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_settlement_compliance_and_complaint_page_of_the_demo_reads_in_words(client, demo):
+    from vasops.console.tests.crawl import read_page
+
+    user_data = labels_check.user_data_strings()
+    problems, read = [], 0
+    for username in ("admin", "zhao.fin", "sun.cs", "li.head", "xingyun", "chutian", "yunfan", "jingchu"):
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        for url in object_pages(user):
+            response = client.get(url)
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            read += 1
+            text, _links = read_page(response.content.decode())
+            problems += [f"{username} {url}: {p}" for p in labels_check.problems(text, "zh-hans", user_data)]
+        client.logout()
+    for url in ("/complaints/public/new/", "/complaints/public/status/"):
+        text, _links = read_page(client.get(url).content.decode())
+        problems += [f"anonymous {url}: {p}" for p in labels_check.problems(text, "zh-hans", user_data)]
+    assert read >= 100
+    assert problems == []
+
+
 def test_the_code_finder_finds_what_people_tripped_over():
     text = (
         "动作 admission.application_created 材料 qualification:vas_licence 处理组 om_engineer "
