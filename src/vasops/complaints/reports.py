@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext
 
 from vasops.complaints import rules
 from vasops.complaints.models import Complaint, Refund
@@ -35,10 +36,15 @@ def period(month: str | None) -> tuple[dt.date, dt.date, str]:
     if month and valid_month(month):
         start = dt.date(int(month[:4]), int(month[5:]), 1)
         end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        return start, end, f"{start:%Y 年 %m 月}"
+        return start, end, gettext("%(year)s 年 %(month)s 月") % {"year": start.year, "month": f"{start:%m}"}
     end = clock.today()
     start = end - dt.timedelta(days=29)
-    return start, end, f"最近 30 天（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）"
+    return (
+        start,
+        end,
+        gettext("最近 30 天（%(start)s 至 %(end)s）")
+        % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+    )
 
 
 def percent(part: int, whole: int) -> float | None:

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext
+
 UNCONFIRMED = "unconfirmed_orders"
 UNSUBSCRIBE_24H = "unsubscribe_24h"
 UNSUBSCRIBE_72H = "unsubscribe_72h"
@@ -88,11 +90,12 @@ def cohort_day(run_day: dt.date, metric: str, lag_days: int | None = None) -> dt
 
 
 def format_value(metric: str, value: int) -> str:
+    """A figure in its unit, in the reader's language (``30.00%``, ``5.00 倍``, ``3 笔``)."""
     unit = DEFAULT_RULES[metric].unit
     if unit == "bp":
         return f"{Decimal(value) / 100:.2f}%"
     if unit == "ratio":
-        return f"{Decimal(value) / 10000:.2f} 倍"
+        return gettext("%(n)s 倍") % {"n": f"{Decimal(value) / 10000:.2f}"}
     if unit == "per_10k":
-        return f"{value} 件/万户"
-    return f"{value} 笔"
+        return gettext("%(n)s 件/万户") % {"n": value}
+    return gettext("%(n)s 笔") % {"n": value}

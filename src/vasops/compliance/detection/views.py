@@ -57,7 +57,7 @@ class HitListView(ObjectListView):
             Column(
                 "violation_id",
                 gettext_lazy("违约草稿"),
-                accessor=lambda h: "已生成" if h.violation_id else "—",
+                accessor=lambda h: _("已生成") if h.violation_id else "—",
             ),
         ],
         filters=[Filter("metric", gettext_lazy("检测项"), list(Metric.choices))],
@@ -176,7 +176,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "rule": rule,
-            "title": f"修改检测阈值：{rule.get_metric_display()}",
+            "title": _("修改检测阈值：%(metric)s") % {"metric": rule.get_metric_display()},
             "breadcrumbs": [(_("检测阈值"), reverse("compliance:detection:rules")), (str(rule), None)],
         },
     )

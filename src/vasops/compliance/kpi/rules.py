@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 MS, BP, COUNT = "ms", "bp", "count"
 AT_LEAST, AT_MOST = "at_least", "at_most"
 MONTH, QUARTER = "month", "quarter"
@@ -135,8 +137,9 @@ def is_met(direction: str, threshold: int, value: int) -> bool:
 
 
 def format_value(unit: str, value: int) -> str:
+    """A value in its unit, in the reader's language (``95.00%``, ``3000 毫秒``, ``16 个``)."""
     if unit == BP:
         return f"{Decimal(value) / 100:.2f}%"
     if unit == MS:
-        return f"{value} 毫秒"
-    return f"{value} 个"
+        return gettext("%(n)s 毫秒") % {"n": value}
+    return gettext("%(n)s 个") % {"n": value}

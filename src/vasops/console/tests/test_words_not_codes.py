@@ -47,7 +47,9 @@ def demo(settings):
         yield
 
 
-def walk(client, username: str, lang: str) -> tuple[int, list[str]]:
+def walk(client, username: str, lang: str, only: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """(pages read, problems) of one person's walk; ``only``: check the words of these paths'
+    pages alone (every page is still checked for outside hosts)."""
     client.force_login(User.objects.get(username=username))
     if lang != "zh-hans":
         client.post("/i18n/setlang/", {"language": lang, "next": "/"})
@@ -55,7 +57,8 @@ def walk(client, username: str, lang: str) -> tuple[int, list[str]]:
     pages, problems = 0, []
     for path, _status, text, html in crawl(client, "/", max_pages=150):
         pages += 1
-        problems += [f"{username} {path}: {p}" for p in labels_check.problems(text, lang, user_data)]
+        if not only or path.startswith(only):
+            problems += [f"{username} {path}: {p}" for p in labels_check.problems(text, lang, user_data)]
         # no page loads or points to another host (no CDN: the demo works offline)
         problems += [f"{username} {path}: outside host {ref}" for ref in outside_refs(html)]
     client.logout()
@@ -71,6 +74,25 @@ def test_no_page_of_the_demo_shows_a_code_to_anyone_nor_refers_to_another_host(c
         total += pages
         problems += found
     assert total >= 400
+    assert problems == []
+
+
+# the apps merged on 2026-12-03: their pages in English (the older apps' English walk is the
+# browser test's, e2e/test_english_browser.py)
+NEW_APPS = ("/settlement/", "/compliance/", "/complaints/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_settlement_compliance_and_complaint_pages_read_in_english(client, demo):
+    """Finance, a partner and customer service walk in English: no Han outside user data and no
+    code on the pages of settlement (reconciliation included), compliance (KPI, detection) and
+    complaints."""
+    problems, read = [], 0
+    for username in ("zhao.fin", "xingyun", "sun.cs", "li.head"):
+        pages, found = walk(client, username, "en", only=NEW_APPS)
+        read += pages
+        problems += found
+    assert read >= 150
     assert problems == []
 
 
@@ -192,6 +214,10 @@ def test_the_code_finder_finds_what_people_tripped_over():
         )
         == []
     )
+    # English words that look like codes or reprs are words in English, and still found in Chinese
+    english = "Evidence: None. Detected Jan. 5, 2027, 8:43 a.m. (e.g. 99.5); status: pending_review"
+    assert [p.split(" in ")[0] for p in labels_check.problems(english, "en")] == ["code 'pending_review'"]
+    assert [p.split(" in ")[0] for p in labels_check.problems("证据：None", "zh-hans")] == ["repr 'None'"]
 
 
 @pytest.mark.django_db
