@@ -20,20 +20,18 @@ REFUND_KEYS = (
 )
 
 
+def _verbose_names(model: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    return {name: fields[name].verbose_name for name in names}
+
+
 def field_labels() -> dict[str, Any]:
     from vasops.complaints.models import Complaint, Refund
 
-    table: dict[str, Any] = {name: Refund._meta.get_field(name).verbose_name for name in REFUND_KEYS}
-    table.update(
-        {
-            "violation": _("违约记录"),
-            # a violation's evidence (``actions.refunds.open_violation``)
-            "complaint": _("投诉单号"),
-            "msisdn": _("用户号码"),
-            "category": Complaint._meta.get_field("category").verbose_name,
-            "description": Complaint._meta.get_field("description").verbose_name,
-            "partner_answer": Complaint._meta.get_field("partner_answer").verbose_name,
-            "reopen_count": Complaint._meta.get_field("reopen_count").verbose_name,
-        }
-    )
+    table: dict[str, Any] = _verbose_names(Refund, REFUND_KEYS)
+    table["violation"] = _("违约记录")
+    # a violation's evidence (``actions.refunds.open_violation``)
+    table["complaint"] = _("投诉单号")
+    table["msisdn"] = _("用户号码")
+    table.update(_verbose_names(Complaint, ("category", "description", "partner_answer", "reopen_count")))
     return table
