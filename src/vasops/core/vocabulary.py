@@ -117,9 +117,9 @@ def field_label_table() -> dict[str, Any]:
     return table
 
 
-# A code people create (a violation type, a KPI): snake_case or dotted, so that free text, dates
-# and numbers never cost a query.
-_RECORD_CODE = re.compile(r"[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+")
+# A code people create (a violation type, a KPI) is snake_case: free text, dates, numbers and the
+# platform's own dotted codes never cost a query.
+_RECORD_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
 def _record_label(key: str) -> str | None:
