@@ -75,6 +75,9 @@ def label_of(code: str) -> str | None:
     return name
 
 
+EVIDENCE_ORDER = ("metric", "day", "value", "threshold", "sample")
+
+
 def evidence_lines(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     """A violation's evidence (a detection hit's figures, a complaint's facts) as (label, words):
     the figure of a hit in its unit, channels by name, the words of a code instead of the code."""
@@ -86,7 +89,10 @@ def evidence_lines(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     known_metric = isinstance(metric, str) and metric in detection_rules.DEFAULT_RULES
     channels = dict(Channel.choices)
     lines: list[tuple[str, str]] = []
-    for key, value in evidence.items():
+    # what was measured first, then the figures behind it (the stored JSON keeps no order)
+    first = [k for k in EVIDENCE_ORDER if k in evidence]
+    for key in first + sorted(k for k in evidence if k not in EVIDENCE_ORDER):
+        value = evidence[key]
         if key in ("metric_label", "value_text") and known_metric:
             continue  # the words of ``metric`` and ``value``, which are shown themselves
         if key in ("value", "threshold") and known_metric and isinstance(value, int):
