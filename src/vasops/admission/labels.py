@@ -25,3 +25,10 @@ def code_labels() -> dict[str, Any]:
     table.update(ACCESS_DATA_REQUIRED)
     table.update({i.code: i.name for i in DEFAULT_INDICATORS})
     return table
+
+
+def field_labels() -> dict[str, Any]:
+    """The keys of the 附件5 opening data (``Application.opening_data``) as the form names them."""
+    from vasops.admission.forms import OpeningForm
+
+    return {name: field.label for name, field in OpeningForm.base_fields.items()}

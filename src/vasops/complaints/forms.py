@@ -138,12 +138,12 @@ def violation_type_choices() -> list[tuple[str, str]] | None:
     except ImportError:
         return None
     rows = ViolationType.objects.filter(is_current=True, is_active=True).order_by("code")
-    return [(code, f"{name}（{code}）") for code, name in rows.values_list("code", "name")]
+    return [(t.code, f"{t.name}（{t.get_grade_display()}）") for t in rows]
 
 
 class ViolationForm(StyledFormMixin, forms.Form):
     violation_code = forms.CharField(
-        label=_("违约类型代码"), max_length=40, help_text=_("违约目录中的代码，如 unauthorised_order。")
+        label=_("违约类型代码"), max_length=40, help_text=_("违约目录中违约类型的代码。")
     )
     summary = forms.CharField(label=_("违约事实摘要"), widget=forms.Textarea(attrs={"rows": 2}))
 

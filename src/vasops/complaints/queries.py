@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from vasops.complaints import rules
 from vasops.complaints.models import Complaint, Refund
@@ -82,19 +83,19 @@ def sla_of(c: Complaint, now: dt.datetime | None = None) -> list[dict[str, Any]]
     now = now or clock.now()
     out = []
     for label, due, done in (
-        ("合作伙伴答复", c.answer_due_at, c.answered_at),
-        ("办结", c.close_due_at, c.closed_at),
+        (gettext("合作伙伴答复"), c.answer_due_at, c.answered_at),
+        (gettext("办结"), c.close_due_at, c.closed_at),
     ):
         if due is None:
             continue
         left = working_hours_left(due, now) if done is None else None
         state = rules.sla_state(due, done, now, left)
         if done is not None:
-            text = "按时" if state == "done" else "超时完成"
+            text = gettext("按时") if state == "done" else gettext("超时完成")
         elif state == "late":
-            text = "已超时"
+            text = gettext("已超时")
         else:
-            text = f"剩余 {left:.0f} 工作小时" if left is not None else ""
+            text = gettext("剩余 %(hours)s 工作小时") % {"hours": f"{left:.0f}"} if left is not None else ""
         out.append(
             {
                 "label": label,

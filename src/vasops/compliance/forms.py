@@ -71,7 +71,11 @@ class DecideForm(StyledFormMixin, forms.Form):
 class ViolationTypeForm(StyledFormMixin, forms.Form):
     input_model = ViolationType
 
-    code = forms.CharField(label=_("代码"), help_text=_("小写英文与下划线，如 unauthorised_order"))
+    code = forms.CharField(
+        label=_("代码"),
+        max_length=30,
+        help_text=_("接口与导入用的标识：小写英文字母、数字与下划线；保存后不能修改"),
+    )
     name = forms.CharField(label=_("名称"))
     grade = forms.ChoiceField(label=_("违约等级"), choices=Grade.choices)
     points = forms.IntegerField(

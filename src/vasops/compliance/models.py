@@ -88,7 +88,7 @@ class ViolationType(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name
 
 
 class ViolationRecord(FSMModelMixin, models.Model):

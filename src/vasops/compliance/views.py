@@ -35,6 +35,7 @@ from vasops.compliance.forms import (
     ViolationForm,
     ViolationTypeForm,
 )
+from vasops.compliance.labels import evidence_lines
 from vasops.compliance.models import (
     Assessment,
     ComplianceSettings,
@@ -185,9 +186,8 @@ class ViolationTypeListView(ObjectListView):
     export_name = "violation-types"
     config = ListConfig(
         columns=[
-            Column("code", gettext_lazy("代码"), link=True, sort="code"),
+            Column("name", gettext_lazy("名称"), link=True, sort="name"),
             Column("version", gettext_lazy("版本")),
-            Column("name", gettext_lazy("名称")),
             Column("grade", gettext_lazy("等级")),
             Column("points", gettext_lazy("扣信用分")),
             Column(
@@ -245,7 +245,8 @@ def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = user.has_perm("compliance.manage_violation")
     ctx = {
         "record": record,
-        "title": f"{_('违约记录')} {record.number}",
+        "evidence": evidence_lines(record.evidence or {}),
+        "title": _("违约记录 %(number)s") % {"number": record.number},
         "is_member": is_member,
         "can_appeal": is_member
         and record.state == ViolationRecord.State.RAISED
@@ -445,10 +446,10 @@ def type_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "form": form,
             "vt": vt,
             "versions": versions,
-            "title": f"{_('违约类型')}：{vt.name}" if vt else _("新增违约类型"),
+            "title": _("违约类型：%(name)s") % {"name": vt.name} if vt else _("新增违约类型"),
             "breadcrumbs": [
                 (_("违约类型"), reverse("compliance:types")),
-                (vt.code if vt else _("新增"), None),
+                (vt.name if vt else _("新增"), None),
             ],
         },
     )
@@ -529,7 +530,8 @@ def block_lift(request: HttpRequest, pk: int) -> HttpResponse:
         "compliance/form.html",
         {
             "form": form,
-            "title": f"{_('解除业务屏蔽')}：{block}",
+            "title": _("解除业务屏蔽：%(scope)s · %(target)s")
+            % {"scope": block.get_scope_display(), "target": block.target_label},
             "intro": block.reason,
             "breadcrumbs": [(_("业务屏蔽"), reverse("compliance:blocks")), (_("解除"), None)],
         },
@@ -549,9 +551,13 @@ def _credit_context(partner: Partner) -> dict[str, Any]:
         series.insert(0, (f"{history[0].account.year}-01-01", n.start_points))
     chart = charts.line_chart(
         series,
-        bands=[(n.excellent_from, "优"), (n.good_from, "良"), (n.pass_from, "合格")],
+        bands=[
+            (n.excellent_from, str(GRADE_LABELS["excellent"])),
+            (n.good_from, str(GRADE_LABELS["good"])),
+            (n.pass_from, str(GRADE_LABELS["pass"])),
+        ],
         top=max(n.start_points, 100),
-        title=f"{partner.name} 信用积分",
+        title=_("%(partner)s 信用积分") % {"partner": partner.name},
     )
     return {
         "partner": partner,
@@ -575,7 +581,7 @@ def partner_credit(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     ctx = _credit_context(partner)
-    ctx["title"] = f"{_('信用')}：{partner.name}"
+    ctx["title"] = _("信用：%(partner)s") % {"partner": partner.name}
     ctx["breadcrumbs"] = [(_("信用等级"), reverse("compliance:credit")), (partner.name, None)]
     ctx["exit_form"] = (
         ExitForm(initial={"partner": partner.pk})

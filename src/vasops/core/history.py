@@ -4,6 +4,7 @@ as "字段：旧值 → 新值" lines with the model's field names and the choic
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,7 @@ FIELD_LABELS: dict[str, Any] = {
     "work_orders": _("工单"),
 }
 EMPTY = "—"
+OBJECT_REF = re.compile(r"([a-z_]+\.[a-z_]+):(\w+)")
 
 
 @dataclass
@@ -108,13 +110,24 @@ def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any]
 
 
 def field_label(model: type[models.Model] | None, key: str) -> str:
+    label = _field_label(model, key)
+    # the value reads in yuan and in per cent (``value_text``), so does its label
+    if key.endswith("_fen"):
+        label = label.replace("（分）", "（元）").replace("(fen)", "(yuan)")
+    if key.endswith("_bp"):
+        label = label.replace("（基点）", "").replace(" (basis points)", "")
+    return label
+
+
+def _field_label(model: type[models.Model] | None, key: str) -> str:
     f = _field(model, key)
     if f is not None and getattr(f, "_verbose_name", None) is not None:  # declared, not derived
         return str(f.verbose_name)
-    if key in FIELD_LABELS:
-        return str(FIELD_LABELS[key])
-    if key.endswith("_id") and key.removesuffix("_id") in FIELD_LABELS:
-        return str(FIELD_LABELS[key.removesuffix("_id")])
+    tables = (FIELD_LABELS, vocabulary.field_label_table())
+    for name in (key, key.removesuffix("_id")):
+        for table in tables:
+            if name in table:
+                return str(table[name])
     if f is not None:
         return str(f.verbose_name)
     return vocabulary.code_label(key)
@@ -159,8 +172,21 @@ def value_text(model: type[models.Model] | None, key: str, value: Any) -> str:
         day = parse_date(value) if len(value) == 10 else None
         if day is not None:
             return value
-        return vocabulary.code_label(value)
+        label = vocabulary.code_label(value)
+        if label == value and _model(value) is not None:  # an object type (an adjustment's source)
+            return model_label(value)
+        ref = OBJECT_REF.fullmatch(value)
+        if label == value and ref and _model(ref[1]) is not None:  # "<object type>:<pk>"
+            return object_text(ref[1], ref[2])
+        return label
     return str(value)
+
+
+def object_text(object_type: str, pk: str) -> str:
+    """A referenced row in words: its own name, or its type and number when it is gone."""
+    model = _model(object_type)
+    obj = model._default_manager.filter(pk=pk).first() if model is not None and pk.isdigit() else None
+    return str(obj) if obj is not None else f"{model_label(object_type)} #{pk}"
 
 
 def changes_of(object_type: str, before: Any, after: Any) -> list[Change]:

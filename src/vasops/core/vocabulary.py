@@ -16,6 +16,7 @@ for any code stored in an ``AuditEvent`` row or answered by the API.
 from __future__ import annotations
 
 import importlib
+import re
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -77,24 +78,61 @@ def event_label(code: str) -> str:
 
 
 @cache
+def _label_modules() -> tuple[Any, ...]:
+    found = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("vasops."):
+            continue
+        try:
+            found.append(importlib.import_module(f"{config.name}.labels"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.labels":
+                raise
+    return tuple(found)
+
+
+@cache
 def _code_label_table() -> dict[str, Any]:
     """Every other code a person may meet (document kinds, material kinds, test cases, roles …):
     each app may have ``labels.py`` with ``CODE_LABELS`` (a dict code -> lazy label) or a
     ``code_labels()`` function answering one."""
     table: dict[str, Any] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("vasops."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.labels")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.labels":
-                raise
-            continue
+    for module in _label_modules():
         if hasattr(module, "code_labels"):
             table.update(module.code_labels())
         table.update(getattr(module, "CODE_LABELS", {}))
     return table
+
+
+@cache
+def field_label_table() -> dict[str, Any]:
+    """The words for the keys of audit dictionaries that are no declared field of the audited
+    model (``their_fee_fen``, ``detail_file`` …): each app's ``labels.FIELD_LABELS`` (a dict) or
+    ``labels.field_labels()`` (a function answering one)."""
+    table: dict[str, Any] = {}
+    for module in _label_modules():
+        if hasattr(module, "field_labels"):
+            table.update(module.field_labels())
+        table.update(getattr(module, "FIELD_LABELS", {}))
+    return table
+
+
+# A code people create (a violation type, a KPI) is snake_case: free text, dates, numbers and the
+# platform's own dotted codes never cost a query.
+_RECORD_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def _record_label(key: str) -> str | None:
+    """The words for a code that names a row people keep (a violation type's code, a KPI's code):
+    each app's ``labels.label_of(code)`` answers its own, ``None`` for the others."""
+    if not _RECORD_CODE.fullmatch(key):
+        return None
+    for module in _label_modules():
+        if hasattr(module, "label_of"):
+            label = module.label_of(key)
+            if label:
+                return str(label)
+    return None
 
 
 @cache
@@ -125,6 +163,9 @@ def code_label(code: Any, default: str | None = None) -> str:
     if label is None:
         label = _choice_table().get(key)
     if label is None:
+        named = _record_label(key)  # people's own words: not translated
+        if named is not None:
+            return named
         return key if default is None else default
     return gettext(str(label))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 COLOURS = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1"]
 
@@ -38,7 +39,10 @@ def bars(
             v = vs[i]
             h = plot_h * abs(v) / span
             y = zero_y - h if v >= 0 else zero_y
-            tip = f"{escape(name)} {escape(label)}：{v / 100:,.2f} 元"
+            tip = escape(
+                gettext("%(series)s %(label)s：%(amount)s 元")
+                % {"series": name, "label": label, "amount": f"{v / 100:,.2f}"}
+            )
             parts.append(
                 f'<rect x="{x0 + j * bar_w:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" '
                 f'height="{max(h, 0.5):.1f}" fill="{COLOURS[j % len(COLOURS)]}"><title>{tip}</title></rect>'

@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from vasops.core.errors import NotFound
 from vasops.partners import queries as partner_queries
@@ -155,7 +156,7 @@ def revenue(months: int = 12) -> dict[str, Any]:
         .annotate(**{s: Sum(s) for s in sums})
         .order_by("business_line_id")
     ):
-        name = line_names.get(row["business_line_id"], "（无产品的调整）")
+        name = line_names.get(row["business_line_id"], gettext("（无产品的调整）"))
         for s in sums:
             by_line[name][s] += row[s] or 0
     by_partner = []

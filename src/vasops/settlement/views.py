@@ -25,7 +25,7 @@ from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
 from vasops.partners import queries as partner_queries
-from vasops.settlement import actions, charts, queries, statements
+from vasops.settlement import actions, charts, labels, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
 
@@ -55,15 +55,21 @@ def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
 # --- runs ------------------------------------------------------------------------------------
 
 RUN_COLUMNS = [
-    Column("label", _("批次"), link=True, accessor=lambda r: f"{r.month:%Y-%m} V{r.version}", sort="month"),
-    Column("engine", _("引擎")),
-    Column("state", _("状态"), badge=True),
-    Column("partner_count", _("合作伙伴数")),
-    Column("cdr_count", _("话单数")),
-    Column("gross", _("应收（元）"), accessor=lambda r: format_fen(r.gross_fen)),
-    Column("share", _("合作伙伴分成（元）"), accessor=lambda r: format_fen(r.partner_share_fen)),
-    Column("started_by", _("发起人")),
-    Column("started_at", _("发起时间"), sort="started_at"),
+    Column(
+        "label",
+        gettext_lazy("批次"),
+        link=True,
+        accessor=lambda r: f"{r.month:%Y-%m} V{r.version}",
+        sort="month",
+    ),
+    Column("engine", gettext_lazy("引擎")),
+    Column("state", gettext_lazy("状态"), badge=True),
+    Column("partner_count", gettext_lazy("合作伙伴数")),
+    Column("cdr_count", gettext_lazy("话单数")),
+    Column("gross", gettext_lazy("应收（元）"), accessor=lambda r: format_fen(r.gross_fen)),
+    Column("share", gettext_lazy("合作伙伴分成（元）"), accessor=lambda r: format_fen(r.partner_share_fen)),
+    Column("started_by", gettext_lazy("发起人")),
+    Column("started_at", gettext_lazy("发起时间"), sort="started_at"),
 ]
 
 
@@ -143,7 +149,11 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "settlement/run_detail.html",
         {
             "run": run,
-            "title": f"{run.month:%Y-%m} 结算 V{run.version}",
+            "durations": [
+                (labels.DURATION_LABELS.get(step, step), ms) for step, ms in (run.durations_ms or {}).items()
+            ],
+            "title": _("%(month)s 结算 V%(version)s")
+            % {"month": f"{run.month:%Y-%m}", "version": run.version},
             "statements": [(s, names.get(s.partner_id, s.partner_id)) for s in statement_rows],
             "diff": [{**d, "name": diff_names.get(d["partner_id"], d["partner_id"])} for d in diff_rows],
             "previous_version": run.diff.get("previous_version") if isinstance(run.diff, dict) else None,
@@ -204,14 +214,14 @@ def run_restart(request: HttpRequest, pk: int) -> HttpResponse:
 # --- statements --------------------------------------------------------------------------------
 
 STATEMENT_COLUMNS = [
-    Column("number", _("结算单号"), link=True, sort="number"),
-    Column("partner__name", _("合作伙伴")),
-    Column("month", _("月份"), accessor=lambda s: f"{s.run.month:%Y-%m}"),
-    Column("version", _("版本"), accessor=lambda s: f"V{s.run.version}"),
-    Column("run__state", _("批次状态"), badge=True, accessor=lambda s: s.run.get_state_display()),
-    Column("gross", _("应收（元）"), accessor=lambda s: format_fen(s.gross_fen)),
-    Column("net", _("净额（元）"), accessor=lambda s: format_fen(s.net_fen)),
-    Column("share", _("合作伙伴分成（元）"), accessor=lambda s: format_fen(s.partner_share_fen)),
+    Column("number", gettext_lazy("结算单号"), link=True, sort="number"),
+    Column("partner__name", gettext_lazy("合作伙伴")),
+    Column("month", gettext_lazy("月份"), accessor=lambda s: f"{s.run.month:%Y-%m}"),
+    Column("version", gettext_lazy("版本"), accessor=lambda s: f"V{s.run.version}"),
+    Column("run__state", gettext_lazy("批次状态"), badge=True, accessor=lambda s: s.run.get_state_display()),
+    Column("gross", gettext_lazy("应收（元）"), accessor=lambda s: format_fen(s.gross_fen)),
+    Column("net", gettext_lazy("净额（元）"), accessor=lambda s: format_fen(s.net_fen)),
+    Column("share", gettext_lazy("合作伙伴分成（元）"), accessor=lambda s: format_fen(s.partner_share_fen)),
 ]
 
 
@@ -245,7 +255,8 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         reverse("settlement:my_statements") if _is_partner(request) else reverse("settlement:statements")
     )
     ctx.update(
-        title=f"{statement.partner.name} {statement.run.month:%Y-%m} 结算单",
+        title=_("%(partner)s %(month)s 结算单")
+        % {"partner": statement.partner.name, "month": f"{statement.run.month:%Y-%m}"},
         breadcrumbs=[(_("结算单"), list_url), (statement.number, None)],
     )
     return render(request, "settlement/statement_detail.html", ctx)
@@ -266,18 +277,22 @@ def statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 # --- ratios, bad-debt rates, adjustments ------------------------------------------------------
 
 RATIO_COLUMNS = [
-    Column("level", _("层级")),
-    Column("partner__name", _("合作伙伴"), accessor=lambda v: v.partner.name if v.partner else "全部"),
+    Column("level", gettext_lazy("层级")),
+    Column(
+        "partner__name",
+        gettext_lazy("合作伙伴"),
+        accessor=lambda v: v.partner.name if v.partner else _("全部"),
+    ),
     Column(
         "business_line__name",
-        _("业务线"),
+        gettext_lazy("业务线"),
         accessor=lambda v: v.business_line.name if v.business_line else "—",
     ),
-    Column("product__name", _("产品"), accessor=lambda v: v.product.name if v.product else "—"),
-    Column("percent", _("分成比例"), sort="ratio_bp"),
-    Column("valid_from", _("生效日"), sort="valid_from"),
-    Column("valid_to", _("失效日（不含）"), accessor=lambda v: v.valid_to or "—"),
-    Column("reason", _("原因")),
+    Column("product__name", gettext_lazy("产品"), accessor=lambda v: v.product.name if v.product else "—"),
+    Column("percent", gettext_lazy("分成比例"), sort="ratio_bp"),
+    Column("valid_from", gettext_lazy("生效日"), sort="valid_from"),
+    Column("valid_to", gettext_lazy("失效日（不含）"), accessor=lambda v: v.valid_to or "—"),
+    Column("reason", gettext_lazy("原因")),
 ]
 
 
@@ -347,11 +362,11 @@ def ratio_sync(request: HttpRequest) -> HttpResponse:
 
 
 BAD_DEBT_COLUMNS = [
-    Column("month", _("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
-    Column("business_line__name", _("业务线")),
-    Column("percent", _("坏账率"), sort="rate_bp"),
-    Column("reason", _("原因")),
-    Column("updated_at", _("更新时间")),
+    Column("month", gettext_lazy("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
+    Column("business_line__name", gettext_lazy("业务线")),
+    Column("percent", gettext_lazy("坏账率"), sort="rate_bp"),
+    Column("reason", gettext_lazy("原因")),
+    Column("updated_at", gettext_lazy("更新时间")),
 ]
 
 
@@ -400,13 +415,15 @@ def bad_debt_new(request: HttpRequest) -> HttpResponse:
 
 
 ADJUSTMENT_COLUMNS = [
-    Column("month", _("结算月份"), accessor=lambda a: f"{a.month:%Y-%m}", sort="month"),
-    Column("partner__name", _("合作伙伴")),
-    Column("product__name", _("产品"), accessor=lambda a: a.product.name if a.product else "—"),
-    Column("kind", _("类型")),
-    Column("amount", _("金额（元）"), accessor=lambda a: format_fen(a.amount_fen), sort="amount_fen"),
-    Column("reason", _("原因")),
-    Column("created_at", _("登记时间"), sort="created_at"),
+    Column("month", gettext_lazy("结算月份"), accessor=lambda a: f"{a.month:%Y-%m}", sort="month"),
+    Column("partner__name", gettext_lazy("合作伙伴")),
+    Column("product__name", gettext_lazy("产品"), accessor=lambda a: a.product.name if a.product else "—"),
+    Column("kind", gettext_lazy("类型")),
+    Column(
+        "amount", gettext_lazy("金额（元）"), accessor=lambda a: format_fen(a.amount_fen), sort="amount_fen"
+    ),
+    Column("reason", gettext_lazy("原因")),
+    Column("created_at", gettext_lazy("登记时间"), sort="created_at"),
 ]
 
 
@@ -472,16 +489,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     month_chart = charts.bars(
         [f"{m['month']:%Y-%m}" for m in data["by_month"]],
         [
-            ("合作伙伴分成", [m["partner_share_fen"] for m in data["by_month"]]),
-            ("运营商留存", [m["carrier_share_fen"] for m in data["by_month"]]),
+            (_("合作伙伴分成"), [m["partner_share_fen"] for m in data["by_month"]]),
+            (_("运营商留存"), [m["carrier_share_fen"] for m in data["by_month"]]),
         ],
         title=_("按月收入（元）"),
     )
     line_chart = charts.bars(
         [r["name"] for r in data["by_line"]],
         [
-            ("应收", [r["gross_fen"] for r in data["by_line"]]),
-            ("净额", [r["net_fen"] for r in data["by_line"]]),
+            (_("应收"), [r["gross_fen"] for r in data["by_line"]]),
+            (_("净额"), [r["net_fen"] for r in data["by_line"]]),
         ],
         title=_("按业务线（元）"),
     )

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.complaints import actions, cdrs, queries, rules
 from vasops.complaints.forms import (
@@ -94,13 +94,13 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 OP_LABELS = {
-    "claim": "领取（成为首问负责人）",
-    "dispatch": "派单给合作伙伴",
-    "answer": "提交答复",
-    "close": "回复用户并办结",
-    "reopen": "用户再次投诉（重开）",
-    "refund": "退费",
-    "violation": "发起违约处理",
+    "claim": gettext_lazy("领取（成为首问负责人）"),
+    "dispatch": gettext_lazy("派单给合作伙伴"),
+    "answer": gettext_lazy("提交答复"),
+    "close": gettext_lazy("回复用户并办结"),
+    "reopen": gettext_lazy("用户再次投诉（重开）"),
+    "refund": gettext_lazy("退费"),
+    "violation": gettext_lazy("发起违约处理"),
 }
 
 
@@ -235,7 +235,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     back = ("客户投诉", reverse("complaints:portal_list" if partner_side else "complaints:list"))
     ctx = {
         "c": c,
-        "title": f"投诉 {c.number}",
+        "title": gettext("投诉 %(number)s") % {"number": c.number},
         "breadcrumbs": [back, (c.number, None)],
         "sla": queries.sla_of(c),
         "ops": [{"op": op, "label": OP_LABELS[op], "form": bound.get(op) or _form(op, c)} for op in ops],

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.complaints import queries
 from vasops.complaints.models import Complaint, Refund
@@ -22,7 +22,12 @@ from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_of
 
-TABS = [("mine", "我负责的"), ("unowned", "待受理"), ("overdue", "超时"), ("all", "全部")]
+TABS = [
+    ("mine", gettext_lazy("我负责的")),
+    ("unowned", gettext_lazy("待受理")),
+    ("overdue", gettext_lazy("超时")),
+    ("all", gettext_lazy("全部")),
+]
 
 
 def _masked(c: Complaint) -> str:
@@ -93,10 +98,10 @@ class ComplaintListView(ObjectListView):
         if has(self.request.user, HANDLE):
             self.create_url = ("受理投诉", reverse("complaints:new"))
         self.empty_text = {
-            "mine": "您没有负责中的投诉。可以在“待受理”里领取客服系统或用户在线提交的投诉。",
-            "unowned": "没有待受理的投诉。",
-            "overdue": "没有超时的投诉。",
-            "all": "还没有投诉。",
+            "mine": gettext("您没有负责中的投诉。可以在“待受理”里领取客服系统或用户在线提交的投诉。"),
+            "unowned": gettext("没有待受理的投诉。"),
+            "overdue": gettext("没有超时的投诉。"),
+            "all": gettext("还没有投诉。"),
         }[self.tab]
         ctx = super().get_context_data(**kwargs)
         ctx["tabs"] = [{"key": k, "label": label, "active": k == self.tab} for k, label in TABS]
@@ -165,7 +170,10 @@ class RefundListView(ObjectListView):
             Column(
                 "period",
                 gettext_lazy("争议期间"),
-                accessor=lambda r: f"{r.period_start:%Y-%m-%d} 至 {r.period_end:%Y-%m-%d}",
+                accessor=lambda r: (
+                    gettext("%(start)s 至 %(end)s")
+                    % {"start": f"{r.period_start:%Y-%m-%d}", "end": f"{r.period_end:%Y-%m-%d}"}
+                ),
             ),
             Column("charged", gettext_lazy("期间扣费（元）"), accessor=lambda r: _yuan(r.charged_fen)),
             Column("ratio", gettext_lazy("倍数"), accessor=lambda r: f"×{r.ratio_bp / 10000:g}"),
@@ -181,7 +189,9 @@ class RefundListView(ObjectListView):
                 accessor=lambda r: f"{r.adjustment.month:%Y-%m}" if r.adjustment else "",
             ),
             Column(
-                "unsubscribed", gettext_lazy("已退订"), accessor=lambda r: "是" if r.unsubscribed else "否"
+                "unsubscribed",
+                gettext_lazy("已退订"),
+                accessor=lambda r: gettext("是") if r.unsubscribed else gettext("否"),
             ),
             Column("refunded_on", gettext_lazy("退费日期"), sort="refunded_on"),
         ],

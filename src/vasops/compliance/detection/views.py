@@ -22,31 +22,12 @@ from vasops.compliance.detection.forms import RuleForm, RunForm
 from vasops.compliance.detection.models import DetectionHit, DetectionRule, Metric
 from vasops.compliance.detection.permissions import RULES_PERM, RUN_PERM, VIEW_PERM
 from vasops.compliance.kpi import charts
+from vasops.compliance.labels import evidence_lines
 from vasops.core import clock
 from vasops.core.errors import DomainError
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 
 CRUMB = "异常扣费检测"
-
-FIGURE_LABELS = {
-    "new_untrusted": "不可信渠道新订购",
-    "unconfirmed": "未经二次确认",
-    "channels": "按渠道",
-    "new_subscribers": "当日新订购用户",
-    "unsubscribed_within": "窗口内退订",
-    "hours": "窗口（小时）",
-    "complaints": "投诉数",
-    "subscribers": "订购用户数",
-    "month_charges": "当月新订购的包月扣费笔数",
-    "last_day_charges": "月末最后一天新订购的扣费笔数",
-    "last_day_fee_fen": "月末最后一天扣费金额（分）",
-    "charges": "当日扣费笔数",
-    "fee_fen": "当日扣费金额（分）",
-    "trailing_charges": "前 30 天扣费笔数",
-    "trailing_days": "对比天数",
-    "never_used": "从未使用的用户",
-    "days": "统计天数",
-}
 
 
 def _require(request: HttpRequest, perm: str) -> None:
@@ -77,7 +58,7 @@ class HitListView(ObjectListView):
             Column(
                 "violation_id",
                 gettext_lazy("违约草稿"),
-                accessor=lambda h: "已生成" if h.violation_id else "—",
+                accessor=lambda h: _("已生成") if h.violation_id else "—",
             ),
         ],
         filters=[Filter("metric", gettext_lazy("检测项"), list(Metric.choices))],
@@ -113,7 +94,7 @@ def hit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         title=str(hit.get_metric_display()),
         fmt=lambda v: rules.format_value(hit.metric, round(v)),
     )
-    figures = [(FIGURE_LABELS.get(k, k), v) for k, v in hit.figures.items()]
+    figures = evidence_lines(hit.figures)
     return render(
         request,
         "compliance/detection/hit.html",
@@ -160,6 +141,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = RuleForm(
         request.POST or None,
+        current_code=rule.violation_code,
         initial={
             "threshold": rule.threshold,
             "min_sample": rule.min_sample,
@@ -190,7 +172,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "rule": rule,
-            "title": f"修改检测阈值：{rule.get_metric_display()}",
+            "title": _("修改检测阈值：%(metric)s") % {"metric": rule.get_metric_display()},
             "breadcrumbs": [(_("检测阈值"), reverse("compliance:detection:rules")), (str(rule), None)],
         },
     )

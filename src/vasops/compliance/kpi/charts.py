@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 GOOD, BAD, LINE, GRID, TEXT = "#198754", "#dc3545", "#0d6efd", "#dee2e6", "#6c757d"
 AXIS = f'text-anchor="end" font-size="11" fill="{TEXT}"'
@@ -31,9 +32,10 @@ def line_chart(
     """``points``: (x label, value, good?) oldest first; a dashed line marks the threshold; the
     axis never goes below 0 nor above ``ceiling`` (100 % for a percentage)."""
     if not points:
-        return mark_safe(  # noqa: S308 — constant text
+        empty = escape(gettext("暂无数据"))
+        return mark_safe(  # noqa: S308 — constant text, escaped
             f'<svg class="vasops-chart" role="img" viewBox="0 0 {width} 40" width="100%" '
-            f'xmlns="http://www.w3.org/2000/svg"><text x="{width / 2}" y="24" {UNDER}>暂无数据</text></svg>'
+            f'xmlns="http://www.w3.org/2000/svg"><text x="{width / 2}" y="24" {UNDER}>{empty}</text></svg>'
         )
     left, right, top, bottom = 64, width - 36, 14, height - 30
     values = [v for _, v, _ in points] + ([threshold] if threshold is not None else [])
@@ -56,11 +58,12 @@ def line_chart(
     ]
     if threshold is not None:
         ty = y(threshold)
+        mark = escape(gettext("门限 %(value)s") % {"value": fmt(threshold)})
         parts.append(
             f'<line x1="{left}" y1="{ty:.1f}" x2="{right}" y2="{ty:.1f}" '
             f'stroke="{BAD}" stroke-dasharray="5 4"/>'
             f'<text x="{right}" y="{ty - 4:.1f}" text-anchor="end" font-size="11" fill="{BAD}">'
-            f"{escape('门限 ' + fmt(threshold))}</text>"
+            f"{mark}</text>"
         )
     if n > 1:
         path = " ".join(f"{x:.1f},{y(v):.1f}" for x, (_, v, _) in zip(xs, points, strict=True))

@@ -52,7 +52,7 @@ RECORD_COLUMNS = [
     Column("period", gettext_lazy("周期"), sort="period_start"),
     Column("value", gettext_lazy("结果值"), accessor=_value),
     Column("threshold", gettext_lazy("门限"), accessor=_threshold),
-    Column("met", gettext_lazy("结论"), accessor=lambda r: "达标" if r.met else "未达标"),
+    Column("met", gettext_lazy("结论"), accessor=lambda r: _("达标") if r.met else _("未达标")),
     Column("source", gettext_lazy("来源")),
     Column("recorded_at", gettext_lazy("登记时间"), sort="recorded_at"),
 ]
@@ -70,7 +70,7 @@ class RecordListView(ObjectListView):
         columns=RECORD_COLUMNS,
         filters=[
             Filter("kpi", gettext_lazy("指标"), _definition_choices, lookup="definition__code"),
-            Filter("met", gettext_lazy("结论"), [("1", "达标"), ("0", "未达标")]),
+            Filter("met", gettext_lazy("结论"), [("1", gettext_lazy("达标")), ("0", gettext_lazy("未达标"))]),
         ],
         search_fields=["partner__name", "partner__enterprise_code", "period"],
         default_sort="-period_start",
@@ -153,7 +153,7 @@ def _render_partner(request: HttpRequest, partner: Partner, *, portal: bool) -> 
             "items": items,
             "below_total": sum(i["below"] for i in items),
             "portal": portal,
-            "title": f"KPI 考核：{partner.name}",
+            "title": _("KPI 考核：%(partner)s") % {"partner": partner.name},
             "breadcrumbs": crumbs,
         },
     )
@@ -289,7 +289,7 @@ def definition_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "definition": definition,
-            "title": f"修改 KPI 指标：{definition.name}",
+            "title": _("修改 KPI 指标：%(name)s") % {"name": definition.name},
             "breadcrumbs": [(_("KPI 指标"), reverse("compliance:kpi:definitions")), (definition.name, None)],
         },
     )

@@ -86,7 +86,8 @@ def test_history_panel_renders_the_events_of_that_object_only(staff, day):
     assert "操作历史" in html
     # the action in words, not its code
     assert "工作日历已修改" in html and "core.calendar_day_set" not in html
-    assert "原因：国务院通知" in html
+    # the reason as typed, marked as what a person wrote (the words walk reads around it)
+    assert "原因：<span data-user-data>国务院通知</span>" in html
     assert "王主任" in html
     assert "core.other_thing" not in html
 

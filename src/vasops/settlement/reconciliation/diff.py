@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext
+
 from vasops.settlement.reconciliation import rules
 
 SAMPLE = 200  # differing lines shown per status
@@ -261,7 +263,7 @@ def day_chart(days: list[tuple[dt.date, int, int]], *, width: int = 900, height:
     for i, (day, ours, theirs) in enumerate(days):
         x = 40 + i * slot
         for j, (value, css, who) in enumerate(
-            ((ours, "chart-ours", "我方"), (theirs, "chart-theirs", "合作方"))
+            ((ours, "chart-ours", gettext("我方")), (theirs, "chart-theirs", gettext("合作方")))
         ):
             h = plot_h * value / top
             bars.append(
@@ -271,9 +273,16 @@ def day_chart(days: list[tuple[dt.date, int, int]], *, width: int = 900, height:
                     width=round(bar_w, 1),
                     height=round(h, 1),
                     css=css,
-                    title=f"{day:%m-%d} {who} {value / 100:.2f} 元",
+                    title=gettext("%(day)s %(who)s %(amount)s 元")
+                    % {"day": f"{day:%m-%d}", "who": who, "amount": f"{value / 100:.2f}"},
                 )
             )
         if i % 5 == 0 or len(days) <= 10:
             labels.append((round(x, 1), f"{day:%d}"))
-    return Chart(width=width, height=height, bars=bars, labels=labels, max_label=f"{top / 100:.2f} 元")
+    return Chart(
+        width=width,
+        height=height,
+        bars=bars,
+        labels=labels,
+        max_label=gettext("%(amount)s 元") % {"amount": f"{top / 100:.2f}"},
+    )

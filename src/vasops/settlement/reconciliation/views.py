@@ -413,7 +413,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dispute": dispute,
         "rec": rec,
         "line": dispute.line,
-        "title": f"{_('对账争议')} {dispute.number}",
+        "title": _("对账争议 %(number)s") % {"number": dispute.number},
         "breadcrumbs": [back, (dispute.number, None)],
         "ops": [{"op": op, "label": labels[op], "form": forms[op]} for op in allowed],
         "evidence": dispute.evidence.select_related("document"),
