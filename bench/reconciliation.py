@@ -207,6 +207,11 @@ def _files(base: Path) -> tuple[list[Path], Path]:
 
 def _child(kind: str, base: Path) -> dict[str, Any]:
     """Run one query RUNS times in this process; the fastest time and this process's peak RSS."""
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vasops.settings")
+    import django
+
+    django.setup()  # the module's refusal texts are marked for translation (settings needed)
     from vasops.settlement.reconciliation import diff
 
     ours, theirs = _files(base)
