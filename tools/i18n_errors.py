@@ -1,6 +1,6 @@
 """Codemod: mark the Chinese of refusals (``DomainError`` messages and the rule problems behind
-them) and of Excel exports for translation, so a refusal or a download reads in the language of
-the request that caused it.
+them), of Excel exports and of notifications for translation, so a refusal or a download reads
+in the language of the request that caused it, and a notification in its recipient's.
 
 Run from the repository root (re-runnable: a message already inside ``gettext()`` is left alone)::
 
@@ -45,7 +45,8 @@ Notifications: the subject and body of ``notify.send(…)`` and of the apps' hel
 (``notify_partner``, ``notify_staff``, ``_notify_partner``) — and the variables only they use —
 become lazy texts, rendered once per recipient in the recipient's language (``User.language``):
 ``"…"`` → ``gettext_lazy("…")``, ``f"产品“{p.name}”已上线"`` →
-``notify.text(gettext_noop("产品“%(name)s”已上线"), name=p.name)``.
+``notify.text(gettext_noop("产品“%(name)s”已上线"), name=p.name)`` (a date with a Chinese spec:
+``notify.formatted(d, gettext_noop("%Y年%m月"))``).
 
 Clauses (the carrier standard's text a refusal names) keep their value and are only marked for
 the catalogue with ``gettext_noop`` — ``DomainError.full_message`` translates the clause when it
