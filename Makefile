@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vasops
 export PYTHONPATH := src
 
-.PHONY: install run demo-reset test test-fast lint format bench-console bench-vac bench-crm bench-settlement gateway worker clean
+.PHONY: install run demo-reset test test-fast lint format messages bench-console bench-vac bench-crm bench-settlement gateway worker clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src e2e bench
 	$(BIN)/ruff format src e2e bench
+
+# English mode: mark new Chinese page text, refresh the catalogue, fill it from tools/i18n_en.tsv
+# (`tools/i18n_fill.py --check` lists msgids still without English) and compile it.
+messages: install
+	$(PY) tools/i18n_templates.py
+	$(PY) tools/i18n_python.py
+	$(PY) tools/i18n_errors.py
+	cd src/vasops && DEBUG=1 ../../$(PY) ../../manage.py makemessages -l en --no-obsolete -i "management/*"
+	$(PY) tools/i18n_fill.py
 
 test: lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:randomly
