@@ -68,7 +68,7 @@ def test_partner_reconciles_disputes_and_finance_accepts(people, live_server, tm
 
         # --- and disputes the line ------------------------------------------------------------
         differing.get_by_role("link", name="提出争议").click()
-        field(page, "争议理由").fill("我方平台 12 月 2 日记录 3 条，见平台日志。")
+        field(page, "争议理由").fill("平台 12 月 2 日记录 3 条，见平台日志。")
         page.get_by_label("证据文件（可选）").set_input_files(str(evidence))
         page.get_by_role("button", name="提交争议").click()
         ok(page, "已提出争议")

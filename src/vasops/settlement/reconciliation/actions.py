@@ -218,7 +218,7 @@ def upload_records(
     differing = len(lines) - rec.status_counts.get(rules.MATCHED, 0)
     body = notify.text(
         gettext_noop(
-            "我方 %(our_count)s 条 %(money)s，合作方 %(their_count)s 条 "
+            "平台 %(our_count)s 条 %(money)s，合作方 %(their_count)s 条 "
             "%(money2)s；%(lines_count)s 行中 %(differing)s 行不一致。"
         ),
         our_count=rec.our_count,

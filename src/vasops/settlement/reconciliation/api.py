@@ -33,10 +33,10 @@ class ReconciliationOut(Schema):
     file_encoding: str = Field(..., description="识别出的文件编码：utf-8 / utf-8-sig / gb18030 / xlsx")
     detail_rows: int = Field(..., description="话单明细行数（0 = 未上传明细）")
     our_count: int
-    our_fee_fen: int = Field(..., description="我方话单金额（分）")
+    our_fee_fen: int = Field(..., description="平台话单金额（分）")
     their_count: int
     their_fee_fen: int = Field(..., description="合作方金额（分）")
-    difference_fen: int = Field(..., description="合作方 − 我方（分）")
+    difference_fen: int = Field(..., description="合作方 − 平台（分）")
     status_counts: dict[str, int] = Field(
         ...,
         description="各比对结果的行数："
@@ -62,7 +62,7 @@ class LineOut(Schema):
     our_fee_fen: int
     their_count: int
     their_fee_fen: int
-    difference_fen: int = Field(..., description="合作方 − 我方（分）")
+    difference_fen: int = Field(..., description="合作方 − 平台（分）")
     status: str = Field(
         ..., description="matched / missing_ours / missing_theirs / count_differs / amount_differs"
     )

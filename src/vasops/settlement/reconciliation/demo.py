@@ -71,7 +71,7 @@ def seed_reconciliation(partner: Any, partner_user: Any) -> Any:
         actions.raise_dispute(
             line,
             actor=partner_user,
-            reason=f"我方平台 {day:%m 月 %d 日}记录 {line.their_count} 条，"
+            reason=f"平台 {day:%m 月 %d 日}记录 {line.their_count} 条，"
             f"比贵方多 1 条（话单 SP{day:%Y%m%d}0001），"
             "见附件平台日志截图。",
             evidence=[SimpleUploadedFile("平台日志.pdf", PDF, content_type="application/pdf")],

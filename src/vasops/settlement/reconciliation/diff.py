@@ -263,7 +263,7 @@ def day_chart(days: list[tuple[dt.date, int, int]], *, width: int = 900, height:
     for i, (day, ours, theirs) in enumerate(days):
         x = 40 + i * slot
         for j, (value, css, who) in enumerate(
-            ((ours, "chart-ours", gettext("我方")), (theirs, "chart-theirs", gettext("合作方")))
+            ((ours, "chart-ours", gettext("平台")), (theirs, "chart-theirs", gettext("合作方")))
         ):
             h = plot_h * value / top
             bars.append(

@@ -51,7 +51,7 @@ class DisputeForm(StyledFormMixin, forms.Form):
         required=False,
         min_value=-FEN_BOUND,
         max_value=FEN_BOUND,
-        help_text=_("留空则取该行差额（合作方金额 − 我方金额）；正数为应补结给合作方。"),
+        help_text=_("留空则取该行差额（合作方金额 − 平台金额）；正数为应补结给合作方。"),
     )
     evidence = forms.FileField(
         label=_("证据文件（可选）"), required=False, help_text=_("PDF、图片、Word、Excel 或 ZIP。")

@@ -77,7 +77,7 @@ class ReconciliationLine(models.Model):
 
     class Status(models.TextChoices):
         MATCHED = "matched", _("一致")
-        MISSING_OURS = "missing_ours", _("我方缺失")
+        MISSING_OURS = "missing_ours", _("平台缺失")
         MISSING_THEIRS = "missing_theirs", _("合作方缺失")
         COUNT_DIFFERS = "count_differs", _("条数不一致")
         AMOUNT_DIFFERS = "amount_differs", _("金额不一致")
@@ -86,8 +86,8 @@ class ReconciliationLine(models.Model):
     day = models.DateField(_("日期"))
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
     product_code = models.CharField(_("产品代码"), max_length=10, blank=True, default="")
-    our_count = models.BigIntegerField(_("我方条数"), default=0)
-    our_fee_fen = models.BigIntegerField(_("我方金额（分）"), default=0)
+    our_count = models.BigIntegerField(_("平台条数"), default=0)
+    our_fee_fen = models.BigIntegerField(_("平台金额（分）"), default=0)
     their_count = models.BigIntegerField(_("合作方条数"), default=0)
     their_fee_fen = models.BigIntegerField(_("合作方金额（分）"), default=0)
     their_line = models.PositiveIntegerField(_("文件行号"), null=True, blank=True)

@@ -56,7 +56,7 @@ REC_COLUMNS = [
     Column("partner", gettext_lazy("合作伙伴"), sort="partner__name"),
     Column("month", gettext_lazy("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
     Column("state", gettext_lazy("状态"), badge=True, sort="state"),
-    Column("our_fee_fen", gettext_lazy("我方金额（元）"), accessor=lambda r: _fen(r.our_fee_fen)),
+    Column("our_fee_fen", gettext_lazy("平台金额（元）"), accessor=lambda r: _fen(r.our_fee_fen)),
     Column("their_fee_fen", gettext_lazy("合作方金额（元）"), accessor=lambda r: _fen(r.their_fee_fen)),
     Column("diff", gettext_lazy("差额（元）"), accessor=lambda r: _fen(r.fee_difference_fen)),
     Column("created_at", gettext_lazy("申请时间"), sort="created_at"),

@@ -39,7 +39,7 @@ def diffed(world):
 
 def test_raise_accept_records_one_adjustment_for_the_next_month(diffed):
     w = diffed
-    dispute = actions.raise_dispute(w.differs, actor=w.user_a, reason="我方平台记录 3 条", evidence=[f.pdf()])
+    dispute = actions.raise_dispute(w.differs, actor=w.user_a, reason="平台记录 3 条", evidence=[f.pdf()])
     assert dispute.state == Dispute.State.PENDING and dispute.claimed_fen == 100  # their − our
     assert dispute.evidence.get().document.partner_id == w.a.pk
     assert Deadline.objects.filter(
