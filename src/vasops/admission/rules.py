@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.errors import AdmissionError
 from vasops.catalog import rules as catalog_rules
+from vasops.core.marks import gettext_noop
 from vasops.core.rules import add_months
 from vasops.partners.rules import BAN_YEARS as REVIEW_ABSENCE_BAN_YEARS
 from vasops.partners.rules import Problem, hotline_problem

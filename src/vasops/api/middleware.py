@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import inputs
 from vasops.core.errors import CoreError, error_body
+from vasops.core.marks import gettext_noop
 
 API_PREFIX = "/api/"
 

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
@@ -25,6 +25,7 @@ from ninja.throttling import BaseThrottle
 from vasops.api.auth import BearerToken, StaffVerifiedSession
 from vasops.core import roles
 from vasops.core.errors import CoreError, DomainError, error_body
+from vasops.core.marks import gettext_noop
 from vasops.core.request_context import current_request_id
 
 

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.catalog.errors import CatalogError
 from vasops.core import rules as core_rules
 from vasops.core.clock import SHANGHAI
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 
 CLAUSE_PRODUCT_NEW = gettext_noop("《日常事务办理规范》第三章 二、产品新增规范")
 CLAUSE_PRODUCT_CHANGE = gettext_noop("《日常事务办理规范》第三章 三、产品变更规范")

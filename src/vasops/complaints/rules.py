@@ -15,7 +15,9 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+from vasops.core.marks import gettext_noop
 
 IsWorkingDay = Callable[[dt.date], bool]
 

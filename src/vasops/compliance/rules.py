@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
+from vasops.core.marks import gettext_noop
 from vasops.core.rules import ONE_DAY, add_months
 
 CLAUSE_VIOLATION = gettext_noop("《中国联通CP/SP合作管理办法》第七章 违约处理")

@@ -1,7 +1,7 @@
 """Strings shown through the shared navigation (``nav.py`` labels and sections) marked for
 translation in one place, so ``makemessages`` collects them."""
 
-from django.utils.translation import gettext_noop as _
+from vasops.core.marks import gettext_noop as _
 
 NAV_LABELS = [
     _("KPI 导入"),

@@ -33,10 +33,11 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import documents, inputs
 from vasops.core.errors import CoreError, DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.models import Document
 from vasops.core.rules import RowError, cell_text
 

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
+from vasops.core.marks import gettext_noop
 from vasops.core.rules import add_months, add_years
 from vasops.core.vocabulary import ErrorCode
 from vasops.partners.errors import PartnerError

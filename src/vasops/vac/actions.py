@@ -16,12 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
 from vasops.core import audit, clock
 from vasops.core.errors import DomainError, NotFound
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
 from vasops.vac import cache, ids, rules

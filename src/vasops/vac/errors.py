@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext
 
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.vocabulary import ErrorCode
 from vasops.vac.protocol.codes import ResultCode
 

@@ -10,10 +10,11 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, calendar, clock, documents, fsm, notify
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.numbering import next_number
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_of, partner_users

@@ -23,10 +23,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import calendar, clock
 from vasops.core.listing import export_cell
+from vasops.core.marks import gettext_noop
 from vasops.workorders import rules
 
 CountDays = Callable[[dt.date, dt.date], int]

@@ -12,8 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from vasops.core.marks import gettext_noop
 
 # --- types --------------------------------------------------------------------------------
 DATA_CHANGE = "data_change"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -30,6 +30,7 @@ from vasops.catalog.errors import CatalogError
 from vasops.catalog.models import BillingMode, BusinessLine
 from vasops.core import audit, clock, documents, fsm, notify, numbering, permissions
 from vasops.core.errors import DomainError, required_text, with_clause
+from vasops.core.marks import gettext_noop
 from vasops.partners import rules as partner_rules
 
 

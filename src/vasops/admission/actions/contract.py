@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -23,6 +23,7 @@ from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import Application, Contract
 from vasops.core import audit, clock, documents, fsm, notify, permissions
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.partners import queries as partner_queries
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -22,6 +22,7 @@ from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import ResourcePool
 from vasops.core import audit, calendar, clock, fsm, notify, permissions
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.models import Deadline
 from vasops.partners import actions as partner_actions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission import queries, rules
 from vasops.admission.actions.common import (
@@ -22,6 +22,7 @@ from vasops.admission.events import AdmissionEvent
 from vasops.admission.models import AccessTestResult, Application
 from vasops.core import audit, clock, fsm, notify, permissions, vocabulary
 from vasops.core.errors import CoreError, DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.models import Deadline
 from vasops.core.rules import add_months
 from vasops.partners import actions as partner_actions

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -17,6 +17,7 @@ from vasops.admission.exam import rules
 from vasops.admission.exam.models import ExamPaper, ExamSitting, Question, QuestionCategory
 from vasops.core import audit, clock, fsm, imports, notify, permissions
 from vasops.core.errors import CoreError, DomainError, NotFound, PermissionDenied, required_text
+from vasops.core.marks import gettext_noop
 from vasops.partners import queries as partner_queries
 
 MANAGE = "admission.manage_exam"

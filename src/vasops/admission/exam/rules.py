@@ -7,7 +7,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+from vasops.core.marks import gettext_noop
 
 CLAUSE_EXAM = gettext_noop("《日常事务办理规范》第三章 一、2 接入考核")
 

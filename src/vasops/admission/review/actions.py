@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.errors import AdmissionError
 from vasops.admission.events import AdmissionEvent
@@ -25,6 +25,7 @@ from vasops.admission.review.models import (
 )
 from vasops.core import audit, clock, fsm, notify, permissions, roles
 from vasops.core.errors import CoreError, DomainError, NotFound, required_text
+from vasops.core.marks import gettext_noop
 from vasops.partners import actions as partner_actions
 from vasops.partners import queries as partner_queries
 

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
+from vasops.core.marks import gettext_noop
 from vasops.partners.rules import restriction_end
 
 CLAUSE_REVIEW = gettext_noop("《日常事务办理规范》第三章 一、3 接入评审")

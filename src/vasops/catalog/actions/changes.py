@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog import queries, rules
 from vasops.catalog.actions.common import (
@@ -27,6 +27,7 @@ from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import Product, ProductChangeRequest, ProductVersion
 from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog import rules
 from vasops.catalog.actions.common import (
@@ -34,6 +34,7 @@ from vasops.catalog.models import (
 )
 from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import CoreError, DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.complaints.errors import ComplaintError
 from vasops.complaints.models import Complaint
 from vasops.complaints.permissions import HANDLE
 from vasops.core import audit, roles
 from vasops.core.errors import DomainError, PermissionDenied
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import has
 from vasops.partners.queries import partner_users
 from vasops.workorders.queries import group_users

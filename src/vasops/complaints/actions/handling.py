@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog.models import Product
 from vasops.complaints import queries, rules
@@ -26,6 +26,7 @@ from vasops.complaints.events import ComplaintEvent
 from vasops.complaints.models import Complaint
 from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import DomainError, NotFound, PermissionDenied, required_text
+from vasops.core.marks import gettext_noop
 from vasops.partners.queries import partner_of
 from vasops.workorders import actions as workorder_actions
 from vasops.workorders import rules as workorder_rules

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.complaints import cdrs
@@ -17,6 +17,7 @@ from vasops.complaints.models import Complaint
 from vasops.complaints.permissions import HANDLE
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, PermissionDenied, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.numbering import next_number
 from vasops.core.permissions import has
 from vasops.vac import msisdn as numbers

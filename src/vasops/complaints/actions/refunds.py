@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.complaints import cdrs, rules
 from vasops.complaints.actions.common import partner_recipients, snap
@@ -18,6 +18,7 @@ from vasops.complaints.models import Complaint, Refund
 from vasops.complaints.permissions import HANDLE, REFUND
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.settlement import actions as settlement_actions
 from vasops.vac import actions as vac_actions

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import BLOCK, notify_partner
@@ -16,6 +16,7 @@ from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.vac import actions as vac_actions
 from vasops.vac.models import ServiceBlock

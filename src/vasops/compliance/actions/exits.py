@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.catalog import actions as catalog_actions
 from vasops.catalog.models import Product
@@ -19,6 +19,7 @@ from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ExitRecord
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import actions as partner_actions
 from vasops.partners.models import Partner, RestrictionKind

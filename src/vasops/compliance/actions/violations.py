@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.compliance import rules
 from vasops.compliance.actions.common import (
@@ -25,6 +25,7 @@ from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ViolationRecord, ViolationType
 from vasops.core import audit, calendar, clock, documents, fsm, notify, numbering
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 
 RECORD_FIELDS = [

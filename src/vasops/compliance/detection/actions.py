@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.compliance.detection import rules
@@ -20,6 +20,7 @@ from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 

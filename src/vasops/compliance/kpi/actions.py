@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
@@ -15,6 +15,7 @@ from vasops.compliance.kpi.models import KpiDefinition, KpiDirection, KpiPeriod,
 from vasops.compliance.kpi.permissions import DEFINE_PERM, RECORD_PERM
 from vasops.core import audit, imports, notify
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner

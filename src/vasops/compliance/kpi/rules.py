@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+from vasops.core.marks import gettext_noop
 
 MS, BP, COUNT = "ms", "bp", "count"
 AT_LEAST, AT_MOST = "at_least", "at_most"

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, clock, documents, fsm, notify
 from vasops.core.errors import DomainError, required_text
 from vasops.core.listing import StrOrPromise
+from vasops.core.marks import gettext_noop
 from vasops.core.numbering import next_number
 from vasops.core.permissions import require
 from vasops.partners import queries, rules

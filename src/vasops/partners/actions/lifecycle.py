@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, fsm, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries
 from vasops.partners.actions.common import PARTNER_FIELDS, page_url, require_staff

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock, documents, notify
 from vasops.core.errors import CoreError, DomainError
+from vasops.core.marks import gettext_noop
 from vasops.partners import queries, rules
 from vasops.partners.actions.common import page_url, require_member
 from vasops.partners.errors import PartnerError

@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import audit, notify, roles
 from vasops.core.errors import CoreError, DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.models import User
 from vasops.partners import queries, rules
 from vasops.partners.actions.common import PARTNER_FIELDS, check_hotline, page_url, require_member

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
 from vasops.partners.actions.common import page_url

@@ -11,11 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError
 from vasops.core.fsm import transition
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.settlement import engine, inputs, rules
 from vasops.settlement.errors import SettlementError

@@ -9,10 +9,11 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, calendar, clock, documents, notify
 from vasops.core.errors import DomainError, NotFound, PermissionDenied
+from vasops.core.marks import gettext_noop
 from vasops.core.models import Deadline
 from vasops.core.numbering import next_number
 from vasops.partners.queries import partner_of, partner_users

@@ -6,7 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+from vasops.core.marks import gettext_noop
 
 CLAUSE = gettext_noop("《日常事务办理规范》第三章 五、结算对账流程；附件 7 结算对账申请")
 
