@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import clock
 from vasops.core.errors import DomainError
-from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.core.listing import Column, Filter, ListConfig, ObjectListView, StrOrPromise
 from vasops.core.ui import FAMILY_CLASS
 from vasops.partners import actions, queries, rules
 from vasops.partners.forms import (
@@ -44,6 +44,8 @@ from vasops.partners.models import (
     RestrictionKind,
 )
 
+SAVE = gettext_lazy("保存")  # the default button of the forms of this module
+
 
 def _apply(form: django_forms.Form, fn: Callable[[], Any], request: HttpRequest) -> Any:
     """Run an action; a refusal goes next to its field (or on top of the form). None = refused."""
@@ -61,7 +63,7 @@ def _form_page(
     *,
     title: str,
     breadcrumbs: list[tuple[str, str | None]],
-    submit: str = "保存",
+    submit: StrOrPromise = SAVE,
     cancel: str | None = None,
     intro: str = "",
     status: int = 200,
@@ -261,7 +263,7 @@ def me_bank(request: HttpRequest) -> HttpResponse:
         initial={"account_name": _my_partner(request).name},
         act=lambda p, d: actions.set_bank_account(p, actor=request.user, **d),
         done="银行账户已保存。",
-        intro="结算款项将汇入此账户；原账户记录会保留。",
+        intro=gettext("结算款项将汇入此账户；原账户记录会保留。"),
     )
 
 
@@ -274,7 +276,7 @@ def me_qualification(request: HttpRequest) -> HttpResponse:
         initial={"kind": request.GET.get("kind", "")},
         act=lambda p, d: actions.upload_qualification(p, actor=request.user, **d),
         done="资质证书已上传。",
-        intro="同一类型再次上传即为更换证书，旧证书记录会保留。",
+        intro=gettext("同一类型再次上传即为更换证书，旧证书记录会保留。"),
     )
 
 

@@ -440,7 +440,7 @@ def _render_expert_meeting(
                 (meeting.indicator_names.get(c, c), w, sheet.scores.get(c, "—"))
                 for c, w in meeting.weights.items()
             ],
-            "title": f"评审 · {app.partner.name}",
+            "title": gettext("评审 · %(partner)s") % {"partner": app.partner.name},
             "breadcrumbs": [
                 (gettext("我的评审"), reverse("admission:expert_home")),
                 (app.partner.name, None),
