@@ -220,7 +220,7 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
             weeks.append(week + [None] * (7 - len(week)))
         months.append({"month": m, "weeks": weeks})
     ctx = {
-        "title": f"{year} 年工作日历",
+        "title": gettext("%(year)s 年工作日历") % {"year": year},
         "year": year,
         "months": months,
         "seeded": bool(rows),

@@ -461,14 +461,14 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": queries.partner_documents(partner),
         "problems": queries.eligibility_problems(partner, today),
         "tabs": [
-            ("details", "详情"),
-            ("contacts", "联系人"),
-            ("qualifications", "资质"),
-            ("bank", "银行账户"),
-            ("restrictions", "限制"),
-            ("users", "用户"),
-            ("documents", "文档"),
-            ("history", "历史"),
+            ("details", gettext("详情")),
+            ("contacts", gettext("联系人")),
+            ("qualifications", gettext("资质")),
+            ("bank", gettext("银行账户")),
+            ("restrictions", gettext("限制")),
+            ("users", gettext("用户")),
+            ("documents", gettext("文档")),
+            ("history", gettext("历史")),
         ],
         "can_manage": user.has_perm("partners.manage_partner"),
         "can_restrict": user.has_perm("partners.manage_restriction"),
@@ -521,10 +521,10 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         partner,
         perm="partners.manage_partner",
-        title=f"暂停 {partner.name}",
+        title=gettext("暂停 %(partner)s") % {"partner": partner.name},
         act=lambda reason: actions.suspend_partner(partner, actor=request.user, reason=reason),
-        done="已暂停该合作伙伴。",
-        submit="暂停",
+        done=gettext("已暂停该合作伙伴。"),
+        submit=gettext("暂停"),
     )
 
 
@@ -559,13 +559,13 @@ def add_restriction(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form,
-        title=f"登记限制：{partner.name}",
+        title=gettext("登记限制：%(partner)s") % {"partner": partner.name},
         breadcrumbs=[
             ("合作伙伴", reverse("partners:list")),
             (partner.name, partner.get_absolute_url()),
-            ("登记限制", None),
+            (gettext("登记限制"), None),
         ],
-        submit="登记",
+        submit=gettext("登记"),
         cancel=partner.get_absolute_url(),
         status=400 if form.errors else 200,
     )

@@ -26,7 +26,12 @@ from vasops.workorders.forms import AssignForm, CommentForm, NoteForm, ReasonFor
 from vasops.workorders.models import WorkOrder
 from vasops.workorders.permissions import MANAGE
 
-TABS = [("mine", "我的"), ("group", "我的组"), ("overdue", "超期"), ("all", "全部")]
+TABS = [
+    ("mine", gettext_lazy("我的")),
+    ("group", gettext_lazy("我的组")),
+    ("overdue", gettext_lazy("超期")),
+    ("all", gettext_lazy("全部")),
+]
 
 
 def _sla_text(wo: WorkOrder) -> str:

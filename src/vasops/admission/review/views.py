@@ -156,7 +156,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conflict_form": conflict_form,
             "conflicts": expert.conflicts.select_related("partner"),
             "can_manage": can_manage,
-            "title": f"专家 · {expert.name}",
+            "title": gettext("专家 · %(expert)s") % {"expert": expert.name},
             "breadcrumbs": [
                 (gettext("专家库"), reverse("admission:review_expert_list")),
                 (expert.name, None),

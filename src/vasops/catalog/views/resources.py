@@ -58,7 +58,7 @@ class PoolListView(ObjectListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         if self.request.user.has_perm("catalog.manage_resources"):
-            ctx["create_url"] = ("新增资源池", reverse("catalog:pool_new"))
+            ctx["create_url"] = (gettext("新增资源池"), reverse("catalog:pool_new"))
             ctx["empty_action"] = ctx["create_url"]
         ctx["breadcrumbs"] = [(POOLS_CRUMB, None)]
         return ctx
@@ -137,7 +137,7 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {
             "form": form,
             "pool": pool,
-            "title": f"修改资源池：{pool.name}" if pool else "新增资源池",
+            "title": gettext("修改资源池：%(pool)s") % {"pool": pool.name} if pool else gettext("新增资源池"),
             "breadcrumbs": [
                 (POOLS_CRUMB, reverse("catalog:pools")),
                 (pool.name if pool else "新增", None),
