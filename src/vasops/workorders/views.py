@@ -62,7 +62,9 @@ FILTERS = [
     Filter("priority", gettext_lazy("优先级"), rules.PRIORITIES),
     Filter("state", gettext_lazy("状态"), rules.STATES),
     Filter("system", gettext_lazy("系统"), rules.VAS_SYSTEMS),
-    Filter("overdue", gettext_lazy("超期"), [("yes", "已超期"), ("no", "未超期")]),
+    Filter(
+        "overdue", gettext_lazy("超期"), [("yes", gettext_lazy("已超期")), ("no", gettext_lazy("未超期"))]
+    ),
 ]
 
 

@@ -41,7 +41,11 @@ class PoolListView(ObjectListView):
             Column("capacity", gettext_lazy("容量"), accessor=queries.pool_capacity),
             Column("used", gettext_lazy("已占用"), sort="used"),
             Column("free", gettext_lazy("剩余"), accessor=queries.pool_free),
-            Column("is_active", gettext_lazy("启用"), accessor=lambda p: "是" if p.is_active else "否"),
+            Column(
+                "is_active",
+                gettext_lazy("启用"),
+                accessor=lambda p: gettext("是") if p.is_active else gettext("否"),
+            ),
         ],
         filters=[Filter("kind", gettext_lazy("资源类型"), list(ResourcePool.Kind.choices))],
         search_fields=["name", "business_line__name", "business_line__code", "allocations__number"],
