@@ -267,11 +267,11 @@ OLD_APPS = (
 
 @pytest.mark.xfail(
     strict=False,
-    reason="196 finds left (2026-12-04): ~70 are what partners typed into JSON fields (an "
+    reason="180 finds left (2026-12-04): ~70 are what partners typed into JSON fields (an "
     "application's opening and access data, a bank-account change request's before/after), which "
     "labels_check.user_data_strings() does not read; the rest: 2027年01月 month filters, a 'True' "
     "repr and 对/错 on the exam question form, the regulation clause references "
-    "(《日常事务办理规范》第二章…), the 已超期/未超期 and 是 filter values, 登记正式书面申请 …",
+    "(《日常事务办理规范》第二章…), the 登记正式书面申请 action, 题目 …",
 )
 @pytest.mark.django_db(transaction=True)
 def test_the_older_apps_pages_read_in_english(client, demo):
