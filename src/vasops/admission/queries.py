@@ -269,12 +269,13 @@ def timeline(
             )
         )
     for d in deadlines if deadlines is not None else deadlines_of(app):
-        label = "接入资料提交期限" if d.kind == DEADLINE_ACCESS_DATA else d.kind
+        label = gettext("接入资料提交期限") if d.kind == DEADLINE_ACCESS_DATA else d.kind
         entries.append(
             TimelineEntry(
                 at=d.created_at,
                 kind="deadline",
-                title=f"{label}：{clock.local_date(d.due_at):%Y-%m-%d} 下班前",
+                title=gettext("%(label)s：%(due)s 下班前")
+                % {"label": label, "due": f"{clock.local_date(d.due_at):%Y-%m-%d}"},
                 detail=d.get_state_display(),
             )
         )
@@ -289,7 +290,8 @@ def timeline(
             TimelineEntry(
                 at=getattr(wo, "created_at", None) or app.created_at,
                 kind="work_order",
-                title=f"数据修改工单 {getattr(wo, 'number', wo.pk)}：{getattr(wo, 'title', '')}",
+                title=gettext("数据修改工单 %(number)s：%(title)s")
+                % {"number": getattr(wo, "number", wo.pk), "title": getattr(wo, "title", "")},
                 detail=_state_label(wo),
             )
         )

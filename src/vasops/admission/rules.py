@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.errors import AdmissionError
@@ -363,25 +364,39 @@ def next_step(state: str) -> str:
     with the numbers of the rules that apply."""
     first, last = APPLICATION_DAYS
     exam_first, exam_last = EXAM_DAYS
-    return {
-        "draft": "完善申请材料、能力声明和产品表单，通过资格自检后提交。",
-        "returned": f"按初审意见修改后在受理期内（{first}–{last} 日）重新提交。",
-        "submitted": "等待产品创新部初审。",
-        "initial_approved": f"初审已通过：业务和技术人员将于本月 {exam_first}–{exam_last} 日参加接入考核。",
-        "exam_passed": (
-            "考核已通过：等待评审会安排，须按时参加评审"
-            f"（未参加将 {REVIEW_ABSENCE_BAN_YEARS} 年内禁止申请）。"
+    texts = {
+        "draft": gettext_noop("完善申请材料、能力声明和产品表单，通过资格自检后提交。"),
+        "returned": gettext_noop("按初审意见修改后在受理期内（%(first)s–%(last)s 日）重新提交。"),
+        "submitted": gettext_noop("等待产品创新部初审。"),
+        "initial_approved": gettext_noop(
+            "初审已通过：业务和技术人员将于本月 %(exam_first)s–%(exam_last)s 日参加接入考核。"
         ),
-        "review_scheduled": "请按通知的时间参加接入评审会，现场演示业务。",
-        "reviewed": "评审已完成，等待准入决定。",
-        "accepted": (
-            f"准入已通过：请在 {ACCESS_DATA_WORKING_DAYS} 个工作日内提交接入资料，否则顺延至下月系统准备。"
+        "exam_passed": gettext_noop(
+            "考核已通过：等待评审会安排，须按时参加评审（未参加将 %(years)s 年内禁止申请）。"
         ),
-        "preparing": "系统准备中：各增值业务系统正在配置数据。",
-        "testing": "接入测试中：按测试用例配合完成测试。",
-        "opened": "业务已开通，等待签订合同。",
-        "contracted": "合同已签订。准入按业务办理：如需开展其他业务，可在受理期内申请该业务类别的准入。",
-    }.get(state, "")
+        "review_scheduled": gettext_noop("请按通知的时间参加接入评审会，现场演示业务。"),
+        "reviewed": gettext_noop("评审已完成，等待准入决定。"),
+        "accepted": gettext_noop(
+            "准入已通过：请在 %(days)s 个工作日内提交接入资料，否则顺延至下月系统准备。"
+        ),
+        "preparing": gettext_noop("系统准备中：各增值业务系统正在配置数据。"),
+        "testing": gettext_noop("接入测试中：按测试用例配合完成测试。"),
+        "opened": gettext_noop("业务已开通，等待签订合同。"),
+        "contracted": gettext_noop(
+            "合同已签订。准入按业务办理：如需开展其他业务，可在受理期内申请该业务类别的准入。"
+        ),
+    }
+    text = texts.get(state)
+    if text is None:
+        return ""
+    return gettext(text) % {
+        "first": first,
+        "last": last,
+        "exam_first": exam_first,
+        "exam_last": exam_last,
+        "years": REVIEW_ABSENCE_BAN_YEARS,
+        "days": ACCESS_DATA_WORKING_DAYS,
+    }
 
 
 STATE_FAMILIES: dict[str, str] = {
@@ -409,47 +424,50 @@ STATE_FAMILIES: dict[str, str] = {
 # --- access testing (attachment 4) -------------------------------------------------------------
 
 # keyed by catalogue business-line code; a line without its own list gets the generic cases
-ACCESS_TEST_CASES: dict[str, list[tuple[str, str]]] = {
+ACCESS_TEST_CASES: dict[str, list[tuple[str, str | Promise]]] = {
     "SMS": [
-        ("sms_bind", "网关连接与登录（Bind）"),
-        ("sms_mo", "上行点播（MO）"),
-        ("sms_mt", "下行发送与状态报告（MT）"),
-        ("sms_subscribe", "订购与二次确认"),
-        ("sms_unsubscribe", "退订（含全部退订）"),
-        ("sms_billing", "计费话单核对"),
+        ("sms_bind", gettext_lazy("网关连接与登录（Bind）")),
+        ("sms_mo", gettext_lazy("上行点播（MO）")),
+        ("sms_mt", gettext_lazy("下行发送与状态报告（MT）")),
+        ("sms_subscribe", gettext_lazy("订购与二次确认")),
+        ("sms_unsubscribe", gettext_lazy("退订（含全部退订）")),
+        ("sms_billing", gettext_lazy("计费话单核对")),
     ],
     "MMS": [
-        ("mms_connect", "彩信网关连接"),
-        ("mms_mt", "彩信下发与状态报告"),
-        ("mms_subscribe", "订购与退订"),
-        ("mms_billing", "计费话单核对"),
+        ("mms_connect", gettext_lazy("彩信网关连接")),
+        ("mms_mt", gettext_lazy("彩信下发与状态报告")),
+        ("mms_subscribe", gettext_lazy("订购与退订")),
+        ("mms_billing", gettext_lazy("计费话单核对")),
     ],
     "WAP": [
-        ("wap_access", "页面访问与响应时间"),
-        ("wap_subscribe", "订购确认页与二次确认"),
-        ("wap_unsubscribe", "退订"),
-        ("wap_billing", "计费话单核对"),
+        ("wap_access", gettext_lazy("页面访问与响应时间")),
+        ("wap_subscribe", gettext_lazy("订购确认页与二次确认")),
+        ("wap_unsubscribe", gettext_lazy("退订")),
+        ("wap_billing", gettext_lazy("计费话单核对")),
     ],
     "IVR": [
-        ("ivr_trunk", "中继接通"),
-        ("ivr_flow", "语音流程与按键"),
-        ("ivr_billing", "计费话单核对"),
+        ("ivr_trunk", gettext_lazy("中继接通")),
+        ("ivr_flow", gettext_lazy("语音流程与按键")),
+        ("ivr_billing", gettext_lazy("计费话单核对")),
     ],
     "STREAMING": [
-        ("stream_play", "点播播放"),
-        ("stream_subscribe", "订购与退订"),
-        ("stream_billing", "计费话单核对"),
+        ("stream_play", gettext_lazy("点播播放")),
+        ("stream_subscribe", gettext_lazy("订购与退订")),
+        ("stream_billing", gettext_lazy("计费话单核对")),
     ],
     "KJAVA": [
-        ("kjava_download", "下载与安装"),
-        ("kjava_subscribe", "订购与退订"),
-        ("kjava_billing", "计费话单核对"),
+        ("kjava_download", gettext_lazy("下载与安装")),
+        ("kjava_subscribe", gettext_lazy("订购与退订")),
+        ("kjava_billing", gettext_lazy("计费话单核对")),
     ],
 }
-_GENERIC_CASES = [("generic_connect", "系统对接"), ("generic_billing", "计费话单核对")]
+_GENERIC_CASES: list[tuple[str, str | Promise]] = [
+    ("generic_connect", gettext_lazy("系统对接")),
+    ("generic_billing", gettext_lazy("计费话单核对")),
+]
 
 
-def access_cases_for(business_lines: Iterable[str]) -> list[tuple[str, str, str]]:
+def access_cases_for(business_lines: Iterable[str]) -> list[tuple[str, str, str | Promise]]:
     """(business_line code, case_code, title) for every case the application must pass."""
     out = []
     for line in business_lines:
@@ -496,20 +514,20 @@ def paper_problem(state: str, received_on: dt.date | None, receiver: str, today:
 # 附件5 湖北联通开通资料（XX公司_XX业务）: what goes live and what users are told before the service
 # is provided (第二章 一(四)1 5): company, service name, content, tariff, customer-service number,
 # how to unsubscribe) — the company is the partner's own record
-OPENING_FIELDS: list[tuple[str, str]] = [
-    ("opened_on", "开通日期"),
-    ("service_name", "业务名称"),
-    ("service_content", "业务内容"),
-    ("tariff", "资费标准"),
-    ("cs_hotline", "客服电话"),
-    ("unsubscribe_method", "退订方式"),
+OPENING_FIELDS: list[tuple[str, str | Promise]] = [
+    ("opened_on", gettext_lazy("开通日期")),
+    ("service_name", gettext_lazy("业务名称")),
+    ("service_content", gettext_lazy("业务内容")),
+    ("tariff", gettext_lazy("资费标准")),
+    ("cs_hotline", gettext_lazy("客服电话")),
+    ("unsubscribe_method", gettext_lazy("退订方式")),
 ]
 CLAUSE_OPENING_NOTICE = gettext_noop("《日常事务办理规范》附件5 开通资料、第二章 一(四)1 5) 告知用户")
 
 
 def missing_opening_fields(data: Mapping[str, object]) -> list[str]:
     """The labels of the 附件5 opening data that are missing or blank."""
-    return [label for key, label in OPENING_FIELDS if not str(data.get(key) or "").strip()]
+    return [str(label) for key, label in OPENING_FIELDS if not str(data.get(key) or "").strip()]
 
 
 # --- contract ---------------------------------------------------------------------------------

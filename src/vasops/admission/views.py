@@ -406,7 +406,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deadlines = list(queries.deadlines_of(app))
     partner_side = queries.is_partner_side(request.user, app)
     ctx = {
-        "title": f"准入申请 {app.number}",
+        "title": gettext("准入申请 %(number)s") % {"number": app.number},
         "app": app,
         "allowed": allowed,
         "is_partner": partner_side,

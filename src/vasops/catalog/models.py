@@ -244,7 +244,7 @@ class ProductTestCase(models.Model):
 
     @property
     def result_label(self) -> str:
-        return {True: "通过", False: "不通过", None: "未测试"}[self.passed]
+        return str({True: _("通过"), False: _("不通过"), None: _("未测试")}[self.passed])
 
 
 class ProductChangeRequest(FSMModelMixin, models.Model):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog.errors import CatalogError
 from vasops.core import rules as core_rules
@@ -146,11 +146,11 @@ OFFLINE = "offline"  # 注销 / 下线
 
 _RANK = {NORMAL: 0, PAUSED: 1, BLOCKED: 2, NOT_LIVE: 3, OFFLINE: 4}
 _LABEL = {
-    NORMAL: "正常",
-    PAUSED: "暂停（停止新订购）",
-    BLOCKED: "冻结/暂停端口",
-    NOT_LIVE: "未生效",
-    OFFLINE: "已下线",
+    NORMAL: gettext_lazy("正常"),
+    PAUSED: gettext_lazy("暂停（停止新订购）"),
+    BLOCKED: gettext_lazy("冻结/暂停端口"),
+    NOT_LIVE: gettext_lazy("未生效"),
+    OFFLINE: gettext_lazy("已下线"),
 }
 
 # partner status A7: 0 待审批 1 测试中 2 正常 3 暂停 4 冻结 5 注销
@@ -178,7 +178,7 @@ class EffectiveStatus:
 
     @property
     def label(self) -> str:
-        return _LABEL[self.level]
+        return str(_LABEL[self.level])
 
     @property
     def accepts_new_orders(self) -> bool:

@@ -174,7 +174,10 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
         if "seed" in request.POST:
             try:
                 n = actions.seed_calendar_year(year, actor=request.user)
-                messages.success(request, f"已生成 {year} 年日历（新增 {n} 天）。")
+                messages.success(
+                    request,
+                    gettext("已生成 %(year)s 年日历（新增 %(days)s 天）。") % {"year": year, "days": n},
+                )
             except DomainError as exc:
                 messages.error(request, exc.full_message)
             return redirect("core:calendar_year", year=year)
@@ -187,7 +190,7 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
                     note=form.cleaned_data["note"],
                     reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, f"已更新 {form.cleaned_data['date']}。")
+                messages.success(request, gettext("已更新 %(date)s。") % {"date": form.cleaned_data["date"]})
                 return redirect("core:calendar_year", year=form.cleaned_data["date"].year)
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
@@ -217,7 +220,7 @@ def calendar_year(request: HttpRequest, year: int | None = None) -> HttpResponse
             weeks.append(week + [None] * (7 - len(week)))
         months.append({"month": m, "weeks": weeks})
     ctx = {
-        "title": f"{year} 年工作日历",
+        "title": gettext("%(year)s 年工作日历") % {"year": year},
         "year": year,
         "months": months,
         "seeded": bool(rows),

@@ -35,17 +35,17 @@ ui.register_states(
 )
 
 FIELD_LABELS = {
-    "role": "联系人类型",
-    "name": "名称/姓名",
-    "phone": "电话",
-    "email": "邮箱",
-    "cs_hotline": "客服热线",
-    "bank_name": "开户行",
-    "account_name": "户名",
-    "account_number": "账号",
-    "effective_from": "生效日期",
-    "legal_representative": "法定代表人",
-    "address": "地址",
+    "role": gettext_lazy("联系人类型"),
+    "name": gettext_lazy("名称/姓名"),
+    "phone": gettext_lazy("电话"),
+    "email": gettext_lazy("邮箱"),
+    "cs_hotline": gettext_lazy("客服热线"),
+    "bank_name": gettext_lazy("开户行"),
+    "account_name": gettext_lazy("户名"),
+    "account_number": gettext_lazy("账号"),
+    "effective_from": gettext_lazy("生效日期"),
+    "legal_representative": gettext_lazy("法定代表人"),
+    "address": gettext_lazy("地址"),
 }
 ROLE_LABELS = {str(v): label for v, label in Contact.Role.choices}  # lazy labels
 
@@ -180,7 +180,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"变更申请 {cr.number} 已提交，审核通过后生效。")
             return redirect(cr.get_absolute_url())
-    title = f"变更申请：{ChangeKind(kind).label}"
+    title = gettext("变更申请：%(kind)s") % {"kind": ChangeKind(kind).label}
     return render(
         request,
         "partners/change/form.html",
@@ -246,7 +246,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "partners/change/detail.html",
         {
-            "title": f"变更申请 {cr.number}",
+            "title": gettext("变更申请 %(number)s") % {"number": cr.number},
             "breadcrumbs": crumbs,
             "cr": cr,
             "rows": _rows(cr),

@@ -24,7 +24,7 @@ from vasops.partners.models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-HOTLINE_HELP = (
+HOTLINE_HELP = gettext_lazy(
     "7×24 客服热线须为 800、400、1010xxx 或 1010xxxx 号码，例如 4001234567；普通固话和手机号码不予受理。"
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from vasops.core import roles
 from vasops.core.models import Document, User
@@ -200,14 +201,17 @@ class ChecklistRow:
     def text(self) -> str:
         q = self.qualification
         if self.status == "missing":
-            return "缺少"
+            return gettext("缺少")
         if self.status == "expired":
-            return f"已过期（有效期至 {q.valid_until if q else ''}）"
+            return gettext("已过期（有效期至 %(date)s）") % {"date": q.valid_until if q else ""}
         if self.status == "expiring":
-            return f"{self.days_left} 天后到期（有效期至 {q.valid_until if q else ''}）"
+            return gettext("%(days)s 天后到期（有效期至 %(date)s）") % {
+                "days": self.days_left,
+                "date": q.valid_until if q else "",
+            }
         if q is not None and q.valid_until is None:
-            return "长期有效"
-        return f"有效期至 {q.valid_until if q else ''}"
+            return gettext("长期有效")
+        return gettext("有效期至 %(date)s") % {"date": q.valid_until if q else ""}
 
     @property
     def family(self) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import clock
 from vasops.core.errors import DomainError
-from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.core.listing import Column, Filter, ListConfig, ObjectListView, StrOrPromise
 from vasops.core.ui import FAMILY_CLASS
 from vasops.partners import actions, queries, rules
 from vasops.partners.forms import (
@@ -44,6 +44,8 @@ from vasops.partners.models import (
     RestrictionKind,
 )
 
+SAVE = gettext_lazy("保存")  # the default button of the forms of this module
+
 
 def _apply(form: django_forms.Form, fn: Callable[[], Any], request: HttpRequest) -> Any:
     """Run an action; a refusal goes next to its field (or on top of the form). None = refused."""
@@ -61,7 +63,7 @@ def _form_page(
     *,
     title: str,
     breadcrumbs: list[tuple[str, str | None]],
-    submit: str = "保存",
+    submit: StrOrPromise = SAVE,
     cancel: str | None = None,
     intro: str = "",
     status: int = 200,
@@ -261,7 +263,7 @@ def me_bank(request: HttpRequest) -> HttpResponse:
         initial={"account_name": _my_partner(request).name},
         act=lambda p, d: actions.set_bank_account(p, actor=request.user, **d),
         done="银行账户已保存。",
-        intro="结算款项将汇入此账户；原账户记录会保留。",
+        intro=gettext("结算款项将汇入此账户；原账户记录会保留。"),
     )
 
 
@@ -274,7 +276,7 @@ def me_qualification(request: HttpRequest) -> HttpResponse:
         initial={"kind": request.GET.get("kind", "")},
         act=lambda p, d: actions.upload_qualification(p, actor=request.user, **d),
         done="资质证书已上传。",
-        intro="同一类型再次上传即为更换证书，旧证书记录会保留。",
+        intro=gettext("同一类型再次上传即为更换证书，旧证书记录会保留。"),
     )
 
 
@@ -459,14 +461,14 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": queries.partner_documents(partner),
         "problems": queries.eligibility_problems(partner, today),
         "tabs": [
-            ("details", "详情"),
-            ("contacts", "联系人"),
-            ("qualifications", "资质"),
-            ("bank", "银行账户"),
-            ("restrictions", "限制"),
-            ("users", "用户"),
-            ("documents", "文档"),
-            ("history", "历史"),
+            ("details", gettext("详情")),
+            ("contacts", gettext("联系人")),
+            ("qualifications", gettext("资质")),
+            ("bank", gettext("银行账户")),
+            ("restrictions", gettext("限制")),
+            ("users", gettext("用户")),
+            ("documents", gettext("文档")),
+            ("history", gettext("历史")),
         ],
         "can_manage": user.has_perm("partners.manage_partner"),
         "can_restrict": user.has_perm("partners.manage_restriction"),
@@ -519,10 +521,10 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         partner,
         perm="partners.manage_partner",
-        title=f"暂停 {partner.name}",
+        title=gettext("暂停 %(partner)s") % {"partner": partner.name},
         act=lambda reason: actions.suspend_partner(partner, actor=request.user, reason=reason),
-        done="已暂停该合作伙伴。",
-        submit="暂停",
+        done=gettext("已暂停该合作伙伴。"),
+        submit=gettext("暂停"),
     )
 
 
@@ -557,13 +559,13 @@ def add_restriction(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form,
-        title=f"登记限制：{partner.name}",
+        title=gettext("登记限制：%(partner)s") % {"partner": partner.name},
         breadcrumbs=[
             ("合作伙伴", reverse("partners:list")),
             (partner.name, partner.get_absolute_url()),
-            ("登记限制", None),
+            (gettext("登记限制"), None),
         ],
-        submit="登记",
+        submit=gettext("登记"),
         cancel=partner.get_absolute_url(),
         status=400 if form.errors else 200,
     )

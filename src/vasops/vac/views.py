@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from vasops.core.clock import SHANGHAI
 from vasops.core.errors import DomainError, NotFound
-from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
+from vasops.core.listing import Column, Filter, ListConfig, ObjectListView, StrOrPromise
 from vasops.core.permissions import has
 from vasops.core.ui import register_states
 from vasops.partners.models import Partner
@@ -52,7 +52,13 @@ register_states(
 )
 
 VAC = ("VAC", None)
-UPDATE_TYPE_LABELS: dict[int, str] = {1: "订购", 2: "退订", 3: "点播", 4: "关系变更", 5: "号码变更"}
+UPDATE_TYPE_LABELS: dict[int, StrOrPromise] = {
+    1: gettext_lazy("订购"),
+    2: gettext_lazy("退订"),
+    3: gettext_lazy("点播"),
+    4: gettext_lazy("关系变更"),
+    5: gettext_lazy("号码变更"),
+}
 
 
 def _choices(enum: Any) -> list[tuple[str, Any]]:
@@ -429,7 +435,7 @@ def notification(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "n": row,
             "update_type": UPDATE_TYPE_LABELS.get(row.update_type, row.update_type),
-            "title": f"通知 {row.record_sequence_id}",
+            "title": gettext("通知 %(number)s") % {"number": row.record_sequence_id},
             "breadcrumbs": [
                 VAC,
                 (gettext("通知投递"), reverse("vac:portal_notifications")),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 
 from vasops.core import audit, calendar, clock, roles
 from vasops.core.models import Document
@@ -137,7 +138,13 @@ def stage_rows(wo: WorkOrder, now: dt.datetime | None = None) -> list[StageRow]:
         if finished:
             late = not st.on_time
             rows.append(
-                StageRow(st, None, late, "done" if not late else "red", "已完成" if not late else "超期完成")
+                StageRow(
+                    st,
+                    None,
+                    late,
+                    "done" if not late else "red",
+                    gettext("已完成") if not late else gettext("超期完成"),
+                )
             )
             continue
         overdue = rules.is_overdue(st.due_at, now)

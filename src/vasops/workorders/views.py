@@ -26,7 +26,12 @@ from vasops.workorders.forms import AssignForm, CommentForm, NoteForm, ReasonFor
 from vasops.workorders.models import WorkOrder
 from vasops.workorders.permissions import MANAGE
 
-TABS = [("mine", "我的"), ("group", "我的组"), ("overdue", "超期"), ("all", "全部")]
+TABS = [
+    ("mine", gettext_lazy("我的")),
+    ("group", gettext_lazy("我的组")),
+    ("overdue", gettext_lazy("超期")),
+    ("all", gettext_lazy("全部")),
+]
 
 
 def _sla_text(wo: WorkOrder) -> str:
@@ -57,7 +62,9 @@ FILTERS = [
     Filter("priority", gettext_lazy("优先级"), rules.PRIORITIES),
     Filter("state", gettext_lazy("状态"), rules.STATES),
     Filter("system", gettext_lazy("系统"), rules.VAS_SYSTEMS),
-    Filter("overdue", gettext_lazy("超期"), [("yes", "已超期"), ("no", "未超期")]),
+    Filter(
+        "overdue", gettext_lazy("超期"), [("yes", gettext_lazy("已超期")), ("no", gettext_lazy("未超期"))]
+    ),
 ]
 
 
@@ -181,7 +188,7 @@ def new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
         else:
-            messages.success(request, f"已发起工单 {wo.number}。")
+            messages.success(request, gettext("已发起工单 %(number)s。") % {"number": wo.number})
             return redirect(wo)
     back = ("我的工单", reverse("workorders:mine")) if partner_side else ("工单", reverse("workorders:queue"))
     return render(
@@ -201,13 +208,22 @@ OP_FORMS: dict[str, type[djforms.Form]] = {
     "comment": CommentForm,
 }
 OP_LABELS = {
-    "start": "开始处理",
-    "advance": "完成本环节",
-    "resolve": "解决",
-    "close": "关闭",
-    "reopen": "重开",
-    "assign": "指派",
-    "comment": "留言",
+    "start": gettext_lazy("开始处理"),
+    "advance": gettext_lazy("完成本环节"),
+    "resolve": gettext_lazy("解决"),
+    "close": gettext_lazy("关闭"),
+    "reopen": gettext_lazy("重开"),
+    "assign": gettext_lazy("指派"),
+    "comment": gettext_lazy("留言"),
+}
+OP_DONE = {
+    "start": gettext_lazy("已开始处理。"),
+    "advance": gettext_lazy("已完成本环节。"),
+    "resolve": gettext_lazy("已解决。"),
+    "close": gettext_lazy("已关闭。"),
+    "reopen": gettext_lazy("已重开。"),
+    "assign": gettext_lazy("已指派。"),
+    "comment": gettext_lazy("已留言。"),
 }
 
 
@@ -250,7 +266,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
                 messages.error(request, exc.full_message)
             else:
-                messages.success(request, f"已{OP_LABELS[op]}。")
+                messages.success(request, OP_DONE[op])
                 return redirect(wo)
         wo.refresh_from_db()
         ops = queries.allowed_ops(user, wo)

@@ -451,10 +451,10 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
         "published": published,
         "deadline": deadline,
         "remaining_seconds": remaining,
-        "title": f"{paper.get_category_display()}试卷",
+        "title": gettext("%(category)s试卷") % {"category": paper.get_category_display()},
         "breadcrumbs": [
             (gettext("在线考核"), reverse("admission:exam_portal")),
-            (f"{paper.get_category_display()}试卷", None),
+            (gettext("%(category)s试卷") % {"category": paper.get_category_display()}, None),
         ],
     }
 

@@ -156,7 +156,7 @@ def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "conflict_form": conflict_form,
             "conflicts": expert.conflicts.select_related("partner"),
             "can_manage": can_manage,
-            "title": f"专家 · {expert.name}",
+            "title": gettext("专家 · %(expert)s") % {"expert": expert.name},
             "breadcrumbs": [
                 (gettext("专家库"), reverse("admission:review_expert_list")),
                 (expert.name, None),
@@ -440,7 +440,7 @@ def _render_expert_meeting(
                 (meeting.indicator_names.get(c, c), w, sheet.scores.get(c, "—"))
                 for c, w in meeting.weights.items()
             ],
-            "title": f"评审 · {app.partner.name}",
+            "title": gettext("评审 · %(partner)s") % {"partner": app.partner.name},
             "breadcrumbs": [
                 (gettext("我的评审"), reverse("admission:expert_home")),
                 (app.partner.name, None),

@@ -56,7 +56,7 @@ class BusinessLineListView(ObjectListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["create_url"] = ("新增业务线", reverse("catalog:business_line_new"))
+        ctx["create_url"] = (gettext("新增业务线"), reverse("catalog:business_line_new"))
         ctx["breadcrumbs"] = [("业务线", None)]
         return ctx
 
@@ -97,7 +97,7 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
         {
             "form": form,
             "line": line,
-            "title": f"业务线：{line.name}" if line else "新增业务线",
+            "title": gettext("业务线：%(line)s") % {"line": line.name} if line else gettext("新增业务线"),
             "breadcrumbs": [
                 (gettext("业务线"), reverse("catalog:business_lines")),
                 (line.name if line else "新增", None),

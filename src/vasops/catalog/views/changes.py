@@ -52,7 +52,7 @@ def change_create(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "product": product,
-            "title": f"产品变更：{product.name}",
+            "title": gettext("产品变更：%(product)s") % {"product": product.name},
             "breadcrumbs": [(product.name, product.get_absolute_url()), (gettext("产品变更"), None)],
         },
     )

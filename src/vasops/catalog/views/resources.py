@@ -41,7 +41,11 @@ class PoolListView(ObjectListView):
             Column("capacity", gettext_lazy("容量"), accessor=queries.pool_capacity),
             Column("used", gettext_lazy("已占用"), sort="used"),
             Column("free", gettext_lazy("剩余"), accessor=queries.pool_free),
-            Column("is_active", gettext_lazy("启用"), accessor=lambda p: "是" if p.is_active else "否"),
+            Column(
+                "is_active",
+                gettext_lazy("启用"),
+                accessor=lambda p: gettext("是") if p.is_active else gettext("否"),
+            ),
         ],
         filters=[Filter("kind", gettext_lazy("资源类型"), list(ResourcePool.Kind.choices))],
         search_fields=["name", "business_line__name", "business_line__code", "allocations__number"],
@@ -58,7 +62,7 @@ class PoolListView(ObjectListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         if self.request.user.has_perm("catalog.manage_resources"):
-            ctx["create_url"] = ("新增资源池", reverse("catalog:pool_new"))
+            ctx["create_url"] = (gettext("新增资源池"), reverse("catalog:pool_new"))
             ctx["empty_action"] = ctx["create_url"]
         ctx["breadcrumbs"] = [(POOLS_CRUMB, None)]
         return ctx
@@ -137,7 +141,7 @@ def pool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {
             "form": form,
             "pool": pool,
-            "title": f"修改资源池：{pool.name}" if pool else "新增资源池",
+            "title": gettext("修改资源池：%(pool)s") % {"pool": pool.name} if pool else gettext("新增资源池"),
             "breadcrumbs": [
                 (POOLS_CRUMB, reverse("catalog:pools")),
                 (pool.name if pool else "新增", None),

@@ -249,3 +249,39 @@ def test_codes_people_met_have_words():
     assert vocabulary.code_label("om_engineer") == "运维工程师"
     assert vocabulary.code_label("customer_service") != "customer_service"
     assert vocabulary.code_label("nobody.invented_this") == "nobody.invented_this"
+
+
+# the older apps: admission (exam and review included), partners, catalog, work orders, the
+# value-added-service pages, the console and portal home and the inbox
+OLD_APPS = (
+    "/admission/",
+    "/partners/",
+    "/catalog/",
+    "/workorders/",
+    "/vac/",
+    "/console/",
+    "/portal/",
+    "/inbox/",
+)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="180 finds left (2026-12-04): ~70 are what partners typed into JSON fields (an "
+    "application's opening and access data, a bank-account change request's before/after), which "
+    "labels_check.user_data_strings() does not read; the rest: 2027年01月 month filters, a 'True' "
+    "repr and 对/错 on the exam question form, the regulation clause references "
+    "(《日常事务办理规范》第二章…), the 登记正式书面申请 action, 题目 …",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_older_apps_pages_read_in_english(client, demo):
+    """Product staff, O&M, a partner administrator and an expert walk in English: no Han outside
+    user data and no code on the pages of admission, partners, catalog, work orders, the services,
+    the homes and the inbox."""
+    problems, read = [], 0
+    for username in ("chen.pi", "wang.om", "xingyun", "expert1"):
+        pages, found = walk(client, username, "en", only=OLD_APPS)
+        read += pages
+        problems += found
+    assert read >= 150
+    assert problems == []
