@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-# the refund's fields that its audit row (on the complaint) carries: ``actions.refunds.REFUND_FIELDS``
+# the refund's fields that its audit row (on the complaint) carries (``actions.refunds`` snapshots these)
 REFUND_KEYS = (
     "charged_fen",
     "ratio_bp",

@@ -55,33 +55,39 @@ def month_files(month: dt.date, root: Path | None = None) -> list[tuple[dt.date,
         else:
             found.append((day, path, rows))
     if bad:
-        names = "、".join(d.isoformat() for d in bad)
-        raise DomainError(
+        _refuse_days(
             SettlementError.EXPORT_MISSING,
             gettext(
                 "%(month)s 的话单导出不完整，缺少或无法读取以下业务日：%(names)s"
                 "。请先导出这些日期（manage.py export_cdrs --day YYYY-MM-DD）再结"
                 "算。"
-            )
-            % {"month": format(month, "%Y-%m"), "names": names},
-            field="month",
-            days=[d.isoformat() for d in bad],
+            ),
+            month,
+            bad,
         )
     misplaced = [d for d, path, _rows in found if not _holds_only(path, d)]
     if misplaced:
-        names = "、".join(d.isoformat() for d in misplaced)
-        raise DomainError(
+        _refuse_days(
             SettlementError.EXPORT_MISPLACED,
             gettext(
                 "%(month)s 以下业务日的话单文件含有其他业务日的话单：%(names)s。"
                 "每个文件只能含其上海时间业务日的话单；请重新导出这些日期（"
                 "manage.py export_cdrs --day YYYY-MM-DD）再结算。"
-            )
-            % {"month": format(month, "%Y-%m"), "names": names},
-            field="month",
-            days=[d.isoformat() for d in misplaced],
+            ),
+            month,
+            misplaced,
         )
     return found
+
+
+def _refuse_days(code: str, message: str, month: dt.date, days: list[dt.date]) -> None:
+    """The month's export cannot be settled: ``message`` names the month and the ``days``."""
+    raise DomainError(
+        code,
+        message % {"month": format(month, "%Y-%m"), "names": "、".join(d.isoformat() for d in days)},
+        field="month",
+        days=[d.isoformat() for d in days],
+    )
 
 
 def _holds_only(path: Path, day: dt.date) -> bool:

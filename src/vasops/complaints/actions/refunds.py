@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 
-from vasops.complaints import cdrs, rules
+from vasops.complaints import cdrs, labels, rules
 from vasops.complaints.actions.common import partner_recipients, snap
 from vasops.complaints.errors import ComplaintError
 from vasops.complaints.events import ComplaintEvent
@@ -24,15 +24,7 @@ from vasops.settlement import actions as settlement_actions
 from vasops.vac import actions as vac_actions
 from vasops.vac.models import LIVE_STATES, Subscription
 
-REFUND_FIELDS = [
-    "charged_fen",
-    "ratio_bp",
-    "amount_fen",
-    "period_start",
-    "period_end",
-    "refunded_on",
-    "unsubscribed",
-]
+REFUND_FIELDS = list(labels.REFUND_KEYS)  # what the audit row carries, and its labels
 
 
 def ratio_for(category: str, upheld: bool) -> int:
