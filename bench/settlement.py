@@ -1,7 +1,8 @@
 """Settlement benchmark (`make bench-settlement`, BENCH_ARGS="--size tiny|10m|full").
 
 Generates a synthetic month (December 2026) as day-partitioned zstd Parquet in the export's schema
-(``day=YYYY-MM-DD/part-0.parquet``: cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at),
+(``day=YYYY-MM-DD/part-0.parquet``: cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at;
+monthly fees first, in row groups of their own, as ``vac.export`` writes a day),
 kept under ``var/bench/settlement/<size>`` and reused (tiny 100,000 CDRs over 50 partners / 500
 products; 10m 10,000,000 and full 100,000,000 over 5,000 partners / 50,000 products), with
 contract ratios for every partner, product-level versions changing mid-month, business-line
@@ -73,14 +74,25 @@ def data_dir(size: str) -> Path:
     return WORKDIR / size
 
 
+LAYOUT = 2  # 2: as vac.export writes a day: monthly fees first, in row groups of their own
+
+
 def generate(size: str) -> Path:
-    """Write the month once (a ``done`` marker makes later runs reuse it)."""
+    """Write the month once (a ``done`` marker of the current layout makes later runs reuse it).
+    Each day file is laid out as ``vac.export.export_day`` writes it: the monthly-fee CDRs first,
+    then the per-use CDRs, never in one row group; the rows are the same whatever the layout."""
+    import shutil
+
     import duckdb
+    import pyarrow.parquet as pq
 
     rows, partners, products = SIZES[size]
     base = data_dir(size)
-    if (base / "done").exists():
-        return base
+    marker = base / "done"
+    if marker.exists():
+        if json.loads(marker.read_text()).get("layout") == LAYOUT:
+            return base
+        shutil.rmtree(base)  # written by an older layout: write it again
     base.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"threads": 2})
     con.execute("SET TimeZone = 'UTC'")
@@ -95,23 +107,30 @@ def generate(size: str) -> Path:
         start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8))).astimezone(
             dt.UTC
         )
-        con.execute(
-            f"""
-            COPY (
-              SELECT 'B{day:%Y%m%d}-' || i AS cdr_id,
-                     '186' || lpad(CAST(hash(i, {d}) % 100000000 AS VARCHAR), 8, '0') AS msisdn,
-                     CAST(1 + hash(i * 7 + {d}) % {products} AS BIGINT) AS product_id,
-                     CAST(1 + ((hash(i * 7 + {d}) % {products}) % {partners}) AS BIGINT) AS partner_id,
-                     CAST([10, 50, 100, 200, 300, 500, 800, 1000][CAST(1 + hash(i, 'fee') % 8 AS BIGINT)]
-                          AS BIGINT) AS fee_fen,
-                     CASE WHEN hash(i, 'kind') % 4 = 0 THEN 'monthly' ELSE 'per_use' END AS kind,
-                     TIMESTAMPTZ '{start.isoformat()}'
-                       + to_microseconds(CAST(hash(i, 't') % 86400000000 AS BIGINT)) AS at
-              FROM range({n}) t(i)
-            ) TO '{target / "part-0.parquet"}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)
-            """
-        )
-    (base / "done").write_text(json.dumps({"rows": rows, "seconds": time.perf_counter() - started}))
+        writer = None
+        for monthly in (True, False):
+            table = con.sql(
+                f"""
+                SELECT 'B{day:%Y%m%d}-' || i AS cdr_id,
+                       '186' || lpad(CAST(hash(i, {d}) % 100000000 AS VARCHAR), 8, '0') AS msisdn,
+                       CAST(1 + hash(i * 7 + {d}) % {products} AS BIGINT) AS product_id,
+                       CAST(1 + ((hash(i * 7 + {d}) % {products}) % {partners}) AS BIGINT) AS partner_id,
+                       CAST([10, 50, 100, 200, 300, 500, 800, 1000][CAST(1 + hash(i, 'fee') % 8 AS BIGINT)]
+                            AS BIGINT) AS fee_fen,
+                       '{"monthly" if monthly else "per_use"}' AS kind,
+                       TIMESTAMPTZ '{start.isoformat()}'
+                         + to_microseconds(CAST(hash(i, 't') % 86400000000 AS BIGINT)) AS at
+                FROM range({n}) t(i)
+                WHERE (hash(i, 'kind') % 4 = 0) = {str(monthly).lower()}
+                ORDER BY i
+                """
+            ).to_arrow_table()
+            if writer is None:
+                writer = pq.ParquetWriter(target / "part-0.parquet", table.schema, compression="zstd")
+            writer.write_table(table, row_group_size=1_000_000)
+        assert writer is not None
+        writer.close()
+    marker.write_text(json.dumps({"rows": rows, "layout": LAYOUT, "seconds": time.perf_counter() - started}))
     return base
 
 

@@ -11,6 +11,9 @@ Everything is integer arithmetic, so both engines give the same fen:
   which some ratio version starts or ends (:func:`breakpoints`); each period's files are one named
   table, summed per partner × product (no per-row date arithmetic: the scan costs what a plain
   group-by costs), and the ratio is resolved once per period against [valid_from, valid_to);
+* per-use and monthly fees are summed by two filtered aggregations over those tables; the export
+  writes the two kinds in separate row groups (``vac.export``), so each filter reads only its own
+  row groups, chosen from the footer statistics;
 * the ratio of a (product, day) is the most specific version in force: product > business line
   of the partner > business line (all partners) > contract;
 * per line (partner × product × ratio version): gross = per-use + monthly;
@@ -397,21 +400,23 @@ def expression(first_day: dt.date, last_day: dt.date, breaks: tuple[int, ...] = 
 
     # 1. CDRs → per partner × product × period, each period's files summed on their own; the
     # period is named by its first day (see breakpoints): resolving the ratio on that day is
-    # resolving it on the CDR's own day
+    # resolving it on the CDR's own day. Per-use and monthly CDRs are two filtered sums, not one
+    # sum with a CASE per row: the export writes the two kinds in separate row groups, so each
+    # filter skips the other kind's row groups from the footer statistics (any layout gives the
+    # same sums; a mixed file only costs the per-row test)
     zero = ibis.literal(0, "int64")
     parts = []
     for k, start in enumerate([lo, *sorted(breaks)]):
         c = ibis.table(CDR_SCHEMA, name=cdr_table(k))
-        per_use, monthly = c.kind == "per_use", c.kind != "per_use"
-        parts.append(
-            c.group_by(["partner_id", "product_id"])
-            .agg(
-                cdr_count=c.count().cast("int64"),
-                per_use_fen=ibis.ifelse(per_use, c.fee_fen, zero).sum().fill_null(0).cast("int64"),
-                monthly_fen=ibis.ifelse(monthly, c.fee_fen, zero).sum().fill_null(0).cast("int64"),
+        for kind_rows, column in ((c.kind == "per_use", "per_use_fen"), (c.kind != "per_use", "monthly_fen")):
+            rows = c.filter(kind_rows)
+            sums = {"per_use_fen": zero, "monthly_fen": zero}
+            sums[column] = rows.fee_fen.sum().cast("int64")
+            parts.append(
+                rows.group_by(["partner_id", "product_id"])
+                .agg(cdr_count=rows.count().cast("int64"), **sums)
+                .mutate(dayn=ibis.literal(start, "int64"))
             )
-            .mutate(dayn=ibis.literal(start, "int64"))
-        )
     daily = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     daily = daily.left_join(products, daily.product_id == products.p_product_id).select(
         "partner_id",

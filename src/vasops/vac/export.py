@@ -3,6 +3,11 @@ day-partitioned (``<VASOPS_CDR_DIR>/day=YYYY-MM-DD/part-0.parquet``, Hive style,
 read ``day`` as a column). Repeatable: the day's directory is written in a temporary directory
 beside it and swapped in with renames, so a re-run replaces the day (never duplicates rows) and a
 reader never sees a half-written file. Rows are streamed from a server-side cursor in batches.
+
+Within the file the monthly-fee CDRs come first and the per-use CDRs after them, never in the same
+row group: each row group's statistics of ``kind`` then say which kind it holds, so a reader that
+sums one kind (settlement's per-use and monthly totals) skips the other kind's row groups from the
+footer instead of testing every row. Readers do not depend on the order: it is a layout for speed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from vasops.vac.rules import SHANGHAI
 
 BATCH_ROWS = 100_000
 COLUMNS = ("cdr_id", "msisdn", "product_id", "partner_id", "fee_fen", "kind", "at")
+MONTHLY = "monthly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +81,9 @@ def export_day(day: dt.date, *, root: Path | None = None, batch_rows: int = BATC
     schema = _schema()
     rows = fee = 0
     try:
-        qs = (
-            UsageRecord.objects.filter(at__gte=start, at__lt=end)
-            .order_by("id")
-            .values_list(*COLUMNS)
-            .iterator(chunk_size=min(batch_rows, 50_000))
-        )
+        day_rows = UsageRecord.objects.filter(at__gte=start, at__lt=end)
+        # monthly fees first, then every other kind: one row group never holds both
+        runs = (day_rows.filter(kind=MONTHLY), day_rows.exclude(kind=MONTHLY))
         with pq.ParquetWriter(tmp / "part-0.parquet", schema, compression="zstd") as writer:
             buffer: list[tuple[object, ...]] = []
 
@@ -93,13 +96,17 @@ def export_day(day: dt.date, *, root: Path | None = None, batch_rows: int = BATC
                 )
                 buffer.clear()
 
-            for row in qs:
-                buffer.append(row)
-                rows += 1
-                fee += row[4]
-                if len(buffer) >= batch_rows:
+            for run in runs:
+                qs = run.order_by("id").values_list(*COLUMNS).iterator(chunk_size=min(batch_rows, 50_000))
+                for row in qs:
+                    buffer.append(row)
+                    rows += 1
+                    fee += row[4]
+                    if len(buffer) >= batch_rows:
+                        flush()
+                if buffer:
                     flush()
-            if buffer or rows == 0:
+            if rows == 0:
                 flush()
         old = root / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
         if target.exists():

@@ -36,10 +36,14 @@ def write_month(
     cdrs: list[tuple[int, int, int, str, dt.datetime]],
     *,
     skip: tuple[dt.date, ...] = (),
+    by_kind: bool = False,
 ) -> list[Path]:
     """One file per Shanghai business day of ``month`` (empty days too): cdrs are (product,
-    partner, fee, kind, at UTC). A CDR belongs to the day of its Shanghai date, as the export."""
+    partner, fee, kind, at UTC). A CDR belongs to the day of its Shanghai date, as the export.
+    ``by_kind``: laid out as the export writes a day (monthly CDRs first, each kind in row groups
+    of its own); otherwise the kinds are mixed in one row group, in the given order."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     by_day: dict[dt.date, list[tuple[int, int, int, str, dt.datetime]]] = defaultdict(list)
@@ -67,14 +71,27 @@ def write_month(
             )
             target = root / f"day={day.isoformat()}"
             target.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, target / "part-0.parquet", compression="zstd")
+            with pq.ParquetWriter(target / "part-0.parquet", schema(), compression="zstd") as writer:
+                if by_kind:
+                    for kind in ("monthly", "per_use"):
+                        part = table.filter(pc.equal(table["kind"], kind))
+                        if part.num_rows:
+                            writer.write_table(part)
+                else:
+                    writer.write_table(table)
             files.append(target / "part-0.parquet")
         day += dt.timedelta(days=1)
     return files
 
 
 def random_month(
-    root: Path, month: dt.date, *, products: list[tuple[int, int]], per_day: int = 200, seed: int = 7
+    root: Path,
+    month: dt.date,
+    *,
+    products: list[tuple[int, int]],
+    per_day: int = 200,
+    seed: int = 7,
+    by_kind: bool = False,
 ) -> list[Path]:
     """A generated month: ``products`` are (product_id, partner_id)."""
     rnd = random.Random(seed)
@@ -96,4 +113,4 @@ def random_month(
                     at,
                 )
             )
-    return write_month(root, month, cdrs)
+    return write_month(root, month, cdrs, by_kind=by_kind)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from vasops.settlement import engine, rules
-from vasops.settlement.tests.cdrs import shanghai, write_month
+from vasops.settlement.tests.cdrs import random_month, shanghai, write_month
 
 NOV = dt.date(2026, 11, 1)
 JAN = dt.date(2026, 1, 1)
@@ -51,6 +51,30 @@ def test_the_partner_share_is_rounded_half_up_at_the_half_fen(tmp_path):
     assert rules.half_up_share(1, 7000) == 1 and rules.half_up_share(1, 4000) == 0
     # a negative half fen rounds away from zero too (-1.5 → -2)
     assert rules.half_up_share(-3, 5000) == -2
+
+
+def test_the_lines_do_not_depend_on_how_the_kinds_are_laid_out_in_the_day_files(tmp_path):
+    """Per-use and monthly fees are two filtered sums; the export writes each kind in row groups of
+    its own so each sum skips the other's, but a file with the kinds mixed row by row (another
+    writer, an older export) gives the same lines to the fen."""
+    import pyarrow.parquet as pq
+
+    products = [(11, 1), (12, 1), (21, 2)]
+    mixed = random_month(tmp_path / "mixed", NOV, products=products, per_day=40)
+    by_kind = random_month(tmp_path / "by_kind", NOV, products=products, per_day=40, by_kind=True)
+    ratios = [*CONTRACTS, engine.RatioRow(5, "product", 8500, dt.date(2026, 11, 16), None, product_id=12)]
+
+    def lines(files):
+        inputs = engine.Inputs(NOV, files, PRODUCTS, ratios, {LINE_SMS: 150}, [])
+        return engine.compute(inputs, "duckdb").to_pylist()
+
+    got = lines(by_kind)
+    assert got == lines(mixed)
+    assert sum(r["monthly_fen"] for r in got) > 0 and sum(r["per_use_fen"] for r in got) > 0
+    assert sum(r["cdr_count"] for r in got) == 40 * 30
+    meta = pq.ParquetFile(by_kind[0]).metadata
+    kinds = [meta.row_group(g).column(5).statistics for g in range(meta.num_row_groups)]
+    assert [(k.min, k.max) for k in kinds] == [("monthly", "monthly"), ("per_use", "per_use")]
 
 
 def test_a_ratio_version_changing_mid_month_splits_the_product_into_two_lines(tmp_path):

@@ -46,6 +46,32 @@ def test_a_day_is_its_shanghai_calendar_day_and_reads_back_with_counts_and_sums(
     assert meta.row_group(0).column(0).compression == "ZSTD"
 
 
+def test_monthly_fees_come_first_and_never_share_a_row_group_with_per_use_cdrs(per_use, monthly):
+    """Each row group's statistics of ``kind`` name one kind, so a reader summing one kind skips
+    the other's row groups from the footer (settlement's per-use and monthly sums)."""
+    start, _ = export.day_bounds(DAY)
+    for n in range(7):  # interleaved in time and id: per-use, monthly, per-use, …
+        product, kind = (monthly, "monthly") if n % 2 else (per_use, "per_use")
+        actions.record_usage(
+            cdr_id=f"M{n}",
+            msisdn=f"131{n:08d}",
+            product=product,
+            fee_fen=100 + n,
+            kind=kind,
+            at=start + dt.timedelta(minutes=n),
+        )
+    result = export.export_day(DAY, batch_rows=2)
+    assert (result.rows, result.fee_fen) == (7, 7 * 100 + 21)
+    table = read_day(DAY)
+    assert table.column("kind").to_pylist() == ["monthly"] * 3 + ["per_use"] * 4
+    assert table.column("cdr_id").to_pylist() == ["M1", "M3", "M5", "M0", "M2", "M4", "M6"]
+    meta = pq.ParquetFile(export.day_dir(DAY) / "part-0.parquet").metadata
+    kind = table.schema.get_field_index("kind")
+    groups = [meta.row_group(g).column(kind).statistics for g in range(meta.num_row_groups)]
+    # batches of 2: [M1 M3] [M5] | [M0 M2] [M4 M6] — the monthly run's last batch is flushed alone
+    assert [(s.min, s.max) for s in groups] == [("monthly", "monthly")] * 2 + [("per_use", "per_use")] * 2
+
+
 def test_re_exporting_a_day_replaces_it_without_duplicates(per_use):
     start, _end = export.day_bounds(DAY)
     for n in range(5):
