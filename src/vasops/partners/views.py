@@ -397,7 +397,7 @@ class RestrictionListView(ObjectListView):
             Filter(
                 "lifted",
                 gettext_lazy("是否解除"),
-                [("no", "未解除"), ("yes", "已解除")],
+                [("no", gettext_lazy("未解除")), ("yes", gettext_lazy("已解除"))],
                 lookup="lifted_at__isnull",
             ),
         ],
