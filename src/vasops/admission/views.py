@@ -237,7 +237,11 @@ def application_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, f"已创建准入申请 {app.number}，请上传申请资料并填写产品申请表。")
+            messages.success(
+                request,
+                gettext("已创建准入申请 %(number)s，请上传申请资料并填写产品申请表。")
+                % {"number": app.number},
+            )
             return redirect(app.get_absolute_url())
     ctx = {
         "title": gettext("新建准入申请"),
@@ -500,7 +504,10 @@ def application_work_orders(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, f"已发起 {len(orders)} 张数据修改工单（7 个工作日内反馈）。")
+            messages.success(
+                request,
+                gettext("已发起 %(count)s 张数据修改工单（7 个工作日内反馈）。") % {"count": len(orders)},
+            )
             return redirect(app.get_absolute_url())
     orders = queries.work_orders_of(app, request.user)
     return _action_page(

@@ -222,7 +222,7 @@ def question_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已导入 {len(created)} 道题目。")
+            messages.success(request, gettext("已导入 %(count)s 道题目。") % {"count": len(created)})
             return redirect("admission:exam_question_list")
     return render(
         request,
@@ -505,7 +505,7 @@ def exam_paper_save(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper_or_404(request, pk)
     try:
         actions.save_answers(paper, actor=request.user, answers=_answers_from(request, paper))
-        text = f"已自动保存 {clock.now().astimezone(clock.SHANGHAI):%H:%M:%S}"
+        text = gettext("已自动保存 %(time)s") % {"time": f"{clock.now().astimezone(clock.SHANGHAI):%H:%M:%S}"}
         ok = True
     except DomainError as exc:
         text, ok = exc.full_message, False

@@ -98,7 +98,7 @@ def expert_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已将 {expert.name} 加入专家库。")
+            messages.success(request, gettext("已将 %(name)s 加入专家库。") % {"name": expert.name})
             return redirect(expert.get_absolute_url())
     return render(
         request,
