@@ -43,7 +43,7 @@ class WindowStatus:
 
     @property
     def phase_label(self) -> str:
-        return rules.PHASE_LABELS[self.phase]
+        return gettext(rules.PHASE_LABELS[self.phase])
 
 
 def window_status(on: dt.date | None = None) -> WindowStatus:

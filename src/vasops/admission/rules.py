@@ -64,12 +64,13 @@ class Phase(StrEnum):
     CLOSED = "closed"  # day 31, or a month that is not an acceptance month
 
 
+# marked for the catalogue; ``queries.WindowStatus.phase_label`` translates them when shown
 PHASE_LABELS = {
-    Phase.APPLICATION: "申请受理期（1–10 日）",
-    Phase.EXAM: "接入考核期（11–15 日）",
-    Phase.REVIEW: "接入评审期（16–20 日）",
-    Phase.PREPARATION: "系统准备期（21–30 日）",
-    Phase.CLOSED: "非受理期",
+    Phase.APPLICATION: gettext_noop("申请受理期（1–10 日）"),
+    Phase.EXAM: gettext_noop("接入考核期（11–15 日）"),
+    Phase.REVIEW: gettext_noop("接入评审期（16–20 日）"),
+    Phase.PREPARATION: gettext_noop("系统准备期（21–30 日）"),
+    Phase.CLOSED: gettext_noop("非受理期"),
 }
 
 

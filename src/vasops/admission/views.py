@@ -117,7 +117,7 @@ def _window_choices() -> list[tuple[str, str]]:
             months = [row[0] for row in cur.fetchall()]
     else:
         months = list(Application.objects.dates("window_month", "month", order="DESC"))
-    return [(m.isoformat(), f"{m:%Y年%m月}") for m in months]
+    return [(m.isoformat(), format(m, gettext("%Y年%m月"))) for m in months]
 
 
 class ApplicationListView(ObjectListView):
@@ -203,11 +203,12 @@ class MyApplicationsView(ObjectListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         status = queries.window_status()
-        ctx["create_url"] = ("新建准入申请", reverse("admission:application_new"))
-        ctx["empty_text"] = (
-            f"{self.empty_text}当前受理期开放中，可新建申请。"
+        ctx["create_url"] = (gettext("新建准入申请"), reverse("admission:application_new"))
+        ctx["empty_text"] = str(self.empty_text) + (
+            gettext("当前受理期开放中，可新建申请。")
             if status.is_open
-            else f"{self.empty_text}下一受理期自 {status.next_opening:%Y年%m月%d日} 开始。"
+            else gettext("下一受理期自 %(next_opening)s 开始。")
+            % {"next_opening": format(status.next_opening, gettext("%Y年%m月%d日"))}
         )
         return ctx
 
@@ -236,7 +237,11 @@ def application_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, f"已创建准入申请 {app.number}，请上传申请资料并填写产品申请表。")
+            messages.success(
+                request,
+                gettext("已创建准入申请 %(number)s，请上传申请资料并填写产品申请表。")
+                % {"number": app.number},
+            )
             return redirect(app.get_absolute_url())
     ctx = {
         "title": gettext("新建准入申请"),
@@ -265,7 +270,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("已保存。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "修改申请信息", "保存")
+    return _action_page(request, app, form, gettext("修改申请信息"), gettext("保存"))
 
 
 @login_required
@@ -286,8 +291,8 @@ def application_materials(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         app,
         form,
-        "上传申请资料（附件1）",
-        "上传",
+        gettext("上传申请资料（附件1）"),
+        gettext("上传"),
         multipart=True,
         material_rows=_material_rows(app),
     )
@@ -328,8 +333,8 @@ def application_products(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         app,
         form,
-        "新增产品申请表（附件2）",
-        "添加产品",
+        gettext("新增产品申请表（附件2）"),
+        gettext("添加产品"),
         products=list(app.products.select_related("business_line")),
         show_products=True,
     )
@@ -374,7 +379,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("申请已撤回。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "撤回申请", "确认撤回", danger=True)
+    return _action_page(request, app, form, gettext("撤回申请"), gettext("确认撤回"), danger=True)
 
 
 @login_required
@@ -389,7 +394,9 @@ def application_access_data(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("接入资料已提交，进入系统准备。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "提交接入资料", "提交", deadline=app.access_data_due_at)
+    return _action_page(
+        request, app, form, gettext("提交接入资料"), gettext("提交"), deadline=app.access_data_due_at
+    )
 
 
 # --- shared detail ---------------------------------------------------------------------------------
@@ -441,7 +448,7 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("初审结果已记录并通知合作伙伴。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "初审", "提交初审结论")
+    return _action_page(request, app, form, gettext("初审"), gettext("提交初审结论"))
 
 
 @login_required
@@ -458,7 +465,13 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, gettext("准入决定已记录并通知合作伙伴。"))
             return redirect(app.get_absolute_url())
     return _action_page(
-        request, app, form, "准入决定", "提交决定", review=_review_summary(app), deciding=True
+        request,
+        app,
+        form,
+        gettext("准入决定"),
+        gettext("提交决定"),
+        review=_review_summary(app),
+        deciding=True,
     )
 
 
@@ -491,10 +504,15 @@ def application_work_orders(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _fail(form, request, exc)
         else:
-            messages.success(request, f"已发起 {len(orders)} 张数据修改工单（7 个工作日内反馈）。")
+            messages.success(
+                request,
+                gettext("已发起 %(count)s 张数据修改工单（7 个工作日内反馈）。") % {"count": len(orders)},
+            )
             return redirect(app.get_absolute_url())
     orders = queries.work_orders_of(app, request.user)
-    return _action_page(request, app, form, "发起数据修改工单", "发起工单", work_orders=orders)
+    return _action_page(
+        request, app, form, gettext("发起数据修改工单"), gettext("发起工单"), work_orders=orders
+    )
 
 
 @login_required
@@ -537,7 +555,12 @@ def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, gettext("测试结果已记录。"))
             return redirect("admission:application_tests", pk=app.pk)
     return _action_page(
-        request, app, form, "接入测试（附件4）", "记录结果", checklist=queries.access_checklist(app)
+        request,
+        app,
+        form,
+        gettext("接入测试（附件4）"),
+        gettext("记录结果"),
+        checklist=queries.access_checklist(app),
     )
 
 
@@ -559,7 +582,7 @@ def application_paper(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("书面申请已登记。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "登记正式书面申请（第三章 一、1）", "登记")
+    return _action_page(request, app, form, gettext("登记正式书面申请（第三章 一、1）"), gettext("登记"))
 
 
 def _opening_initial(app: Application) -> dict[str, Any]:
@@ -593,7 +616,7 @@ def application_open(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("已开通。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "开通（附件5 开通资料）", "开通")
+    return _action_page(request, app, form, gettext("开通（附件5 开通资料）"), gettext("开通"))
 
 
 @login_required
@@ -609,7 +632,7 @@ def application_contract(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, gettext("合同已登记。"))
             return redirect(app.get_absolute_url())
-    return _action_page(request, app, form, "签订合同（附件8）", "登记合同", multipart=True)
+    return _action_page(request, app, form, gettext("签订合同（附件8）"), gettext("登记合同"), multipart=True)
 
 
 @login_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.catalog.models import (
     BillingMode,
@@ -46,10 +46,10 @@ class YuanField(forms.CharField):
         try:
             fen = parse_yuan(str(text))
         except (ValueError, ArithmeticError) as exc:
-            raise forms.ValidationError("请输入金额（元），最多两位小数，例如 5 或 0.50。") from exc
+            raise forms.ValidationError(gettext("请输入金额（元），最多两位小数，例如 5 或 0.50。")) from exc
         top = limits_of(Product, "fee_fen").maximum  # the column's bound (core.inputs)
         if top is not None and fen > top:
-            raise forms.ValidationError(f"金额不能超过 {format_fen(top)} 元。")
+            raise forms.ValidationError(gettext("金额不能超过 %(top)s 元。") % {"top": format_fen(top)})
         return fen
 
 

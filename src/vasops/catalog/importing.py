@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils import translation
 from django.utils.translation import gettext
 
 from vasops.catalog import queries, rules
@@ -219,4 +220,8 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
 
 
 def _choices(choices: Any) -> list[tuple[str, str]]:
-    return [(str(v), str(lb)) for v, lb in choices]
+    """(value, label) with the Chinese label the template's instructions name — whatever the
+    language of the page the file is uploaded from — and then the label of that language."""
+    with translation.override("zh-hans"):
+        chinese = [(str(v), str(lb)) for v, lb in choices]
+    return chinese + [(str(v), str(lb)) for v, lb in choices]

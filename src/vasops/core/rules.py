@@ -1,4 +1,5 @@
-"""Pure rules of the core context: working-day arithmetic and money. No ORM, no I/O."""
+"""Pure rules of the core context: working-day arithmetic, money and the language at login. No ORM,
+no I/O."""
 
 from __future__ import annotations
 
@@ -132,3 +133,14 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def login_language(saved: str, cookie: str | None, default: str) -> bool:
+    """Whether logging in sets the page language to the user's ``saved`` one (``User.language``,
+    the last choice of the language switch): when they chose another language than the default,
+    or when this browser remembers a different choice (``cookie``, set before a later switch in
+    another browser). A user who never switched (``saved`` is the default, no cookie) keeps what
+    the browser asks for."""
+    if cookie is not None:
+        return cookie != saved
+    return saved != default

@@ -19,7 +19,7 @@ from django.views import i18n as i18n_views
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vasops.core import actions, calendar, clock, documents, history, notify, roles, vocabulary
+from vasops.core import actions, calendar, clock, documents, history, notify, roles, rules, vocabulary
 from vasops.core.errors import DomainError
 from vasops.core.forms import CalendarDayForm, OtpForm
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
@@ -44,6 +44,26 @@ def set_language(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Log in, and show the pages in the language the user last chose with the language
+        switch (``User.language``), in this browser too: the switch's cookie stays in the browser
+        it was set in. A user who never chose keeps what this browser asks for."""
+        response = super().form_valid(form)
+        language = form.get_user().language
+        cookie = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if rules.login_language(language, cookie, settings.LANGUAGE_CODE) and check_for_language(language):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
 
 @login_required

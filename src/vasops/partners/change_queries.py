@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from vasops.partners.models import BankAccount, Partner, PartnerChangeRequest
 
@@ -49,19 +50,21 @@ def pending_bank_change(partner: Partner) -> PartnerChangeRequest | None:
 
 
 def available_ops(user: Any, cr: PartnerChangeRequest) -> list[tuple[str, str]]:
-    """(op, label) of the review steps ``user`` may take now on ``cr``."""
+    """(op, label) of the review steps ``user`` may take now on ``cr``, labels in the active language."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm(REVIEW_PERM):
         return []
     state = cr.state
     ops: list[tuple[str, str]] = []
     if state == PartnerChangeRequest.State.SUBMITTED:
-        ops.append(("approve", "初审通过" if cr.needs_second_approval else "审核通过并生效"))
+        ops.append(
+            ("approve", gettext("初审通过") if cr.needs_second_approval else gettext("审核通过并生效"))
+        )
     if (
         state == PartnerChangeRequest.State.APPROVED
         and cr.needs_second_approval
         and cr.first_approver_id != user.pk
     ):
-        ops.append(("second-approve", "复核通过"))
+        ops.append(("second-approve", gettext("复核通过")))
     if state in {PartnerChangeRequest.State.SUBMITTED, PartnerChangeRequest.State.APPROVED}:
-        ops += [("return", "退回修改"), ("reject", "驳回")]
+        ops += [("return", gettext("退回修改")), ("reject", gettext("驳回"))]
     return ops

@@ -178,7 +178,9 @@ def change_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.full_message)
         else:
-            messages.success(request, f"变更申请 {cr.number} 已提交，审核通过后生效。")
+            messages.success(
+                request, gettext("变更申请 %(number)s 已提交，审核通过后生效。") % {"number": cr.number}
+            )
             return redirect(cr.get_absolute_url())
     title = gettext("变更申请：%(kind)s") % {"kind": ChangeKind(kind).label}
     return render(

@@ -112,7 +112,11 @@ def register(request: HttpRequest) -> HttpResponse:
         if partner is not None:
             user = queries.partner_users(partner).first()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"注册成功：{partner.name}。请完善联系人、银行账户并上传资质证书。")
+            messages.success(
+                request,
+                gettext("注册成功：%(name)s。请完善联系人、银行账户并上传资质证书。")
+                % {"name": partner.name},
+            )
             return redirect("home")
     return render(
         request,
@@ -397,7 +401,7 @@ class RestrictionListView(ObjectListView):
             Filter(
                 "lifted",
                 gettext_lazy("是否解除"),
-                [("no", "未解除"), ("yes", "已解除")],
+                [("no", gettext_lazy("未解除")), ("yes", gettext_lazy("已解除"))],
                 lookup="lifted_at__isnull",
             ),
         ],
@@ -535,10 +539,10 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         partner,
         perm="partners.manage_partner",
-        title=f"恢复 {partner.name}",
+        title=gettext("恢复 %(partner)s") % {"partner": partner.name},
         act=lambda reason: actions.resume_partner(partner, actor=request.user, reason=reason),
-        done="已恢复该合作伙伴。",
-        submit="恢复",
+        done=gettext("已恢复该合作伙伴。"),
+        submit=gettext("恢复"),
     )
 
 
@@ -580,8 +584,8 @@ def lift_restriction(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         restriction.partner,
         perm="partners.manage_restriction",
-        title=f"解除限制：{restriction}",
+        title=gettext("解除限制：%(restriction)s") % {"restriction": restriction},
         act=lambda reason: actions.lift_restriction(restriction, actor=request.user, reason=reason),
-        done="限制已解除。",
-        submit="解除",
+        done=gettext("限制已解除。"),
+        submit=gettext("解除"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core.forms import StyledFormMixin
 from vasops.vac import msisdn as numbers
@@ -19,7 +19,7 @@ class LookupForm(StyledFormMixin, forms.Form):
     def clean_msisdn(self) -> str:
         value = numbers.bare(self.cleaned_data["msisdn"])
         if value is None:
-            raise forms.ValidationError("请输入 11 位手机号码。")
+            raise forms.ValidationError(gettext("请输入 11 位手机号码。"))
         return value
 
 

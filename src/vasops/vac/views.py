@@ -167,7 +167,7 @@ class CrmBatchListView(ObjectListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         if has(self.request.user, ADD_CRM_BATCH):
-            self.create_url = ("上传批量文件", reverse("vac:crm_upload"))
+            self.create_url = (gettext("上传批量文件"), reverse("vac:crm_upload"))
         ctx = super().get_context_data(**kwargs)
         ctx["breadcrumbs"] = [VAC, ("CRM 批量文件", None)]
         return ctx

@@ -29,7 +29,11 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     month = request.GET.get("month", "").strip() or None
     if month is not None and not reports.valid_month(month):
-        messages.error(request, f"月份“{month}”无效，应为 YYYY-MM（如 2026-11）；下面显示最近 30 天。")
+        messages.error(
+            request,
+            gettext("月份“%(month)s”无效，应为 YYYY-MM（如 2026-11）；下面显示最近 30 天。")
+            % {"month": month},
+        )
         month = None
     groups, period_label = reports.build(month)
     if request.GET.get("export") == "xlsx":

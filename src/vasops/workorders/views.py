@@ -118,12 +118,14 @@ class QueueView(_WorkOrderList):
         return queries.queue(self.request.user, self.tab)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        self.create_url = ("发起工单", reverse("workorders:new")) if has(self.request.user, MANAGE) else None
+        self.create_url = (
+            (gettext("发起工单"), reverse("workorders:new")) if has(self.request.user, MANAGE) else None
+        )
         self.empty_text = {
-            "mine": "没有指派给您的待办工单。可以在“我的组”里领取。",
-            "group": "您所在的组没有待处理的工单。",
-            "overdue": "没有超期工单。",
-            "all": "还没有工单。",
+            "mine": gettext("没有指派给您的待办工单。可以在“我的组”里领取。"),
+            "group": gettext("您所在的组没有待处理的工单。"),
+            "overdue": gettext("没有超期工单。"),
+            "all": gettext("还没有工单。"),
         }[self.tab]
         ctx = super().get_context_data(**kwargs)
         ctx["tabs"] = [{"key": k, "label": label, "active": k == self.tab} for k, label in TABS]

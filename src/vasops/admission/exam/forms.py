@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.exam.models import Question, QuestionCategory, QuestionType
 from vasops.admission.exam.rules import OPTION_LETTERS
@@ -32,7 +32,7 @@ class QuestionForm(StyledFormMixin, forms.Form):
         data = {"category": question.category, "qtype": question.qtype, "text": question.text}
         answer = question.answer
         if question.qtype == "truefalse":
-            answer = "对" if answer == "T" else "错"
+            answer = gettext("对") if answer == "T" else gettext("错")  # rules.normalise_answer reads both
         data["answer"] = answer
         for letter, text in zip(OPTION_LETTERS, question.options, strict=False):
             data[f"option_{letter.lower()}"] = text

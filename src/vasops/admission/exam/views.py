@@ -66,6 +66,13 @@ def _crumb(item: tuple[str, str]) -> tuple[str, str]:
 # --- question bank ------------------------------------------------------------------------------
 
 
+def _answer_words(question: Question) -> str:
+    """A true-false answer key in words (对/错), a choice question's as its letters."""
+    if question.qtype == QuestionType.TRUE_FALSE:
+        return gettext("对") if question.answer == "T" else gettext("错")
+    return question.answer
+
+
 @method_decorator(staff_perm("admission.manage_exam", "admission.view_question"), name="dispatch")
 class QuestionListView(ObjectListView):
     title = gettext_lazy("题库")
@@ -77,14 +84,18 @@ class QuestionListView(ObjectListView):
             Column("category", gettext_lazy("类别"), sort="category"),
             Column("qtype", gettext_lazy("题型"), sort="qtype"),
             Column("text", gettext_lazy("题目"), accessor=lambda q: q.text[:60]),
-            Column("answer", gettext_lazy("答案")),
+            Column("answer", gettext_lazy("答案"), accessor=_answer_words),
             Column("retired", gettext_lazy("已停用"), sort="retired"),
             Column("updated_at", gettext_lazy("更新时间"), sort="updated_at"),
         ],
         filters=[
             Filter("category", gettext_lazy("类别"), list(QuestionCategory.choices)),
             Filter("qtype", gettext_lazy("题型"), list(QuestionType.choices)),
-            Filter("retired", gettext_lazy("状态"), [("False", "在用"), ("True", "已停用")]),
+            Filter(
+                "retired",
+                gettext_lazy("状态"),
+                [("False", gettext_lazy("在用")), ("True", gettext_lazy("已停用"))],
+            ),
         ],
         search_fields=["text"],
         default_sort="-id",
@@ -101,13 +112,13 @@ class QuestionListView(ObjectListView):
     @property
     def create_url(self) -> tuple[str, str] | None:  # type: ignore[override]
         if self.request.user.has_perm("admission.manage_exam"):
-            return ("新增题目", reverse("admission:exam_question_create"))
+            return (gettext("新增题目"), reverse("admission:exam_question_create"))
         return None
 
     @property
     def empty_action(self) -> tuple[str, str] | None:  # type: ignore[override]
         if self.request.user.has_perm("admission.manage_exam"):
-            return ("Excel 导入题目", reverse("admission:exam_question_import"))
+            return (gettext("Excel 导入题目"), reverse("admission:exam_question_import"))
         return None
 
 
@@ -128,7 +139,7 @@ def question_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已新增题目 #{q.pk}。")
+            messages.success(request, gettext("已新增题目 #%(pk)s。") % {"pk": q.pk})
             return redirect("admission:exam_question_list")
     return render(
         request,
@@ -175,8 +186,8 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "retire_form": RetireForm(),
             "can_manage": can_manage,
             "used_in": question.papers.count(),
-            "title": f"题目 #{question.pk}",
-            "breadcrumbs": [_crumb(BANK_CRUMB), (f"题目 #{question.pk}", None)],
+            "title": gettext("题目 #%(pk)s") % {"pk": question.pk},
+            "breadcrumbs": [_crumb(BANK_CRUMB), (gettext("题目 #%(pk)s") % {"pk": question.pk}, None)],
         },
     )
 
@@ -211,7 +222,7 @@ def question_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已导入 {len(created)} 道题目。")
+            messages.success(request, gettext("已导入 %(count)s 道题目。") % {"count": len(created)})
             return redirect("admission:exam_question_list")
     return render(
         request,
@@ -338,7 +349,7 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": request.user.has_perm("admission.manage_exam"),
             "is_open": sitting.state == ExamSitting.State.SCHEDULED,
             "pass_mark": exam_rules.PASS_MARK,
-            "title": f"考核场次 · {sitting.application.number}",
+            "title": gettext("考核场次 · %(number)s") % {"number": sitting.application.number},
             "breadcrumbs": [_crumb(SITTING_CRUMB), (sitting.application.number, None)],
         },
     )
@@ -366,7 +377,7 @@ def sitting_record(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": True,
             "is_open": sitting.state == ExamSitting.State.SCHEDULED,
             "pass_mark": exam_rules.PASS_MARK,
-            "title": f"考核场次 · {sitting.application.number}",
+            "title": gettext("考核场次 · %(number)s") % {"number": sitting.application.number},
             "breadcrumbs": [_crumb(SITTING_CRUMB), (sitting.application.number, None)],
         },
         status=400,
@@ -431,7 +442,7 @@ def _paper_context(paper: ExamPaper) -> dict[str, Any]:
     for index, q in enumerate(paper.questions, start=1):
         given = paper.answers.get(str(q["id"]), "")
         if q["qtype"] == "truefalse":
-            choices = [("T", "对"), ("F", "错")]
+            choices = [("T", gettext("对")), ("F", gettext("错"))]
         else:
             choices = list(zip(exam_rules.OPTION_LETTERS, q["options"], strict=False))
         items.append(
@@ -494,7 +505,7 @@ def exam_paper_save(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _paper_or_404(request, pk)
     try:
         actions.save_answers(paper, actor=request.user, answers=_answers_from(request, paper))
-        text = f"已自动保存 {clock.now().astimezone(clock.SHANGHAI):%H:%M:%S}"
+        text = gettext("已自动保存 %(time)s") % {"time": f"{clock.now().astimezone(clock.SHANGHAI):%H:%M:%S}"}
         ok = True
     except DomainError as exc:
         text, ok = exc.full_message, False

@@ -55,7 +55,13 @@ class ExpertListView(ObjectListView):
             Column("active", gettext_lazy("在库"), sort="active"),
             Column("user", gettext_lazy("账号"), accessor=lambda e: e.user.username),
         ],
-        filters=[Filter("active", gettext_lazy("状态"), [("True", "在库"), ("False", "已停用")])],
+        filters=[
+            Filter(
+                "active",
+                gettext_lazy("状态"),
+                [("True", gettext_lazy("在库")), ("False", gettext_lazy("已停用"))],
+            )
+        ],
         search_fields=["name", "affiliation", "user__username"],
         default_sort="name",
     )
@@ -92,7 +98,7 @@ def expert_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"已将 {expert.name} 加入专家库。")
+            messages.success(request, gettext("已将 %(name)s 加入专家库。") % {"name": expert.name})
             return redirect(expert.get_absolute_url())
     return render(
         request,
@@ -307,7 +313,7 @@ def _meeting_context(request: HttpRequest, meeting: ReviewMeeting, **extra: Any)
         "is_open": meeting.state == ReviewMeeting.State.SCHEDULED,
         "attendance_form": AttendanceForm(),
         "close_form": CloseForm(),
-        "title": f"评审会 · {meeting.application.number}",
+        "title": gettext("评审会 · %(number)s") % {"number": meeting.application.number},
         "breadcrumbs": [
             (gettext("评审会"), reverse("admission:review_meeting_list")),
             (meeting.application.number, None),

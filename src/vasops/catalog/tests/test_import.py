@@ -128,6 +128,17 @@ def test_import_marked_already_live_makes_active_products_with_version_1(coded_a
     assert entry.after["already_live"] is True and entry.after["version"] == 1
 
 
+@pytest.mark.parametrize("billing", ["包月", "Monthly", "monthly"])
+def test_an_import_from_an_english_page_reads_the_chinese_names_of_the_template(coded_a, staff, billing):
+    """The template's instructions name the billing modes and product types in Chinese; a user
+    who switched to English uploads the same file (or types the English name, or the code)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        (product,) = actions.import_products(actor=staff, upload=xlsx(row(计费方式=billing)))
+    assert (product.billing_mode, product.product_type) == ("monthly", "information")
+
+
 def test_one_bad_row_imports_nothing_and_reports_every_problem(coded_a, make_partner, staff, live_product):
     live_product(code="9044000101")  # a taken code
     make_partner("未开通", state="registered", enterprise_code="44100009", service_access_number="1065599")

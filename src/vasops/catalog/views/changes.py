@@ -68,7 +68,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = {
         "change": change,
         "product": change.product,
-        "title": f"产品变更 #{change.pk}",
+        "title": gettext("产品变更 #%(pk)s") % {"pk": change.pk},
         "can_review": request.user.has_perm(perm) and change.state == change.State.SUBMITTED,
         "materials": change.materials.all(),
         "notice": change.notification_file
@@ -76,7 +76,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "breadcrumbs": [
             (change.product.name, change.product.get_absolute_url()),
-            (f"变更 #{change.pk}", None),
+            (gettext("变更 #%(pk)s") % {"pk": change.pk}, None),
         ],
     }
     return render(request, "catalog/change_detail.html", ctx)

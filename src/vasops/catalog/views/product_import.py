@@ -35,8 +35,11 @@ def product_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form_error(form, exc)
         else:
-            state = "已上线" if form.cleaned_data["already_live"] else "草稿"
-            messages.success(request, f"已导入 {len(created)} 个产品（{state}）。")
+            state = gettext("已上线") if form.cleaned_data["already_live"] else gettext("草稿")
+            messages.success(
+                request,
+                gettext("已导入 %(count)s 个产品（%(state)s）。") % {"count": len(created), "state": state},
+            )
             return redirect("catalog:products")
     return render(
         request,

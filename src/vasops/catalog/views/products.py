@@ -185,7 +185,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "line": line,
             "product": product,
-            "title": f"修改产品：{product.name}",
+            "title": gettext("修改产品：%(name)s") % {"name": product.name},
             "breadcrumbs": [(product.name, product.get_absolute_url()), (gettext("修改"), None)],
         },
     )

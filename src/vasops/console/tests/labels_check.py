@@ -50,13 +50,57 @@ def han_problems(text: str, user_data: Iterable[str] = ()) -> list[str]:
     ]
 
 
+# The JSON fields that hold what a person typed, read by ``user_data_strings`` beside the
+# Char/TextFields: (model, field, keys whose values are codes the platform chose, not typed).
+# Every other JSONField is written by the platform (audit before/after, exam paper snapshots and
+# answers, review weights, settlement manifests, compliance evidence, VAC lists …) and stays checked:
+# a code or a Chinese word the platform put there must read in words on the page.
+TYPED_JSON_FIELDS: list[tuple[str, str, frozenset[str]]] = [
+    # the partner's access data (portal form, free text) and the 附件5 opening data staff type
+    ("admission.Application", "access_data", frozenset()),
+    ("admission.Application", "opening_data", frozenset()),
+    # a basic-information change request: what the partner admin typed, and the values it
+    # replaces (typed at registration or by an earlier change); a contact's role is a choice
+    ("partners.PartnerChangeRequest", "proposed", frozenset({"role"})),
+    ("partners.PartnerChangeRequest", "current", frozenset({"role"})),
+    # a product's business-line extra items (附件2, the partner's product form)
+    ("catalog.Product", "details", frozenset()),
+]
+# Not listed although typed: the exam bank's options and the expert pool's specialities. They are
+# single words (an option "驳回", a speciality "短信"), and user data is taken out of a page by
+# substring: listed, they would hide the same word wherever the platform forgot to translate it
+# (the option "驳回" hid an untranslated 驳回 button of the change-request page).
+
+
+def _typed_strings(value: object, skip_keys: frozenset[str]) -> list[str]:
+    """The string values of a typed JSON value, recursively (keys are names, not typed)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k not in skip_keys for s in _typed_strings(v, skip_keys)]
+    if isinstance(value, list):
+        return [s for v in value for s in _typed_strings(v, skip_keys)]
+    return []
+
+
 def user_data_strings() -> list[str]:
     """Every text value people typed or imported (names, reasons, titles …): what the pages may
-    show verbatim in any language. Read from every CharField/TextField of the project's models."""
+    show verbatim in any language. Read from every CharField/TextField of the project's models,
+    and from the string values of the JSON fields in ``TYPED_JSON_FIELDS``."""
     from django.apps import apps
     from django.db import models
 
     values: set[str] = set()
+
+    def add(v: object, label: str) -> None:
+        if not isinstance(v, str) or not v.strip():
+            return
+        # a stored code (a document kind, a state) is not what a person typed
+        if CODE.fullmatch(v.strip()) and label != "core.User":
+            return
+        values.add(v.strip())
+        values.update(line.strip() for line in v.splitlines() if line.strip())
+
     for model in apps.get_models():
         if not (model.__module__.startswith("vasops.") or model._meta.label == "auth.User"):
             continue
@@ -71,13 +115,13 @@ def user_data_strings() -> list[str]:
             continue
         for row in model._default_manager.values_list(*fields)[:20000]:
             for v in row:
-                if not isinstance(v, str) or not v.strip():
-                    continue
-                # a stored code (a document kind, a state) is not what a person typed
-                if CODE.fullmatch(v.strip()) and model._meta.label != "core.User":
-                    continue
-                values.add(v.strip())
-                values.update(line.strip() for line in v.splitlines() if line.strip())
+                add(v, model._meta.label)
+    for label, field, skip_keys in TYPED_JSON_FIELDS:
+        model = apps.get_model(label)
+        assert isinstance(model._meta.get_field(field), models.JSONField), (label, field)
+        for v in model._default_manager.values_list(field, flat=True)[:20000]:
+            for s in _typed_strings(v, skip_keys):
+                add(s, label)
     return sorted(values, key=len, reverse=True)
 
 

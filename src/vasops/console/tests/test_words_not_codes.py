@@ -77,8 +77,7 @@ def test_no_page_of_the_demo_shows_a_code_to_anyone_nor_refers_to_another_host(c
     assert problems == []
 
 
-# the apps merged on 2026-12-03: their pages in English (the older apps' English walk is the
-# browser test's, e2e/test_english_browser.py)
+# the apps merged on 2026-12-03: their pages in English (the older apps': OLD_APPS below)
 NEW_APPS = ("/settlement/", "/compliance/", "/complaints/")
 
 
@@ -129,7 +128,8 @@ def test_every_history_entry_of_the_demo_reads_in_words(demo):
     assert events > 200
     assert problems == []
     # in English, the entries of the apps merged on 2026-12-03 (the others still show what people
-    # typed into JSON fields — exam options, opening data — which the user-data list cannot see)
+    # typed into JSON fields the user-data list leaves out — exam options: see
+    # labels_check.TYPED_JSON_FIELDS)
     events, problems = history_problems("en", ("settlement", "compliance", "complaints"))
     assert events > 50
     assert problems == []
@@ -265,14 +265,6 @@ OLD_APPS = (
 )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="180 finds left (2026-12-04): ~70 are what partners typed into JSON fields (an "
-    "application's opening and access data, a bank-account change request's before/after), which "
-    "labels_check.user_data_strings() does not read; the rest: 2027年01月 month filters, a 'True' "
-    "repr and 对/错 on the exam question form, the regulation clause references "
-    "(《日常事务办理规范》第二章…), the 登记正式书面申请 action, 题目 …",
-)
 @pytest.mark.django_db(transaction=True)
 def test_the_older_apps_pages_read_in_english(client, demo):
     """Product staff, O&M, a partner administrator and an expert walk in English: no Han outside

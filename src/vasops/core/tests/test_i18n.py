@@ -48,3 +48,57 @@ def test_an_unsupported_language_changes_nothing(client, auditor):
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     auditor.refresh_from_db()
     assert auditor.language == "zh-hans"
+
+
+def test_the_chosen_language_follows_the_user_to_a_new_login(client, auditor):
+    """English chosen in one browser: logging in again elsewhere (no language cookie) shows
+    English; switching back to Chinese there makes the first browser Chinese at its next login."""
+    from django.conf import settings
+    from django.test import Client
+
+    from vasops.core.testing import DEFAULT_PASSWORD
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    elsewhere = Client()
+    assert settings.LANGUAGE_COOKIE_NAME not in elsewhere.cookies
+    response = elsewhere.post(
+        "/accounts/login/", {"username": auditor.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert elsewhere.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "Log out" in elsewhere.get("/console/audit/").content.decode()
+
+    elsewhere.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.logout()
+    client.post("/accounts/login/", {"username": auditor.username, "password": DEFAULT_PASSWORD})
+    assert "退出" in client.get("/console/audit/").content.decode()
+
+
+def test_a_user_who_never_chose_keeps_the_browsers_language_at_login(client, settings):
+    settings.VASOPS_STAFF_2FA = False
+    from vasops.core.testing import DEFAULT_PASSWORD
+
+    user = make_user("i18n-never-chose", roles=["auditor"], staff=True)
+    response = client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert "Log out" in client.get("/console/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("saved", "cookie", "sets"),
+    [
+        ("en", None, True),  # chose English elsewhere, a new browser
+        ("zh-hans", None, False),  # never chose (or chose the default): the browser decides
+        ("zh-hans", "en", True),  # switched back to Chinese elsewhere; this browser still says en
+        ("en", "en", False),  # this browser already agrees
+    ],
+)
+def test_login_language_rule(saved, cookie, sets):
+    from vasops.core.rules import login_language
+
+    assert login_language(saved, cookie, "zh-hans") is sets
