@@ -283,7 +283,7 @@ class AuditLogView(ObjectListView):
                 "object_type", gettext_lazy("对象类型"), accessor=lambda e: history.model_label(e.object_type)
             ),
             Column("object_id", gettext_lazy("对象编号")),
-            Column("reason", gettext_lazy("原因")),
+            Column("reason", gettext_lazy("原因"), accessor=history.reason_text),
             Column("ip", "IP"),
         ],
         filters=[

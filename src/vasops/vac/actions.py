@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
@@ -792,7 +792,7 @@ def block_service(
     actor: Any,
     scope: str,
     partner: Partner,
-    reason: str,
+    reason: notify.Message,
     product: Product | None = None,
     business_line: Any = None,
     ends_at: dt.datetime | None = None,
@@ -826,7 +826,7 @@ def block_service(
         partner=partner,
         product=product if scope == ServiceBlock.Scope.PRODUCT else None,
         business_line=business_line if scope == ServiceBlock.Scope.LINE else None,
-        reason=reason,
+        reason=notify.plain(reason),
         starts_at=now,
         ends_at=ends_at,
         source_type=audit.object_type_of(source) if source is not None else "",
