@@ -15,7 +15,7 @@ from vasops.admission.errors import AdmissionError
 from vasops.admission.models import AccessTestResult, AdmissionSettings, Application, ApplicationMaterial
 from vasops.catalog import queries as catalog_queries
 from vasops.catalog.errors import CatalogError
-from vasops.core import audit, clock, roles, vocabulary
+from vasops.core import audit, clock, history, roles, vocabulary
 from vasops.core.errors import NotFound
 from vasops.core.models import Deadline
 from vasops.partners import queries as partner_queries
@@ -264,8 +264,8 @@ def timeline(
                 at=ev.at,
                 kind="audit",
                 title=vocabulary.event_label(ev.action),
-                detail=ev.reason,
-                actor=ev.actor_label,
+                detail=history.reason_text(ev),
+                actor=history.actor_text(ev),
             )
         )
     for d in deadlines if deadlines is not None else deadlines_of(app):

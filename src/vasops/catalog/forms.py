@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
+from vasops.catalog.labels import extra_field_label
 from vasops.catalog.models import (
     BillingMode,
     BusinessLine,
@@ -89,7 +90,7 @@ class ProductForm(StyledFormMixin, forms.Form):
         for spec in (line.extra_fields if line else []) or []:
             key = f"x_{spec['name']}"
             self.fields[key] = forms.CharField(
-                label=spec.get("label", spec["name"]), required=bool(spec.get("required")), max_length=500
+                label=extra_field_label(spec), required=bool(spec.get("required")), max_length=500
             )
             self.fields[key].widget.attrs["class"] = "form-control"
             self.extra_names.append(spec["name"])

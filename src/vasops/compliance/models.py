@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.core.marks import gettext_noop
+from vasops.core.notify import Text
 
 
 class Grade(models.TextChoices):
@@ -237,6 +239,9 @@ class CreditEntry(models.Model):
         ]
 
 
+ASSESSMENT_NAME = gettext_noop("%(period)s考核 %(start)s–%(end)s")
+
+
 class Assessment(FSMModelMixin, models.Model):
     """考核: one period's scorecards of every live partner, computed then confirmed by staff."""
 
@@ -269,10 +274,21 @@ class Assessment(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_period_kind_display()}考核 {self.period_start}–{self.period_end}"
+        return str(self.name_text())
 
     def get_absolute_url(self) -> str:
         return reverse("compliance:assessment_detail", args=[self.pk])
+
+    def name_text(self) -> Text:
+        """The assessment's name in the reader's language (also inside an audit reason)."""
+        return Text(
+            ASSESSMENT_NAME,
+            {
+                "period": self.Period(self.period_kind).label,
+                "start": str(self.period_start),
+                "end": str(self.period_end),
+            },
+        )
 
     @transition(field=state, source=State.DRAFT, target=State.CONFIRMED)
     def confirm(self) -> None: ...

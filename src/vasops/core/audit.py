@@ -7,9 +7,11 @@ import decimal
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 
+from vasops.core import notify
 from vasops.core.models import AuditEvent
 from vasops.core.request_context import current_ip
 
@@ -40,9 +42,14 @@ def record(
     partner_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    reason: str = "",
+    reason: notify.Message = "",
 ) -> AuditEvent:
-    """Write one append-only audit row for a change of ``obj``."""
+    """Write one append-only audit row for a change of ``obj``.
+
+    ``reason``: what a person typed (a ``str``, kept as typed), or a reason the platform writes,
+    ``notify.text(gettext_noop("办结超时（时限 %(due)s）"), due=…)``: stored in Chinese in
+    ``reason`` and as msgid and params in ``reason_message``, so each reader reads it in their
+    language (``history.reason_text``); only its frame is translated, the values stay."""
     actor_obj = actor if getattr(actor, "pk", None) else None
     label = str(actor) if actor_obj else (actor if isinstance(actor, str) else "system")
     return AuditEvent.objects.create(
@@ -54,7 +61,8 @@ def record(
         partner_id=partner_id,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
-        reason=reason,
+        reason=notify.render(reason, settings.LANGUAGE_CODE),
+        reason_message=notify.stored(reason),
         ip=current_ip(),
     )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
 from vasops.core.vocabulary import ErrorCode
+
+if TYPE_CHECKING:
+    from vasops.core.notify import Message
 
 
 class CoreError(ErrorCode):
@@ -121,3 +124,12 @@ def required_text(text: str | None, code: str, message: str, *, field: str = "re
     if not value:
         raise DomainError(code, message, field=field)
     return value
+
+
+def required_message(text: Message | None, code: str, message: str, *, field: str = "reason") -> Message:
+    """:func:`required_text` for a reason that is either typed (a ``str``: stripped, required) or
+    written by the platform (``notify.text(…)``, never blank: kept as it is, so that each reader
+    reads it in their language)."""
+    if text is None or isinstance(text, str):
+        return required_text(text, code, message, field=field)
+    return text

@@ -13,11 +13,13 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from vasops.core import rules, vocabulary
+from vasops.core import notify, rules, vocabulary
 from vasops.core.models import AuditEvent
 
 # Keys of audit dictionaries that are not a field of the audited model (or whose field has no
@@ -87,6 +89,9 @@ class Entry:
     action: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+    # the reason for the page: what a person typed marked as theirs (``data-user-data``), a
+    # reason the platform wrote in the reader's language with only its values marked
+    reason_html: SafeString = field(default_factory=SafeString)
 
 
 def _model(object_type: str) -> type[models.Model] | None:
@@ -219,13 +224,51 @@ def actor_text(event: AuditEvent) -> str:
     return gettext("系统")
 
 
+def reason_text(event: AuditEvent) -> str:
+    """An event's reason in the active language: a reason the platform wrote is rendered from its
+    msgid and params; one a person typed, and any row written before reasons were stored so,
+    reads as stored."""
+    if event.reason_message:
+        try:
+            return str(notify.restored(event.reason_message))
+        except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a placeholder
+            pass
+    return event.reason
+
+
+def _user_data(value: Any) -> SafeString:
+    return format_html("<span data-user-data>{}</span>", value)
+
+
+def _reason_html(data: Any) -> SafeString:
+    if isinstance(data, dict) and "msgid" in data:
+        frame = conditional_escape(gettext(str(data["msgid"])))
+        params = {str(k): _reason_html(v) for k, v in (data.get("params") or {}).items()}
+        return mark_safe(frame % params if params else frame)  # noqa: S308 — every part escaped
+    if isinstance(data, str):  # a name, a number, what someone typed: as it is
+        return _user_data(data)
+    return conditional_escape(str(notify.restored(data)))
+
+
+def reason_html(event: AuditEvent) -> SafeString:
+    """:func:`reason_text` for a page: the platform's words readable (and checked by the words
+    walk), the values inside them — and a reason a person typed — marked as user data."""
+    if event.reason_message:
+        try:
+            return _reason_html(event.reason_message)
+        except (KeyError, TypeError, ValueError):
+            pass
+    return _user_data(event.reason) if event.reason else SafeString()
+
+
 def entry(event: AuditEvent) -> Entry:
     return Entry(
         at=event.at,
         actor=actor_text(event),
         action=vocabulary.event_label(event.action),
-        reason=event.reason,
+        reason=reason_text(event),
         changes=changes_of(event.object_type, event.before, event.after),
+        reason_html=reason_html(event),
     )
 
 

@@ -89,7 +89,11 @@ class AuditEvent(models.Model):
     partner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # the reason in the default language (Chinese): searched, exported, shown for old rows
     reason = models.TextField(blank=True)
+    # a reason the platform wrote, to render in the reader's language (``core.notify.stored``:
+    # msgid and params); empty for a reason a person typed, which reads as typed
+    reason_message = models.JSONField(null=True, blank=True, editable=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -9,6 +9,7 @@ it is."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -114,6 +115,45 @@ def _text(value: Any) -> Any:
     return value
 
 
+def stored(message: Message) -> dict[str, Any] | None:
+    """``message`` as JSON, to be rendered later in any reader's language (an audit reason):
+    ``{"msgid": …, "params": {…}}``, a param being a plain value (kept as it is: a name, a number,
+    what someone typed) or itself a stored text. ``None`` for a plain ``str``: nothing to translate."""
+    if isinstance(message, str):
+        return None
+    value = _stored(message)
+    return value if isinstance(value, dict) else None
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Text):
+        data: dict[str, Any] = {"msgid": value.msgid}
+        if value.params:
+            data["params"] = {str(k): _stored(v) for k, v in value.params.items()}
+        return data
+    if isinstance(value, Formatted):
+        return {"format": value.spec, "value": value.value.isoformat(), "type": type(value.value).__name__}
+    if isinstance(value, Joined):
+        return {"joined": [_stored(item) for item in value.items], "separator": value.separator}
+    if isinstance(value, Promise):  # ``gettext_lazy("…")``: its msgid is the Chinese text
+        return {"msgid": render(value, settings.LANGUAGE_CODE)}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def restored(data: Any) -> Any:
+    """What :func:`stored` wrote, as a text to render (``str()``) in the active language."""
+    if isinstance(data, dict) and "msgid" in data:
+        return Text(str(data["msgid"]), {str(k): restored(v) for k, v in (data.get("params") or {}).items()})
+    if isinstance(data, dict) and "format" in data:
+        kind = dt.datetime if data.get("type") == "datetime" else dt.date
+        return Formatted(kind.fromisoformat(data["value"]), str(data["format"]))
+    if isinstance(data, dict) and "joined" in data:
+        return Joined([restored(item) for item in data["joined"]], str(data.get("separator", "\n")))
+    return data
+
+
 def language_of(user: Any) -> str:
     """The language ``user`` reads notifications in (the default for an unknown one)."""
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
@@ -126,6 +166,16 @@ def render(message: Message, language: str) -> str:
         return message
     with translation.override(language):
         return str(message)
+
+
+def plain(message: Message) -> str:
+    """``message`` in the default language (Chinese): what a text column stores of it."""
+    return render(message, settings.LANGUAGE_CODE)
+
+
+def stripped(message: Message) -> Message:
+    """``message`` without surrounding blanks when it was typed (a ``str``); a lazy text as it is."""
+    return message.strip() if isinstance(message, str) else message
 
 
 def send(

@@ -104,7 +104,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 actions.confirm_totp_device(device, actor=user)
             otp_login(request, device)
             return redirect(_safe_next(request) or "home")
-        form.add_error("token", "验证码不正确或已过期，请输入应用中当前显示的 6 位数字。")
+        form.add_error("token", gettext("验证码不正确或已过期，请输入应用中当前显示的 6 位数字。"))
     ctx: dict[str, Any] = {"form": form, "enrolling": enrolling, "title": gettext("两步验证")}
     if enrolling:
         import qrcode
@@ -283,7 +283,7 @@ class AuditLogView(ObjectListView):
                 "object_type", gettext_lazy("对象类型"), accessor=lambda e: history.model_label(e.object_type)
             ),
             Column("object_id", gettext_lazy("对象编号")),
-            Column("reason", gettext_lazy("原因")),
+            Column("reason", gettext_lazy("原因"), accessor=history.reason_text),
             Column("ip", "IP"),
         ],
         filters=[

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
-from vasops.core import clock
+from vasops.core import clock, notify
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.settlement import engine, inputs
 from vasops.settlement.models import SettlementRun
 
@@ -91,7 +92,10 @@ def execute(run_id: int) -> bool:
         actions.record_failure(run_id=run_id, message=exc.message)
     except Exception as exc:
         log.exception("settlement run %s failed", run_id)
-        actions.record_failure(run_id=run_id, message=f"计算出错：{type(exc).__name__}: {exc}")
+        actions.record_failure(
+            run_id=run_id,
+            message=notify.text(gettext_noop("计算出错：%(error)s"), error=f"{type(exc).__name__}: {exc}"),
+        )
     return True
 
 

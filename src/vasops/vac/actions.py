@@ -20,12 +20,12 @@ from django.utils.translation import gettext
 
 from vasops.catalog.models import Product
 from vasops.catalog.queries import effective_status, version_at
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
-from vasops.vac import cache, ids, rules
+from vasops.vac import cache, ids, labels, rules
 from vasops.vac import msisdn as numbers
 from vasops.vac.errors import VacError, VacRefused
 from vasops.vac.events import VacEvent
@@ -409,7 +409,15 @@ def confirm(*, actor: Any, msisdn: str, product: Product, now: dt.datetime | Non
     decision = rules.decide(rules.Op.CONFIRM, facts_for(msisdn, product, now, sub=sub, channel="sms"))
     if decision.outcome is rules.Outcome.DROP and sub is not None:
         # the drop is kept: the answer carries the refusal code instead of raising
-        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", actor, now, reason="二次确认超时")
+        _move(
+            sub,
+            "drop",
+            gettext_noop("确认超时作废"),
+            "dropped",
+            actor,
+            now,
+            reason=labels.CONFIRMATION_TIMED_OUT,
+        )
         _audit(
             actor,
             VacEvent.SUBSCRIPTION_DROPPED,
@@ -523,7 +531,7 @@ def unsubscribe_all(
     facts = rules.Facts(now=now, account_closed=_account_closed(msisdn), live_count=len(subs))
     decision = _decide(rules.Op.UNSUBSCRIBE_ALL, facts)
     for sub in subs:
-        _end(sub, decision.outcome, actor, now, reason or "全部退订")
+        _end(sub, decision.outcome, actor, now, reason or labels.ALL_UNSUBSCRIBED)
         _audit(
             actor, VacEvent.SUBSCRIPTION_CANCELLED, sub, partner_id=sub.partner_id, after={"state": sub.state}
         )
@@ -629,7 +637,7 @@ def block_user(
     block = UserBlock.objects.create(msisdn=msisdn, service_type=service_type, blocked_at=now, reason=reason)
     _changed(msisdn)
     for sub in _scope(msisdn, service_type):
-        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, reason or "用户屏蔽业务能力", block=True)
+        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, reason or labels.USER_BLOCKED, block=True)
     _audit(actor, VacEvent.USER_BLOCKED, block, partner_id=None, after={"service_type": service_type})
     return block
 
@@ -693,7 +701,7 @@ def close_account(
     _changed(msisdn)
     for sub in _scope(msisdn):
         desc = _order_desc(sub.product, "crm", "")
-        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, "销户", desc=desc, by_file=by_file)
+        _end(sub, rules.Outcome.UNSUBSCRIBE, actor, now, labels.ACCOUNT_CLOSED, desc=desc, by_file=by_file)
     _audit(actor, VacEvent.ACCOUNT_CLOSED, account, partner_id=None, after={"state": account.state})
     return account
 
@@ -768,7 +776,15 @@ def drop_unconfirmed(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for sub in subs:
-        _move(sub, "drop", gettext_noop("确认超时作废"), "dropped", "system", now, reason="二次确认超时")
+        _move(
+            sub,
+            "drop",
+            gettext_noop("确认超时作废"),
+            "dropped",
+            "system",
+            now,
+            reason=labels.CONFIRMATION_TIMED_OUT,
+        )
         count += 1
     return count
 
@@ -792,7 +808,7 @@ def block_service(
     actor: Any,
     scope: str,
     partner: Partner,
-    reason: str,
+    reason: notify.Message,
     product: Product | None = None,
     business_line: Any = None,
     ends_at: dt.datetime | None = None,
@@ -826,7 +842,7 @@ def block_service(
         partner=partner,
         product=product if scope == ServiceBlock.Scope.PRODUCT else None,
         business_line=business_line if scope == ServiceBlock.Scope.LINE else None,
-        reason=reason,
+        reason=notify.plain(reason),
         starts_at=now,
         ends_at=ends_at,
         source_type=audit.object_type_of(source) if source is not None else "",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.vac import labels
 
 
 class Channel(models.TextChoices):
@@ -117,6 +118,27 @@ class SubscriptionHistory(models.Model):
         verbose_name = _("订购关系变更记录")
         verbose_name_plural = _("订购关系变更记录")
         ordering = ["subscription", "id"]
+
+    # the lookup page's words for the row, in the reader's language
+    @property
+    def event_label(self) -> str:
+        return labels.history_event(self.event)
+
+    @property
+    def from_state_label(self) -> str:
+        return _state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        return _state_label(self.to_state)
+
+    @property
+    def reason_text(self) -> str:
+        return labels.history_reason(self.reason)
+
+
+def _state_label(state: str) -> str:
+    return str(Subscription.State(state).label) if state in Subscription.State.values else state
 
 
 class UserBlock(models.Model):

@@ -122,7 +122,11 @@ def staff_unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.full_message)
     else:
-        messages.success(request, f"已为用户 {sub.msisdn} 退订“{sub.product.name}”。")
+        messages.success(
+            request,
+            gettext("已为用户 %(msisdn)s 退订“%(name)s”。")
+            % {"msisdn": sub.msisdn, "name": sub.product.name},
+        )
     return redirect(back)
 
 

@@ -710,7 +710,11 @@ def sweep_one(wo_id: int, *, now: dt.datetime, heads: list[Any]) -> dict[str, in
             partner_id=wo.partner_id,
             before=before,
             after=_snap(wo),
-            reason=f"“{st.label}”环节超期（时限 {timezone.localtime(st.due_at):%Y-%m-%d %H:%M}）",
+            reason=notify.text(
+                gettext_noop("“%(label)s”环节超期（时限 %(due)s）"),
+                label=st.label,
+                due=f"{timezone.localtime(st.due_at):%Y-%m-%d %H:%M}",
+            ),
         )
         notify.send(
             heads,

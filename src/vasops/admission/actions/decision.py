@@ -61,7 +61,11 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
     app.decided_by = actor
     body: notify.Message = text
     if decision == "accept":
-        why = f"准入申请 {app.number} 准入通过（{'、'.join(app.line_names())}）"
+        why = notify.text(
+            gettext_noop("准入申请 %(number)s 准入通过（%(lines)s）"),
+            number=app.number,
+            lines="、".join(app.line_names()),
+        )
         # admission is per business (附件1 "XX公司_XX业务"): a partner admitted for another
         # business keeps its enterprise code and is not re-admitted; the new business gets its
         # own service access number
@@ -131,7 +135,9 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
         partner_actions.impose_restriction(
             app.partner,
             kind="lockout",
-            reason=f"准入申请 {app.number} 被驳回：{text}",
+            reason=notify.text(
+                gettext_noop("准入申请 %(number)s 被驳回：%(text)s"), number=app.number, text=text
+            ),
             source=f"admission:{app.number}",
             starts_on=today,
             actor=partner_actor(actor),

@@ -157,7 +157,7 @@ def submit_access_data(app: Application, *, actor: Any, data: dict[str, Any]) ->
         app,
         before,
         after={"state": app.state, "prep_month": app.prep_month, "access_data": app.access_data},
-        reason="逾期提交，已推迟到下月" if postponed else "",
+        reason=notify.text(gettext_noop("逾期提交，已推迟到下月")) if postponed else "",
     )
     notify_staff(
         app,

@@ -502,7 +502,7 @@ def _mark_absent(m: ReviewMeeting, actor: Any, *, reason: str) -> ReviewMeeting:
     partner_actions.impose_restriction(
         app.partner,
         kind="ban",
-        reason=rules.ABSENCE_BAN_REASON,
+        reason=notify.text(rules.ABSENCE_BAN_REASON),
         source=f"admission {app.number}",
         starts_on=m.date,
         actor=actor,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from vasops.admission.review.models import ReviewMeeting, ScoreSheet
 from vasops.core.forms import StyledFormMixin
@@ -121,7 +121,8 @@ class ScoreSheetForm(StyledFormMixin, forms.Form):
         self.codes = [code for code, _name, _w in indicators]
         for code, name, weight in indicators:
             self.fields[f"score_{code}"] = forms.IntegerField(
-                label=f"{name}（权重 {weight / 100:.2f}%）",
+                label=gettext("%(name)s（权重 %(percent)s）")
+                % {"name": name, "percent": f"{weight / 100:.2f}%"},
                 min_value=0,
                 max_value=100,
                 required=False,

@@ -20,7 +20,7 @@ CLAUSE_ABSENT_BAN = gettext_noop(
 
 WEIGHT_TOTAL_BP = 10000
 MAX_SCORE = 100
-ABSENCE_BAN_REASON = "考核通过未参加评审"
+ABSENCE_BAN_REASON = gettext_noop("考核通过未参加评审")
 
 QUALIFICATION = "qualification"
 BUSINESS = "business"

@@ -33,7 +33,7 @@ from vasops.catalog.models import (
     UnicomProductStatus,
 )
 from vasops.core import audit, clock, fsm, notify
-from vasops.core.errors import CoreError, DomainError, required_text
+from vasops.core.errors import CoreError, DomainError, required_message, required_text
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
@@ -314,7 +314,9 @@ def review_product(
                 CatalogEvent.PRODUCT_REJECTED,
                 notify.text(gettext_noop("产品“%(product_name)s”申请被驳回"), product_name=product.name),
             )
-            release_product_resources(product, actor=actor, reason="产品申请被驳回")
+            release_product_resources(
+                product, actor=actor, reason=notify.text(gettext_noop("产品申请被驳回"))
+            )
         product.review_reason = text
         product.save()
         after = snap(product)
@@ -532,7 +534,7 @@ def retire_product(product: Product, *, actor: Any, reason: str) -> Product:
 
 
 @transaction.atomic  # nested: see the docstring
-def retire_for_exit(product: Product, *, actor: Any, reason: str) -> Product:
+def retire_for_exit(product: Product, *, actor: Any, reason: notify.Message) -> Product:
     """下线 as the consequence of an exit 退出 (compliance's exit act, which checked its own
     permission and ends the subscriptions in the same transaction), so a plain, not durable,
     atomic. A product not live (never opened, already retired) stays as it is."""
@@ -541,13 +543,13 @@ def retire_for_exit(product: Product, *, actor: Any, reason: str) -> Product:
     return _retire(product, actor=actor, reason=reason)
 
 
-def _retire(product: Product, *, actor: Any, reason: str) -> Product:
-    text = required_text(reason, CatalogError.REASON_REQUIRED, gettext("产品下线必须填写原因。"))
+def _retire(product: Product, *, actor: Any, reason: notify.Message) -> Product:
+    text = required_message(reason, CatalogError.REASON_REQUIRED, gettext("产品下线必须填写原因。"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = snap(product)
     fsm.transition(product, "retire", label=gettext("下线"))
     product.save()
-    release_product_resources(product, actor=actor, reason="产品下线")
+    release_product_resources(product, actor=actor, reason=notify.text(gettext_noop("产品下线")))
     now = clock.now()
     product.versions.filter(valid_to__isnull=True, valid_from__lte=now).update(valid_to=now)
     audit.record(

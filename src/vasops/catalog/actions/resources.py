@@ -12,8 +12,9 @@ from vasops.catalog.actions.common import MANAGE_RESOURCES, actor_user
 from vasops.catalog.errors import CatalogError
 from vasops.catalog.events import CatalogEvent
 from vasops.catalog.models import BusinessLine, Product, ResourceAllocation, ResourcePool
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import DomainError, required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
@@ -50,7 +51,7 @@ def _locked_pool(pool: ResourcePool | int) -> ResourcePool:
 
 
 def _record_allocation(
-    pool: ResourcePool, allocation: ResourceAllocation, *, actor: Any, used: int, reason: str
+    pool: ResourcePool, allocation: ResourceAllocation, *, actor: Any, used: int, reason: notify.Message
 ) -> None:
     audit.record(
         actor=actor or "system",
@@ -64,7 +65,13 @@ def _record_allocation(
 
 
 def _grant(
-    pool: ResourcePool, *, actor: Any, partner: Partner, quantity: int, product: Product | None, reason: str
+    pool: ResourcePool,
+    *,
+    actor: Any,
+    partner: Partner,
+    quantity: int,
+    product: Product | None,
+    reason: notify.Message,
 ) -> ResourceAllocation:
     """Take ``quantity`` channels / E1 lines from the locked ``pool`` or refuse with
     catalog.resource_pool_full."""
@@ -78,7 +85,7 @@ def _grant(
         partner=partner,
         product=product,
         quantity=quantity,
-        reason=reason,
+        reason=notify.plain(reason),
         allocated_by=actor_user(actor),
     )
     _record_allocation(pool, allocation, actor=actor, used=used, reason=reason)
@@ -86,7 +93,7 @@ def _grant(
 
 
 def _take_number(
-    pools: list[ResourcePool], kind: str, *, actor: Any, partner: Partner, reason: str
+    pools: list[ResourcePool], kind: str, *, actor: Any, partner: Partner, reason: notify.Message
 ) -> ResourceAllocation:
     """The next free number of ``kind`` from the locked ``pools`` (in order), within each pool's
     capacity, skipping numbers held by an allocation or already on a partner; refuse with
@@ -107,7 +114,7 @@ def _take_number(
                         number=number,
                         partner=partner,
                         quantity=1,
-                        reason=reason,
+                        reason=notify.plain(reason),
                         allocated_by=actor_user(actor),
                     )
             except IntegrityError:
@@ -150,16 +157,16 @@ def take_channel(product: Product, *, actor: Any) -> ResourceAllocation | None:
         partner=product.partner,
         quantity=1,
         product=product,
-        reason=f"产品“{product.name}”提交审核占用通道",
+        reason=notify.text(gettext_noop("产品“%(name)s”提交审核占用通道"), name=product.name),
     )
 
 
-def _release(allocation: ResourceAllocation, *, actor: Any, reason: str) -> ResourceAllocation:
+def _release(allocation: ResourceAllocation, *, actor: Any, reason: notify.Message) -> ResourceAllocation:
     pool = _locked_pool(allocation.pool_id)
     used = queries.pool_used(pool)
     allocation.released_at = clock.now()
     allocation.released_by = actor_user(actor)
-    allocation.release_reason = reason[:500]
+    allocation.release_reason = notify.plain(reason)[:500]
     allocation.save(update_fields=["released_at", "released_by", "release_reason"])
     audit.record(
         actor=actor,
@@ -173,7 +180,7 @@ def _release(allocation: ResourceAllocation, *, actor: Any, reason: str) -> Reso
     return allocation
 
 
-def release_product_resources(product: Product, *, actor: Any, reason: str) -> None:
+def release_product_resources(product: Product, *, actor: Any, reason: notify.Message) -> None:
     for allocation in ResourceAllocation.objects.select_for_update().filter(
         product=product, released_at__isnull=True
     ):
@@ -299,7 +306,7 @@ def allocate_resource(
     partner: Partner,
     kind: str | None = None,
     quantity: int = 1,
-    reason: str = "",
+    reason: notify.Message = "",
     product: Product | None = None,
 ) -> ResourceAllocation:
     """The one way to take a resource. Channels / E1 lines: ``quantity`` of ``pool`` to
@@ -312,7 +319,7 @@ def allocate_resource(
     that decision's transaction, so a plain, not durable, atomic."""
     if actor is not None:
         require(actor, MANAGE_RESOURCES)
-    reason = (reason or "").strip()
+    reason = notify.stripped(reason or "")
     if pool is None:
         if kind not in rules.NUMBER_KINDS:
             raise DomainError(CatalogError.INVALID_POOL, gettext("请选择资源池。"), field="pool")

@@ -127,6 +127,22 @@ def test_create_form_keeps_input_and_shows_access_number_error(client, user_a, p
     assert (product.fee_fen, product.details["order_cmd"]) == (500, "XH")
 
 
+@pytest.mark.parametrize(
+    ("line", "english"),
+    [("SMS", ["Order command", "Cancel command"]), ("WAP", ["WAP entry URL", "Billing URL"])],
+)
+def test_a_shipped_lines_extra_fields_read_in_english_on_the_product_form(client, user_a, line, english):
+    from vasops.catalog.labels import extra_field_label
+
+    client.force_login(user_a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get(reverse("catalog:product_create") + f"?line={line}").content.decode()
+    assert all(label in body for label in english)
+    assert "订购指令" not in body and "入口地址" not in body
+    # a label staff gave a line reads as they wrote it
+    assert extra_field_label({"name": "order_cmd", "label": "上行指令"}) == "上行指令"
+
+
 def test_staff_review_page_flow(client, staff, no_2fa, partner_a, user_a, make_product, freeze):
     freeze("2026-01-05")
     product = actions.submit_product(make_product(partner_a, user_a), actor=user_a)

@@ -13,14 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vasops.catalog import actions, queries
 from vasops.catalog.forms import ProductForm, ReviewForm
-from vasops.catalog.labels import CODE_LABELS
+from vasops.catalog.labels import extra_field_label
 from vasops.catalog.models import BillingMode, BusinessLine, Product, ProductTestCase, ProductType
 from vasops.catalog.views.common import form_error, own_partner, product_or_404
 from vasops.core.errors import DomainError
@@ -39,19 +38,6 @@ COLUMNS = [
     Column("state", gettext_lazy("状态"), badge=True, accessor=lambda p: p.get_state_display()),
     Column("effective", gettext_lazy("生效状态"), accessor=lambda p: queries.effective_status(p).label),
 ]
-
-
-def _extra_field_label(spec: dict[str, Any]) -> str:
-    """The label of a business line's extra field: the shipped field's label in the page's
-    language when the line still has the shipped (Chinese) label, else the line's own."""
-    label = str(spec.get("label", spec["name"]))
-    shipped = CODE_LABELS.get(spec["name"])
-    if shipped is not None:
-        with translation.override("zh-hans"):
-            is_shipped = str(shipped) == label
-        if is_shipped:
-            return str(shipped)
-    return label
 
 
 def _filters() -> list[Filter]:
@@ -219,7 +205,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": user.has_perm("catalog.manage_product"),
         "review_form": review_form,
         "details": [
-            (_extra_field_label(spec), (product.details or {}).get(spec["name"], ""))
+            (extra_field_label(spec), (product.details or {}).get(spec["name"], ""))
             for spec in product.business_line.extra_fields or []
         ],
         "breadcrumbs": [

@@ -305,7 +305,7 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
             ),
             url=_url(c),
         )
-        reason = f"合作伙伴答复超时（时限 {_local(c.answer_due_at)}）"
+        reason = notify.text(gettext_noop("合作伙伴答复超时（时限 %(due)s）"), due=_local(c.answer_due_at))
     if rules.should_escalate(c.close_due_at, c.closed_at, now, already=c.close_escalated_at is not None):
         c.close_escalated_at = now
         escalated += 1
@@ -319,7 +319,7 @@ def escalate_overdue(complaint_id: int, *, now: dt.datetime | None = None) -> in
             ),
             url=_url(c),
         )
-        reason = f"办结超时（时限 {_local(c.close_due_at)}）"
+        reason = notify.text(gettext_noop("办结超时（时限 %(due)s）"), due=_local(c.close_due_at))
     if escalated:
         c.save(update_fields=["answer_escalated_at", "close_escalated_at", "updated_at"])
         audit.record(

@@ -130,7 +130,12 @@ def refund_complaint(
         kind="refund",
         month=today,
         amount_fen=-amount,
-        reason=f"客户投诉 {c.number} 退费（{c.msisdn[:3]}****{c.msisdn[-4:]}，{c.get_category_display()}）",
+        reason=notify.text(
+            gettext_noop("客户投诉 %(number)s 退费（%(msisdn)s，%(category)s）"),
+            number=c.number,
+            msisdn=f"{c.msisdn[:3]}****{c.msisdn[-4:]}",
+            category=Complaint.Category(c.category).label,
+        ),
         product=c.product,
         source=refund,
     )

@@ -16,8 +16,9 @@ from vasops.compliance.actions.credit import change_points
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import Assessment, Scorecard
-from vasops.core import audit, clock, fsm
+from vasops.core import audit, clock, fsm, notify
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners.models import Partner
 
@@ -79,7 +80,12 @@ def confirm_assessment(assessment: Assessment, *, actor: Any) -> Assessment:
                 card.partner,
                 actor=actor,
                 delta=-n.assessment_fail_points,
-                reason=f"{assessment} 得分 {card.score} 低于合格分 {n.assessment_pass_score}",
+                reason=notify.text(
+                    gettext_noop("%(assessment)s 得分 %(score)s 低于合格分 %(pass_score)s"),
+                    assessment=assessment.name_text(),
+                    score=card.score,
+                    pass_score=n.assessment_pass_score,
+                ),
                 source=card,
                 on=assessment.period_end,
             )

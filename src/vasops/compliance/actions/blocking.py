@@ -15,7 +15,7 @@ from vasops.compliance.actions.common import BLOCK, notify_partner
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.core import audit, clock, notify
-from vasops.core.errors import DomainError, required_text
+from vasops.core.errors import DomainError, required_message, required_text
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.vac import actions as vac_actions
@@ -38,14 +38,14 @@ def place_block(
     actor: Any,
     scope: str,
     partner: Any,
-    reason: str,
+    reason: notify.Message,
     product: Any = None,
     business_line: Any = None,
     ends_on: dt.date | None = None,
     source: Any = None,
 ) -> ServiceBlock:
     """The block itself, inside the caller's act (a staff block or an upheld violation)."""
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写屏蔽原因。"))
+    text = required_message(reason, ComplianceError.REASON_REQUIRED, gettext("请填写屏蔽原因。"))
     problem = rules.block_end_problem(clock.today(), ends_on)
     if problem:
         raise DomainError(ComplianceError.INVALID_BLOCK, problem, field="ends_on")

@@ -9,7 +9,8 @@ from vasops.compliance.actions.blocking import place_block
 from vasops.compliance.actions.credit import change_points
 from vasops.compliance.actions.exits import exit_partner_in, exit_product_in
 from vasops.compliance.models import Consequence, ViolationRecord
-from vasops.core import clock
+from vasops.core import clock, notify
+from vasops.core.marks import gettext_noop
 from vasops.settlement import actions as settlement_actions
 from vasops.vac.models import ServiceBlock
 
@@ -17,7 +18,7 @@ from vasops.vac.models import ServiceBlock
 def apply_upheld(record: ViolationRecord, *, actor: Any) -> None:
     vt = record.violation_type
     today = clock.today()
-    label = f"违约 {record.number}（{vt.name}）"
+    label = notify.text(gettext_noop("违约 %(number)s（%(name)s）"), number=record.number, name=vt.name)
     if record.points_deducted:
         change_points(
             record.partner,
@@ -45,7 +46,7 @@ def apply_upheld(record: ViolationRecord, *, actor: Any) -> None:
             kind="penalty",
             month=today,
             amount_fen=-record.penalty_fen,
-            reason=f"违约金：{label}",
+            reason=notify.text(gettext_noop("违约金：%(label)s"), label=label),
             product=record.product,
             source=record,
         )

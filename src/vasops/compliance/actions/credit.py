@@ -15,8 +15,9 @@ from vasops.compliance.actions.common import CATALOGUE, numbers
 from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import CreditAccount, CreditEntry
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import required_text
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import actions as partner_actions
 from vasops.partners.models import Partner, Restriction, RestrictionKind
@@ -50,7 +51,7 @@ def change_points(
     *,
     actor: Any,
     delta: int,
-    reason: str,
+    reason: notify.Message,
     source: Any = None,
     on: dt.date | None = None,
     violation_grade: str | None = None,
@@ -73,7 +74,7 @@ def change_points(
         delta=delta,
         points_after=account.points,
         grade_after=account.grade,
-        reason=reason,
+        reason=notify.plain(reason),
         source_type=source_type,
         source_id=source_id,
         on=on,
@@ -90,11 +91,16 @@ def change_points(
     if on.year == clock.today().year:
         partner_actions.set_credit_grade(partner, grade=account.grade, reason=reason, actor=actor)
     if rules.puts_on_blacklist(account.grade, delta, violation_grade):
-        blacklist(partner, actor=actor, on=on, reason=f"不良信用记录：{reason}")
+        blacklist(
+            partner,
+            actor=actor,
+            on=on,
+            reason=notify.text(gettext_noop("不良信用记录：%(reason)s"), reason=reason),
+        )
     return entry
 
 
-def blacklist(partner: Partner, *, actor: Any, on: dt.date, reason: str) -> Restriction:
+def blacklist(partner: Partner, *, actor: Any, on: dt.date, reason: notify.Message) -> Restriction:
     """A blacklist 黑名单 that admission honours, to ``blacklist_months`` after this bad record;
     one already in force from compliance is renewed (its end moves later) rather than doubled."""
     n = numbers()

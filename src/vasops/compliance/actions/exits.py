@@ -18,7 +18,7 @@ from vasops.compliance.errors import ComplianceError
 from vasops.compliance.events import ComplianceEvent
 from vasops.compliance.models import ExitRecord
 from vasops.core import audit, clock, notify
-from vasops.core.errors import DomainError, required_text
+from vasops.core.errors import DomainError, required_message
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import actions as partner_actions
@@ -29,7 +29,7 @@ from vasops.vac.models import LIVE_STATES, Subscription
 EXIT_SOURCE = "compliance.exit"
 
 
-def _end_subscriptions(product: Product, reason: str) -> int:
+def _end_subscriptions(product: Product, reason: notify.Message) -> int:
     """Every live relation of ``product`` ends (退订, the SP told once by the VAC's outbox)."""
     ended = 0
     msisdns = (
@@ -38,13 +38,15 @@ def _end_subscriptions(product: Product, reason: str) -> int:
         .values_list("msisdn", flat=True)
     )
     for msisdn in list(msisdns):
-        vac_actions.unsubscribe(actor="system", msisdn=msisdn, product=product, reason=reason)
+        vac_actions.unsubscribe(actor="system", msisdn=msisdn, product=product, reason=notify.plain(reason))
         ended += 1
     return ended
 
 
-def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = None) -> ExitRecord:
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
+def exit_product_in(
+    product: Product, *, actor: Any, reason: notify.Message, source: Any = None
+) -> ExitRecord:
+    text = required_message(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
     product = Product.objects.select_for_update().select_related("partner").get(pk=product.pk)
     if product.state == Product.State.RETIRED or ExitRecord.objects.filter(product=product).exists():
         raise DomainError(
@@ -52,13 +54,14 @@ def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = 
             gettext("产品“%(product_name)s”已退出。") % {"product_name": product.name},
             status=409,
         )
-    ended = _end_subscriptions(product, f"产品退出：{text}")
-    catalog_actions.retire_for_exit(product, actor=actor, reason=f"产品退出：{text}")
+    why = notify.text(gettext_noop("产品退出：%(text)s"), text=text)
+    ended = _end_subscriptions(product, why)
+    catalog_actions.retire_for_exit(product, actor=actor, reason=why)
     record = ExitRecord.objects.create(
         kind=ExitRecord.Kind.PRODUCT,
         partner=product.partner,
         product=product,
-        reason=text,
+        reason=notify.plain(text),
         subscriptions_ended=ended,
         source_type=audit.object_type_of(source) if source is not None else "",
         source_id=str(source.pk) if source is not None else "",
@@ -81,8 +84,10 @@ def exit_product_in(product: Product, *, actor: Any, reason: str, source: Any = 
     return record
 
 
-def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = None) -> ExitRecord:
-    text = required_text(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
+def exit_partner_in(
+    partner: Partner, *, actor: Any, reason: notify.Message, source: Any = None
+) -> ExitRecord:
+    text = required_message(reason, ComplianceError.REASON_REQUIRED, gettext("请填写退出原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if partner.state == Partner.State.EXITED:
         raise DomainError(
@@ -93,11 +98,12 @@ def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = 
     today = clock.today()
     ended = 0
     lines: set[str] = set()
+    why = notify.text(gettext_noop("合作伙伴退出：%(text)s"), text=text)
     for product in Product.objects.filter(partner=partner).select_related("business_line").order_by("id"):
-        ended += _end_subscriptions(product, f"合作伙伴退出：{text}")
+        ended += _end_subscriptions(product, why)
         if product.state in (Product.State.ACTIVE, Product.State.SUSPENDED):
             lines.add(product.business_line.code)
-        catalog_actions.retire_for_exit(product, actor=actor, reason=f"合作伙伴退出：{text}")
+        catalog_actions.retire_for_exit(product, actor=actor, reason=why)
     partner_actions.exit_partner(partner, reason=text, actor=user_of(actor))
     months = numbers().class_ban_months
     ban_until = rules.class_ban_end(today, months)
@@ -105,7 +111,13 @@ def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = 
         partner_actions.impose_restriction(
             partner,
             kind=RestrictionKind.VIOLATION_EXCLUSION if line else RestrictionKind.MAJOR_VIOLATION,
-            reason=f"因违约退出，{'该业务类' if line else '合作'} {months} 个月内不得接入：{text}",
+            reason=notify.text(
+                gettext_noop("因违约退出，该业务类 %(months)s 个月内不得接入：%(text)s")
+                if line
+                else gettext_noop("因违约退出，合作 %(months)s 个月内不得接入：%(text)s"),
+                months=months,
+                text=text,
+            ),
             source=EXIT_SOURCE,
             starts_on=today,
             business_line=line,
@@ -115,7 +127,7 @@ def exit_partner_in(partner: Partner, *, actor: Any, reason: str, source: Any = 
     record = ExitRecord.objects.create(
         kind=ExitRecord.Kind.PARTNER,
         partner=partner,
-        reason=text,
+        reason=notify.plain(text),
         subscriptions_ended=ended,
         ban_until=ban_until,
         source_type=audit.object_type_of(source) if source is not None else "",

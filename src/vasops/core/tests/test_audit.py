@@ -95,3 +95,97 @@ def test_history_panel_renders_the_events_of_that_object_only(staff, day):
 def test_history_panel_without_events_says_so(day):
     html = Template("{% load vasops %}{% history_panel obj %}").render(Context({"obj": day}))
     assert "暂无操作记录" in html
+
+
+# A reason the platform writes reads in the reader's language; one a person typed reads as typed.
+
+OVERDUE = "办结超时（时限 %(due)s）"  # complaints' escalation (msgid in the catalogue)
+EXIT = "产品退出：%(text)s"  # compliance's exit: the frame around what staff typed
+
+
+def test_a_reason_the_platform_writes_is_stored_in_chinese_with_its_msgid_and_values(day):
+    from vasops.core import notify
+
+    event = audit.record(
+        actor="system", action="core.test", obj=day, reason=notify.text(OVERDUE, due="2027-01-04 12:11")
+    )
+    event.refresh_from_db()
+    # search, exports and older readers keep the Chinese text
+    assert event.reason == "办结超时（时限 2027-01-04 12:11）"
+    assert event.reason_message == {"msgid": OVERDUE, "params": {"due": "2027-01-04 12:11"}}
+    # a reason someone typed has nothing to translate
+    typed = audit.record(actor="system", action="core.test", obj=day, reason="国务院通知")
+    assert typed.reason_message is None
+
+
+def test_a_reason_the_platform_writes_reads_in_english_and_in_chinese(day):
+    from django.utils import translation
+
+    from vasops.core import history, notify
+
+    event = audit.record(
+        actor="system", action="core.test", obj=day, reason=notify.text(OVERDUE, due="2027-01-04 12:11")
+    )
+    with translation.override("en"):
+        assert history.reason_text(event) == "Closing overdue (deadline 2027-01-04 12:11)"
+        # on a page only the value is marked as data: the words around it are checked in English
+        assert history.reason_html(event) == (
+            "Closing overdue (deadline <span data-user-data>2027-01-04 12:11</span>)"
+        )
+    with translation.override("zh-hans"):
+        assert history.reason_text(event) == "办结超时（时限 2027-01-04 12:11）"
+
+
+def test_only_the_frame_of_a_system_reason_is_translated_the_typed_part_stays(day):
+    from django.utils import translation
+
+    from vasops.core import history, notify
+
+    # a frame inside a frame (an exit whose reason is an upheld violation's label) reads in one language
+    label = notify.text("违约 %(number)s（%(name)s）", number="WY202612-0001", name="未执行二次确认")
+    nested = audit.record(actor="system", action="core.test", obj=day, reason=notify.text(EXIT, text=label))
+    typed = audit.record(
+        actor="system", action="core.test", obj=day, reason=notify.text(EXIT, text="内容违规 <b>")
+    )
+    assert nested.reason == "产品退出：违约 WY202612-0001（未执行二次确认）"
+    with translation.override("en"):
+        assert history.reason_text(nested) == "Product exit: Violation WY202612-0001 (未执行二次确认)"
+        assert history.reason_text(typed) == "Product exit: 内容违规 <b>"
+        assert history.reason_html(typed) == "Product exit: <span data-user-data>内容违规 &lt;b&gt;</span>"
+
+
+def test_an_older_row_without_the_message_shows_its_stored_reason(day):
+    from django.utils import translation
+
+    from vasops.core import history
+
+    old = AuditEvent.objects.create(
+        action="core.test",
+        object_type="core.workcalendar",
+        object_id=str(day.pk),
+        reason="办结超时（时限 2026-01-04 12:11）",
+    )
+    with translation.override("en"):
+        assert history.reason_text(old) == "办结超时（时限 2026-01-04 12:11）"
+        assert (
+            history.entry(old).reason_html == "<span data-user-data>办结超时（时限 2026-01-04 12:11）</span>"
+        )
+
+
+def test_the_audit_log_and_its_export_read_system_reasons_in_the_readers_language(client, settings, day):
+    from vasops.core import notify
+    from vasops.core.testing import make_user
+
+    settings.VASOPS_STAFF_2FA = False
+    client.force_login(make_user("reason-auditor", roles=["auditor"], staff=True))
+    audit.record(
+        actor="system", action="core.test", obj=day, reason=notify.text(OVERDUE, due="2027-01-04 12:11")
+    )
+    assert "办结超时（时限 2027-01-04 12:11）" in client.get("/console/audit/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/console/audit/").content.decode()
+    assert "Closing overdue (deadline 2027-01-04 12:11)" in page and "办结超时" not in page
+    csv = client.get("/console/audit/?export=csv").content.decode("utf-8-sig")
+    assert "Closing overdue (deadline 2027-01-04 12:11)" in csv
+    # the search still finds the row by its Chinese words
+    assert "Closing overdue" in client.get("/console/audit/?q=办结超时").content.decode()

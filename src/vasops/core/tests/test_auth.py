@@ -105,6 +105,18 @@ def test_wrong_code_is_refused_inline(client, staff, password):
     assert device.confirmed is False
 
 
+def test_wrong_code_is_refused_in_the_readers_language(client, staff, password):
+    staff.language = "en"
+    staff.save(update_fields=["language"])
+    _login(client, "head", password)
+    client.get(TWO_FA)
+    device = TOTPDevice.objects.get(user=staff)
+    wrong = f"{(int(totp_now(device)) + 1) % 1_000_000:06d}"
+    html = client.post(TWO_FA, {"token": wrong}).content.decode()
+    assert "The code is wrong or has expired" in html
+    assert "验证码不正确" not in html
+
+
 def test_right_code_confirms_the_device_and_opens_the_console(client, staff, password):
     _login(client, "head", password)
     client.get("/console/")

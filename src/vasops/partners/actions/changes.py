@@ -198,7 +198,7 @@ def _apply_change(cr: PartnerChangeRequest, *, actor: Any) -> None:
     """Write the approved values through the same helpers as the direct edits (audit before/after)."""
     partner = Partner.objects.select_for_update().get(pk=cr.partner_id)
     v = dict(cr.proposed)
-    why = f"变更申请 {cr.number}"
+    why = notify.text(gettext_noop("变更申请 %(number)s"), number=cr.number)
     if cr.kind == ChangeKind.CONTACTS:
         write_contact(
             partner,

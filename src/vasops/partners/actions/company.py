@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from vasops.core import audit, clock
+from vasops.core import audit, clock, notify
 from vasops.core.errors import CoreError, DomainError
 from vasops.partners import rules
 from vasops.partners.actions.common import check_hotline, require_member
@@ -55,7 +55,7 @@ def check_name_free(partner: Partner | None, name: str) -> str:
 
 
 def write_profile(
-    partner: Partner, *, actor: Any, values: dict[str, str], action: str, reason: str = ""
+    partner: Partner, *, actor: Any, values: dict[str, str], action: str, reason: notify.Message = ""
 ) -> Partner:
     """Write company fields (a subset of PROFILE_FIELDS) with the audit row (before/after)."""
     fields = [f for f in PROFILE_FIELDS if f in values]
@@ -77,7 +77,9 @@ def write_profile(
     return partner
 
 
-def write_hotline(partner: Partner, *, actor: Any, cs_hotline: str, action: str, reason: str = "") -> Partner:
+def write_hotline(
+    partner: Partner, *, actor: Any, cs_hotline: str, action: str, reason: notify.Message = ""
+) -> Partner:
     before = audit.snapshot(partner, ["cs_hotline"])
     partner.cs_hotline = check_hotline(cs_hotline)
     partner.save(update_fields=["cs_hotline", "updated_at"])
@@ -110,7 +112,7 @@ def write_contact(
     phone: str,
     email: str,
     action: str,
-    reason: str = "",
+    reason: notify.Message = "",
 ) -> Contact:
     check_contact_role(role)
     contact = Contact.objects.filter(partner=partner, role=role).first()
@@ -152,7 +154,7 @@ def check_bank_number(account_number: str) -> str:
 
 
 def switch_bank_account(
-    partner: Partner, account: BankAccount, *, actor: Any, action: str, reason: str = ""
+    partner: Partner, account: BankAccount, *, actor: Any, action: str, reason: notify.Message = ""
 ) -> None:
     """Make ``account`` the current one; the previous one is kept (is_current=False)."""
     old = (

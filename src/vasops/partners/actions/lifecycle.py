@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, fsm, notify
-from vasops.core.errors import DomainError, required_text
+from vasops.core.errors import DomainError, required_message, required_text
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries
@@ -152,7 +152,7 @@ def resume_partner(partner: Partner, *, actor: Any, reason: str) -> Partner:
 
 
 @transaction.atomic  # nested: see the docstring
-def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = None) -> Partner:
+def set_credit_grade(partner: Partner, *, grade: str, reason: notify.Message, actor: Any = None) -> Partner:
     """The credit grade 信用等级 follows compliance's credit points. Runs inside compliance's
     decision or assessment (one transaction with the points), so a plain, not durable, atomic."""
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
@@ -188,12 +188,12 @@ def set_credit_grade(partner: Partner, *, grade: str, reason: str, actor: Any = 
 
 
 @transaction.atomic  # nested: see the docstring
-def exit_partner(partner: Partner, *, reason: str, actor: Any = None) -> Partner:
+def exit_partner(partner: Partner, *, reason: notify.Message, actor: Any = None) -> Partner:
     """退出: the partner leaves the platform for good (已退出). Runs inside compliance's exit act
     (which ends the subscriptions and records the class ban in the same transaction), so a plain,
     not durable, atomic."""
     require_staff(actor, "partners.manage_partner")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
+    reason = required_message(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     before = audit.snapshot(partner, ["state"])
     fsm.transition(partner, "exit", label=gettext("退出"))

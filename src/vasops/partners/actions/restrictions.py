@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
 from vasops.core import audit, clock, notify
-from vasops.core.errors import DomainError, required_text
+from vasops.core.errors import DomainError, required_message, required_text
 from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.partners import queries, rules
@@ -26,7 +26,7 @@ def _create_restriction(
     *,
     actor: Any,
     kind: str,
-    reason: str,
+    reason: notify.Message,
     source: str,
     starts_on: dt.date,
     business_line: str,
@@ -34,7 +34,7 @@ def _create_restriction(
 ) -> Restriction:
     if kind not in RestrictionKind.values:
         raise DomainError(PartnerError.INVALID_RESTRICTION, gettext("请选择限制类型。"), field="kind")
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
+    reason = required_message(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     if kind == RestrictionKind.VIOLATION_EXCLUSION and not business_line.strip():
         raise DomainError(
             PartnerError.INVALID_RESTRICTION,
@@ -48,7 +48,7 @@ def _create_restriction(
     r = Restriction.objects.create(
         partner=partner,
         kind=kind,
-        reason=reason,
+        reason=notify.plain(reason),
         source=source.strip(),
         starts_on=starts_on,
         ends_on=ends_on,
@@ -87,7 +87,7 @@ def impose_restriction(
     partner: Partner,
     *,
     kind: str,
-    reason: str,
+    reason: notify.Message,
     source: str,
     starts_on: dt.date,
     business_line: str = "",
@@ -113,11 +113,11 @@ def impose_restriction(
 
 @transaction.atomic  # nested: see the docstring
 def renew_restriction(
-    restriction: Restriction, *, ends_on: dt.date, reason: str, actor: Any = None
+    restriction: Restriction, *, ends_on: dt.date, reason: notify.Message, actor: Any = None
 ) -> Restriction:
     """Move a restriction's end date later (a new bad record renews a blacklist). Runs inside
     compliance's decision or credit change, so a plain, not durable, atomic."""
-    reason = required_text(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
+    reason = required_message(reason, PartnerError.REASON_REQUIRED, gettext("请填写原因。"))
     r = Restriction.objects.select_for_update().select_related("partner").get(pk=restriction.pk)
     if r.lifted_at is not None:
         raise DomainError(PartnerError.ALREADY_LIFTED, gettext("该限制已解除。"), status=409)

@@ -186,7 +186,14 @@ def test_hotline_change_applies_on_approval_with_before_after_audit(partner_a, a
     assert partner_a.cs_hotline == "8001234567"
     change = AuditEvent.objects.get(action="partners.hotline_changed", object_id=str(partner_a.pk))
     assert change.before == {"cs_hotline": "4001234567"} and change.after == {"cs_hotline": "8001234567"}
-    assert cr.number in change.reason
+    assert change.reason == f"变更申请 {cr.number}"
+    # the platform's words: an English reader reads them in English
+    from django.utils import translation
+
+    from vasops.core import history
+
+    with translation.override("en"):
+        assert history.reason_text(change) == f"Change request {cr.number}"
     assert AuditEvent.objects.filter(
         action="partners.change_request_approved", object_id=str(cr.pk), actor=staff
     ).exists()

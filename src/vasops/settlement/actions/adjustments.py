@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext
 
-from vasops.core import audit
+from vasops.core import audit, notify
 from vasops.core.errors import DomainError
 from vasops.core.permissions import require
 from vasops.settlement import rules
@@ -39,7 +39,7 @@ def record_adjustment(
     kind: str,
     month: dt.date,
     amount_fen: int,
-    reason: str,
+    reason: notify.Message,
     product: Any = None,
     source: models.Model | None = None,
 ) -> Adjustment:
@@ -58,7 +58,7 @@ def record_adjustment(
     problem = rules.amount_problem(kind, amount_fen)
     if problem:
         raise DomainError(SettlementError.INVALID_AMOUNT, problem, field="amount_fen")
-    if not (reason or "").strip():
+    if not notify.plain(reason).strip():
         raise DomainError(SettlementError.REASON_REQUIRED, gettext("请填写调整原因。"), field="reason")
     if product is not None and product.partner_id != partner.pk:
         raise DomainError(
@@ -87,7 +87,7 @@ def record_adjustment(
         kind=kind,
         month=open_month_for(month),
         amount_fen=amount_fen,
-        reason=reason.strip(),
+        reason=notify.plain(reason).strip(),
         source_type=source_type,
         source_id=source_id,
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -98,7 +98,7 @@ def record_adjustment(
         obj=adjustment,
         partner_id=partner.pk,
         after=audit.snapshot(adjustment, FIELDS),
-        reason=reason.strip(),
+        reason=notify.stripped(reason),
     )
     return adjustment
 

@@ -9,8 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext
 
-from vasops.core import audit
+from vasops.core import audit, notify
 from vasops.core.errors import DomainError
+from vasops.core.marks import gettext_noop
 from vasops.core.permissions import require
 from vasops.settlement import inputs, rules
 from vasops.settlement.errors import SettlementError
@@ -65,7 +66,7 @@ def _add_version(
     ratio_bp: int,
     valid_from: dt.date,
     valid_to: dt.date | None,
-    reason: str,
+    reason: notify.Message,
     partner: Any = None,
     business_line: Any = None,
     product: Any = None,
@@ -74,7 +75,7 @@ def _add_version(
     problem = rules.ratio_problem(ratio_bp) or rules.validity_problem(valid_from, valid_to)
     if problem:
         raise DomainError(SettlementError.INVALID_RATIO, problem, field="ratio_bp")
-    if not (reason or "").strip():
+    if not notify.plain(reason).strip():
         raise DomainError(SettlementError.REASON_REQUIRED, gettext("请填写变更原因。"), field="reason")
     problem = rules.closed_month_problem(valid_from, valid_to, inputs.published_months())
     if problem:
@@ -117,14 +118,14 @@ def _add_version(
             partner_id=scope_partner,
             before=before,
             after=audit.snapshot(to_close, RATIO_FIELDS),
-            reason=reason.strip(),
+            reason=notify.stripped(reason),
         )
     version = RatioVersion.objects.create(
         level=level,
         ratio_bp=ratio_bp,
         valid_from=valid_from,
         valid_to=valid_to,
-        reason=reason.strip(),
+        reason=notify.plain(reason).strip(),
         contract=contract,
         created_by=actor if getattr(actor, "pk", None) else None,
         **scope,
@@ -135,7 +136,7 @@ def _add_version(
         obj=version,
         partner_id=scope_partner,
         after=audit.snapshot(version, RATIO_FIELDS),
-        reason=reason.strip(),
+        reason=notify.stripped(reason),
     )
     return version
 
@@ -187,7 +188,10 @@ def _sync_contracts(actor: Any) -> list[RatioVersion]:
                         ratio_bp=contract.settlement_ratio_bp,
                         valid_from=contract.term_start,
                         valid_to=contract.term_end + dt.timedelta(days=1),
-                        reason=f"合同 {contract.application.number} 约定的结算比例",
+                        reason=notify.text(
+                            gettext_noop("合同 %(number)s 约定的结算比例"),
+                            number=contract.application.number,
+                        ),
                         partner=contract.application.partner,
                         contract=contract,
                     )

@@ -263,7 +263,7 @@ def record_computation(
             obj=older,
             before=old_before,
             after=audit.snapshot(older, RUN_FIELDS),
-            reason=f"版本 {run.version} 已计算完成",
+            reason=notify.text(gettext_noop("版本 %(version)s 已计算完成"), version=run.version),
         )
     notify.send(
         [run.started_by],
@@ -278,7 +278,7 @@ def record_computation(
 
 
 @transaction.atomic(durable=True)
-def record_failure(*, run_id: int, message: str) -> SettlementRun:
+def record_failure(*, run_id: int, message: notify.Message) -> SettlementRun:
     """The worker's record of a failed computation: the run keeps no line (they are written in
     one transaction with the completion) and can be restarted."""
     run = SettlementRun.objects.select_for_update().get(pk=run_id)
@@ -286,7 +286,8 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
         return run
     before = audit.snapshot(run, RUN_FIELDS)
     transition(run, "mark_failed", label=gettext("计算失败"))
-    run.error = message[:4000]
+    run.error = notify.plain(message)[:4000]
+    short = message[:1000] if isinstance(message, str) else message
     run.progress_note = "失败"
     run.claimed_at = None
     run.save()
@@ -296,7 +297,7 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
         obj=run,
         before=before,
         after=audit.snapshot(run, RUN_FIELDS),
-        reason=message[:1000],
+        reason=short,
     )
     notify.send(
         [run.started_by],
@@ -305,7 +306,7 @@ def record_failure(*, run_id: int, message: str) -> SettlementRun:
             month=format(run.month, "%Y-%m"),
             version=run.version,
         ),
-        body=message[:1000],
+        body=short,
         url=run.get_absolute_url(),
     )
     return run

@@ -460,8 +460,13 @@ def accept_dispute(dispute: Dispute, *, actor: Any, reason: str, amount_fen: int
         kind=Adjustment.Kind.DISPUTE,
         month=rules.next_month(dispute.reconciliation.month),
         amount_fen=amount,
-        reason=f"对账争议 {dispute.number}（{line.day} 产品 {line.product_code or line.product_id}）："
-        f"{reason}",
+        reason=notify.text(
+            gettext_noop("对账争议 %(number)s（%(day)s 产品 %(product)s）：%(reason)s"),
+            number=dispute.number,
+            day=str(line.day),
+            product=line.product_code or str(line.product_id),
+            reason=reason,
+        ),
         product=line.product,
         source=dispute,
     )
@@ -586,7 +591,9 @@ def escalate_overdue(dispute_id: int, *, now: dt.datetime | None = None) -> bool
         partner_id=dispute.partner_id,
         before=before,
         after=audit.snapshot(dispute, DISPUTE_FIELDS),
-        reason=f"超过处理时限 {timezone.localtime(dispute.due_at):%Y-%m-%d %H:%M}",
+        reason=notify.text(
+            gettext_noop("超过处理时限 %(due)s"), due=f"{timezone.localtime(dispute.due_at):%Y-%m-%d %H:%M}"
+        ),
     )
     notify.send(
         [*queries.department_heads(), *queries.finance_users()],

@@ -11,7 +11,7 @@ import datetime as dt
 from django.db import transaction
 
 from vasops.core import clock
-from vasops.vac import actions
+from vasops.vac import actions, labels
 from vasops.vac import msisdn as numbers
 from vasops.vac.errors import VacRefused
 from vasops.vac.models import LIVE_STATES, SmsMessage, Subscription
@@ -115,7 +115,9 @@ def _unsubscribe(number: str, position: int, now: dt.datetime) -> SmsMessage:
         text = f"“{name}”已退订，无需重复操作。【中国联通】"
         return outbox.enqueue(number, SmsMessage.Kind.REPLY, text, now=now)
     try:
-        actions.unsubscribe(actor=ACTOR, msisdn=number, product=sub.product, reason="短信退订（TD）", now=now)
+        actions.unsubscribe(
+            actor=ACTOR, msisdn=number, product=sub.product, reason=labels.SMS_UNSUBSCRIBE, now=now
+        )
     except VacRefused:  # ended meanwhile
         text = f"“{sub.product.name}”已退订，无需重复操作。【中国联通】"
         return outbox.enqueue(number, SmsMessage.Kind.REPLY, text, now=now)
@@ -125,7 +127,9 @@ def _unsubscribe(number: str, position: int, now: dt.datetime) -> SmsMessage:
 
 def _unsubscribe_all(number: str, now: dt.datetime) -> SmsMessage:
     try:
-        answer = actions.unsubscribe_all(actor=ACTOR, msisdn=number, reason="短信全部退订（00000）", now=now)
+        answer = actions.unsubscribe_all(
+            actor=ACTOR, msisdn=number, reason=labels.SMS_UNSUBSCRIBE_ALL, now=now
+        )
     except VacRefused as exc:
         if exc.result_code == ResultCode.NOT_SUBSCRIBED:
             text = "您目前没有订购任何增值业务。【中国联通】"

@@ -50,8 +50,22 @@ def test_cs_agent_looks_a_user_up_and_sees_relations_with_history(client, staff,
     html = page.content.decode()
     assert page.status_code == 200
     assert "13100000001" in html and two_sides["sub_a"].product.name in html
-    assert "activated" in html and "代用户退订" in html
+    # the history in words: the event and the states, not their codes
+    assert "订购已生效" in html and "已订购" in html and "代用户退订" in html
+    assert ">activated<" not in html and "→ active" not in html
     assert two_sides["sub_b"].product.name not in html
+
+
+def test_the_lookup_reads_the_history_and_the_platforms_reasons_in_english(client, staff, two_sides):
+    from vasops.vac import actions, labels
+
+    sub = two_sides["sub_a"]
+    actions.unsubscribe(actor="system", msisdn=sub.msisdn, product=sub.product, reason=labels.SMS_UNSUBSCRIBE)
+    login(client, staff(roles.CS_AGENT))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("vac:lookup"), {"msisdn": sub.msisdn}).content.decode()
+    assert "Subscription activated" in html and "Unsubscribed by SMS (TD)" in html
+    assert "短信退订" not in html and "订购已生效" not in html
 
 
 def test_lookup_with_a_bad_number_shows_the_error_next_to_the_field(client, staff):

@@ -229,3 +229,19 @@ def test_meeting_create_page_previews_then_schedules_with_the_seed(client, staff
     meeting = app.review_meetings.get()
     assert meeting.seed == "page-seed"
     assert list(meeting.members.values_list("expert_id", flat=True)) == previewed
+
+
+def test_the_score_sheets_indicator_labels_give_the_weight_in_the_readers_language():
+    from django.utils import translation
+
+    from vasops.admission.review.forms import ScoreSheetForm
+
+    indicators = [("team", "团队实力", 2500)]
+    with translation.override("en"):
+        assert ScoreSheetForm(indicators=indicators, initial_scores={}).fields["score_team"].label == (
+            "团队实力 (weight 25.00%)"
+        )
+    with translation.override("zh-hans"):
+        assert ScoreSheetForm(indicators=indicators, initial_scores={}).fields["score_team"].label == (
+            "团队实力（权重 25.00%）"
+        )
