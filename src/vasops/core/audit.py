@@ -7,7 +7,6 @@ import decimal
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 
@@ -61,7 +60,7 @@ def record(
         partner_id=partner_id,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
-        reason=notify.render(reason, settings.LANGUAGE_CODE),
+        reason=notify.plain(reason),
         reason_message=notify.stored(reason),
         ip=current_ip(),
     )

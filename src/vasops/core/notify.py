@@ -136,7 +136,7 @@ def _stored(value: Any) -> Any:
     if isinstance(value, Joined):
         return {"joined": [_stored(item) for item in value.items], "separator": value.separator}
     if isinstance(value, Promise):  # ``gettext_lazy("…")``: its msgid is the Chinese text
-        return {"msgid": render(value, settings.LANGUAGE_CODE)}
+        return {"msgid": plain(value)}
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
