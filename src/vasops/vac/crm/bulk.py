@@ -22,7 +22,7 @@ from vasops.vac.crm.common import (
     refusal,
 )
 from vasops.vac.crm.marks import _Marks
-from vasops.vac.models import LIVE_STATES, CrmBatchFile, NotifyOutbox, Subscription
+from vasops.vac.models import LIVE_STATES, CrmBatchFile, NotifyOutbox, Subscription, SubscriptionHistory
 from vasops.vac.msisdn import COUNTRY_CODE
 from vasops.vac.protocol.codes import ResultCode
 from vasops.vac.protocol.crm_batch import BatchRow
@@ -38,7 +38,7 @@ _SUBSCRIPTION_COLUMNS = (
     "id, msisdn, product_id, partner_id, state, channel, link_id, requested_at, effective_at, expiry_at,"
     " last_charged_month, updated_at"
 )
-_HISTORY_COLUMNS = "subscription_id, event, from_state, to_state, channel, actor_label, reason, at"
+_HISTORY_COLUMNS = "id, subscription_id, event, from_state, to_state, channel, actor_label, reason, at"
 _USAGE_COLUMNS = "cdr_id, msisdn, product_id, partner_id, fee_fen, kind, at"
 # the varying columns first; the rest is the same for every row of a product × update type
 _OUTBOX_COLUMNS = (
@@ -62,6 +62,7 @@ SELECT msisdn, service_type FROM vac_userblock
 """
 _IDS_SQL = """
 SELECT ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s)),
+       ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s)),
        ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))
 """
 # ends the relations still in the state the plan saw (the caller compares the row count)
@@ -189,7 +190,7 @@ class _Bulk:
         self.products = products
         self.reason = _reason(batch)
         self.interval = actions.confirm_interval()
-        self.sequences: tuple[str, str] | None = None
+        self.sequences: tuple[str, str, str] | None = None
         self.marks = _Marks()
         self.numbers = itertools.count(1)  # plans are made in two threads
 
@@ -336,17 +337,30 @@ class _Bulk:
 
     def writes(self, plan: _Plan, now: dt.datetime) -> _Writes:
         """Ids for the new rows (from the sequences: a plan that is not written leaves a gap)
-        and the COPY texts. The text is final: a later plan may change the same relations."""
+        and the COPY texts. The text is final: a later plan may change the same relations.
+
+        The history rows' ids are drawn here too, in plan order: the plans are made one after
+        the other, but their transactions write at once, and a relation's history is read in
+        id order (a later chunk's COPY may run before the one that created the relation)."""
         at = now.isoformat()
         with connection.cursor() as cursor:
             if self.sequences is None:
                 cursor.execute(
-                    "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')",
-                    [Subscription._meta.db_table, NotifyOutbox._meta.db_table],
+                    "SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id'),"
+                    " pg_get_serial_sequence(%s, 'id')",
+                    [
+                        Subscription._meta.db_table,
+                        NotifyOutbox._meta.db_table,
+                        SubscriptionHistory._meta.db_table,
+                    ],
                 )
                 self.sequences = cursor.fetchone()
-            cursor.execute(_IDS_SQL, [self.sequences[0], len(plan.new), self.sequences[1], len(plan.outbox)])
-            sub_ids, outbox_ids = cursor.fetchone()
+            sub_seq, outbox_seq, history_seq = self.sequences
+            cursor.execute(
+                _IDS_SQL,
+                [sub_seq, len(plan.new), outbox_seq, len(plan.outbox), history_seq, len(plan.history)],
+            )
+            sub_ids, outbox_ids, history_ids = cursor.fetchone()
         for rel, new_id in zip(plan.new, sub_ids, strict=True):
             rel.id = new_id
         ended = None
@@ -366,7 +380,9 @@ class _Bulk:
         if new:
             copies.append(("vac_subscription", _SUBSCRIPTION_COLUMNS, self._subscriptions(new, at)))
         if plan.history:
-            history = "".join([f"{rel.id}{tail}" for rel, tail in plan.history])
+            history = "".join(
+                [f"{hid}\t{rel.id}{tail}" for hid, (rel, tail) in zip(history_ids, plan.history, strict=True)]
+            )
             copies.append(("vac_subscriptionhistory", _HISTORY_COLUMNS, history))
         if plan.usage:
             month = rules.month_key(now)

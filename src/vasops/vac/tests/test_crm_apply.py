@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import threading
 import uuid
 
 import pytest
@@ -510,6 +511,34 @@ def test_a_relation_made_meanwhile_is_decided_again_inside_the_transaction(monke
     assert [(c, "结果码 1200" in r) for _x, c, r in exception_lines(batch)[1]] == [("507", True)]
     assert Subscription.objects.filter(msisdn="13000000106").count() == 1
     assert Subscription.objects.filter(state="active").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relations_history_reads_in_line_order_when_a_later_chunk_writes_first(monkeypatch, monthly):
+    """Pipelined chunks write their new rows at once: here the chunk that unsubscribes a
+    relation copies its rows before the chunk that created it. The history still reads
+    requested, activated, unsubscribed (its ids follow the plans, not the COPYs)."""
+    lines = [rec(1, "8613000000001", monthly), rec(2, "8613000000002", monthly)]
+    lines += [rec(3, "8613000000001", monthly, update_type=2), rec(4, "8613000000003", monthly)]
+    original = crm._Bulk.write_new
+    first_copied, order = threading.Event(), []
+
+    def first_chunk_late(self, writes):
+        if "13000000002" in writes.touched:  # the first chunk waits until the second has copied
+            first_copied.wait(5)
+        original(self, writes)
+        order.append(writes.touched)
+        first_copied.set()
+
+    monkeypatch.setattr(crm._Bulk, "write_new", first_chunk_late)
+    batch = crm.apply(receive(batch_bytes(lines)), chunk_lines=2, committers=2)
+    assert (batch.state, batch.lines_applied, batch.lines_failed) == ("done", 4, 0)
+    assert [touched for touched in order if touched] == [
+        ["13000000001", "13000000003"],
+        ["13000000001", "13000000002"],
+    ]
+    ended = Subscription.objects.get(msisdn="13000000001")
+    assert list(ended.history.values_list("event", flat=True)) == ["requested", "activated", "unsubscribed"]
 
 
 @pytest.mark.django_db(transaction=True)
