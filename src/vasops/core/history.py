@@ -228,12 +228,7 @@ def reason_text(event: AuditEvent) -> str:
     """An event's reason in the active language: a reason the platform wrote is rendered from its
     msgid and params; one a person typed, and any row written before reasons were stored so,
     reads as stored."""
-    if event.reason_message:
-        try:
-            return str(notify.restored(event.reason_message))
-        except (KeyError, TypeError, ValueError):  # a catalogue entry that lost a placeholder
-            pass
-    return event.reason
+    return notify.reading(event.reason_message, event.reason)
 
 
 def _user_data(value: Any) -> SafeString:

@@ -154,6 +154,18 @@ def restored(data: Any) -> Any:
     return data
 
 
+def reading(data: Any, as_stored: str) -> str:
+    """A text the platform wrote and kept as :func:`stored` JSON (``data``), in the active
+    language; ``as_stored`` (what a text column holds) for one a person typed, for a row written
+    before its text was kept so, and for a catalogue entry that lost a placeholder."""
+    if data:
+        try:
+            return str(restored(data))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return as_stored
+
+
 def language_of(user: Any) -> str:
     """The language ``user`` reads notifications in (the default for an unknown one)."""
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE

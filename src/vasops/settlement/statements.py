@@ -151,7 +151,7 @@ def xlsx(statement: Statement) -> bytes:
                     adj.get_kind_display(),
                     adj.product.name if adj.product else "",
                     yuan(adj.amount_fen),
-                    adj.reason,
+                    adj.reason_text,
                     adj.created_at.strftime("%Y-%m-%d %H:%M") if adj.created_at else "",
                 ]
             )

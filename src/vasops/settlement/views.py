@@ -422,7 +422,7 @@ ADJUSTMENT_COLUMNS = [
     Column(
         "amount", gettext_lazy("金额（元）"), accessor=lambda a: format_fen(a.amount_fen), sort="amount_fen"
     ),
-    Column("reason", gettext_lazy("原因")),
+    Column("reason", gettext_lazy("原因"), accessor=lambda a: a.reason_text),
     Column("created_at", gettext_lazy("登记时间"), sort="created_at"),
 ]
 

@@ -88,6 +88,7 @@ def record_adjustment(
         month=open_month_for(month),
         amount_fen=amount_fen,
         reason=notify.plain(reason).strip(),
+        reason_message=notify.stored(reason),
         source_type=source_type,
         source_id=source_id,
         created_by=actor if getattr(actor, "pk", None) else None,

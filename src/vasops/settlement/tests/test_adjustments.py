@@ -117,3 +117,38 @@ def test_amount_rules_at_their_boundaries(kind, amount, refused):
 def test_month_arithmetic_crosses_the_year():
     assert rules.next_month(dt.date(2026, 12, 1)) == dt.date(2027, 1, 1)
     assert rules.month_start(dt.date(2027, 1, 31)) == dt.date(2027, 1, 1)
+
+
+def test_a_reason_the_platform_wrote_reads_in_the_readers_language_one_typed_as_typed(
+    finance, client, settings
+):
+    from django.utils import translation
+
+    from vasops.core import notify
+    from vasops.core.marks import gettext_noop
+
+    settings.VASOPS_STAFF_2FA = False
+    partner = PartnerFactory(state="active")
+    penalty = actions.record_adjustment(
+        actor=finance,
+        partner=partner,
+        kind="penalty",
+        month=dt.date(2026, 11, 1),
+        amount_fen=-50_000,
+        reason=notify.text(gettext_noop("违约金：%(label)s"), label="ZX-17"),
+        source=PartnerFactory(),
+    )
+    typed = actions.add_manual_adjustment(
+        actor=finance, partner=partner, month=dt.date(2026, 11, 1), amount_fen=200, reason="补发十一月差额"
+    )
+    penalty.refresh_from_db()
+    assert penalty.reason == "违约金：ZX-17"  # the record as stored, for search and the API
+    with translation.override("en"):
+        assert penalty.reason_text == "Penalty: ZX-17"
+        assert typed.reason_text == "补发十一月差额"
+    with translation.override("zh-hans"):
+        assert penalty.reason_text == "违约金：ZX-17"
+    client.force_login(finance)
+    page = client.get("/settlement/adjustments/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Penalty: ZX-17" in page and "违约金" not in page
+    assert "补发十一月差额" in page
