@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.core.models import PlatformReason
 
 
 class BusinessLine(models.Model):
@@ -390,7 +391,7 @@ class ResourcePool(models.Model):
 NUMBER_KINDS = frozenset({ResourcePool.Kind.ENTERPRISE_CODE, ResourcePool.Kind.SERVICE_ACCESS_NUMBER})
 
 
-class ResourceAllocation(models.Model):
+class ResourceAllocation(PlatformReason):
     """What a pool has given out until released: one enterprise code or service access number
     (``number``), or a quantity of channels / E1 lines held by a partner (and, for a channel taken
     at product submission, by that product). A number is held by one holder at a time: the

@@ -14,6 +14,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
 from vasops.core.marks import gettext_noop
+from vasops.core.models import PlatformReason
 from vasops.core.notify import Text
 
 
@@ -213,7 +214,7 @@ class CreditAccount(models.Model):
         ]
 
 
-class CreditEntry(models.Model):
+class CreditEntry(PlatformReason):
     """One change of a credit account (the grade history)."""
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="entries")
@@ -310,7 +311,7 @@ class Scorecard(models.Model):
         ]
 
 
-class ExitRecord(models.Model):
+class ExitRecord(PlatformReason):
     """退出: a product or a whole partner, with what it ended."""
 
     class Kind(models.TextChoices):

@@ -152,7 +152,7 @@ class BlockListView(ObjectListView):
             Column("scope", gettext_lazy("范围")),
             Column("product__name", gettext_lazy("产品")),
             Column("business_line__name", gettext_lazy("业务线")),
-            Column("reason", gettext_lazy("原因")),
+            Column("reason", gettext_lazy("原因"), accessor=lambda b: b.reason_text),
             Column("starts_at", gettext_lazy("屏蔽时间"), sort="starts_at"),
             Column("ends_at", gettext_lazy("到期时间")),
             Column("state", gettext_lazy("状态"), accessor=_block_state),
@@ -532,7 +532,7 @@ def block_lift(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": _("解除业务屏蔽：%(scope)s · %(target)s")
             % {"scope": block.get_scope_display(), "target": block.target_label},
-            "intro": block.reason,
+            "intro": block.reason_text,
             "breadcrumbs": [(_("业务屏蔽"), reverse("compliance:blocks")), (_("解除"), None)],
         },
     )

@@ -11,6 +11,25 @@ from vasops.core import clock
 from vasops.core.fields import ClockDateTimeField
 
 
+class PlatformReason(models.Model):
+    """A model's ``reason`` text column, and — when the platform wrote the reason (a penalty, a
+    refund, an exit, a block from a violation) — its msgid and params (``core.notify.stored``),
+    so that it reads in each reader's language (:attr:`reason_text`). ``reason`` keeps the
+    Chinese for search, exports and the API; a reason a person typed has no message and reads as
+    typed."""
+
+    reason_message = models.JSONField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reason_text(self) -> str:
+        from vasops.core import notify
+
+        return notify.reading(self.reason_message, str(getattr(self, "reason", "")))
+
+
 class User(AbstractUser):
     """A person (partner staff, carrier staff, expert). Partner binding lives in ``partners``."""
 

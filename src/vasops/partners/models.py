@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.core.models import PlatformReason
 
 
 class PartnerKind(models.TextChoices):
@@ -214,7 +215,7 @@ class RestrictionKind(models.TextChoices):
     MAJOR_VIOLATION = "major_violation", _("重大违规")
 
 
-class Restriction(models.Model):
+class Restriction(PlatformReason):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="restrictions")
     kind = models.CharField(_("类型"), max_length=30, choices=RestrictionKind.choices)
     business_line = models.CharField(_("业务类别"), max_length=50, blank=True)

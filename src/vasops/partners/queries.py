@@ -125,7 +125,7 @@ def restriction_facts(partner: Partner) -> list[rules.RestrictionFact]:
             ends_on=r.ends_on,
             lifted=r.lifted_at is not None,
             business_line=r.business_line,
-            reason=r.reason,
+            reason=r.reason_text,
         )
         for r in partner.restrictions.all()
     ]

@@ -390,7 +390,7 @@ class RestrictionListView(ObjectListView):
             Column("partner", gettext_lazy("合作伙伴"), link=True, sort="partner__name"),
             Column("kind", gettext_lazy("类型"), sort="kind"),
             Column("business_line", gettext_lazy("业务类别")),
-            Column("reason", gettext_lazy("原因")),
+            Column("reason", gettext_lazy("原因"), accessor=lambda r: r.reason_text),
             Column("source", gettext_lazy("来源")),
             Column("starts_on", gettext_lazy("开始"), sort="starts_on"),
             Column("ends_on", gettext_lazy("结束"), sort="ends_on"),

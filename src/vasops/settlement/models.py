@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.core.models import PlatformReason
 
 
-class Adjustment(models.Model):
+class Adjustment(PlatformReason):
     """A change of a partner's net settlement for a month (调整/扣款): refunds charged back,
     penalties, bad debt, accepted disputes, manual corrections. ``amount_fen`` is the signed
     effect on the partner's net: negative deducts, positive credits. Other apps record them through
@@ -32,9 +33,6 @@ class Adjustment(models.Model):
     month = models.DateField(_("结算月份"), help_text=_("该月第一天"))
     amount_fen = models.BigIntegerField(_("金额（分）"), help_text=_("负数为扣减，正数为补给合作伙伴"))
     reason = models.TextField(_("原因"))
-    # a reason the platform wrote (a refund, a penalty, an accepted dispute), to render in the
-    # reader's language (``core.notify.stored``); empty for one finance typed
-    reason_message = models.JSONField(null=True, blank=True, editable=False)
     source_type = models.CharField(_("来源类型"), max_length=64, blank=True, default="")
     source_id = models.CharField(_("来源编号"), max_length=64, blank=True, default="")
     created_by = models.ForeignKey(
@@ -58,13 +56,6 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_fen / 100:.2f} 元 · {self.month:%Y-%m}"
-
-    @property
-    def reason_text(self) -> str:
-        """The reason in the reader's language (as typed when finance typed it)."""
-        from vasops.core import notify
-
-        return notify.reading(self.reason_message, self.reason)
 
 
 class RatioVersion(models.Model):

@@ -843,6 +843,7 @@ def block_service(
         product=product if scope == ServiceBlock.Scope.PRODUCT else None,
         business_line=business_line if scope == ServiceBlock.Scope.LINE else None,
         reason=notify.plain(reason),
+        reason_message=notify.stored(reason),
         starts_at=now,
         ends_at=ends_at,
         source_type=audit.object_type_of(source) if source is not None else "",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from vasops.core.fields import ClockDateTimeField
+from vasops.core.models import PlatformReason
 from vasops.vac import labels
 
 
@@ -167,7 +168,7 @@ class UserBlock(models.Model):
         ]
 
 
-class ServiceBlock(models.Model):
+class ServiceBlock(PlatformReason):
     """业务屏蔽 decided by the carrier (compliance): a product, a partner's business line or a whole
     partner refused by the VAC from the moment the block is committed until it ends (``ends_at``)
     or is lifted. The gateway reads the blocks in force with the product (one cached lookup):

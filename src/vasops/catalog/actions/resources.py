@@ -86,6 +86,7 @@ def _grant(
         product=product,
         quantity=quantity,
         reason=notify.plain(reason),
+        reason_message=notify.stored(reason),
         allocated_by=actor_user(actor),
     )
     _record_allocation(pool, allocation, actor=actor, used=used, reason=reason)
@@ -115,6 +116,7 @@ def _take_number(
                         partner=partner,
                         quantity=1,
                         reason=notify.plain(reason),
+                        reason_message=notify.stored(reason),
                         allocated_by=actor_user(actor),
                     )
             except IntegrityError:

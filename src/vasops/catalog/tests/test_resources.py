@@ -315,3 +315,22 @@ def test_business_line_form_sets_needs_channel(client, no_2fa, staff, sms):
     assert response.status_code == 302
     sms.refresh_from_db()
     assert sms.needs_channel is True
+
+
+def test_a_reason_the_platform_wrote_on_an_allocation_reads_in_the_readers_language(
+    make_pool, partner_a, staff
+):
+    from django.utils import translation
+
+    from vasops.core import notify
+    from vasops.core.marks import gettext_noop
+
+    pool = make_pool(5)
+    why = notify.text(gettext_noop("准入申请 %(number)s 准入通过（%(lines)s）"), number="ZR-9", lines="SMS")
+    platform = actions.allocate_resource(pool, actor=staff, partner=partner_a, reason=why)
+    typed = actions.allocate_resource(pool, actor=staff, partner=partner_a, reason="临时扩容")
+    platform.refresh_from_db()
+    assert platform.reason == "准入申请 ZR-9 准入通过（SMS）"
+    with translation.override("en"):
+        assert "ZR-9" in platform.reason_text and "准入" not in platform.reason_text
+        assert typed.reason_text == "临时扩容"

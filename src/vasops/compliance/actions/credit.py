@@ -75,6 +75,7 @@ def change_points(
         points_after=account.points,
         grade_after=account.grade,
         reason=notify.plain(reason),
+        reason_message=notify.stored(reason),
         source_type=source_type,
         source_id=source_id,
         on=on,

@@ -121,3 +121,49 @@ def test_the_monthly_sweep_drafts_last_months_assessment_once(staff, partner):
     a = Assessment.objects.get()
     assert (a.period_start, a.period_end, a.state) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30), "draft")
     assert a.scorecards.filter(partner=partner).exists()
+
+
+def test_what_an_upheld_violation_writes_reads_in_the_readers_language(staff, partner, product, member):
+    """The exit record, the ban and the credit entries an upheld violation writes keep their
+    reasons as messages: English readers read them in English (the violation's own name stays
+    as staff typed it), the stored column keeps the Chinese."""
+    from django.utils import translation
+
+    from vasops.compliance.models import CreditEntry
+
+    record = factories.raised(staff, partner, code="repeated_major", product=product)
+    actions.accept_violation(record, actor=member)
+    actions.decide_violation(record, actor=staff, decision="upheld", reason="属实")
+    written = [
+        ExitRecord.objects.get(partner=partner),
+        Restriction.objects.get(partner=partner, kind="violation_exclusion"),
+        *CreditEntry.objects.filter(account__partner=partner),
+    ]
+    assert len(written) >= 3
+    assert all(row.reason.startswith(("违约 ", "因违约退出")) for row in written)
+    with translation.override("en"):
+        english = [row.reason_text for row in written]
+    assert all(text.startswith(("Violation ", "Exited for violations")) for text in english), english
+    assert all(record.number in text for text in english)
+    with translation.override("zh-hans"):
+        assert [row.reason_text for row in written] == [row.reason for row in written]
+
+
+def test_a_block_from_an_upheld_violation_reads_in_the_readers_language(
+    staff, partner, product, member, client, settings
+):
+    from django.utils import translation
+
+    from vasops.vac.models import ServiceBlock
+
+    record = factories.raised(staff, partner, code="no_second_confirmation", product=product)
+    actions.accept_violation(record, actor=member)
+    actions.decide_violation(record, actor=staff, decision="upheld", reason="属实")
+    block = ServiceBlock.objects.get(partner=partner, product=product)
+    assert block.reason.startswith("违约 ")
+    with translation.override("en"):
+        assert block.reason_text.startswith(f"Violation {record.number} (")
+    settings.VASOPS_STAFF_2FA = False
+    client.force_login(staff)
+    page = client.get("/compliance/blocks/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Violation {record.number} (" in page and f"违约 {record.number}" not in page

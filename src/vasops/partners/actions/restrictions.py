@@ -49,6 +49,7 @@ def _create_restriction(
         partner=partner,
         kind=kind,
         reason=notify.plain(reason),
+        reason_message=notify.stored(reason),
         source=source.strip(),
         starts_on=starts_on,
         ends_on=ends_on,
