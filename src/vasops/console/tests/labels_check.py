@@ -90,6 +90,8 @@ def user_data_strings() -> list[str]:
     from django.apps import apps
     from django.db import models
 
+    from vasops.catalog.labels import SHIPPED_BUSINESS_LINE_NAMES
+
     values: set[str] = set()
 
     def add(v: object, label: str) -> None:
@@ -113,8 +115,13 @@ def user_data_strings() -> list[str]:
         ]
         if not fields:
             continue
+        # the shipped business lines' names are the platform's words (``BusinessLine.label``), read
+        # in the page's language; a line staff added keeps its name as typed
+        shipped = model._meta.label == "catalog.BusinessLine"
         for row in model._default_manager.values_list(*fields)[:20000]:
-            for v in row:
+            for name, v in zip(fields, row, strict=True):
+                if shipped and name == "name" and v in SHIPPED_BUSINESS_LINE_NAMES:
+                    continue
                 add(v, model._meta.label)
     for label, field, skip_keys in TYPED_JSON_FIELDS:
         model = apps.get_model(label)
