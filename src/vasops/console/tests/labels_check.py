@@ -123,6 +123,12 @@ def user_data_strings() -> list[str]:
                 if shipped and name == "name" and v in SHIPPED_BUSINESS_LINE_NAMES:
                     continue
                 add(v, model._meta.label)
+    # an expert's specialities as the audit history shows a recorded list ("IVR、流媒体"): the
+    # value typed then, not a platform word (the pages themselves show ``speciality_labels``)
+    Expert = apps.get_model("admission", "Expert")
+    for specialities in Expert.objects.values_list("specialities", flat=True)[:20000]:
+        if isinstance(specialities, list) and len(specialities) > 1:
+            add("、".join(str(s) for s in specialities), "admission.Expert")
     for label, field, skip_keys in TYPED_JSON_FIELDS:
         model = apps.get_model(label)
         assert isinstance(model._meta.get_field(field), models.JSONField), (label, field)
