@@ -137,8 +137,12 @@ class Application(FSMModelMixin, models.Model):
     def line_codes(self) -> list[str]:
         return [line.code for line in self.lines()]
 
+    def line_labels_lazy(self) -> list[Any]:
+        """The lines' names for a notification, each rendered in the recipient's language."""
+        return [line.label_lazy for line in self.lines()]
+
     def line_names(self) -> list[str]:
-        return [line.name for line in self.lines()]
+        return [line.label for line in self.lines()]
 
     def opening_rows(self) -> list[tuple[str, str]]:
         """(label, value) of the 附件5 opening data recorded when the access was opened."""

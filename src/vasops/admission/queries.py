@@ -137,7 +137,7 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
     problems += rules.admitted_line_problems(
         [line.code for line in lines],
         admitted_lines(app.partner, exclude_pk=app.pk),
-        {line.code: line.name for line in lines},
+        {line.code: line.label for line in lines},
     )
     if rules.capability_required(app.partner.kind):  # SP/AP only (第二章 一(五))
         problems += rules.capability_problems(capability_of(app))
@@ -145,7 +145,7 @@ def eligibility_problems(app: Application, on: dt.date | None = None) -> list[Pr
     problems += rules.product_problems(
         [line.code for line in lines],
         list(app.products.values_list("business_line__code", flat=True)),
-        {line.code: line.name for line in lines},
+        {line.code: line.label for line in lines},
     )
     if app.state == S.RETURNED:
         if not rules.in_own_window(day, app.window_month):
@@ -204,7 +204,7 @@ def access_checklist(app: Application) -> list[dict[str, Any]]:
     rows = app.test_results.select_related("tested_by", "business_line").order_by("-tested_at", "-id")
     for row in rows:
         history.setdefault((row.business_line.code, row.case_code), []).append(row)
-    names = {line.code: line.name for line in app.lines()}
+    names = {line.code: line.label for line in app.lines()}
     return [
         {
             "business_line": line,

@@ -532,7 +532,7 @@ def application_start_testing(request: HttpRequest, pk: int) -> HttpResponse:
 def application_tests(request: HttpRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
     _need(request, "admission.manage_preparation")
-    names = {line.code: line.name for line in app.lines()}
+    names = {line.code: line.label for line in app.lines()}
     cases = [
         (f"{line}:{code}", f"{names.get(line, line)} · {title}")
         for line, code, title in rules.access_cases_for(list(names))

@@ -148,7 +148,7 @@ def validate(sheet: imports.Sheet) -> tuple[list[ImportRow], list[RowError]]:
                     gettext("未知的业务线代码“%(business_line)s”。") % {"business_line": r["business_line"]},
                 )
             elif not line.is_active:
-                bad("business_line", gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.name})
+                bad("business_line", gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.label})
                 line = None
         code = r["product_code"]
         if code and line is not None:

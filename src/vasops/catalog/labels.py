@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vasops.core.marks import gettext_noop
@@ -32,6 +32,33 @@ CODE_LABELS.update({name: _(word) for name, word in SHIPPED_EXTRA_FIELDS.items()
 SHIPPED_EXTRA_FIELD_LABELS = frozenset(
     {*SHIPPED_EXTRA_FIELDS.values(), gettext_noop("WAP 入口地址"), gettext_noop("播放入口地址")}
 )
+
+# the names migration 0002 gave the shipped business lines: a page shows them in words of the
+# reader's language (``BusinessLine.label``); a line staff added reads as they named it
+SHIPPED_BUSINESS_LINE_NAMES = frozenset(
+    {
+        gettext_noop("短信"),
+        gettext_noop("彩信"),
+        "WAP",
+        "IVR",
+        "KJava",
+        gettext_noop("流媒体"),
+        gettext_noop("定位"),
+        gettext_noop("炫铃"),
+    }
+)
+
+
+def business_line_label(name: str) -> str:
+    """A business line's name in the page's language: a shipped name (as migration 0002 wrote it)
+    in words of the reader's language; a name staff gave reads as they wrote it."""
+    return gettext(name) if name in SHIPPED_BUSINESS_LINE_NAMES else name
+
+
+def business_line_label_lazy(name: str) -> Any:
+    """``business_line_label`` rendered later (a notification each recipient reads in their own
+    language): a lazy text for a shipped name, the name as it is for a staff one."""
+    return gettext_lazy(name) if name in SHIPPED_BUSINESS_LINE_NAMES else name
 
 
 def extra_field_label(spec: dict[str, Any]) -> str:

@@ -3,12 +3,15 @@ test checklists and product-change requests (seed 3.2–3.4, PRM.md §3, §4.6).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from vasops.catalog.labels import business_line_label, business_line_label_lazy
 from vasops.core.fields import ClockDateTimeField
 from vasops.core.models import PlatformReason
 
@@ -49,7 +52,18 @@ class BusinessLine(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The line's name in the reader's language (a shipped name translated, a staff one as
+        typed); ``name`` stays the stored key that searches and matching use."""
+        return business_line_label(self.name)
+
+    @property
+    def label_lazy(self) -> Any:
+        """``label`` for a notification: rendered in each recipient's language."""
+        return business_line_label_lazy(self.name)
 
 
 class ProductType(models.TextChoices):
@@ -378,7 +392,7 @@ class ResourcePool(models.Model):
     def __str__(self) -> str:
         if self.business_line is None:
             return f"{self.get_kind_display()} · {self.name}"
-        return f"{self.business_line.name} · {self.get_kind_display()} · {self.name}"
+        return f"{self.business_line.label} · {self.get_kind_display()} · {self.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:pool_detail", args=[self.pk])

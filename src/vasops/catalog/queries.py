@@ -28,8 +28,9 @@ VIEW = "catalog.view_product"
 
 
 def business_line_choices() -> list[tuple[str, str]]:
-    """(code, name) of the active business lines, in display order."""
-    return [(c, n) for c, n in BusinessLine.objects.filter(is_active=True).values_list("code", "name")]
+    """(code, name) of the active business lines, in display order; the name in the reader's
+    language (``BusinessLine.label``)."""
+    return [(line.code, line.label) for line in BusinessLine.objects.filter(is_active=True)]
 
 
 def active_business_lines() -> QuerySet[BusinessLine]:
@@ -195,7 +196,7 @@ def full_line_resources(lines: Iterable[BusinessLine]) -> list[str]:
         used = int(pool.used)  # type: ignore[attr-defined]
         if pool.business_line is not None and used >= pool.capacity:
             messages.append(
-                rules.line_resources_full_message(pool.business_line.name, pool.kind, pool.capacity, used)
+                rules.line_resources_full_message(pool.business_line.label, pool.kind, pool.capacity, used)
             )
     return messages
 

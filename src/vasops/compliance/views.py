@@ -51,6 +51,12 @@ from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 from vasops.vac.models import ServiceBlock
 
+
+def _line_label(obj: Any) -> str | None:
+    """A row's business line in the reader's language (sorted and searched by its stored name)."""
+    return obj.business_line.label if obj.business_line else None
+
+
 VIEW = queries.VIEW
 GRADE_LABELS = dict(Partner.CreditGrade.choices)
 
@@ -151,7 +157,11 @@ class BlockListView(ObjectListView):
             Column("partner__name", gettext_lazy("合作伙伴")),
             Column("scope", gettext_lazy("范围")),
             Column("product__name", gettext_lazy("产品")),
-            Column("business_line__name", gettext_lazy("业务线")),
+            Column(
+                "business_line__name",
+                gettext_lazy("业务线"),
+                accessor=_line_label,
+            ),
             Column("reason", gettext_lazy("原因"), accessor=lambda b: b.reason_text),
             Column("starts_at", gettext_lazy("屏蔽时间"), sort="starts_at"),
             Column("ends_at", gettext_lazy("到期时间")),

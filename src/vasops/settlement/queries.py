@@ -148,7 +148,7 @@ def revenue(months: int = 12) -> dict[str, Any]:
     ]
     ids = [r.pk for r in chosen]
     sums = ("gross_fen", "net_fen", "partner_share_fen", "carrier_share_fen")
-    line_names = dict(BusinessLine.objects.values_list("pk", "name"))
+    line_names = {line.pk: line.label for line in BusinessLine.objects.all()}
     by_line: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(sums, 0))
     for row in (
         SettlementLine.objects.filter(run_id__in=ids)

@@ -29,6 +29,12 @@ from vasops.settlement import actions, charts, labels, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
 
+
+def _line_label(obj: Any) -> str | None:
+    """A row's business line in the reader's language (sorted and searched by its stored name)."""
+    return obj.business_line.label if obj.business_line else None
+
+
 XLSX = statements.XLSX
 
 
@@ -286,7 +292,7 @@ RATIO_COLUMNS = [
     Column(
         "business_line__name",
         gettext_lazy("业务线"),
-        accessor=lambda v: v.business_line.name if v.business_line else "—",
+        accessor=lambda v: v.business_line.label if v.business_line else "—",
     ),
     Column("product__name", gettext_lazy("产品"), accessor=lambda v: v.product.name if v.product else "—"),
     Column("percent", gettext_lazy("分成比例"), sort="ratio_bp"),
@@ -363,7 +369,11 @@ def ratio_sync(request: HttpRequest) -> HttpResponse:
 
 BAD_DEBT_COLUMNS = [
     Column("month", gettext_lazy("月份"), accessor=lambda r: f"{r.month:%Y-%m}", sort="month"),
-    Column("business_line__name", gettext_lazy("业务线")),
+    Column(
+        "business_line__name",
+        gettext_lazy("业务线"),
+        accessor=_line_label,
+    ),
     Column("percent", gettext_lazy("坏账率"), sort="rate_bp"),
     Column("reason", gettext_lazy("原因")),
     Column("updated_at", gettext_lazy("更新时间")),

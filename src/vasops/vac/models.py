@@ -214,7 +214,7 @@ class ServiceBlock(PlatformReason):
         if self.product_id is not None and self.product is not None:
             return str(self.product.name)
         if self.business_line_id is not None and self.business_line is not None:
-            return str(self.business_line.name)
+            return str(self.business_line.label)
         return str(self.partner.name)
 
     def in_force(self, at: Any) -> bool:

@@ -94,7 +94,7 @@ def _check_not_admitted(partner: Any, lines: list[BusinessLine], *, exclude_pk: 
     problems = rules.admitted_line_problems(
         [line.code for line in lines],
         queries.admitted_lines(partner, exclude_pk=exclude_pk),
-        {line.code: line.name for line in lines},
+        {line.code: line.label for line in lines},
     )
     if problems:
         raise DomainError(

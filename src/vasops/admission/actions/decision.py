@@ -64,7 +64,7 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
         why = notify.text(
             gettext_noop("准入申请 %(number)s 准入通过（%(lines)s）"),
             number=app.number,
-            lines="、".join(app.line_names()),
+            lines=notify.joined(app.line_labels_lazy(), "、"),
         )
         # admission is per business (附件1 "XX公司_XX业务"): a partner admitted for another
         # business keeps its enterprise code and is not re-admitted; the new business gets its
@@ -104,7 +104,7 @@ def decide_application(app: Application, *, actor: Any, decision: str, reason: s
                 enterprise_code=enterprise_code,
                 service_access_number=number.number,
             )
-        lines = "、".join(app.line_names())
+        lines = notify.joined(app.line_labels_lazy(), "、")
         codes = (
             notify.text(
                 gettext_noop(

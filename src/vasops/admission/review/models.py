@@ -46,6 +46,14 @@ class Expert(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admission:review_expert_detail", args=[self.pk])
 
+    @property
+    def speciality_labels(self) -> list[str]:
+        """The specialities as the reader reads them: a shipped business line's name (短信, 流媒体 …)
+        in the page's language, anything else as typed."""
+        from vasops.catalog.labels import business_line_label
+
+        return [business_line_label(s) for s in self.specialities]
+
 
 class ExpertConflict(models.Model):
     """An explicit conflict of interest: this expert is never drawn for this partner."""

@@ -51,7 +51,9 @@ class ExpertListView(ObjectListView):
         columns=[
             Column("name", gettext_lazy("姓名"), sort="name", link=True),
             Column("affiliation", gettext_lazy("所在单位"), sort="affiliation"),
-            Column("specialities", gettext_lazy("专业领域"), accessor=lambda e: "、".join(e.specialities)),
+            Column(
+                "specialities", gettext_lazy("专业领域"), accessor=lambda e: "、".join(e.speciality_labels)
+            ),
             Column("active", gettext_lazy("在库"), sort="active"),
             Column("user", gettext_lazy("账号"), accessor=lambda e: e.user.username),
         ],

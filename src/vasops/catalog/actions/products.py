@@ -53,7 +53,7 @@ def _check_fields(
     if not line.is_active:
         raise DomainError(
             CatalogError.INVALID_BUSINESS_LINE,
-            gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.name},
+            gettext("业务线“%(line_name)s”已停用。") % {"line_name": line.label},
             field="business_line",
         )
     if billing_mode not in BillingMode.values:

@@ -150,7 +150,7 @@ def take_channel(product: Product, *, actor: Any) -> ResourceAllocation | None:
         raise DomainError(
             CatalogError.RESOURCE_POOL_MISSING,
             gettext("业务线“%(line_name)s”需要通道，但尚未配置可用的通道配额资源池；请联系产品创新部。")
-            % {"line_name": line.name},
+            % {"line_name": line.label},
             status=409,
         )
     return _grant(
@@ -265,7 +265,7 @@ def save_resource_pool(
             raise DomainError(
                 CatalogError.INVALID_POOL,
                 gettext("业务线“%(business_line_name)s”已有%(pool_kind)s资源池，请修改它的容量。")
-                % {"business_line_name": business_line.name, "pool_kind": rules.POOL_KIND_LABELS[kind]},
+                % {"business_line_name": business_line.label, "pool_kind": rules.POOL_KIND_LABELS[kind]},
                 field="kind",
             )
         used, before = 0, None

@@ -30,7 +30,7 @@ class BusinessLineListView(ObjectListView):
     config = ListConfig(
         columns=[
             Column("code", gettext_lazy("代码"), link=True, sort="code"),
-            Column("name", gettext_lazy("名称")),
+            Column("name", gettext_lazy("名称"), accessor=lambda b: b.label),
             Column("service_type", gettext_lazy("业务类型代码"), sort="service_type"),
             Column(
                 "vas_systems",
@@ -97,10 +97,10 @@ def business_line_edit(request: HttpRequest, code: str | None = None) -> HttpRes
         {
             "form": form,
             "line": line,
-            "title": gettext("业务线：%(line)s") % {"line": line.name} if line else gettext("新增业务线"),
+            "title": gettext("业务线：%(line)s") % {"line": line.label} if line else gettext("新增业务线"),
             "breadcrumbs": [
                 (gettext("业务线"), reverse("catalog:business_lines")),
-                (line.name if line else "新增", None),
+                (line.label if line else "新增", None),
             ],
         },
     )

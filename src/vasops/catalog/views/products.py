@@ -30,7 +30,7 @@ from vasops.partners import queries as partner_queries
 COLUMNS = [
     Column("name", gettext_lazy("产品名称"), link=True, sort="name"),
     Column("product_code", gettext_lazy("产品代码"), sort="product_code"),
-    Column("business_line__name", gettext_lazy("业务线")),
+    Column("business_line__name", gettext_lazy("业务线"), accessor=lambda p: p.business_line.label),
     Column("access_number", gettext_lazy("接入号")),
     Column("product_type", gettext_lazy("类型")),
     Column("billing_mode", gettext_lazy("计费方式")),

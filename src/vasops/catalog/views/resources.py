@@ -37,7 +37,12 @@ class PoolListView(ObjectListView):
         columns=[
             Column("name", gettext_lazy("名称"), link=True, sort="name"),
             Column("kind", gettext_lazy("资源类型"), sort="kind"),
-            Column("business_line__name", gettext_lazy("业务线"), sort="business_line__sort_order"),
+            Column(
+                "business_line__name",
+                gettext_lazy("业务线"),
+                accessor=lambda o: o.business_line.label if o.business_line else None,
+                sort="business_line__sort_order",
+            ),
             Column("capacity", gettext_lazy("容量"), accessor=queries.pool_capacity),
             Column("used", gettext_lazy("已占用"), sort="used"),
             Column("free", gettext_lazy("剩余"), accessor=queries.pool_free),

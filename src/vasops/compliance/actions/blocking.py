@@ -29,7 +29,7 @@ def _describe(block: ServiceBlock) -> notify.Message:
     if block.scope == ServiceBlock.Scope.PRODUCT and block.product is not None:
         return notify.text(gettext_noop("产品“%(name)s”"), name=block.product.name)
     if block.scope == ServiceBlock.Scope.LINE and block.business_line is not None:
-        return notify.text(gettext_noop("业务线“%(name)s”"), name=block.business_line.name)
+        return notify.text(gettext_noop("业务线“%(name)s”"), name=block.business_line.label_lazy)
     return gettext_lazy("贵司全部业务")
 
 

@@ -90,6 +90,8 @@ def user_data_strings() -> list[str]:
     from django.apps import apps
     from django.db import models
 
+    from vasops.catalog.labels import SHIPPED_BUSINESS_LINE_NAMES
+
     values: set[str] = set()
 
     def add(v: object, label: str) -> None:
@@ -113,9 +115,20 @@ def user_data_strings() -> list[str]:
         ]
         if not fields:
             continue
+        # the shipped business lines' names are the platform's words (``BusinessLine.label``), read
+        # in the page's language; a line staff added keeps its name as typed
+        shipped = model._meta.label == "catalog.BusinessLine"
         for row in model._default_manager.values_list(*fields)[:20000]:
-            for v in row:
+            for name, v in zip(fields, row, strict=True):
+                if shipped and name == "name" and v in SHIPPED_BUSINESS_LINE_NAMES:
+                    continue
                 add(v, model._meta.label)
+    # an expert's specialities as the audit history shows a recorded list ("IVR、流媒体"): the
+    # value typed then, not a platform word (the pages themselves show ``speciality_labels``)
+    Expert = apps.get_model("admission", "Expert")
+    for specialities in Expert.objects.values_list("specialities", flat=True)[:20000]:
+        if isinstance(specialities, list) and len(specialities) > 1:
+            add("、".join(str(s) for s in specialities), "admission.Expert")
     for label, field, skip_keys in TYPED_JSON_FIELDS:
         model = apps.get_model(label)
         assert isinstance(model._meta.get_field(field), models.JSONField), (label, field)
