@@ -55,6 +55,13 @@ def business_line_label(name: str) -> str:
     return gettext(name) if name in SHIPPED_BUSINESS_LINE_NAMES else name
 
 
+def line_label_of(obj: Any) -> str | None:
+    """The business line of a row (a block, a pool, a ratio …) in the reader's language, for a
+    list column sorted and searched by the stored name; None for a row without one."""
+    line = obj.business_line
+    return business_line_label(line.name) if line is not None else None
+
+
 def business_line_label_lazy(name: str) -> Any:
     """``business_line_label`` rendered later (a notification each recipient reads in their own
     language): a lazy text for a shipped name, the name as it is for a staff one."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vasops.catalog.labels import line_label_of
 from vasops.compliance import actions, charts, queries, rules
 from vasops.compliance.actions.common import numbers
 from vasops.compliance.actions.credit import current_points
@@ -50,12 +51,6 @@ from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.partners import queries as partner_queries
 from vasops.partners.models import Partner
 from vasops.vac.models import ServiceBlock
-
-
-def _line_label(obj: Any) -> str | None:
-    """A row's business line in the reader's language (sorted and searched by its stored name)."""
-    return obj.business_line.label if obj.business_line else None
-
 
 VIEW = queries.VIEW
 GRADE_LABELS = dict(Partner.CreditGrade.choices)
@@ -160,7 +155,7 @@ class BlockListView(ObjectListView):
             Column(
                 "business_line__name",
                 gettext_lazy("业务线"),
-                accessor=_line_label,
+                accessor=line_label_of,
             ),
             Column("reason", gettext_lazy("原因"), accessor=lambda b: b.reason_text),
             Column("starts_at", gettext_lazy("屏蔽时间"), sort="starts_at"),

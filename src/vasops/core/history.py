@@ -228,7 +228,7 @@ def reason_text(event: AuditEvent) -> str:
     """An event's reason in the active language: a reason the platform wrote is rendered from its
     msgid and params; one a person typed, and any row written before reasons were stored so,
     reads as stored."""
-    return notify.reading(event.reason_message, event.reason)
+    return event.reason_text
 
 
 def _user_data(value: Any) -> SafeString:

@@ -92,7 +92,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise RuntimeError("AuditEvent is append-only")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(PlatformReason):
     """Append-only record of every change of state. Never updated, never deleted."""
 
     # The business clock's "now": the same instant in production; in demos and tests with a
@@ -110,9 +110,6 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     # the reason in the default language (Chinese): searched, exported, shown for old rows
     reason = models.TextField(blank=True)
-    # a reason the platform wrote, to render in the reader's language (``core.notify.stored``:
-    # msgid and params); empty for a reason a person typed, which reads as typed
-    reason_message = models.JSONField(null=True, blank=True, editable=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

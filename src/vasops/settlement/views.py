@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vasops.catalog.labels import line_label_of
 from vasops.core.errors import DomainError, NotFound
 from vasops.core.listing import Column, Filter, ListConfig, ObjectListView
 from vasops.core.rules import format_fen
@@ -28,12 +29,6 @@ from vasops.partners import queries as partner_queries
 from vasops.settlement import actions, charts, labels, queries, statements
 from vasops.settlement.forms import AdjustmentForm, BadDebtForm, RatioForm, RunForm
 from vasops.settlement.models import Adjustment, BadDebtRate, RatioVersion, SettlementRun, Statement
-
-
-def _line_label(obj: Any) -> str | None:
-    """A row's business line in the reader's language (sorted and searched by its stored name)."""
-    return obj.business_line.label if obj.business_line else None
-
 
 XLSX = statements.XLSX
 
@@ -292,7 +287,7 @@ RATIO_COLUMNS = [
     Column(
         "business_line__name",
         gettext_lazy("业务线"),
-        accessor=lambda v: v.business_line.label if v.business_line else "—",
+        accessor=lambda v: line_label_of(v) or "—",
     ),
     Column("product__name", gettext_lazy("产品"), accessor=lambda v: v.product.name if v.product else "—"),
     Column("percent", gettext_lazy("分成比例"), sort="ratio_bp"),
@@ -372,7 +367,7 @@ BAD_DEBT_COLUMNS = [
     Column(
         "business_line__name",
         gettext_lazy("业务线"),
-        accessor=_line_label,
+        accessor=line_label_of,
     ),
     Column("percent", gettext_lazy("坏账率"), sort="rate_bp"),
     Column("reason", gettext_lazy("原因")),

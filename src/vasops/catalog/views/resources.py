@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from vasops.catalog import actions, queries
 from vasops.catalog.forms import AllocateForm, PoolForm
+from vasops.catalog.labels import line_label_of
 from vasops.catalog.models import ResourceAllocation, ResourcePool
 from vasops.catalog.views.common import form_error, require_perm
 from vasops.core.errors import DomainError
@@ -40,7 +41,7 @@ class PoolListView(ObjectListView):
             Column(
                 "business_line__name",
                 gettext_lazy("业务线"),
-                accessor=lambda o: o.business_line.label if o.business_line else None,
+                accessor=line_label_of,
                 sort="business_line__sort_order",
             ),
             Column("capacity", gettext_lazy("容量"), accessor=queries.pool_capacity),
